@@ -1,0 +1,55 @@
+import { loadConfig, type LoadedConfig } from './config/load-config.js';
+import { buildRuntime, type Runtime } from './build/runtime.js';
+import { textResponse, type CoreRequest, type CoreResponse } from './http.js';
+import type { RequestHandler } from './node-http-adapter.js';
+
+export interface AppOptions {
+  /** Environment for $VAR expansion (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Where warnings and internal errors go (default console). */
+  log?: Pick<Console, 'warn' | 'error'>;
+}
+
+/** The core as a request handler: what MapProxy's WSGI application is. */
+export interface App extends RequestHandler {
+  readonly config: LoadedConfig;
+  readonly runtime: Runtime;
+}
+
+const FIRST_SEGMENT = /^\/(\w+)/;
+
+/** Load (if given a path), validate and build a configuration into a request handler. */
+export async function createApp(config: string | LoadedConfig, opts: AppOptions = {}): Promise<App> {
+  const log = opts.log ?? console;
+  const loaded = typeof config === 'string' ? loadConfig(config, { env: opts.env ?? process.env }) : config;
+  for (const w of loaded.warnings) log.warn(`${loaded.configFile}: ${w}`);
+  const runtime = await buildRuntime(loaded);
+  const cors = runtime.accessControlAllowOrigin;
+
+  async function route(req: CoreRequest): Promise<CoreResponse> {
+    const match = FIRST_SEGMENT.exec(req.path);
+    if (!match) {
+      if (req.path === '/' || req.path === '') return runtime.welcome(req);
+      return textResponse(404, 'not found');
+    }
+    const service = runtime.routes.get(match[1]);
+    if (!service) return textResponse(404, 'not found');
+    return service.handle(req);
+  }
+
+  return {
+    config: loaded,
+    runtime,
+    async handle(req: CoreRequest): Promise<CoreResponse> {
+      let res: CoreResponse;
+      try {
+        res = await route(req);
+      } catch (err) {
+        log.error('internal error', err);
+        res = textResponse(500, 'internal error');
+      }
+      if (cors) res.headers['Access-Control-Allow-Origin'] = cors;
+      return res;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { createHash, randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import { dirname } from 'node:path';
+import type { TileCoord } from '../geo/grid.js';
+import type { CachedTile, Dimensions, TileCache } from './cache.js';
+import { type DirectoryLayout, tilePath } from './paths.js';
+
+export interface FileCacheOptions {
+  /** The cache directory itself (already resolved: `directory`, or `<base_dir>/<cache>_<EPSGnnnn>` …). */
+  directory: string;
+  layout?: DirectoryLayout;
+  /** File extension of the tiles, without dot ('png', 'jpeg'). */
+  ext: string;
+  /** Mode of new tile files: a number or an octal string as in the YAML ('664'). Default 0o664 minus umask. */
+  filePermissions?: number | string;
+  /** Mode of new directories: a number or an octal string ('775'). Default 0o777 minus umask. */
+  directoryPermissions?: number | string;
+}
+
+const parseMode = (mode: number | string | undefined): number | undefined =>
+  mode === undefined || mode === null ? undefined : typeof mode === 'number' ? mode : parseInt(mode, 8);
+
+const isErrno = (err: unknown, code: string): boolean => (err as NodeJS.ErrnoException | null)?.code === code;
+
+/**
+ * One file per tile, in MapProxy's directory layouts (cache/file.py), so a cache directory can be
+ * shared with or taken over from MapProxy.
+ */
+export class FileCache implements TileCache {
+  readonly lockId: string;
+  readonly directory: string;
+  readonly layout: DirectoryLayout;
+  readonly ext: string;
+  private readonly fileMode?: number;
+  private readonly dirMode?: number;
+
+  constructor(opts: FileCacheOptions) {
+    this.directory = opts.directory;
+    this.layout = opts.layout ?? 'tc';
+    this.ext = opts.ext;
+    this.fileMode = parseMode(opts.filePermissions);
+    this.dirMode = parseMode(opts.directoryPermissions);
+    this.lockId = createHash('md5').update(opts.directory, 'utf8').digest('hex');
+    // fail at construction, not on the first request, for an unknown layout
+    tilePath(this.layout, this.directory, [0, 0, 0], this.ext);
+  }
+
+  tileLocation(coord: TileCoord, dims?: Dimensions): string {
+    return tilePath(this.layout, this.directory, coord, this.ext, dims);
+  }
+
+  /**
+   * open + fstat + read + close with plain callbacks: on this hottest path they measured about
+   * 2.5× faster than fs/promises FileHandle or readFile+stat, without blocking the event loop.
+   */
+  load(coord: TileCoord, dims?: Dimensions): Promise<CachedTile | null> {
+    let location: string;
+    try {
+      location = this.tileLocation(coord, dims);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      fs.open(location, 'r', (openErr, fd) => {
+        if (openErr) {
+          if (openErr.code === 'ENOENT' || openErr.code === 'ENOTDIR') resolve(null);
+          else reject(openErr);
+          return;
+        }
+        const fail = (err: Error): void => fs.close(fd, () => reject(err));
+        fs.fstat(fd, (statErr, st) => {
+          if (statErr) return fail(statErr);
+          const size = st.size;
+          const data = Buffer.allocUnsafe(size);
+          const readMore = (offset: number): void => {
+            if (offset >= size) {
+              fs.close(fd, () => {});
+              resolve({ data, timestamp: st.mtimeMs / 1000, size });
+              return;
+            }
+            fs.read(fd, data, offset, size - offset, offset, (readErr, n) => {
+              if (readErr) return fail(readErr);
+              if (n === 0) {
+                // the file shrank under us (a non-atomic writer): serve what is there
+                fs.close(fd, () => {});
+                resolve({ data: data.subarray(0, offset), timestamp: st.mtimeMs / 1000, size: offset });
+                return;
+              }
+              readMore(offset + n);
+            });
+          };
+          readMore(0);
+        });
+      });
+    });
+  }
+
+  isCached(coord: TileCoord, dims?: Dimensions): Promise<boolean> {
+    const location = this.tileLocation(coord, dims);
+    return new Promise((resolve) => fs.access(location, fs.constants.F_OK, (err) => resolve(!err)));
+  }
+
+  /** Write to a unique temporary file next to the tile, then rename over it (as MapProxy's write_atomic). */
+  async store(coord: TileCoord, data: Buffer, dims?: Dimensions): Promise<void> {
+    const location = this.tileLocation(coord, dims);
+    try {
+      await this.writeAtomic(location, data);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      await this.ensureDirectory(dirname(location));
+      await this.writeAtomic(location, data);
+    }
+  }
+
+  async remove(coord: TileCoord, dims?: Dimensions): Promise<void> {
+    try {
+      await fs.promises.unlink(this.tileLocation(coord, dims));
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+
+  private async writeAtomic(location: string, data: Buffer): Promise<void> {
+    const tmp = `${location}.tmp-${randomInt(0, 100_000_000)}`;
+    let handle: fs.promises.FileHandle | undefined;
+    try {
+      handle = await fs.promises.open(tmp, 'wx', 0o664);
+      if (this.fileMode !== undefined) await handle.chmod(this.fileMode);
+      await handle.writeFile(data);
+      await handle.close();
+      handle = undefined;
+      await fs.promises.rename(tmp, location);
+    } catch (err) {
+      if (handle) await handle.close().catch(() => {});
+      await fs.promises.unlink(tmp).catch(() => {});
+      throw err;
+    }
+  }
+
+  private async ensureDirectory(dir: string): Promise<void> {
+    const first = await fs.promises.mkdir(dir, { recursive: true });
+    if (first === undefined || this.dirMode === undefined) return;
+    // mkdir's mode is masked by the umask; chmod every directory we created to the configured mode
+    let d = dir;
+    const created: string[] = [];
+    while (d.length >= first.length) {
+      created.push(d);
+      if (d === first) break;
+      d = dirname(d);
+    }
+    for (const c of created.reverse()) await fs.promises.chmod(c, this.dirMode).catch(() => {});
+  }
+}

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import proj4 from 'proj4';
+
+/**
+ * Where PROJ grid files are looked up: $PROJ_DATA / $PROJ_LIB (PROJ's own variables) and Debian's proj-data
+ * directory. proj4js does not read files itself; grids must be registered before a projection naming them is built.
+ */
+export function projDataDirs(): string[] {
+  const dirs: string[] = [];
+  for (const v of [process.env.PROJ_DATA, process.env.PROJ_LIB]) {
+    if (v) dirs.push(...v.split(':').filter(Boolean));
+  }
+  dirs.push('/usr/share/proj');
+  return dirs;
+}
+
+export interface GridRequirement { readonly name: string; readonly optional: boolean }
+
+/** The grids a proj4 definition names in `+nadgrids=a,@b` (`@` marks optional; `@null` means none). */
+export function nadgridsOf(definition: string): GridRequirement[] {
+  const m = /\+nadgrids=(\S+)/.exec(definition);
+  if (!m) return [];
+  return m[1]!
+    .split(',')
+    .map((g) => (g.startsWith('@') ? { name: g.slice(1), optional: true } : { name: g, optional: false }))
+    .filter((g) => g.name !== 'null' && g.name !== '');
+}
+
+// proj4 keeps its grids in one process-wide table; this mirrors which names we already handed to it.
+const registered = new Set<string>();
+
+/**
+ * Registers every grid `definition` needs with proj4, reading it from the PROJ data directories.
+ * Returns the mandatory grids that could not be found (transforms with such a CRS would give NaN).
+ */
+export function ensureDatumGrids(definition: string, dirs: readonly string[] = projDataDirs()): string[] {
+  const missing: string[] = [];
+  for (const grid of nadgridsOf(definition)) {
+    if (registered.has(grid.name)) continue;
+    const file = dirs.map((d) => join(d, grid.name)).find((f) => existsSync(f));
+    if (!file) {
+      if (!grid.optional) missing.push(grid.name);
+      continue;
+    }
+    const bytes = readFileSync(file);
+    // proj4 wants an ArrayBuffer holding exactly the file (a pooled Buffer may share a larger one).
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    proj4.nadgrid(grid.name, ab as ArrayBuffer);
+    registered.add(grid.name);
+  }
+  return missing;
+}

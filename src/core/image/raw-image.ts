@@ -1,0 +1,35 @@
+import type { Size } from '../geo/bbox.js';
+
+/** Decoded pixels: always 4 channels RGBA, 8 bit, not premultiplied, rows top to bottom, no padding. */
+export interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+export type RGB = readonly [r: number, g: number, b: number];
+export type Resampling = 'nearest' | 'bilinear' | 'bicubic';
+
+export const WHITE: RGB = [255, 255, 255];
+
+/** A zeroed (fully transparent black) image. Buffer.alloc, not allocUnsafe: callers rely on the zeros. */
+export function emptyRaw(width: number, height: number): RawImage {
+  return { data: Buffer.alloc(width * height * 4), width, height };
+}
+
+export function rawSize(raw: RawImage): Size {
+  return [raw.width, raw.height];
+}
+
+/** True when any pixel is not fully opaque. Stops at the first one found. */
+export function hasTransparency(raw: RawImage): boolean {
+  const d = raw.data;
+  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return true;
+  return false;
+}
+
+export function assertRaw(raw: RawImage): void {
+  if (raw.data.length !== raw.width * raw.height * 4) {
+    throw new Error(`RawImage data length ${raw.data.length} does not match ${raw.width}x${raw.height}x4`);
+  }
+}

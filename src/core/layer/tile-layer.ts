@@ -1,0 +1,65 @@
+import type { Dimensions } from '../cache/cache.js';
+import type { MapExtent } from '../geo/extent.js';
+import type { TileCoord, TileGrid } from '../geo/grid.js';
+import type { ImageFormat } from '../image/format.js';
+import { blankImage } from '../image/blank.js';
+import { ImageResult, detectMimeType } from '../image/image.js';
+import { imageFormat } from '../image/format.js';
+import type { TileManager } from '../tiles/tile-manager.js';
+import type { LayerMetadata } from './layer-metadata.js';
+
+export interface TileResponse {
+  readonly data: Buffer;
+  readonly mimeType: string;
+  /** Seconds since the epoch. */
+  readonly timestamp: number;
+  readonly cacheable: boolean;
+}
+
+/** One (layer, grid) pair published through TMS, /tiles, WMTS and KML. */
+export interface TileLayer {
+  readonly name: string;
+  readonly title: string;
+  readonly md: LayerMetadata;
+  readonly grid: TileGrid;
+  readonly format: ImageFormat;
+  readonly extent: MapExtent;
+  getTile(coord: TileCoord, opts?: { dimensions?: Dimensions }): Promise<TileResponse>;
+}
+
+const PNG = imageFormat('image/png');
+
+/** A tile layer served from a cache's tile manager for one grid. */
+export class CacheTileLayer implements TileLayer {
+  private blank: Promise<Buffer> | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly title: string,
+    readonly md: LayerMetadata,
+    private readonly manager: TileManager,
+    readonly extent: MapExtent,
+  ) {}
+
+  get grid(): TileGrid {
+    return this.manager.grid;
+  }
+  get format(): ImageFormat {
+    return this.manager.format;
+  }
+
+  async getTile(coord: TileCoord, opts?: { dimensions?: Dimensions }): Promise<TileResponse> {
+    const tile = await this.manager.loadTile(coord, opts?.dimensions);
+    if (!tile.data) {
+      // No source has data here: a transparent PNG of tile size, as MapProxy answers.
+      return { data: await this.blankTile(), mimeType: 'image/png', timestamp: tile.timestamp, cacheable: false };
+    }
+    const mimeType = this.format.name === 'mixed' ? detectMimeType(tile.data) ?? 'image/png' : this.format.mimeType;
+    return { data: tile.data, mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable };
+  }
+
+  private blankTile(): Promise<Buffer> {
+    this.blank ??= ImageResult.fromRaw(blankImage(this.grid.tileSize, { transparent: true }), { transparent: true }).encode(PNG);
+    return this.blank;
+  }
+}

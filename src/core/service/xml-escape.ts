@@ -1,0 +1,9 @@
+/** Escapes text for XML content and attributes, as Python's html.escape (quote=True) does in MapProxy's templates. */
+export function escapeXml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#x27;');
+}

@@ -1,0 +1,114 @@
+import type { Dimensions } from '../cache/cache.js';
+import type { TileCoord } from '../geo/grid.js';
+import type { MetaTile } from '../geo/meta-grid.js';
+import { ImageResult } from '../image/image.js';
+import { cropTiles } from '../image/split.js';
+import type { MapQuery } from '../source/source.js';
+import { mapConcurrent } from './concurrency.js';
+import { querySources } from './query-sources.js';
+import { blankTile, coordKey, type Tile, type TileManager, type TileManagerOptions } from './tile-manager.js';
+
+/**
+ * Creates missing tiles from the sources: grouped by meta tile, one creation per meta tile at a
+ * time (single flight on the main tile), re-checking the cache once the lock is held, then
+ * split, encode, store. The only place that decides to call a source for a cache.
+ */
+export class TileCreator {
+  constructor(
+    private readonly manager: TileManager,
+    private readonly opts: TileManagerOptions,
+  ) {}
+
+  async createTiles(coords: readonly TileCoord[], dimensions?: Dimensions): Promise<Map<string, Tile>> {
+    const result = new Map<string, Tile>();
+    if (this.opts.sources.length === 0) return result;
+    const add = (tiles: Tile[]) => tiles.forEach((t) => result.set(coordKey(t.coord), t));
+
+    const metaGrid = this.opts.metaGrid;
+    if (!metaGrid) {
+      const created = await mapConcurrent(coords, this.opts.concurrentTileCreators, (c) => this.createSingleTile(c, dimensions));
+      created.forEach((t) => result.set(coordKey(t.coord), t));
+      return result;
+    }
+    const metaTiles = new Map<string, MetaTile>();
+    for (const c of coords) {
+      const meta = metaGrid.metaTile(c);
+      metaTiles.set(coordKey(meta.mainTile), meta);
+    }
+    const created = await mapConcurrent([...metaTiles.values()], this.opts.concurrentTileCreators, (m) =>
+      this.createMetaTile(m, dimensions),
+    );
+    created.forEach(add);
+    return result;
+  }
+
+  private lockKey(main: TileCoord, dimensions?: Dimensions): string {
+    const dims = dimensions ? JSON.stringify(dimensions) : '';
+    return `${this.opts.cache.lockId}-${main[0]}-${main[1]}-${main[2]}${dims}`;
+  }
+
+  private query(bbox: MapQuery['bbox'], size: MapQuery['size'], dimensions?: Dimensions): MapQuery {
+    return {
+      bbox,
+      size,
+      srs: this.opts.grid.srs,
+      format: this.opts.requestFormat,
+      transparent: this.opts.transparent,
+      dimensions,
+    };
+  }
+
+  private createSingleTile(coord: TileCoord, dimensions?: Dimensions): Promise<Tile> {
+    return this.opts.locks.run(this.lockKey(coord, dimensions), async () => {
+      const fresh = await this.manager.loadCached(coord, dimensions);
+      if (fresh) return fresh;
+      const query = this.query(this.opts.grid.tileBBox(coord), this.opts.grid.tileSize, dimensions);
+      let image: ImageResult | null;
+      try {
+        image = await querySources(this.opts.sources, query);
+      } catch (err) {
+        // A source failure with a stale tile in the cache serves the stale tile (MapProxy's single-tile path).
+        const stale = await this.manager.loadAny(coord, dimensions);
+        if (stale) return stale;
+        throw err;
+      }
+      if (!image) return blankTile(coord);
+      if (image.authorizeStale) {
+        const stale = await this.manager.loadAny(coord, dimensions);
+        if (stale) return stale;
+      }
+      const data = await image.encode(this.opts.format);
+      const tile: Tile = { coord, data, timestamp: Date.now() / 1000, cacheable: image.cacheable };
+      if (image.cacheable) await this.opts.cache.store(coord, data, dimensions);
+      return tile;
+    });
+  }
+
+  private createMetaTile(meta: MetaTile, dimensions?: Dimensions): Promise<Tile[]> {
+    return this.opts.locks.run(this.lockKey(meta.mainTile, dimensions), async () => {
+      // Another request (or process) may have created the tiles while we waited.
+      const cached = await Promise.all(meta.tiles.map((t) => this.manager.loadCached(t.coord, dimensions)));
+      if (cached.every((t) => t !== null)) return cached as Tile[];
+
+      const image = await querySources(this.opts.sources, this.query(meta.bbox, meta.size, dimensions));
+      if (!image) return meta.tiles.map((t) => blankTile(t.coord));
+      const raw = await image.raw();
+      const tileSize = this.opts.grid.tileSize;
+      const parts = await cropTiles(
+        raw,
+        meta.tiles.map((t) => ({ offset: t.offset, size: tileSize })),
+      );
+      const now = Date.now() / 1000;
+      const tiles = await Promise.all(
+        parts.map(async (part, i): Promise<Tile> => {
+          const data = await ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format);
+          return { coord: meta.tiles[i].coord, data, timestamp: now, cacheable: image.cacheable };
+        }),
+      );
+      if (image.cacheable) {
+        await Promise.all(tiles.map((t) => this.opts.cache.store(t.coord, t.data as Buffer, dimensions)));
+      }
+      return tiles;
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import type { Dimensions, TileCache } from '../cache/cache.js';
+import type { TileCoord, TileGrid } from '../geo/grid.js';
+import type { MetaGrid, MetaTile } from '../geo/meta-grid.js';
+import type { ImageFormat } from '../image/format.js';
+import type { MapSource } from '../source/source.js';
+import { mapConcurrent } from './concurrency.js';
+import type { SingleFlight } from './single-flight.js';
+import { TileCreator } from './tile-creator.js';
+
+/** A tile as the services see it: encoded in the cache's format, or blank (no source had data for it). */
+export interface Tile {
+  readonly coord: TileCoord;
+  /** Encoded in the cache format; null for a blank tile (outside every source's coverage). */
+  readonly data: Buffer | null;
+  /** Seconds since the epoch: the stored file's mtime, or the creation time. */
+  readonly timestamp: number;
+  readonly cacheable: boolean;
+}
+
+export interface TileManagerOptions {
+  /** Identifies the cache in logs and lock keys. */
+  readonly name: string;
+  readonly grid: TileGrid;
+  readonly cache: TileCache;
+  readonly sources: readonly MapSource[];
+  readonly format: ImageFormat;
+  /** Mime type asked from the sources. */
+  readonly requestFormat: string;
+  readonly metaGrid: MetaGrid | null;
+  readonly minimizeMetaRequests: boolean;
+  readonly concurrentTileCreators: number;
+  /** Tiles with an mtime at or before this timestamp (seconds) are stale (refresh_before). */
+  readonly expireTimestamp?: () => number | null;
+  readonly locks: SingleFlight;
+  readonly transparent: boolean;
+}
+
+/**
+ * Decides which tiles come from the cache and which must be created, as MapProxy's
+ * TileManager: batch load, then hand missing or stale tiles to the creator.
+ */
+export class TileManager {
+  readonly grid: TileGrid;
+  readonly cache: TileCache;
+  readonly format: ImageFormat;
+  private readonly creator: TileCreator;
+
+  constructor(readonly options: TileManagerOptions) {
+    this.grid = options.grid;
+    this.cache = options.cache;
+    this.format = options.format;
+    this.creator = new TileCreator(this, options);
+  }
+
+  get sources(): readonly MapSource[] {
+    return this.options.sources;
+  }
+
+  async loadTile(coord: TileCoord, dimensions?: Dimensions): Promise<Tile> {
+    const [tile] = await this.loadTiles([coord], dimensions);
+    return tile as Tile;
+  }
+
+  /** Tiles in the order asked; a null coord (outside the grid) gives null. */
+  async loadTiles(coords: readonly (TileCoord | null)[], dimensions?: Dimensions): Promise<(Tile | null)[]> {
+    const loaded = await Promise.all(coords.map((c) => (c ? this.loadCached(c, dimensions) : null)));
+    const missing: TileCoord[] = [];
+    coords.forEach((c, i) => {
+      if (c && !loaded[i]) missing.push(c);
+    });
+    if (missing.length === 0) return loaded;
+
+    const created = await this.creator.createTiles(missing, dimensions);
+    return coords.map((c, i) => {
+      if (!c) return null;
+      return loaded[i] ?? created.get(coordKey(c)) ?? blankTile(c);
+    });
+  }
+
+  /** A fresh cached tile, or null when missing or stale. */
+  async loadCached(coord: TileCoord, dimensions?: Dimensions): Promise<Tile | null> {
+    const cached = await this.cache.load(coord, dimensions);
+    if (!cached) return null;
+    if (this.isStale(cached.timestamp)) return null;
+    return { coord, data: cached.data, timestamp: cached.timestamp, cacheable: true };
+  }
+
+  /** Like loadCached, but returns a stale tile too (to serve when the source fails). */
+  async loadAny(coord: TileCoord, dimensions?: Dimensions): Promise<Tile | null> {
+    const cached = await this.cache.load(coord, dimensions);
+    return cached ? { coord, data: cached.data, timestamp: cached.timestamp, cacheable: true } : null;
+  }
+
+  isStale(timestamp: number): boolean {
+    const expire = this.options.expireTimestamp?.() ?? null;
+    return expire !== null && Math.trunc(timestamp) <= expire;
+  }
+
+  /** The meta tile a coord belongs to (the unit of creation and locking), or null without meta tiles. */
+  metaTile(coord: TileCoord): MetaTile | null {
+    return this.options.metaGrid ? this.options.metaGrid.metaTile(coord) : null;
+  }
+
+  async removeTiles(coords: readonly TileCoord[], dimensions?: Dimensions): Promise<void> {
+    await mapConcurrent(coords, 8, (c) => this.cache.remove(c, dimensions));
+  }
+}
+
+export const coordKey = (c: TileCoord): string => `${c[0]},${c[1]},${c[2]}`;
+
+export const blankTile = (coord: TileCoord): Tile => ({ coord, data: null, timestamp: Date.now() / 1000, cacheable: false });
