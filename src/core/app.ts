@@ -1,4 +1,5 @@
-import { loadConfig, type LoadedConfig } from './config/load-config.js';
+import { loadConfig } from './config/load-config.js';
+import type { LoadedConfig } from './config/types.js';
 import { buildRuntime, type Runtime } from './build/runtime.js';
 import { textResponse, type CoreRequest, type CoreResponse } from './http.js';
 import type { RequestHandler } from './node-http-adapter.js';
@@ -34,7 +35,7 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
     }
     const service = runtime.routes.get(match[1]);
     if (!service) return textResponse(404, 'not found');
-    return service.handle(req);
+    return service.handle(req, req.path);
   }
 
   return {

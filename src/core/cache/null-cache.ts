@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CachedTile, TileCache } from './cache.js';
+import type { TileCoord } from '../geo/grid.js';
+import type { CachedTile, Dimensions, TileCache } from './cache.js';
 
 /**
  * The cache of `disable_storage: true` (MapProxy's DummyCache): nothing is ever stored, so
@@ -13,15 +14,15 @@ export class NullCache implements TileCache {
     this.lockId = createHash('md5').update(`null-${name}`).digest('hex');
   }
 
-  async load(): Promise<CachedTile | null> {
+  async load(_coord: TileCoord, _dims?: Dimensions): Promise<CachedTile | null> {
     return null;
   }
 
-  async isCached(): Promise<boolean> {
+  async isCached(_coord: TileCoord, _dims?: Dimensions): Promise<boolean> {
     return false;
   }
 
-  async store(): Promise<void> {}
+  async store(_coord: TileCoord, _data: Buffer, _dims?: Dimensions): Promise<void> {}
 
-  async remove(): Promise<void> {}
+  async remove(_coord: TileCoord, _dims?: Dimensions): Promise<void> {}
 }

@@ -1,20 +1,26 @@
-import type { SRS } from './srs.js';
+import { getSRS, type SRS } from './srs.js';
 
-/** globals.srs.preferred_src_proj: for a target SRS code, the source SRS codes to try in order. */
+/** `globals.srs.preferred_src_proj`: target SRS code → source SRS codes to prefer, in order. */
 export type PreferredSrcProj = Readonly<Record<string, readonly string[]>>;
 
 /**
- * The SRS to fetch from when the target is not available, as MapProxy's PreferredSrcSRS:
- * the target itself, else the configured preferences, else the first of the same kind
- * (geographic or projected), else the first.
+ * The SRS to request from a source (or the grid to use) for a `target` SRS, as MapProxy's PreferredSrcSRS:
+ * the target itself if available, else the first available of the preferred list for the target, else the first
+ * available of the same kind (geographic vs projected), else the first available. Returns an element of `available`.
  */
 export function selectSrs(target: SRS, available: readonly SRS[], preferred?: PreferredSrcProj): SRS {
   if (available.length === 0) throw new Error('no available source SRS');
   const exact = available.find((s) => s.equals(target));
   if (exact) return exact;
-  for (const code of preferred?.[target.code] ?? []) {
-    const match = available.find((s) => s.code === code.toUpperCase());
-    if (match) return match;
+  if (preferred) {
+    for (const [targetCode, codes] of Object.entries(preferred)) {
+      if (!getSRS(targetCode).equals(target)) continue;
+      for (const code of codes) {
+        const want = getSRS(code);
+        const hit = available.find((s) => s.equals(want));
+        if (hit) return hit;
+      }
+    }
   }
-  return available.find((s) => s.isLatLong === target.isLatLong) ?? available[0];
+  return available.find((s) => s.isLatLong === target.isLatLong) ?? available[0]!;
 }

@@ -2,10 +2,11 @@ import { bboxEquals, bboxHeight, bboxIntersection, bboxWidth, type BBox, type Si
 import type { MapExtent } from '../geo/extent.js';
 import type { ResolutionRange } from '../geo/resolution-range.js';
 import type { SRS } from '../geo/srs.js';
-import { ImageResult, type RawImage } from '../image/image.js';
-import { pasteImage } from '../image/paste.js';
-import { stitchTiles } from '../image/stitch.js';
-import { resample, warp, type Resampling } from '../image/transform.js';
+import { blankImage } from '../image/blank.js';
+import { ImageResult } from '../image/image.js';
+import type { RawImage, Resampling } from '../image/raw-image.js';
+import { pasteImage, stitchTiles } from '../image/split.js';
+import { resample, warp } from '../image/transform.js';
 import type { MapQuery, MapSource } from '../source/source.js';
 import { selectSrs, type PreferredSrcProj } from '../geo/srs-selection.js';
 import type { TileManager } from '../tiles/tile-manager.js';
@@ -81,7 +82,8 @@ export class CacheMapLayer implements MapLayer, MapSource {
       ];
       const part = await this.render(manager, { ...query, bbox: subBBox, size: subSize });
       if (!part) return null;
-      const canvas = pasteImage(await part.raw(), query.size, [px0, py0]);
+      const canvas = blankImage(query.size, { transparent: true });
+      pasteImage(canvas, await part.raw(), px0, py0);
       return ImageResult.fromRaw(canvas, { transparent: true, cacheable: part.cacheable });
     }
     return this.render(manager, query);
@@ -116,8 +118,8 @@ export class CacheMapLayer implements MapLayer, MapSource {
     );
     const stitched = stitchTiles(raws, affected.gridSize, grid.tileSize);
     const out = grid.srs.equals(query.srs)
-      ? await resample(stitched, affected.bbox, query.bbox, query.size, this.opts.resampling)
-      : await warp(
+      ? resample(stitched, affected.bbox, query.bbox, query.size, this.opts.resampling)
+      : warp(
           stitched,
           affected.bbox,
           query.bbox,

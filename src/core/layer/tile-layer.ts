@@ -3,8 +3,9 @@ import type { MapExtent } from '../geo/extent.js';
 import type { TileCoord, TileGrid } from '../geo/grid.js';
 import type { ImageFormat } from '../image/format.js';
 import { blankImage } from '../image/blank.js';
-import { ImageResult, detectMimeType } from '../image/image.js';
-import { imageFormat } from '../image/format.js';
+import { ImageResult } from '../image/image.js';
+import { detectedMimeType } from '../image/image-bytes.js';
+import { imageFormat, servedMimeType } from '../image/format.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import type { LayerMetadata } from './layer-metadata.js';
 
@@ -52,9 +53,9 @@ export class CacheTileLayer implements TileLayer {
     const tile = await this.manager.loadTile(coord, opts?.dimensions);
     if (!tile.data) {
       // No source has data here: a transparent PNG of tile size, as MapProxy answers.
-      return { data: await this.blankTile(), mimeType: 'image/png', timestamp: tile.timestamp, cacheable: false };
+      return { data: await this.blankTile(), mimeType: "image/png", timestamp: tile.timestamp, cacheable: true };
     }
-    const mimeType = this.format.name === 'mixed' ? detectMimeType(tile.data) ?? 'image/png' : this.format.mimeType;
+    const mimeType = servedMimeType(this.format, detectedMimeType(tile.data));
     return { data: tile.data, mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable };
   }
 

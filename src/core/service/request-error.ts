@@ -1,3 +1,5 @@
+import { SourceError } from '../source/source.js';
+
 /**
  * A request the service refuses, carrying what each protocol's error renderer needs: the
  * message, an optional OGC exception code, an explicit HTTP status (auth, legends), and whether
@@ -17,16 +19,7 @@ export class RequestError extends Error {
   }
 }
 
-/** True for errors thrown by sources (SourceError and subclasses), recognised by class name so services need not import the sources. */
+/** Errors of sources (unreachable upstream, bad response): the client sees their message with a 5xx. */
 export function isSourceError(err: unknown): err is Error {
-  return hasClassNamed(err, 'SourceError');
-}
-
-export function hasClassNamed(err: unknown, name: string): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === name) return true;
-  for (let p = Object.getPrototypeOf(err); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
-    if (p.constructor?.name === name) return true;
-  }
-  return false;
+  return err instanceof SourceError;
 }

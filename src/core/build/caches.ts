@@ -1,0 +1,130 @@
+import { FileCache } from '../cache/file-cache.js';
+import { NullCache } from '../cache/null-cache.js';
+import type { TileCache } from '../cache/cache.js';
+import { splitTaggedName } from '../config/references.js';
+import type { CacheConfig, RefreshBeforeConfig } from '../config/types.js';
+import { statSync } from 'node:fs';
+import { MapExtent } from '../geo/extent.js';
+import { MetaGrid } from '../geo/meta-grid.js';
+import type { ImageGlobals } from '../image/format.js';
+import { CacheMapLayer } from '../layer/cache-map-layer.js';
+import type { MapSource } from '../source/source.js';
+import { SingleFlight } from '../tiles/single-flight.js';
+import { TileManager } from '../tiles/tile-manager.js';
+import { buildCoverage } from './coverage.js';
+import { resolvedFormat } from './image-formats.js';
+import { buildSource, type SourceContext } from './sources.js';
+
+export interface CacheContext extends SourceContext {
+  readonly imageGlobals: ImageGlobals;
+  /** Single flight for tile creation, shared by every cache of this process. */
+  readonly locks: SingleFlight;
+}
+
+/**
+ * Builds caches on demand (a cache may be the source of another): each as a CacheMapLayer over
+ * one TileManager per grid. Cycles are configuration errors.
+ */
+export class CacheBuilder {
+  private readonly built = new Map<string, CacheMapLayer>();
+  private readonly building = new Set<string>();
+
+  constructor(private readonly ctx: CacheContext) {}
+
+  get(name: string): CacheMapLayer {
+    const existing = this.built.get(name);
+    if (existing) return existing;
+    const conf = this.ctx.config.caches[name];
+    if (!conf) throw new Error(`cache '${name}' is not defined`);
+    if (this.building.has(name)) throw new Error(`caches.${name}: the cache is (indirectly) its own source`);
+    this.building.add(name);
+    try {
+      const layer = this.build(conf);
+      this.built.set(name, layer);
+      return layer;
+    } finally {
+      this.building.delete(name);
+    }
+  }
+
+  /** A cache or source name (possibly tagged 'wms:l1,l2') as something a cache can draw from. */
+  resolveSource(ref: string): MapSource {
+    const { name, layers } = splitTaggedName(ref);
+    if (this.ctx.config.caches[name]) return this.get(name);
+    const source = this.ctx.config.sources[name];
+    if (!source) throw new Error(`source '${name}' is not defined`);
+    return buildSource(source, this.ctx, layers);
+  }
+
+  private build(conf: CacheConfig): CacheMapLayer {
+    const sources = conf.sources.map((s) => this.resolveSource(s));
+    const format = resolvedFormat(conf.format, this.ctx.imageGlobals, conf.image);
+    const coverage = conf.coverage ? buildCoverage(conf.coverage) : undefined;
+    const transparent = conf.image.transparent ?? sources.some((s) => s.transparent);
+    const useMeta =
+      (conf.metaSize[0] !== 1 || conf.metaSize[1] !== 1 || conf.metaBuffer > 0) &&
+      sources.length > 0 &&
+      sources.every((s) => s.supportsMetaTiles);
+    const expireTimestamp = conf.refreshBefore ? expireFunction(conf.refreshBefore) : undefined;
+
+    const managers = conf.grids.map((gridName) => {
+      const grid = this.ctx.grids.get(gridName);
+      if (!grid) throw new Error(`caches.${conf.name}.grids: grid '${gridName}' is not defined`);
+      return new TileManager({
+        name: conf.name,
+        grid,
+        cache: this.storage(conf, gridName),
+        sources,
+        format,
+        requestFormat: conf.requestFormat,
+        metaGrid: useMeta ? new MetaGrid(grid, conf.metaSize, conf.metaBuffer) : null,
+        minimizeMetaRequests: conf.minimizeMetaRequests,
+        concurrentTileCreators: conf.concurrentTileCreators,
+        expireTimestamp,
+        locks: this.ctx.locks,
+        transparent,
+      });
+    });
+    const first = managers[0]?.grid;
+    const extent = coverage ? coverage.extent : first ? new MapExtent(first.bbox, first.srs) : MapExtent.default();
+    return new CacheMapLayer({
+      managers,
+      extent,
+      transparent,
+      opacity: conf.image.opacity,
+      maxTileLimit: conf.maxTileLimit,
+      resampling: conf.image.resampling,
+      preferredSrcProj: this.ctx.config.globals.srs.preferredSrcProj,
+    });
+  }
+
+  private storage(conf: CacheConfig, gridName: string): TileCache {
+    const backend = conf.backend;
+    if (backend.type === 'disabled') return new NullCache(conf.name);
+    return new FileCache({
+      directory: backend.gridDirectories[gridName],
+      layout: backend.directoryLayout,
+      ext: conf.fileExt,
+      filePermissions: backend.filePermissions,
+      directoryPermissions: backend.directoryPermissions,
+    });
+  }
+}
+
+/** refresh_before as "tiles at or before this timestamp (s) are stale". */
+function expireFunction(conf: RefreshBeforeConfig): () => number | null {
+  switch (conf.type) {
+    case 'time':
+      return () => conf.timestamp;
+    case 'age':
+      return () => Date.now() / 1000 - conf.seconds;
+    case 'mtime':
+      return () => {
+        try {
+          return statSync(conf.file).mtimeMs / 1000;
+        } catch {
+          return null;
+        }
+      };
+  }
+}

@@ -1,0 +1,65 @@
+import { splitTaggedName } from '../config/references.js';
+import type { LayerConfig, ProxyConfig } from '../config/types.js';
+import { mergeExtents } from '../geo/extent.js';
+import { ResolutionRange } from '../geo/resolution-range.js';
+import { CacheMapLayer } from '../layer/cache-map-layer.js';
+import { DirectMapLayer } from '../layer/direct-map-layer.js';
+import type { LayerMetadata } from '../layer/layer-metadata.js';
+import type { MapLayer } from '../layer/map-layer.js';
+import { CacheTileLayer, type TileLayer } from '../layer/tile-layer.js';
+import type { WmsLayer } from '../layer/wms-layer.js';
+import type { CacheBuilder } from './caches.js';
+
+/** The published WMS layer tree. */
+export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: string): WmsLayer {
+  const mapLayerFor = (ref: string): MapLayer => {
+    const source = caches.resolveSource(ref);
+    return source instanceof CacheMapLayer ? source : new DirectMapLayer(source);
+  };
+  const build = (conf: LayerConfig): WmsLayer => {
+    const children = conf.layers.map(build);
+    const own = (conf.sources ?? []).map(mapLayerFor);
+    // A group with sources of its own draws those; otherwise all of its leaves.
+    const mapLayers = own.length ? own : children.flatMap((c) => c.mapLayers);
+    const resRange = conf.resRange ? new ResolutionRange(conf.resRange.minRes, conf.resRange.maxRes) : undefined;
+    return {
+      name: conf.name,
+      title: conf.title ?? wmsTitle,
+      md: conf.md as LayerMetadata,
+      children,
+      mapLayers,
+      extent: mergeExtents(mapLayers.map((l) => l.extent)),
+      resRange,
+      queryable: false,
+      legendUrl: conf.legendurl,
+    };
+  };
+  return build(root);
+}
+
+/**
+ * Tile layers for TMS, WMTS and the demo: a layer publishes tiles when it has `tile_sources`, or
+ * exactly one source that is a cache; one tile layer per grid of that cache.
+ */
+export function buildTileLayers(config: ProxyConfig, caches: CacheBuilder): TileLayer[] {
+  const result: TileLayer[] = [];
+  for (const layer of config.namedLayers) {
+    if (!layer.name) continue;
+    let cacheNames = layer.tileSources;
+    if (!cacheNames) {
+      const sources = layer.sources ?? [];
+      const cacheSources = sources.filter((s) => config.caches[splitTaggedName(s).name]);
+      if (cacheSources.length !== 1 || sources.length !== 1) continue;
+      cacheNames = cacheSources;
+    }
+    for (const cacheName of cacheNames) {
+      const cache = caches.get(splitTaggedName(cacheName).name);
+      for (const manager of cache.managers) {
+        result.push(
+          new CacheTileLayer(layer.name, layer.title ?? layer.name, layer.md as LayerMetadata, manager, cache.extent),
+        );
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,67 @@
+import type { LoadedConfig } from '../config/types.js';
+import { HttpDispatchers } from '../client/dispatchers.js';
+import type { TileGrid } from '../geo/grid.js';
+import type { CoreRequest, CoreResponse } from '../http.js';
+import type { TileLayer } from '../layer/tile-layer.js';
+import type { WmsLayer } from '../layer/wms-layer.js';
+import type { Service } from '../service/service.js';
+import { welcomePage } from '../service/welcome.js';
+import { SingleFlight } from '../tiles/single-flight.js';
+import { CacheBuilder } from './caches.js';
+import { buildGrids } from './grids.js';
+import { imageGlobals } from './image-formats.js';
+import { buildTileLayers, buildWmsTree } from './layers.js';
+import { buildServices } from './services.js';
+
+/** Everything a configuration turns into at run time, for one process. */
+export interface Runtime {
+  readonly routes: ReadonlyMap<string, Service>;
+  readonly grids: ReadonlyMap<string, TileGrid>;
+  readonly caches: CacheBuilder;
+  readonly wmsRoot: WmsLayer | null;
+  readonly tileLayers: readonly TileLayer[];
+  /** '' disables the header. */
+  readonly accessControlAllowOrigin: string;
+  welcome(req: CoreRequest): CoreResponse;
+  /** Close upstream connection pools. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Seeding uses `seed_only` sources. */
+  seeding?: boolean;
+  dispatchers?: HttpDispatchers;
+}
+
+export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const config = loaded.config;
+  const grids = buildGrids(config);
+  const dispatchers = opts.dispatchers ?? new HttpDispatchers();
+  const globalsImage = imageGlobals(config.globals);
+  const caches = new CacheBuilder({
+    config,
+    grids,
+    dispatchers,
+    limiters: new Map(),
+    seeding: opts.seeding ?? false,
+    imageGlobals: globalsImage,
+    locks: new SingleFlight(),
+  });
+  const wmsTitle = config.services.wms?.md.title ?? 'MapProxy WMS';
+  const wmsRoot = config.rootLayer ? buildWmsTree(config.rootLayer, caches, wmsTitle) : null;
+  const tileLayers = buildTileLayers(config, caches);
+  const routes = buildServices(config, { wmsRoot, tileLayers }, globalsImage);
+  const demo = Boolean(config.services.demo);
+  return {
+    routes,
+    grids,
+    caches,
+    wmsRoot,
+    tileLayers,
+    accessControlAllowOrigin: config.globals.http.accessControlAllowOrigin,
+    welcome: (req) => welcomePage(req, { demo }),
+    close: async () => {
+      if (!opts.dispatchers) await dispatchers.close();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type {
+  HttpConfig,
+  MapServerSourceConfig,
+  OnErrorConfig as OnErrorEntry,
+  ProxyConfig,
+  SourceConfig,
+  TileSourceConfig,
+  WmsSourceConfig,
+} from '../config/types.js';
+import { HttpClient } from '../client/http-client.js';
+import type { HttpDispatchers } from '../client/dispatchers.js';
+import { InProcessLimiter, type RequestLimiter } from '../client/request-limiter.js';
+import type { TileGrid } from '../geo/grid.js';
+import { ResolutionRange } from '../geo/resolution-range.js';
+import { getSRS } from '../geo/srs.js';
+import { formatExt } from '../image/format.js';
+import { BlankSource } from '../source/blank-source.js';
+import { DebugSource } from '../source/debug-source.js';
+import { mapServerSource } from '../source/mapserver-source.js';
+import { OnErrorHandler, type OnErrorConfig } from '../source/on-error.js';
+import type { MapSource } from '../source/source.js';
+import { TileSource } from '../source/tile-source.js';
+import { WmsMapRequest, type WmsParamValue } from '../source/wms-request.js';
+import { WmsSource, type WmsSourceOptions } from '../source/wms-source.js';
+import { HttpWmsTransport } from '../source/wms-transport.js';
+import { buildCoverage } from './coverage.js';
+
+/** What building sources shares: connection pools and per-host request limits of this process. */
+export interface SourceContext {
+  readonly config: ProxyConfig;
+  readonly grids: ReadonlyMap<string, TileGrid>;
+  readonly dispatchers: HttpDispatchers;
+  /** One limiter per upstream host and limit (MapProxy shares a semaphore per host:port and count). */
+  readonly limiters: Map<string, RequestLimiter>;
+  /** True while seeding: `seed_only` sources are used. */
+  readonly seeding: boolean;
+}
+
+/**
+ * A configured source as a MapSource. `layers` overrides `req.layers` for tagged references
+ * (`'wms:l1,l2'`), which MapProxy allows only for a subset of the configured layers.
+ */
+export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: string[]): MapSource {
+  const coverage = conf.coverage ? buildCoverage(conf.coverage) : undefined;
+  if (conf.seedOnly && !ctx.seeding) return new BlankSource(coverage);
+  switch (conf.type) {
+    case 'debug':
+      return new DebugSource();
+    case 'wms':
+      return new WmsSource({ ...wmsOptions(conf, ctx, layers), transport: new HttpWmsTransport(httpClient(conf.http, conf.req.url, conf.concurrentRequests, ctx)) });
+    case 'mapserver':
+      return mapServerSource({
+        ...wmsOptions(conf, ctx, layers),
+        mapfile: conf.mapfile,
+        binary: conf.binary,
+        workingDir: conf.workingDir,
+        timeout: ctx.config.globals.http.clientTimeout,
+      });
+    case 'tile':
+      return tileSource(conf, ctx);
+  }
+}
+
+function wmsOptions(
+  conf: WmsSourceConfig | MapServerSourceConfig,
+  ctx: SourceContext,
+  layers: string[] | undefined,
+): Omit<WmsSourceOptions, 'transport'> {
+  const req = conf.req;
+  if (layers) {
+    const configured = (req.layers ?? '').split(',');
+    const unknown = layers.filter((l) => !configured.includes(l));
+    if (unknown.length) throw new Error(`sources.${conf.name}: layers ${unknown.join(', ')} are not in req.layers`);
+  }
+  const params: [string, WmsParamValue][] = [];
+  const reqLayers = layers ? layers.join(',') : req.layers;
+  if (reqLayers !== undefined) params.push(['layers', reqLayers]);
+  if (req.styles !== undefined) params.push(['styles', req.styles]);
+  if (req.transparent !== undefined) params.push(['transparent', req.transparent]);
+  if (req.format !== undefined) params.push(['format', req.format]);
+  if (req.sld !== undefined) params.push(['sld', req.sld]);
+  if (req.sldBody !== undefined) params.push(['sld_body', req.sldBody]);
+  params.push(...Object.entries(req.extra));
+  const opts: Omit<WmsSourceOptions, 'transport'> = {
+    request: new WmsMapRequest(req.url, params, conf.wmsOpts.version),
+    format: req.format ?? conf.imageOptions.format,
+    supportedFormats: conf.supportedFormats.length ? conf.supportedFormats : undefined,
+    supportedSrs: conf.supportedSrs.length ? conf.supportedSrs.map((s) => getSRS(s)) : undefined,
+    preferredSrcProj: ctx.config.globals.srs.preferredSrcProj,
+    transparent: req.transparent ?? conf.imageOptions.transparent ?? false,
+    opacity: conf.imageOptions.opacity,
+    coverage: conf.coverage ? buildCoverage(conf.coverage) : undefined,
+    resRange: conf.resRange ? new ResolutionRange(conf.resRange.minRes, conf.resRange.maxRes) : undefined,
+    forwardReqParams: conf.forwardReqParams,
+    resampling: conf.imageOptions.resampling,
+    transparentColor: conf.transparentColor ? [conf.transparentColor[0], conf.transparentColor[1], conf.transparentColor[2]] : undefined,
+    transparentColorTolerance: conf.transparentColorTolerance,
+  };
+  if (conf.type === 'wms') {
+    opts.httpMethod = conf.http.method;
+    if (conf.onError.length) opts.onError = onErrorHandler(conf.onError);
+  }
+  return opts;
+}
+
+function tileSource(conf: TileSourceConfig, ctx: SourceContext): TileSource {
+  const grid = ctx.grids.get(conf.grid);
+  if (!grid) throw new Error(`sources.${conf.name}.grid: grid '${conf.grid}' is not defined`);
+  return new TileSource({
+    url: conf.url,
+    grid,
+    http: httpClient(conf.http, conf.url, conf.concurrentRequests, ctx),
+    format: conf.requestFormat ? formatExt(conf.requestFormat) : conf.imageOptions.format ? formatExt(conf.imageOptions.format) : undefined,
+    transparent: conf.transparent ?? conf.imageOptions.transparent ?? false,
+    opacity: conf.imageOptions.opacity,
+    coverage: conf.coverage ? buildCoverage(conf.coverage) : undefined,
+    resRange: conf.resRange ? new ResolutionRange(conf.resRange.minRes, conf.resRange.maxRes) : undefined,
+    onError: conf.onError.length ? onErrorHandler(conf.onError) : undefined,
+  });
+}
+
+function httpClient(http: HttpConfig, url: string, concurrentRequests: number, ctx: SourceContext): HttpClient {
+  let limiter: RequestLimiter | undefined;
+  if (concurrentRequests > 0) {
+    let host = url;
+    try {
+      host = new URL(url.replace(/%\([^)]*\)\w/g, '0')).host;
+    } catch {
+      // A template URL that does not parse: limit on the whole string.
+    }
+    const key = `${host}#${concurrentRequests}`;
+    limiter = ctx.limiters.get(key);
+    if (!limiter) {
+      limiter = new InProcessLimiter(concurrentRequests);
+      ctx.limiters.set(key, limiter);
+    }
+  }
+  return new HttpClient({
+    timeout: http.clientTimeout,
+    headers: http.headers,
+    hideErrorDetails: http.hideErrorDetails,
+    sslNoCertChecks: http.sslNoCertChecks,
+    sslCaCerts: http.sslCaCerts,
+    dispatchers: ctx.dispatchers,
+    limiter,
+  });
+}
+
+function onErrorHandler(entries: readonly OnErrorEntry[]): OnErrorHandler {
+  const config: { [status: number]: OnErrorConfig[number]; other?: OnErrorConfig[number] } = {};
+  for (const e of entries) {
+    const transparent = e.color.length === 4 && e.color[3] === 0;
+    const response = {
+      color: transparent ? ('transparent' as const) : e.color,
+      cacheable: e.cache,
+      authorizeStale: e.authorizeStale,
+    };
+    if (e.status === 'other') config.other = response;
+    else config[e.status] = response;
+  }
+  return new OnErrorHandler(config);
+}

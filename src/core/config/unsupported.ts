@@ -1,0 +1,55 @@
+import type { ReadContext } from './config-reader.js';
+import type { ConfigError } from './errors.js';
+
+/**
+ * Every MapProxy feature that a configuration may ask for but that we do not implement yet, in one place.
+ * Supporting a feature means deleting its entry here (and writing the code that reads it).
+ * Values are the human-readable feature names used in the error messages.
+ */
+export const UNSUPPORTED = {
+  /** `services.<name>` */
+  services: new Map<string, string>([
+    ['kml', 'KML service'],
+    ['ogcapi', 'OGC API service'],
+  ]),
+  /** `sources.<name>.type` */
+  sourceTypes: new Map<string, string>([
+    ['arcgis', 'ArcGIS REST source'],
+    ['mapnik', 'Mapnik source'],
+    ['ogcapitiles', 'OGC API Tiles source'],
+    ['ogcapimaps', 'OGC API Maps source'],
+  ]),
+  /** `caches.<name>.cache.type` */
+  cacheTypes: new Map<string, string>([
+    ['mbtiles', 'MBTiles cache'],
+    ['sqlite', 'SQLite level cache'],
+    ['geopackage', 'GeoPackage cache'],
+    ['couchdb', 'CouchDB cache'],
+    ['redis', 'Redis cache'],
+    ['s3', 'S3 cache'],
+    ['azureblob', 'Azure Blob cache'],
+    ['compact', 'ArcGIS compact cache'],
+  ]),
+  /** Keys of `caches.<name>` */
+  cacheOptions: new Map<string, string>([
+    ['watermark', 'watermark'],
+    ['upscale_tiles', 'upscale_tiles'],
+    ['downscale_tiles', 'downscale_tiles'],
+  ]),
+  /** Keys of a layer in `layers` */
+  layerOptions: new Map<string, string>([['dimensions', 'layer dimensions']]),
+  /** Dotted keys under `globals` */
+  globalOptions: new Map<string, string>([['renderd.address', 'renderd tile creation (globals.renderd)']]),
+  /** Other features, detected by the code that reads them */
+  features: {
+    bandMerge: 'band merging (cache sources as an r/g/b/a/l mapping)',
+    ogrWhere: 'OGR datasources with where',
+    ogrDatasource: 'OGR datasources (only WKT and GeoJSON files are read)',
+    expireTiles: 'expire_tiles coverages',
+  },
+} as const;
+
+/** The error for an unsupported feature: the message always contains "not supported" and names the feature. */
+export function notSupported(ctx: ReadContext, keyPath: string, feature: string): ConfigError {
+  return ctx.error(keyPath, `${feature} is not supported yet`);
+}

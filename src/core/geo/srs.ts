@@ -1,0 +1,246 @@
+import proj4 from 'proj4';
+import type { BBox, Point } from './bbox.js';
+import { isAxisOrderNE } from './axis-order.js';
+import { ensureDatumGrids } from './datum-grids.js';
+import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode, WEBMERCATOR_CODES } from './epsg.js';
+
+export { isAxisOrderNE } from './axis-order.js';
+
+/** Metres per degree on the web mercator sphere: what MapProxy uses to turn degrees into scale denominators. */
+export const METERS_PER_DEGREE = (6378137 * 2 * Math.PI) / 360;
+
+/** Latitude limit of the web mercator square (±20037508.342789244 m). */
+export const MERCATOR_MAX_LAT = 85.0511287798;
+const MERCATOR_MAX = 20037508.342789244;
+
+export class UnknownSRSError extends Error {
+  constructor(readonly code: string, detail?: string) {
+    super(`unknown SRS ${code}${detail ? ` (${detail})` : ''}`);
+    this.name = 'UnknownSRSError';
+  }
+}
+
+export class TransformationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransformationError';
+  }
+}
+
+export interface SRS {
+  /** As configured/requested, upper-case: 'EPSG:4326', 'CRS:84', 'EPSG:900913'. */
+  readonly code: string;
+  readonly isLatLong: boolean;
+  /** WMS 1.3.0 axis order lat/lon (or northing/easting). */
+  readonly isAxisOrderNE: boolean;
+  /** 1 for metres, 111319.4907932736 for degrees. */
+  readonly metersPerUnit: number;
+  /** The proj4 definition used for transformations. */
+  readonly definition: string;
+  /** EPSG:900913/3857/102100/102113 are equal; CRS:84 equals EPSG:4326. */
+  equals(other: SRS): boolean;
+  /** Transforms points (x/y = east/north order); throws TransformationError instead of returning NaN. */
+  transformTo(other: SRS, points: readonly Point[]): Point[];
+  /** Transforms a bbox through `withPoints` points along its edges (default 16), clamping latitudes for mercator. */
+  transformBBoxTo(other: SRS, bbox: BBox, withPoints?: number): BBox;
+}
+
+type Converter = { forward(p: number[]): number[] };
+type Projection = InstanceType<typeof proj4.Proj>;
+
+const WEBMERCATOR_DEF =
+  '+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +wktext +no_defs';
+const WGS84_DEF = '+proj=longlat +datum=WGS84 +no_defs';
+
+class ProjSRS implements SRS {
+  readonly code: string;
+  readonly canonicalCode: string;
+  readonly isLatLong: boolean;
+  readonly isAxisOrderNE: boolean;
+  readonly metersPerUnit: number;
+  readonly definition: string;
+  /** Mandatory datum grids that are not installed: transformations through them are impossible. */
+  readonly missingGrids: readonly string[];
+  private readonly proj: Projection | null;
+  private readonly converters = new Map<string, Converter>();
+
+  constructor(code: string, canonicalCode: string, definition: string) {
+    this.code = code;
+    this.canonicalCode = canonicalCode;
+    this.definition = definition;
+    this.missingGrids = ensureDatumGrids(definition);
+    this.isLatLong = /\+proj=(longlat|latlong|lonlat|latlon)\b/.test(definition);
+    this.isAxisOrderNE = isAxisOrderNE(code);
+    // proj4 would log and yield NaN for a projection whose mandatory grid is absent; keep it unbuilt instead.
+    this.proj = this.missingGrids.length ? null : new proj4.Proj(definition);
+    this.metersPerUnit = this.isLatLong ? METERS_PER_DEGREE : ((this.proj as { to_meter?: number } | null)?.to_meter ?? toMeterOf(definition));
+  }
+
+  equals(other: SRS): boolean {
+    if (other === this) return true;
+    return other instanceof ProjSRS && other.canonicalCode === this.canonicalCode;
+  }
+
+  private converter(other: ProjSRS): Converter {
+    let c = this.converters.get(other.canonicalCode);
+    if (!c) {
+      for (const s of [this, other]) {
+        if (s.missingGrids.length) {
+          throw new TransformationError(
+            `cannot transform ${this.code} → ${other.code}: ${s.code} needs the datum grid ` +
+              `${s.missingGrids.join(', ')}, which is not installed (looked in $PROJ_DATA, $PROJ_LIB, /usr/share/proj)`,
+          );
+        }
+      }
+      c = proj4(this.proj!, other.proj!) as unknown as Converter;
+      this.converters.set(other.canonicalCode, c);
+    }
+    return c;
+  }
+
+  /** Transforms without throwing on points outside the projection's domain (they come back non-finite). */
+  private transformLenient(other: ProjSRS, points: readonly Point[]): Point[] {
+    const c = this.converter(other);
+    return points.map((p) => {
+      let r: number[];
+      try {
+        r = c.forward([p[0], p[1]]);
+      } catch {
+        return [NaN, NaN] as const;
+      }
+      return [r[0]!, r[1]!] as const;
+    });
+  }
+
+  transformTo(other: SRS, points: readonly Point[]): Point[] {
+    if (this.equals(other)) return points.map((p) => [p[0], p[1]] as const);
+    const out = this.transformLenient(asProjSRS(other), points);
+    for (let i = 0; i < out.length; i++) {
+      const q = out[i]!;
+      if (!Number.isFinite(q[0]) || !Number.isFinite(q[1])) {
+        const p = points[i]!;
+        throw new TransformationError(`cannot transform point (${p[0]}, ${p[1]}) from ${this.code} to ${other.code}`);
+      }
+    }
+    return out;
+  }
+
+  transformBBoxTo(other: SRS, bbox: BBox, withPoints = 16): BBox {
+    if (this.equals(other)) return bbox;
+    const target = asProjSRS(other);
+    const toMercator = target.canonicalCode === 'EPSG:3857';
+    let src = bbox;
+    if (toMercator && this.isLatLong) {
+      // Web mercator is undefined at the poles: clamp so that a world bbox maps onto the mercator square.
+      const clampLat = (v: number) => Math.max(-MERCATOR_MAX_LAT, Math.min(MERCATOR_MAX_LAT, v));
+      src = [bbox[0], clampLat(bbox[1]), bbox[2], clampLat(bbox[3])];
+    }
+    const pts = this.transformLenient(target, generateEnvelopePoints(src, withPoints));
+    let result = calculateBBox(pts);
+    if (!result) {
+      throw new TransformationError(`cannot transform bbox ${bbox.join(',')} from ${this.code} to ${other.code}`);
+    }
+    if (toMercator && this.canonicalCode === 'EPSG:4326') {
+      // MapProxy snaps world-edge bboxes to the exact mercator square (WMS extents rely on it).
+      const [minx, miny, maxx, maxy] = result;
+      result = [
+        bbox[0] <= -180 ? -MERCATOR_MAX : minx,
+        bbox[1] <= -85.06 ? -MERCATOR_MAX : miny,
+        bbox[2] >= 180 ? MERCATOR_MAX : maxx,
+        bbox[3] >= 85.06 ? MERCATOR_MAX : maxy,
+      ];
+    }
+    return result;
+  }
+
+  toString(): string {
+    return `SRS(${this.code})`;
+  }
+}
+
+function asProjSRS(srs: SRS): ProjSRS {
+  if (srs instanceof ProjSRS) return srs;
+  return getSRS(srs.code) as ProjSRS;
+}
+
+function toMeterOf(definition: string): number {
+  const m = /\+to_meter=(\S+)/.exec(definition);
+  return m ? Number(m[1]) : 1;
+}
+
+// SRS objects are immutable, so one instance per code is shared by everyone (MapProxy caches them per thread).
+const cache = new Map<string, SRS>();
+
+/** The SRS for a code (`EPSG:4326`, `4326`, `CRS:84`, `EPSG:900913`, …); cached; throws UnknownSRSError. */
+export function getSRS(code: string | number): SRS {
+  const normalized = normalizeSRSCode(code);
+  let srs = cache.get(normalized);
+  if (srs) return srs;
+  const canonical = canonicalSRSCode(normalized);
+  let definition: string;
+  if (canonical === 'EPSG:3857') definition = WEBMERCATOR_DEF;
+  else if (canonical === 'EPSG:4326') definition = WGS84_DEF;
+  else {
+    const num = epsgNumber(canonical);
+    if (num === null) throw new UnknownSRSError(normalized, 'only EPSG codes and CRS:84 are supported');
+    const entry = loadEpsgEntry(num);
+    if (!entry) throw new UnknownSRSError(normalized);
+    definition = entry.proj4.replace(/\s*\+type=crs\b/, '');
+  }
+  srs = new ProjSRS(normalized, canonical, definition);
+  cache.set(normalized, srs);
+  return srs;
+}
+
+/** EPSG:3857 or one of its aliases (EPSG:900913, 102100, 102113). */
+export function isWebMercator(srs: SRS): boolean {
+  return WEBMERCATOR_CODES.includes(normalizeSRSCode(srs.code));
+}
+
+/**
+ * Points along the edges of a bbox, counter-clockwise from the lower-left corner; `n` is the total wanted
+ * (rounded up to a multiple of four), as MapProxy's generate_envelope_points.
+ */
+export function generateEnvelopePoints(bbox: BBox, n: number): Point[] {
+  let [minx, miny, maxx, maxy] = bbox;
+  const steps = (n <= 4 ? 0 : Math.ceil((n - 4) / 4)) + 1;
+  const width = maxx - minx;
+  const height = maxy - miny;
+  [minx, maxx] = [Math.min(minx, maxx), Math.max(minx, maxx)];
+  [miny, maxy] = [Math.min(miny, maxy), Math.max(miny, maxy)];
+  const xstep = width / steps;
+  const ystep = height / steps;
+  const pts: Point[] = [];
+  for (let i = 0; i <= steps; i++) pts.push([minx + i * xstep, miny]);
+  for (let i = 1; i < steps; i++) pts.push([maxx, miny + i * ystep]);
+  for (let i = steps; i >= 0; i--) pts.push([minx + i * xstep, maxy]);
+  for (let i = steps - 1; i > 0; i--) pts.push([minx, miny + i * ystep]);
+  return pts;
+}
+
+/** The bbox of the finite points, or null when there are none (every point failed to transform). */
+export function calculateBBox(points: readonly Point[]): BBox | null {
+  let minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
+  for (const [x, y] of points) {
+    if (Number.isFinite(x)) {
+      minx = Math.min(minx, x);
+      maxx = Math.max(maxx, x);
+    }
+    if (Number.isFinite(y)) {
+      miny = Math.min(miny, y);
+      maxy = Math.max(maxy, y);
+    }
+  }
+  if (minx === Infinity || miny === Infinity) return null;
+  return [minx, miny, maxx, maxy];
+}
+
+/**
+ * A function mapping map coordinates inside `srcBBox` to pixel positions in an image of `dstBBox` (image
+ * coordinates, row 0 at the top), as MapProxy's make_lin_transf.
+ */
+export function makeLinTransf(srcBBox: BBox, dstBBox: BBox): (p: Point) => Point {
+  const sx = (dstBBox[2] - dstBBox[0]) / (srcBBox[2] - srcBBox[0]);
+  const sy = (dstBBox[3] - dstBBox[1]) / (srcBBox[3] - srcBBox[1]);
+  return (p) => [dstBBox[0] + (p[0] - srcBBox[0]) * sx, dstBBox[1] + (srcBBox[3] - p[1]) * sy];
+}

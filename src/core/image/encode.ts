@@ -1,0 +1,66 @@
+import sharp from 'sharp';
+import type { ImageFormat } from './format.js';
+import { addGeoTiffTags, type GeoReference } from './geotiff.js';
+import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
+
+export interface EncodeOptions {
+  /** Colour that transparency is flattened onto for formats/modes without alpha (default white). */
+  bgcolor?: RGB;
+  /** Georeference for image/GeoTIFF; without it a GeoTIFF is written as a plain TIFF. */
+  georef?: GeoReference;
+}
+
+/** Decode any supported bytes (png, jpeg, gif, tiff, webp) to 8-bit RGBA. */
+export async function decode(bytes: Buffer): Promise<RawImage> {
+  const { data, info } = await sharp(bytes)
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`decoded image has ${info.channels} channels, expected 4`);
+  return { data, width: info.width, height: info.height };
+}
+
+/**
+ * Encode RGBA pixels like MapProxy's img_to_buf: PNG (paletted when format.colors is set, RGBA only when
+ * there is transparency to keep), JPEG (flattened on bgcolor), GIF, TIFF (raw/lzw/jpeg), GeoTIFF and mixed.
+ */
+export async function encode(raw: RawImage, format: ImageFormat, opts: EncodeOptions = {}): Promise<Buffer> {
+  const bg = opts.bgcolor ?? WHITE;
+  const background = { r: bg[0], g: bg[1], b: bg[2] };
+  let kind = format.kind;
+  const transparentPixels = hasTransparency(raw);
+  if (kind === 'mixed') kind = transparentPixels ? 'png' : 'jpeg';
+
+  // An RGB mode or an explicitly opaque format has no alpha to write: flatten like a paste on an RGB canvas.
+  const opaqueTarget = format.mode === 'RGB' || format.mode === 'L' || format.transparent === false || kind === 'jpeg';
+  const keepAlpha = transparentPixels && !opaqueTarget;
+
+  let img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 4 } });
+  if (transparentPixels && !keepAlpha) img = img.flatten({ background });
+  else if (!keepAlpha) img = img.removeAlpha();
+  if (format.mode === 'L') img = img.toColourspace('b-w');
+
+  switch (kind) {
+    case 'png': {
+      const paletted = format.kind !== 'mixed' && (((format.paletted ?? false) && (format.colors ?? 0) > 0) || format.mode === 'P');
+      return paletted
+        ? img.png({ palette: true, colours: format.colors ?? 256, effort: 3, dither: 0.5 }).toBuffer()
+        : img.png({ compressionLevel: 6 }).toBuffer();
+    }
+    case 'jpeg':
+      return img.jpeg({ quality: format.jpegQuality ?? 90 }).toBuffer();
+    case 'gif':
+      return img.gif({ effort: 3 }).toBuffer();
+    case 'webp':
+      return img.webp({ quality: format.jpegQuality ?? 90 }).toBuffer();
+    case 'tiff':
+    case 'geotiff': {
+      const compression = format.tiffCompression === 'tiff_lzw' ? 'lzw' : format.tiffCompression === 'jpeg' ? 'jpeg' : 'none';
+      if (compression === 'jpeg' && keepAlpha) img = img.flatten({ background });
+      const out = await img.tiff({ compression, quality: format.jpegQuality ?? 90 }).toBuffer();
+      return kind === 'geotiff' && opts.georef ? addGeoTiffTags(out, [raw.width, raw.height], opts.georef) : out;
+    }
+  }
+  throw new Error(`cannot encode format kind ${String(kind)}`);
+}

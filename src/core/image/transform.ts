@@ -1,0 +1,346 @@
+import type { BBox, Point, Size } from '../geo/bbox.js';
+import { emptyRaw, type RawImage, type Resampling } from './raw-image.js';
+import { cubicWeight, makeSampler, writePremultiplied } from './sample.js';
+import { cropImage } from './split.js';
+
+/**
+ * Cut `dstBBox` out of `src` (covering `srcBBox`, same SRS) and scale it to `dstSize` (MapProxy's
+ * ImageTransformer._transform_simple): every destination pixel centre is mapped linearly into the source, so
+ * fractional offsets of unaligned tiles are honoured. Outside the source the result is transparent.
+ */
+export function resample(src: RawImage, srcBBox: BBox, dstBBox: BBox, dstSize: Size, method: Resampling = 'bicubic'): RawImage {
+  const [dw, dh] = dstSize;
+  const srcResX = (srcBBox[2] - srcBBox[0]) / src.width;
+  const srcResY = (srcBBox[3] - srcBBox[1]) / src.height;
+  const dstResX = (dstBBox[2] - dstBBox[0]) / dw;
+  const dstResY = (dstBBox[3] - dstBBox[1]) / dh;
+
+  // Same resolution (to a tenth of a pixel over the whole image): a plain crop, as MapProxy rounds it.
+  if (Math.abs(srcResX - dstResX) * dw < 0.1 * Math.abs(dstResX) && Math.abs(srcResY - dstResY) * dh < 0.1 * Math.abs(dstResY)) {
+    const x = Math.round((dstBBox[0] - srcBBox[0]) / srcResX);
+    const y = Math.round((srcBBox[3] - dstBBox[3]) / srcResY);
+    return cropImage(src, [x, y], dstSize, { transparent: true });
+  }
+
+  // Source pixel coordinate of each destination column/row centre.
+  const xs = new Float64Array(dw);
+  const ys = new Float64Array(dh);
+  for (let i = 0; i < dw; i++) xs[i] = (dstBBox[0] + (i + 0.5) * dstResX - srcBBox[0]) / srcResX;
+  for (let j = 0; j < dh; j++) ys[j] = (srcBBox[3] - (dstBBox[3] - (j + 0.5) * dstResY)) / srcResY;
+
+  return method === 'nearest' ? resampleNearest(src, xs, ys) : resampleSeparable(src, xs, ys, method === 'bilinear' ? 2 : 4);
+}
+
+function resampleNearest(src: RawImage, xs: Float64Array, ys: Float64Array): RawImage {
+  const dw = xs.length;
+  const dh = ys.length;
+  const out = emptyRaw(dw, dh);
+  const col = new Int32Array(dw);
+  for (let i = 0; i < dw; i++) col[i] = xs[i]! >= 0 && xs[i]! < src.width ? Math.floor(xs[i]!) : -1;
+  const s = src.data;
+  const d = out.data;
+  const s32 = aligned32(s);
+  const d32 = aligned32(d);
+  for (let j = 0; j < dh; j++) {
+    const sy = ys[j]!;
+    if (!(sy >= 0 && sy < src.height)) continue;
+    const srow = Math.floor(sy) * src.width;
+    const drow = j * dw;
+    if (s32 && d32) {
+      for (let i = 0; i < dw; i++) if (col[i]! >= 0) d32[drow + i] = s32[srow + col[i]!]!;
+    } else {
+      for (let i = 0; i < dw; i++) {
+        if (col[i]! < 0) continue;
+        const si = (srow + col[i]!) * 4;
+        s.copy(d, (drow + i) * 4, si, si + 4);
+      }
+    }
+  }
+  return out;
+}
+
+function taps1D(pos: Float64Array, n: number, taps: number): { idx: Int32Array; w: Float64Array; valid: Uint8Array } {
+  const len = pos.length;
+  const idx = new Int32Array(len * taps);
+  const w = new Float64Array(len * taps);
+  const valid = new Uint8Array(len);
+  for (let i = 0; i < len; i++) {
+    const p = pos[i]!;
+    valid[i] = p >= 0 && p < n ? 1 : 0;
+    const u = p - 0.5;
+    const f = Math.floor(u);
+    for (let k = 0; k < taps; k++) {
+      const si = taps === 2 ? f + k : f - 1 + k;
+      idx[i * taps + k] = si < 0 ? 0 : si >= n ? n - 1 : si;
+      w[i * taps + k] = taps === 2 ? (k === 0 ? 1 - (u - f) : u - f) : cubicWeight(u - si);
+    }
+  }
+  return { idx, w, valid };
+}
+
+/** Two passes (rows, then columns) over premultiplied floats: taps·(rows + cols) work instead of taps². */
+function resampleSeparable(src: RawImage, xs: Float64Array, ys: Float64Array, taps: number): RawImage {
+  const dw = xs.length;
+  const dh = ys.length;
+  const sw = src.width;
+  const s = src.data;
+  const X = taps1D(xs, sw, taps);
+  const Y = taps1D(ys, src.height, taps);
+  const xIdx = X.idx;
+  const xW = X.w;
+  const xValid = X.valid;
+
+  // Source rows any destination row needs.
+  let rmin = Infinity;
+  let rmax = -Infinity;
+  for (let j = 0; j < dh; j++) {
+    if (!Y.valid[j]) continue;
+    for (let k = 0; k < taps; k++) {
+      const r = Y.idx[j * taps + k]!;
+      if (r < rmin) rmin = r;
+      if (r > rmax) rmax = r;
+    }
+  }
+  const out = emptyRaw(dw, dh);
+  if (rmin > rmax) return out;
+
+  // Premultiplied source rows as floats, converted once (alpha 0..255, colour·alpha).
+  const rows = rmax - rmin + 1;
+  const pre = new Float32Array(rows * sw * 4);
+  for (let p = rmin * sw * 4, q = 0, end = (rmax + 1) * sw * 4; p < end; p += 4, q += 4) {
+    const a = s[p + 3]!;
+    pre[q] = s[p]! * a;
+    pre[q + 1] = s[p + 1]! * a;
+    pre[q + 2] = s[p + 2]! * a;
+    pre[q + 3] = a;
+  }
+
+  // Horizontal pass: rows × dw.
+  const tmp = new Float32Array(rows * dw * 4);
+  for (let r = 0; r < rows; r++) {
+    const rowBase = r * sw * 4;
+    let ti = r * dw * 4;
+    for (let i = 0, t = 0; i < dw; i++, ti += 4, t += taps) {
+      if (!xValid[i]) continue;
+      let cr = 0, cg = 0, cb = 0, ca = 0;
+      for (let k = 0; k < taps; k++) {
+        const si = rowBase + xIdx[t + k]! * 4;
+        const wk = xW[t + k]!;
+        cr += wk * pre[si]!;
+        cg += wk * pre[si + 1]!;
+        cb += wk * pre[si + 2]!;
+        ca += wk * pre[si + 3]!;
+      }
+      tmp[ti] = cr;
+      tmp[ti + 1] = cg;
+      tmp[ti + 2] = cb;
+      tmp[ti + 3] = ca;
+    }
+  }
+
+  // Vertical pass: accumulate whole rows at a time (sequential memory access).
+  const d = out.data;
+  const acc = new Float64Array(dw * 4);
+  const rowLen = dw * 4;
+  for (let j = 0; j < dh; j++) {
+    if (!Y.valid[j]) continue;
+    acc.fill(0);
+    for (let k = 0; k < taps; k++) {
+      const base = (Y.idx[j * taps + k]! - rmin) * rowLen;
+      const wk = Y.w[j * taps + k]!;
+      for (let c = 0; c < rowLen; c++) acc[c] += wk * tmp[base + c]!;
+    }
+    const rowOut = j * rowLen;
+    for (let i = 0, c = 0; i < dw; i++, c += 4) {
+      if (!xValid[i]) continue;
+      writePremultiplied(d, rowOut + c, acc[c]!, acc[c + 1]!, acc[c + 2]!, acc[c + 3]!);
+    }
+  }
+  return out;
+}
+
+function aligned32(b: Buffer): Uint32Array | null {
+  return b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >> 2) : null;
+}
+
+export interface WarpOptions {
+  /** Largest tolerated error of the piecewise-bilinear mesh, in destination pixels (default 0.5). */
+  maxErrorPx?: number;
+  /** Quads at or below this size (px) are not divided further (default 4). */
+  minQuadPx?: number;
+}
+
+type Quad = readonly [x0: number, y0: number, x1: number, y1: number];
+
+/**
+ * Reproject `src` (covering `srcBBox` in the source SRS) to `dstBBox`/`dstSize` (MapProxy's mesh transform):
+ * the target is divided into quads until a bilinear interpolation of `dstToSrc` (destination SRS coordinates →
+ * source SRS coordinates, batched) is accurate to `maxErrorPx`; each quad is then filled by sampling the source.
+ * Destination pixels that fall outside the source, or where `dstToSrc` fails, are transparent.
+ */
+export function warp(
+  src: RawImage,
+  srcBBox: BBox,
+  dstBBox: BBox,
+  dstSize: Size,
+  dstToSrc: (pts: Point[]) => Point[],
+  method: Resampling = 'bicubic',
+  opts: WarpOptions = {},
+): RawImage {
+  const [dw, dh] = dstSize;
+  const maxErr = opts.maxErrorPx ?? 0.5;
+  const minQuad = Math.max(1, opts.minQuadPx ?? 4);
+  const dstResX = (dstBBox[2] - dstBBox[0]) / dw;
+  const dstResY = (dstBBox[3] - dstBBox[1]) / dh;
+  const srcResX = (srcBBox[2] - srcBBox[0]) / src.width;
+  const srcResY = (srcBBox[3] - srcBBox[1]) / src.height;
+
+  // Continuous destination pixel position → continuous source pixel position, memoised per grid point.
+  const known = new Map<number, Point>();
+  const keyOf = (x: number, y: number) => y * (dw + 1) + x;
+  const evaluate = (pxs: Point[]): void => {
+    const todo = pxs.filter(([x, y]) => !known.has(keyOf(x, y)));
+    if (todo.length === 0) return;
+    const world = todo.map(([x, y]): Point => [dstBBox[0] + x * dstResX, dstBBox[3] - y * dstResY]);
+    const res = safeTransform(dstToSrc, world);
+    todo.forEach(([x, y], i) => {
+      const [wx, wy] = res[i]!;
+      known.set(keyOf(x, y), [(wx - srcBBox[0]) / srcResX, (srcBBox[3] - wy) / srcResY]);
+    });
+  };
+  const at = (x: number, y: number): Point => known.get(keyOf(x, y))!;
+
+  const accepted: Quad[] = [];
+  const exact: Quad[] = [];
+  let level: Quad[] = dw > 0 && dh > 0 ? [[0, 0, dw, dh]] : [];
+  while (level.length > 0) {
+    const pts: Point[] = [];
+    for (const q of level) pts.push(...probePoints(q));
+    evaluate(pts);
+    const next: Quad[] = [];
+    for (const q of level) {
+      const verdict = quadError(q, at);
+      const small = q[2] - q[0] <= minQuad && q[3] - q[1] <= minQuad;
+      if (verdict <= maxErr) accepted.push(q);
+      else if (small) (Number.isFinite(verdict) ? accepted : exact).push(q);
+      else next.push(...divideQuad(q));
+    }
+    level = next;
+  }
+
+  const out = emptyRaw(dw, dh);
+  const sample = makeSampler(src, method);
+  for (const q of accepted) fillQuad(q, at, sample, out);
+  for (const q of exact) fillExact(q, src, srcBBox, dstBBox, dstSize, dstToSrc, sample, out);
+  return out;
+}
+
+function safeTransform(fn: (pts: Point[]) => Point[], pts: Point[]): Point[] {
+  try {
+    const res = fn(pts);
+    if (res.length === pts.length) return res;
+  } catch {
+    // fall through: some points are outside the projection's domain; find out which.
+  }
+  return pts.map((p) => {
+    try {
+      return fn([p])[0] ?? [NaN, NaN];
+    } catch {
+      return [NaN, NaN] as Point;
+    }
+  });
+}
+
+/**
+ * Corners plus a 5x5 lattice of test points (quarters of each side). More than MapProxy's single centre test:
+ * mappings symmetric about the quad centre (e.g. mercator around the equator) are exact at the centre and the
+ * edge midpoints yet far off in between. The points are corners of the next two subdivisions, so none is wasted.
+ */
+function probePoints([x0, y0, x1, y1]: Quad): Point[] {
+  const pts: Point[] = [];
+  for (let b = 0; b <= 4; b++) {
+    const y = b === 4 ? y1 : y0 + Math.floor(((y1 - y0) * b) / 4);
+    for (let a = 0; a <= 4; a++) pts.push([a === 4 ? x1 : x0 + Math.floor(((x1 - x0) * a) / 4), y]);
+  }
+  return pts;
+}
+
+/** Largest deviation (in destination px) of the bilinear mesh from the true mapping at the probe points. */
+function quadError(q: Quad, at: (x: number, y: number) => Point): number {
+  const [x0, y0, x1, y1] = q;
+  const a = at(x0, y0), b = at(x1, y0), c = at(x0, y1), d = at(x1, y1);
+  const all = [a, b, c, d];
+  if (all.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return Infinity;
+  const w = x1 - x0;
+  const h = y1 - y0;
+  if (w <= 1 && h <= 1) return 0;
+  // Source px per destination px, the smaller of both axes: converts a source-px error to destination px.
+  const sx = Math.hypot(b[0] - a[0], b[1] - a[1]) / w;
+  const sy = Math.hypot(c[0] - a[0], c[1] - a[1]) / h;
+  const scale = Math.min(sx, sy);
+  if (!(scale > 0)) return Infinity;
+  let err = 0;
+  for (const [x, y] of probePoints(q)) {
+    const t = at(x, y);
+    if (!Number.isFinite(t[0]) || !Number.isFinite(t[1])) return Infinity;
+    const s = (x - x0) / w;
+    const u = (y - y0) / h;
+    const ex = (1 - s) * (1 - u) * a[0] + s * (1 - u) * b[0] + (1 - s) * u * c[0] + s * u * d[0];
+    const ey = (1 - s) * (1 - u) * a[1] + s * (1 - u) * b[1] + (1 - s) * u * c[1] + s * u * d[1];
+    err = Math.max(err, Math.abs(ex - t[0]), Math.abs(ey - t[1]));
+  }
+  return err / scale;
+}
+
+/** MapProxy's divide_quad: halve only the long side of elongated quads, else quarter. */
+function divideQuad([x0, y0, x1, y1]: Quad): Quad[] {
+  const w = x1 - x0;
+  const h = y1 - y0;
+  const xc = Math.floor(x0 + w / 2);
+  const yc = Math.floor(y0 + h / 2);
+  if (w > 2 * h || h <= 1) return [[x0, y0, xc, y1], [xc, y0, x1, y1]];
+  if (h > 2 * w || w <= 1) return [[x0, y0, x1, yc], [x0, yc, x1, y1]];
+  return [[x0, y0, xc, yc], [xc, y0, x1, yc], [x0, yc, xc, y1], [xc, yc, x1, y1]];
+}
+
+/** Fill a quad's pixels by bilinear interpolation of the corner mapping, stepping linearly along each row. */
+function fillQuad(q: Quad, at: (x: number, y: number) => Point, sample: ReturnType<typeof makeSampler>, out: RawImage): void {
+  const [x0, y0, x1, y1] = q;
+  const a = at(x0, y0), b = at(x1, y0), c = at(x0, y1), d = at(x1, y1);
+  const w = x1 - x0;
+  const h = y1 - y0;
+  const ow = out.width;
+  for (let j = y0; j < y1; j++) {
+    const t = (j + 0.5 - y0) / h;
+    const lx = a[0] + (c[0] - a[0]) * t, ly = a[1] + (c[1] - a[1]) * t;
+    const rx = b[0] + (d[0] - b[0]) * t, ry = b[1] + (d[1] - b[1]) * t;
+    const stepX = (rx - lx) / w, stepY = (ry - ly) / w;
+    let sx = lx + stepX * 0.5;
+    let sy = ly + stepY * 0.5;
+    let oi = (j * ow + x0) * 4;
+    for (let i = x0; i < x1; i++, oi += 4, sx += stepX, sy += stepY) sample(sx, sy, out.data, oi);
+  }
+}
+
+/** Per-pixel exact mapping for small quads at the edge of the projection's domain. */
+function fillExact(
+  q: Quad, src: RawImage, srcBBox: BBox, dstBBox: BBox, dstSize: Size,
+  dstToSrc: (pts: Point[]) => Point[], sample: ReturnType<typeof makeSampler>, out: RawImage,
+): void {
+  const [x0, y0, x1, y1] = q;
+  const dstResX = (dstBBox[2] - dstBBox[0]) / dstSize[0];
+  const dstResY = (dstBBox[3] - dstBBox[1]) / dstSize[1];
+  const srcResX = (srcBBox[2] - srcBBox[0]) / src.width;
+  const srcResY = (srcBBox[3] - srcBBox[1]) / src.height;
+  const pts: Point[] = [];
+  for (let j = y0; j < y1; j++) for (let i = x0; i < x1; i++) pts.push([dstBBox[0] + (i + 0.5) * dstResX, dstBBox[3] - (j + 0.5) * dstResY]);
+  const res = safeTransform(dstToSrc, pts);
+  let k = 0;
+  for (let j = y0; j < y1; j++) {
+    for (let i = x0; i < x1; i++, k++) {
+      const [wx, wy] = res[k]!;
+      if (!Number.isFinite(wx) || !Number.isFinite(wy)) continue;
+      sample((wx - srcBBox[0]) / srcResX, (srcBBox[3] - wy) / srcResY, out.data, (j * out.width + i) * 4);
+    }
+  }
+}

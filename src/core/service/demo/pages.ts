@@ -1,0 +1,34 @@
+import type { BBox } from '../../geo/bbox.js';
+import { escapeXml as x } from '../xml-escape.js';
+
+/** An HTML page of the demo with OpenLayers loaded from our own /demo/static/. */
+export function page(title: string, body: string, withMap = false): string {
+  const ol = withMap
+    ? '<link rel="stylesheet" href="static/ol.css"><script src="static/ol.js"></script>' +
+      '<style>#map{width:100%;height:600px;border:1px solid #ccc}</style>'
+    : '';
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>${x(title)}</title>${ol}
+<style>body{font-family:sans-serif;margin:1em 2em}table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left}</style>
+</head><body><h1>${x(title)}</h1>${body}<p><a href="./">back to the demo index</a></p></body></html>`;
+}
+
+export interface ViewerSpec {
+  /** The OpenLayers source/layer construction, a JS expression evaluated in the page. */
+  layerJs: string;
+  srs: string;
+  extent: BBox;
+  units: 'degrees' | 'm';
+}
+
+/** A full-page OpenLayers map showing one layer in its own projection (no client-side reprojection). */
+export function viewer(title: string, spec: ViewerSpec, info: string): string {
+  const js = `
+const projection = ol.proj.get(${JSON.stringify(spec.srs)}) || new ol.proj.Projection({code: ${JSON.stringify(spec.srs)}, units: ${JSON.stringify(spec.units)}, extent: ${JSON.stringify(spec.extent)}});
+const layer = ${spec.layerJs};
+const map = new ol.Map({target: 'map', layers: [layer], view: new ol.View({projection, extent: ${JSON.stringify(spec.extent)}})});
+map.getView().fit(${JSON.stringify(spec.extent)});
+map.addControl(new ol.control.MousePosition({projection, coordinateFormat: ol.coordinate.createStringXY(5)}));
+`;
+  return page(title, `${info}<div id="map"></div><script>${js}</script>`, true);
+}

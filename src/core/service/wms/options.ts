@@ -1,0 +1,32 @@
+import type { BBox } from '../../geo/bbox.js';
+import type { ImageFormat } from '../../image/format.js';
+import type { WmsLayer } from '../../layer/wms-layer.js';
+import type { ServiceMetadata } from '../service-metadata.js';
+import type { WmsVersion } from './version.js';
+
+/** A `services.wms.bbox_srs` entry: an SRS code, or an SRS with a fixed extent that also clips GetMap. */
+export type BBoxSrs = string | { srs: string; bbox: BBox };
+
+/** `services.wms`, resolved by the config layer. */
+export interface WmsServiceOptions {
+  /** The published layer tree; its root is the top-level `<Layer>` (a nameless root is a pure group). */
+  rootLayer: WmsLayer;
+  md: ServiceMetadata;
+  /** `services.wms.srs`, upper-case codes. */
+  srs: string[];
+  /** `services.wms.bbox_srs`; empty → EPSG:3857/4326/900913 where enabled. */
+  bboxSrs: BBoxSrs[];
+  /** `services.wms.image_formats`, resolved; requests must name one of these mime types exactly. */
+  imageFormats: ImageFormat[];
+  /** `services.wms.versions`. */
+  versions: WmsVersion[];
+  /** width×height limit; 0 disables the check. */
+  maxOutputPixels: number;
+  onSourceErrors: 'notify' | 'raise';
+  /** false (default): GetFeatureInfo may omit FORMAT and STYLES. */
+  strict: boolean;
+  /** `services.wms.featureinfo_types` (text, html, xml, json); default [text, html, xml]. */
+  infoTypes?: string[];
+  /** `services.wms.attribution.text`, drawn onto every non-tiled GetMap. */
+  attribution?: { text: string };
+}

@@ -1,0 +1,127 @@
+import type { CoreRequest, CoreResponse, RequestParams } from '../../http.js';
+import { baseUrl } from '../../http.js';
+import { namedLayers, type WmsLayer } from '../../layer/wms-layer.js';
+import type { OwsHandler } from '../ows.js';
+import { RequestError } from '../request-error.js';
+import { serviceResponse } from '../response.js';
+import { infoFormatMimeType, WMS_CAPABILITIES_MIMETYPE, wmsCapabilities } from './capabilities.js';
+import { renderWmsError } from './exceptions.js';
+import { renderGetMap } from './get-map.js';
+import { srsExtents, type SrsExtent } from './layer-bboxes.js';
+import type { WmsServiceOptions } from './options.js';
+import {
+  exceptionContext,
+  parseLegendGraphicRequest,
+  parseMapRequest,
+  parseRequestType,
+  validateFormat,
+  validateSrs,
+  type ExceptionContext,
+  type WmsFeatureInfoRequest,
+  type WmsMapRequest,
+} from './request.js';
+import { negotiateVersion, WMS_VERSIONS, type WmsVersion } from './version.js';
+
+/**
+ * The WMS behind the KVP endpoint: version negotiation, validation in MapProxy's order,
+ * capabilities, GetMap, and protocol errors rendered in the negotiated version.
+ */
+export class WmsService implements OwsHandler {
+  readonly service = 'wms';
+  private readonly layers: Map<string, WmsLayer>;
+  private readonly srsExtents: SrsExtent[];
+  private readonly versions: WmsVersion[];
+
+  constructor(private readonly opts: WmsServiceOptions) {
+    this.layers = namedLayers(opts.rootLayer);
+    this.srsExtents = srsExtents(opts.bboxSrs, opts.srs);
+    this.versions = opts.versions.length > 0 ? opts.versions : [...WMS_VERSIONS];
+  }
+
+  async handleKvp(req: CoreRequest, params: RequestParams): Promise<CoreResponse> {
+    const requested = params.get('version') ?? params.get('wmtver');
+    const version = negotiateVersion(requested, this.versions);
+    const type = parseRequestType(params);
+    const exc = exceptionContext(params, version, type);
+    try {
+      switch (type) {
+        case 'capabilities':
+          return this.capabilities(req, version);
+        case 'map':
+          return await this.map(parseMapRequest(params, version, 'map', exc, this.opts.strict) as WmsMapRequest, exc);
+        case 'featureinfo':
+          return this.featureInfo(parseMapRequest(params, version, 'featureinfo', exc, this.opts.strict) as WmsFeatureInfoRequest);
+        case 'legendgraphic':
+          if (version === '1.1.1' || version === '1.3.0') return this.legendGraphic(parseLegendGraphicRequest(params, version, exc, this.opts.strict).layer);
+          break;
+      }
+      throw new RequestError(`unknown WMS request type '${type ?? 'None'}'`);
+    } catch (err) {
+      if (err instanceof RequestError) return renderWmsError(err, exc, this.opts.imageFormats);
+      throw err;
+    }
+  }
+
+  private capabilities(req: CoreRequest, version: WmsVersion): CoreResponse {
+    const infoTypes = this.opts.infoTypes ?? ['text', 'html', 'xml'];
+    const doc = wmsCapabilities({
+      version,
+      md: this.opts.md,
+      url: `${baseUrl(req)}${req.path}`,
+      rootLayer: this.opts.rootLayer,
+      imageFormats: this.opts.imageFormats.map((f) => f.mimeType),
+      infoFormats: infoTypes.map((t) => infoFormatMimeType(version, t)),
+      srs: this.opts.srs,
+      srsExtents: this.srsExtents,
+      maxOutputPixels: this.opts.maxOutputPixels,
+    });
+    return serviceResponse(doc, { mimetype: WMS_CAPABILITIES_MIMETYPE[version] });
+  }
+
+  /** Size limit (always an XML exception), layers, format and SRS: MapProxy's check_map_request. */
+  private checkMapRequest(req: WmsMapRequest | WmsFeatureInfoRequest, exc: ExceptionContext): void {
+    const max = this.opts.maxOutputPixels;
+    if (max > 0 && req.size[0] * req.size[1] > max) {
+      exc.imageExceptionsAllowed = false;
+      throw new RequestError('image size too large');
+    }
+    this.validateLayers(req.layers);
+    validateFormat(req, this.opts.imageFormats.map((f) => f.mimeType));
+    validateSrs(req, this.opts.srs);
+  }
+
+  private validateLayers(names: readonly string[]): void {
+    for (const name of names) {
+      if (!this.layers.has(name)) throw new RequestError(`unknown layer: ${name}`, { code: 'LayerNotDefined' });
+    }
+  }
+
+  private async map(req: WmsMapRequest, exc: ExceptionContext): Promise<CoreResponse> {
+    this.checkMapRequest(req, exc);
+    const format = this.opts.imageFormats.find((f) => f.mimeType === req.format)!;
+    return renderGetMap(req, {
+      layers: this.layers,
+      format,
+      srsExtents: this.srsExtents,
+      onSourceErrors: this.opts.onSourceErrors,
+      attribution: this.opts.attribution,
+    });
+  }
+
+  /** Feature info is not forwarded to sources yet: non-queryable layers are refused as MapProxy does, queryable ones as unsupported. */
+  private featureInfo(req: WmsFeatureInfoRequest): CoreResponse {
+    this.validateLayers([...req.layers, ...req.queryLayers]);
+    validateSrs(req, this.opts.srs);
+    for (const name of req.queryLayers) {
+      if (!this.layers.get(name)!.queryable) throw new RequestError(`layer ${name} is not queryable`);
+    }
+    throw new RequestError('GetFeatureInfo is not supported by this service', { code: 'OperationNotSupported' });
+  }
+
+  private legendGraphic(layerName: string): CoreResponse {
+    const layer = this.layers.get(layerName);
+    if (!layer) throw new RequestError(`unknown layer: ${layerName}`, { code: 'LayerNotDefined' });
+    if (!layer.legendUrl) throw new RequestError(`layer ${layerName} has no legend graphic`, { status: 404 });
+    throw new RequestError('GetLegendGraphic is not supported by this service', { code: 'OperationNotSupported' });
+  }
+}

@@ -1,0 +1,84 @@
+import type { CoreRequest, CoreResponse, RequestParams } from '../../http.js';
+import { baseUrl } from '../../http.js';
+import type { OwsHandler } from '../ows.js';
+import { RequestError } from '../request-error.js';
+import { serviceResponse } from '../response.js';
+import type { Service } from '../service.js';
+import { loadPublishedTile } from '../tile/published-tile.js';
+import { DEFAULT_MAX_TILE_AGE, tileResponse } from '../tile-response.js';
+import { wmtsCapabilities } from './capabilities.js';
+import { wmtsError } from './errors.js';
+import { WmtsLayerSet } from './layers.js';
+import { DEFAULT_RESTFUL_TEMPLATE, type WmtsServiceOptions } from './options.js';
+import { parseKvpTileRequest, parseWmtsRequestType, RestTemplate, type WmtsTileRequest } from './request.js';
+
+const CAPABILITIES_PATH = '/1.0.0/WMTSCapabilities.xml';
+
+/** GetTile shared by KVP and REST: layer and matrix set lookup, then the common tile path with nw origin. */
+async function getTile(req: CoreRequest, layers: WmtsLayerSet, t: WmtsTileRequest, maxAge: number): Promise<CoreResponse> {
+  const wl = layers.layers.get(t.layer);
+  if (!wl) throw new RequestError(`unknown layer: ${t.layer}`, { code: 'InvalidParameterValue' });
+  const set = wl.byMatrixSet.get(t.matrixSet);
+  if (!set) throw new RequestError(`unknown tilematrixset: ${t.matrixSet}`, { code: 'InvalidParameterValue' });
+  const tile = await loadPublishedTile(set.layer, set.grid, { coord: t.coord, format: t.format, origin: 'nw', useProfiles: false });
+  // WMTS always sends max-age, even for uncacheable tiles (as MapProxy).
+  return tileResponse(req, { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable }, { maxAge });
+}
+
+/** WMTS KVP (`SERVICE=WMTS` on the OWS endpoint). */
+export class WmtsKvpService implements OwsHandler {
+  readonly service = 'wmts';
+  private readonly layers: WmtsLayerSet;
+
+  constructor(private readonly opts: WmtsServiceOptions) {
+    this.layers = new WmtsLayerSet(opts.layers);
+  }
+
+  async handleKvp(req: CoreRequest, params: RequestParams): Promise<CoreResponse> {
+    try {
+      const type = parseWmtsRequestType(params);
+      if (type === 'capabilities') {
+        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers: this.layers });
+        return serviceResponse(doc, { mimetype: 'application/xml' });
+      }
+      if (type === 'tile') return await getTile(req, this.layers, parseKvpTileRequest(params), this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
+      if (type === 'featureinfo') throw new RequestError(`layer ${params.get('layer') ?? ''} not queryable`, { code: 'OperationNotSupported' });
+      throw new RequestError(`unknown WMTS request type '${params.get('request') ? params.get('request')!.toLowerCase() : 'None'}'`);
+    } catch (err) {
+      if (err instanceof RequestError) return wmtsError(err);
+      throw err;
+    }
+  }
+}
+
+/** WMTS RESTful: `/wmts/1.0.0/WMTSCapabilities.xml` and tiles by `restful_template`. */
+export class WmtsRestService implements Service {
+  readonly names = ['wmts'] as const;
+  private readonly layers: WmtsLayerSet;
+  private readonly template: RestTemplate;
+
+  constructor(private readonly opts: WmtsServiceOptions) {
+    this.layers = new WmtsLayerSet(opts.layers);
+    this.template = new RestTemplate(opts.restfulTemplate ?? DEFAULT_RESTFUL_TEMPLATE);
+  }
+
+  async handle(req: CoreRequest, path: string): Promise<CoreResponse> {
+    if (path.endsWith(CAPABILITIES_PATH)) {
+      const url = `${baseUrl(req)}${path.slice(0, -CAPABILITIES_PATH.length)}`;
+      const doc = wmtsCapabilities({ md: this.opts.md, url, layers: this.layers, restfulTemplate: this.template.template });
+      return serviceResponse(doc, { mimetype: 'application/xml' });
+    }
+    const t = this.template.match(path);
+    // MapProxy answers unparseable REST paths with a plain internal error.
+    if (!t) return serviceResponse(`internal error: invalid request (${path})`, { status: 500, mimetype: 'text/plain', noCache: true });
+    try {
+      for (const [dim, value] of Object.entries(t.dimensions)) {
+        if (value !== 'default') throw new RequestError(`unknown dimension: ${dim}`, { code: 'InvalidParameterValue' });
+      }
+      return await getTile(req, this.layers, t, this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
+    } catch (err) {
+      if (err instanceof RequestError) return wmtsError(err);
+      throw err;
+    }
+  }
+}

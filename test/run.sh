@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The test suite (`npm test`). usage: bash test/run.sh [all|unit|integration] [extra node --test args]
+#   all (default): Debian packages check, TypeScript typecheck, unit tests, then integration tests
+#   unit:          unit tests only (no packages, no typecheck)
+#   integration:   packages check and integration tests only
+# Exits non-zero when the typecheck or any test fails. The last lines are node:test's summary.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-all}
+shift || true
+case "$mode" in all|unit|integration) ;; *) echo "usage: bash test/run.sh [all|unit|integration]" >&2; exit 2 ;; esac
+
+status=0
+
+if [ "$mode" != unit ]; then
+  bash scripts/install-debian-packages.sh -f test/support/debian-packages.txt || status=1
+fi
+
+if [ "$mode" = all ]; then
+  echo "▶ typecheck (tsc --noEmit)"
+  if npx --no-install tsc -p tsconfig.json --noEmit; then
+    echo "✔ typecheck"
+  else
+    echo "✖ typecheck failed"
+    status=1
+  fi
+fi
+
+files=()
+if [ "$mode" != integration ] && [ -d test/unit ]; then
+  while IFS= read -r f; do files+=("$f"); done < <(find test/unit -name '*.test.ts' -type f | LC_ALL=C sort)
+fi
+if [ "$mode" != unit ] && [ -d test/integration ]; then
+  while IFS= read -r f; do files+=("$f"); done < <(find test/integration -name '*.test.ts' -type f | LC_ALL=C sort)
+fi
+
+if ((${#files[@]} == 0)); then
+  echo "no test files found" >&2
+  exit 1
+fi
+
+# One node:test run over all files (unit files first) so that it ends with a single summary.
+# Node 20's --test does not expand globs, hence the explicit list.
+node --import tsx --test --test-reporter=spec --test-timeout=300000 "$@" "${files[@]}" || status=1
+
+exit $status

@@ -1,0 +1,45 @@
+// Runs mapproxy-ts itself for integration tests: in process (app.handle) and over HTTP (serveHttp).
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp, type App } from '../../src/core/app.js';
+import type { CoreRequest } from '../../src/core/http.js';
+import { serveHttp } from '../../src/core/node-http-adapter.js';
+
+export type OurApp = App;
+
+export interface OurServer {
+  readonly app: OurApp;
+  /** Base URL without trailing slash, e.g. http://127.0.0.1:34567 */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export { createApp };
+
+/** Loads `configFile` and serves it with the node:http adapter on a free 127.0.0.1 port. */
+export async function startOurServer(configFile: string): Promise<OurServer> {
+  const app = await createApp(configFile);
+  const server: Server = await serveHttp(app, { host: '127.0.0.1', port: 0 });
+  const { port } = server.address() as AddressInfo;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Calls app.handle with a GET request for `pathAndQuery` (e.g. '/service?SERVICE=WMS&…'). */
+export async function get(app: OurApp, pathAndQuery: string): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const q = pathAndQuery.indexOf('?');
+  const path = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
+  const query = q < 0 ? '' : pathAndQuery.slice(q + 1);
+  const req: CoreRequest = { method: 'GET', path, query, headers: { host: 'localhost' }, remoteAddr: '127.0.0.1' };
+  const res = await app.handle(req);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = v;
+  const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
+  return { status: res.status, headers, body };
+}

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/core/config/load-config.js';
+import { ConfigError } from '../../src/core/config/errors.js';
+import { readYamlFile } from '../../src/core/config/yaml-file.js';
+
+/*
+ * Every MapProxy system-test configuration must either load or be rejected as "not supported". The expected
+ * list below may only shrink: a fixture that starts failing, or fails for another reason, fails this test.
+ */
+const FIXTURES = fileURLToPath(new URL('../../../shared/reference/mapproxy-fixtures/', import.meta.url));
+
+/** Files that are not mapproxy.yaml configurations although they are YAML. */
+const NOT_MAPPROXY_CONFIGS: Record<string, string> = {
+  'util-conf-overwrite.yaml': 'overwrite file for mapproxy-util autoconfig, not a mapproxy.yaml',
+};
+
+/** Fixtures rejected today, with the feature that is missing. */
+const EXPECTED_UNSUPPORTED: Record<string, string> = {
+  'arcgis.yaml': "source type 'arcgis'",
+  'auth.yaml': "service 'kml'",
+  'cache_azureblob.yaml': "cache type 'azureblob'",
+  'cache_band_merge.yaml': 'band merging',
+  'cache_coverage.yaml': "cache type 'geopackage'",
+  'cache_geopackage.yaml': "cache type 'geopackage'",
+  'cache_grid_names.yaml': "service 'kml'",
+  'cache_mbtiles.yaml': "cache type 'mbtiles'",
+  'cache_s3.yaml': "cache type 's3'",
+  'coverage.yaml': "service 'kml'",
+  'demo.yaml': "service 'kml'",
+  'dimension.yaml': 'layer dimensions',
+  'disable_storage.yaml': "service 'kml'",
+  'inspire.yaml': "service 'kml'",
+  'inspire_full.yaml': "service 'kml'",
+  'kml_layer.yaml': "service 'kml'",
+  'layer.yaml': 'watermark',
+  'layergroups.yaml': "service 'kml'",
+  'legendgraphic.yaml': "service 'kml'",
+  'mapnik_source.yaml': "source type 'mapnik'",
+  'multi_cache_layers.yaml': "service 'kml'",
+  'ogcapi_maps_and_tiles_non_earth_service.yaml': "service 'ogcapi'",
+  'ogcapi_maps_and_tiles_service.yaml': "service 'ogcapi'",
+  'ogcapimaps_non_earth_source.yaml': "source type 'ogcapimaps'",
+  'ogcapimaps_service.yaml': "service 'ogcapi'",
+  'ogcapimaps_source.yaml': "source type 'ogcapimaps'",
+  'ogcapimaps_source_with_supported_srs.yaml': "source type 'ogcapimaps'",
+  'ogcapitiles_non_earth_source.yaml': "source type 'ogcapitiles'",
+  'ogcapitiles_service.yaml': "service 'ogcapi'",
+  'ogcapitiles_source.yaml': "source type 'ogcapitiles'",
+  'renderd_client.yaml': 'renderd',
+  'scalehints.yaml': "service 'kml'",
+  'seed_mapproxy.yaml': "cache type 'mbtiles'",
+  'seedonly.yaml': "service 'kml'",
+  'watermark.yaml': 'watermark',
+  'wms_versions.yaml': "service 'kml'",
+  'wmts.yaml': "service 'kml'",
+  'wmts_dimensions.yaml': 'layer dimensions',
+};
+
+const SEED_KEYS = new Set(['seeds', 'cleanups', 'coverages']);
+
+test('every MapProxy fixture loads or is rejected as not supported', () => {
+  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
+  assert.ok(files.length > 50, `fixtures found in ${FIXTURES}`);
+  const rows: { file: string; result: string; detail: string }[] = [];
+  const unsupported: Record<string, string> = {};
+  const unexpected: string[] = [];
+  for (const file of files) {
+    const path = join(FIXTURES, file);
+    if (NOT_MAPPROXY_CONFIGS[file]) {
+      rows.push({ file, result: 'skipped', detail: NOT_MAPPROXY_CONFIGS[file]! });
+      continue;
+    }
+    const top = Object.keys(readYamlFile(path));
+    if (top.length > 0 && top.every((k) => SEED_KEYS.has(k))) {
+      rows.push({ file, result: 'skipped', detail: `seed configuration (${top.join(', ')})` });
+      continue;
+    }
+    try {
+      const { warnings } = loadConfig(path, { env: { PATH: process.env['PATH'] } });
+      rows.push({ file, result: 'loads', detail: warnings.length ? `${warnings.length} warning(s)` : '' });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message.replace(FIXTURES, '') : String(err);
+      if (err instanceof ConfigError && msg.includes('not supported')) {
+        rows.push({ file, result: 'unsupported', detail: msg });
+        unsupported[file] = msg;
+      } else {
+        rows.push({ file, result: 'ERROR', detail: msg });
+        unexpected.push(`${file}: ${msg}`);
+      }
+    }
+  }
+  const w = Math.max(...rows.map((r) => r.file.length));
+  console.log(rows.map((r) => `${r.file.padEnd(w)}  ${r.result.padEnd(11)}  ${r.detail}`).join('\n'));
+
+  assert.deepEqual(unexpected, [], 'fixtures that failed for another reason than an unsupported feature');
+  assert.deepEqual(Object.keys(unsupported).sort(), Object.keys(EXPECTED_UNSUPPORTED).sort(), 'the set of unsupported fixtures changed');
+  for (const [file, feature] of Object.entries(EXPECTED_UNSUPPORTED)) {
+    assert.ok(unsupported[file]?.includes(feature), `${file} rejected for ${feature}: ${unsupported[file]}`);
+  }
+});

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mergeImages } from '../../src/core/image/merge.js';
+import { blankImage } from '../../src/core/image/blank.js';
+import { singleColor } from '../../src/core/image/single-color.js';
+import { BLUE, CLEAR, near, paint, px, RED } from './image-helpers.js';
+
+test('blank images: opaque bgcolor or transparent', () => {
+  assert.deepEqual(singleColor(blankImage([5, 3], { bgcolor: [1, 2, 3] })), [1, 2, 3, 255]);
+  assert.deepEqual(singleColor(blankImage([5, 3], { transparent: true })), [255, 255, 255, 0]);
+  assert.deepEqual(singleColor(blankImage([7, 7])), [255, 255, 255, 255]);
+});
+
+test('layers are composited bottom to top', () => {
+  const bottom = paint(4, 4, () => RED);
+  const top = paint(4, 4, (x) => (x < 2 ? BLUE : CLEAR));
+  const out = mergeImages([{ image: bottom }, { image: top }], [4, 4], { transparent: true });
+  assert.deepEqual(px(out, 0, 0), BLUE);
+  assert.deepEqual(px(out, 3, 0), RED);
+});
+
+test('opacity blends a layer with what is below', () => {
+  const out = mergeImages([{ image: paint(2, 2, () => RED) }, { image: paint(2, 2, () => BLUE), opacity: 0.5 }], [2, 2], {});
+  assert.ok(near(px(out, 1, 1), [128, 0, 127, 255], 1), String(px(out, 1, 1)));
+});
+
+test('transparent canvas keeps uncovered areas transparent; opaque canvas shows bgcolor', () => {
+  const half = paint(4, 4, (x) => (x < 2 ? RED : CLEAR));
+  assert.equal(px(mergeImages([{ image: half }, { image: half }], [4, 4], { transparent: true }), 3, 3)[3], 0);
+  const onGrey = mergeImages([{ image: half }], [4, 4], { bgcolor: [100, 100, 100] });
+  assert.deepEqual(px(onGrey, 3, 3), [100, 100, 100, 255]);
+  assert.deepEqual(px(onGrey, 0, 3), RED);
+  // A half-transparent layer over a transparent canvas keeps its alpha.
+  const semi = mergeImages([{ image: paint(1, 1, () => RED), opacity: 0.4 }], [1, 1], { transparent: true });
+  assert.ok(near(px(semi, 0, 0), [255, 0, 0, 102], 1), String(px(semi, 0, 0)));
+});
+
+test('single colour detection', () => {
+  assert.equal(singleColor(paint(3, 3, (x) => (x === 2 ? RED : BLUE))), null);
+  assert.deepEqual(singleColor(paint(3, 3, () => BLUE)), BLUE);
+});

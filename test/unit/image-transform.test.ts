@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BBox, Point } from '../../src/core/geo/bbox.js';
+import { resample, warp } from '../../src/core/image/transform.js';
+import { BLUE, GREEN, paint, px, quadrants, RED, YELLOW } from './image-helpers.js';
+
+test('resample at the same resolution crops exactly the right pixels', () => {
+  const src = quadrants(200, 200); // bbox 0..200: red top-left, green top-right, blue bottom-left
+  const out = resample(src, [0, 0, 200, 200], [50, 50, 150, 150], [100, 100], 'bicubic');
+  assert.equal(out.width, 100);
+  assert.deepEqual(px(out, 10, 10), RED);
+  assert.deepEqual(px(out, 90, 10), GREEN);
+  assert.deepEqual(px(out, 10, 90), BLUE);
+  assert.deepEqual(px(out, 90, 90), YELLOW);
+  assert.deepEqual(px(out, 49, 49), RED);
+  assert.deepEqual(px(out, 50, 50), YELLOW);
+});
+
+test('resample scales down with nearest', () => {
+  const out = resample(quadrants(200, 200), [0, 0, 200, 200], [0, 0, 200, 200], [50, 50], 'nearest');
+  assert.deepEqual(px(out, 24, 24), RED);
+  assert.deepEqual(px(out, 25, 24), GREEN);
+  assert.deepEqual(px(out, 24, 25), BLUE);
+});
+
+// A ramp: red = column index, so the sampled source position can be read back from the pixel.
+const ramp = paint(100, 10, (x) => [x, 0, 0, 255]);
+const rampBBox: BBox = [0, 0, 100, 10];
+
+test('resample honours fractional offsets (unaligned tiles)', () => {
+  const dst: BBox = [10.5, 0, 20.5, 10]; // 2x upscale, half a source pixel off the grid
+  const nearest = resample(ramp, rampBBox, dst, [20, 10], 'nearest');
+  assert.deepEqual([0, 1, 2, 3, 4, 19].map((i) => px(nearest, i, 5)[0]), [10, 11, 11, 12, 12, 20]);
+  for (const method of ['bilinear', 'bicubic'] as const) {
+    const out = resample(ramp, rampBBox, dst, [20, 10], method);
+    for (let i = 0; i < 20; i++) {
+      const expected = 10.5 + (i + 0.5) * 0.5 - 0.5; // interpolated value at the pixel centre
+      assert.ok(Math.abs(px(out, i, 5)[0] - expected) <= 0.51, `${method} col ${i}: ${px(out, i, 5)[0]} vs ${expected}`);
+      assert.equal(px(out, i, 5)[3], 255);
+    }
+  }
+});
+
+test('resample leaves areas outside the source transparent', () => {
+  const out = resample(paint(10, 10, () => RED), [0, 0, 10, 10], [-10, 0, 10, 10], [40, 20], 'bilinear');
+  assert.equal(px(out, 5, 10)[3], 0);
+  assert.deepEqual(px(out, 30, 10), RED);
+});
+
+test('warp with the identity mapping reproduces the source', () => {
+  const src = paint(64, 48, (x, y) => [x * 3, y * 5, (x * y) % 256, 255]);
+  const bbox: BBox = [100, 200, 164, 248];
+  const out = warp(src, bbox, bbox, [64, 48], (p) => p, 'nearest');
+  assert.ok(out.data.equals(src.data));
+  const bicubic = warp(src, bbox, bbox, [64, 48], (p) => p, 'bicubic');
+  assert.ok(bicubic.data.equals(src.data), 'bicubic at pixel centres is exact');
+});
+
+// Web-Mercator-like stretch of latitudes: destination y = R·ln(tan(π/4 + φ/2)).
+const R = 6378137;
+const D2R = Math.PI / 180;
+const toMerc = ([lon, lat]: Point): Point => [lon * D2R * R, R * Math.log(Math.tan(Math.PI / 4 + (lat * D2R) / 2))];
+const fromMerc = ([x, y]: Point): Point => [x / R / D2R, (2 * Math.atan(Math.exp(y / R)) - Math.PI / 2) / D2R];
+
+/** Source in degrees, red = column, green = row: each output pixel tells where it was sampled. */
+const geo = paint(180, 120, (x, y) => [x, y, 0, 255]);
+const geoBBox: BBox = [-90, -60, 90, 60];
+
+function exactSourcePixel(dst: BBox, size: [number, number], i: number, j: number): Point {
+  const wx = dst[0] + ((i + 0.5) * (dst[2] - dst[0])) / size[0];
+  const wy = dst[3] - ((j + 0.5) * (dst[3] - dst[1])) / size[1];
+  const [lon, lat] = fromMerc([wx, wy]);
+  return [Math.floor(lon + 90), Math.floor(60 - lat)];
+}
+
+function warpErrors(maxErrorPx: number): { max: number; mean: number } {
+  const lo = toMerc([-90, -60]);
+  const hi = toMerc([90, 60]);
+  const dst: BBox = [lo[0], lo[1], hi[0], hi[1]];
+  const size: [number, number] = [200, 240];
+  const out = warp(geo, geoBBox, dst, size, (pts) => pts.map(fromMerc), 'nearest', { maxErrorPx });
+  let max = 0;
+  let sum = 0;
+  for (let j = 0; j < size[1]; j++) {
+    for (let i = 0; i < size[0]; i++) {
+      const [ex, ey] = exactSourcePixel(dst, size, i, j);
+      const [r, g, , a] = px(out, i, j);
+      assert.equal(a, 255, `pixel ${i},${j} inside the source must be opaque`);
+      const e = Math.max(Math.abs(r - ex), Math.abs(g - ey));
+      max = Math.max(max, e);
+      sum += e;
+    }
+  }
+  return { max, mean: sum / (size[0] * size[1]) };
+}
+
+test('warp of a latitude stretch (4326 → mercator style) is within 1 px everywhere', () => {
+  const { max, mean } = warpErrors(0.5);
+  assert.ok(max <= 1, `max error ${max}`);
+  assert.ok(mean < 0.1, `mean error ${mean}`);
+});
+
+test('warp without mesh refinement is visibly wrong (the refinement matters)', () => {
+  assert.ok(warpErrors(1e9).max > 2);
+});
+
+test('warp leaves the part outside the source transparent', () => {
+  const lo = toMerc([-90, -60]);
+  const hi = toMerc([90, 75]); // north of the source extent
+  const size: [number, number] = [100, 100];
+  const out = warp(geo, geoBBox, [lo[0], lo[1], hi[0], hi[1]], size, (pts) => pts.map(fromMerc), 'bilinear');
+  assert.equal(px(out, 50, 2)[3], 0);
+  assert.equal(px(out, 50, 98)[3], 255);
+});
+
+test('warp survives a mapping that fails for some points', () => {
+  const src = paint(10, 10, () => RED);
+  const bbox: BBox = [0, 0, 10, 10];
+  const out = warp(src, bbox, bbox, [10, 10], (pts) => {
+    if (pts.some(([x]) => x > 7)) throw new Error('outside domain');
+    return pts;
+  }, 'nearest');
+  assert.deepEqual(px(out, 2, 2), RED);
+  assert.equal(px(out, 9, 2)[3], 0);
+});
