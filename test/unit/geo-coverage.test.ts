@@ -37,6 +37,7 @@ writeFileSync(join(dir, 'feature.geojson'), JSON.stringify({
   type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[8, 8], [12, 8], [12, 12], [8, 12], [8, 8]]] },
 }));
 writeFileSync(join(dir, 'shape.shp'), 'not a text format');
+writeFileSync(join(dir, 'expired.txt'), '1/0/0\n1/1/0\n');
 
 describe('bbox coverage', () => {
   const cov = coverageFromConfig({ bbox: [5, 50, 10, 55], srs: 'EPSG:4326' }, dir)!;
@@ -101,11 +102,29 @@ describe('polygon coverages', () => {
     assert.deepEqual(legacy.bbox, [0, 0, 25, 10]);
   });
 
+  it('reads expire_tiles lists (z/x/y of the web mercator nw grid)', () => {
+    const cov = coverageFromConfig({ expire_tiles: 'expired.txt' }, dir)!;
+    assert.equal(cov.srs.code, 'EPSG:3857');
+    assertClose(cov.bbox, [-20037508.342789244, 0, 20037508.342789244, 20037508.342789244]);
+  });
+
   it('reports unusable datasources clearly', () => {
     assert.throws(() => coverageFromConfig({ datasource: 'shape.shp', srs: 'EPSG:4326' }, dir), CoverageConfigError);
     assert.throws(() => coverageFromConfig({ datasource: 'missing.geojson', srs: 'EPSG:4326' }, dir), CoverageConfigError);
     assert.throws(() => coverageFromConfig({ datasource: 'polys.wkt' }, dir), CoverageConfigError);
     assert.equal(coverageFromConfig({}, dir), null);
+  });
+
+  it('answers correctly for large polygons (prepared geometry)', () => {
+    const ring = Array.from({ length: 4096 }, (_, i) => [10 * Math.cos((i / 4096) * 2 * Math.PI), 10 * Math.sin((i / 4096) * 2 * Math.PI)]);
+    const circle = new GeomCoverage([[ring as [number, number][]]], wgs84);
+    assert.equal(circle.contains([-5, -5, 5, 5], wgs84), true);
+    assert.equal(circle.contains([5, 5, 8, 8], wgs84), false);
+    assert.equal(circle.contains([-7, -7, -1, -1], wgs84), true);
+    assert.equal(circle.intersects([9.9, -0.1, 12, 0.1], wgs84), true);
+    assert.equal(circle.intersects([7.1, 7.1, 8, 8], wgs84), false);
+    assert.equal(circle.intersects([-20, -20, 20, 20], wgs84), true);
+    assert.equal(circle.intersects([0, 0, 0, 0], wgs84), true); // a feature-info point
   });
 
   it('transforms to other SRS', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_GRIDS } from '../../src/core/geo/grid.js';
-import { pyFloat } from '../../src/core/service/py-format.js';
+import { pyFloat } from '../../src/core/util/py-format.js';
 import { TmsService } from '../../src/core/service/tile/service.js';
 import { httpDate, tileEtag, tileResponse } from '../../src/core/service/tile-response.js';
 import { request, tileLayer } from './service-fakes.js';

@@ -33,6 +33,12 @@ class CountingSource implements MapSource {
   }
 }
 
+/** Paletted PNG quantisation may move a colour by a unit or two. */
+function assertColor(actual: Buffer, expected: number[]) {
+  const got = [...actual.subarray(0, 4)];
+  assert.ok(got.every((v, i) => Math.abs(v - expected[i]) <= 3), `colour ${got} is not ${expected}`);
+}
+
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -61,7 +67,7 @@ function setup(metaSize: [number, number] = [2, 2], metaBuffer = 10) {
 describe('tile manager', () => {
   it('creates a whole meta tile with one source request and stores every tile', async () => {
     const { source, manager } = setup();
-    const tiles = await manager.loadTiles([[2, 1, 2], [3, 1, 2], [2, 0, 2]]);
+    const tiles = await manager.loadTiles([[2, 3, 3], [3, 3, 3], [2, 2, 3]]);
     assert.equal(source.calls.length, 1, 'one request for the meta tile');
     const q = source.calls[0];
     assert.deepEqual(q.size, [512 + 20, 512 + 20], 'meta size plus buffer on both sides');
@@ -71,7 +77,7 @@ describe('tile manager', () => {
       assert.equal(meta.width, 256);
       assert.equal(meta.height, 256);
     }
-    const again = await manager.loadTiles([[3, 0, 2]]);
+    const again = await manager.loadTiles([[3, 2, 3]]);
     assert.equal(source.calls.length, 1, 'the fourth tile of the meta tile was stored too');
     assert.ok(again[0]?.data);
   });
@@ -110,13 +116,13 @@ describe('cache map layer', () => {
     const raw = await img.raw();
     assert.equal(raw.width, 300);
     assert.equal(raw.height, 200);
-    assert.deepEqual([...raw.data.subarray(0, 4)], [200, 30, 30, 255]);
+    assertColor(raw.data.subarray(0, 4), [200, 30, 30, 255]);
     assert.ok(source.calls.length >= 1);
 
     const geo = await layer.getMap({ bbox: [-10, -10, 10, 10], size: [100, 100], srs: getSRS('EPSG:4326'), format: 'image/png', transparent: false });
     const graw = await geo!.raw();
     assert.equal(graw.width, 100);
-    assert.deepEqual([...graw.data.subarray(50 * 400 + 200, 50 * 400 + 204)], [200, 30, 30, 255]);
+    assertColor(graw.data.subarray(50 * 400 + 200, 50 * 400 + 204), [200, 30, 30, 255]);
   });
 
   it('pastes a query that is partly outside the grid into a transparent canvas', async () => {

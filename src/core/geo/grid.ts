@@ -1,4 +1,4 @@
-import { bboxEquals, bboxIntersects, bboxUnion, type BBox, type Size } from './bbox.js';
+import { bboxIntersects, bboxUnion, type BBox, type Size } from './bbox.js';
 import { alignedResolutions, calcResolutions, getResolution, type ResFactor } from './resolutions.js';
 import { getSRS, type SRS } from './srs.js';
 
@@ -388,4 +388,4 @@ function mapproxyBBoxEquals(a: BBox, b: BBox): boolean {
   return Math.abs(a[0] - b[0]) < d && Math.abs(a[1] - b[1]) < d && Math.abs(a[2] - b[2]) < d && Math.abs(a[3] - b[3]) < d;
 }
 
-export { bboxEquals };
+

@@ -81,23 +81,6 @@ export function transformGeometry(geom: MultiPolygon, from: SRS, to: SRS): Multi
   return unionGeometries(moved);
 }
 
-/** Even-odd ray casting: true when the point is inside the polygon and not in one of its holes. */
-export function pointInPolygon(pt: Point, poly: Polygon): boolean {
-  let inside = false;
-  for (const ring of poly) {
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const [xi, yi] = ring[i]!;
-      const [xj, yj] = ring[j]!;
-      if (yi > pt[1] !== yj > pt[1] && pt[0] < ((xj - xi) * (pt[1] - yi)) / (yj - yi) + xi) inside = !inside;
-    }
-  }
-  return inside;
-}
-
-export function pointInGeometry(pt: Point, geom: MultiPolygon): boolean {
-  return geom.some((poly) => pointInPolygon(pt, poly));
-}
-
 function orient(a: Point, b: Point, c: Point): number {
   return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
 }
@@ -112,24 +95,6 @@ function segmentsIntersect(p1: Point, p2: Point, q1: Point, q2: Point): boolean 
   if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return true;
   return (d1 === 0 && onSegment(q1, q2, p1)) || (d2 === 0 && onSegment(q1, q2, p2)) ||
     (d3 === 0 && onSegment(p1, p2, q1)) || (d4 === 0 && onSegment(p1, p2, q2));
-}
-
-/** Whether the geometry and the (closed) bbox share any point, like Shapely's intersects. */
-export function geometryIntersectsBBox(geom: MultiPolygon, b: BBox): boolean {
-  const corners: Point[] = [[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]];
-  for (const poly of geom) {
-    if (corners.some((c) => pointInPolygon(c, poly))) return true;
-    for (const ring of poly) {
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const p = ring[i]!, q = ring[j]!;
-        if (p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3]) return true;
-        // Edges entirely beside the bbox cannot cross it.
-        if (Math.max(p[0], q[0]) < b[0] || Math.min(p[0], q[0]) > b[2] || Math.max(p[1], q[1]) < b[1] || Math.min(p[1], q[1]) > b[3]) continue;
-        for (let k = 0; k < 4; k++) if (segmentsIntersect(p, q, corners[k]!, corners[(k + 1) % 4]!)) return true;
-      }
-    }
-  }
-  return false;
 }
 
 function ringArea(ring: readonly Point[]): number {
@@ -173,16 +138,6 @@ export function areaInsideBBox(geom: MultiPolygon, b: BBox): number {
     });
   }
   return area;
-}
-
-/** Whether the bbox lies completely inside the geometry (its edge may touch the boundary), like Shapely's contains. */
-export function geometryContainsBBox(geom: MultiPolygon, b: BBox): boolean {
-  const w = b[2] - b[0], h = b[3] - b[1];
-  if (w <= 0 || h <= 0) {
-    // A point (or a degenerate box) is inside when its centre is.
-    return pointInGeometry([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2], geom);
-  }
-  return areaInsideBBox(geom, b) >= w * h * (1 - 1e-9);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { bboxEquals, bboxHeight, bboxIntersection, bboxWidth, type BBox, type Size } from '../geo/bbox.js';
 import type { MapExtent } from '../geo/extent.js';
 import type { ResolutionRange } from '../geo/resolution-range.js';
+import { NoTilesError } from '../geo/grid.js';
 import type { SRS } from '../geo/srs.js';
 import { blankImage } from '../image/blank.js';
 import { ImageResult } from '../image/image.js';
@@ -91,7 +92,14 @@ export class CacheMapLayer implements MapLayer, MapSource {
 
   private async render(manager: TileManager, query: MapQuery): Promise<ImageResult | null> {
     const grid = manager.grid;
-    const affected = grid.affectedTiles(query.bbox, query.size, query.srs);
+    let affected;
+    try {
+      affected = grid.affectedTiles(query.bbox, query.size, query.srs);
+    } catch (err) {
+      // Outside the grid, or far coarser than its first level: nothing to draw (MapProxy's BlankImage).
+      if (err instanceof NoTilesError) return null;
+      throw err;
+    }
     if (affected.tiles.length > this.opts.maxTileLimit) {
       throw new MapQueryError(
         `Request too large or invalid BBOX. (too many tiles: ${affected.tiles.length} > ${this.opts.maxTileLimit})`,

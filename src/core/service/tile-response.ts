@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CoreRequest, CoreResponse } from '../http.js';
 import { NO_CACHE_HEADERS } from '../http.js';
-import { pyFloat } from './py-format.js';
+import { pyFloat } from '../util/py-format.js';
 
 /** MapProxy's default `globals.tiles.expires_hours` (72 h). */
 export const DEFAULT_MAX_TILE_AGE = 72 * 3600;

@@ -1,7 +1,7 @@
 import { MapExtent } from '../geo/extent.js';
 import { ImageResult } from '../image/image.js';
 import { messageImage } from '../image/message.js';
-import { pyFloat } from '../service/py-format.js';
+import { pyFloat } from '../util/py-format.js';
 import type { MapQuery, MapSource } from './source.js';
 
 /** The text MapProxy's DebugSource draws: the bbox as a Python tuple and the x(y) resolution. */

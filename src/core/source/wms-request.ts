@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { BBox, Size } from '../geo/bbox.js';
 import type { SRS } from '../geo/srs.js';
-import { pyFloat } from '../service/py-format.js';
+import { pyFloat } from '../util/py-format.js';
 import { OrderedParams, pyStr } from './params.js';
 
 export type WmsVersion = '1.0.0' | '1.1.0' | '1.1.1' | '1.3.0';

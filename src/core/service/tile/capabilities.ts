@@ -1,5 +1,5 @@
 import type { ServiceMetadata } from '../service-metadata.js';
-import { pyFloat as f } from '../py-format.js';
+import { pyFloat as f } from '../../util/py-format.js';
 import { escapeXml as x } from '../xml-escape.js';
 import { tileExtension, tileMimeType } from './published-tile.js';
 import type { PublishedTileLayer } from './layer-index.js';

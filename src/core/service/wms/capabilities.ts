@@ -1,6 +1,6 @@
 import type { BBox } from '../../geo/bbox.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
-import { pyFloat } from '../py-format.js';
+import { pyFloat } from '../../util/py-format.js';
 import type { ServiceMetadata } from '../service-metadata.js';
 import { escapeXml as x } from '../xml-escape.js';
 import { layerLLBBox, layerSrsBBoxes, type SrsExtent } from './layer-bboxes.js';

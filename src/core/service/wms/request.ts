@@ -2,7 +2,7 @@ import type { BBox, Size } from '../../geo/bbox.js';
 import { isAxisOrderNE } from '../../geo/srs.js';
 import type { RGB } from '../../image/raw-image.js';
 import type { RequestParams } from '../../http.js';
-import { pyStrList } from '../py-format.js';
+import { pyStrList } from '../../util/py-format.js';
 import { RequestError } from '../request-error.js';
 import type { WmsVersion } from './version.js';
 

@@ -1,5 +1,5 @@
 import type { TileGrid } from '../../geo/grid.js';
-import { pyFloat as f } from '../py-format.js';
+import { pyFloat as f } from '../../util/py-format.js';
 import type { ServiceMetadata } from '../service-metadata.js';
 import { tileExtension } from '../tile/published-tile.js';
 import { escapeXml as x } from '../xml-escape.js';

@@ -1,5 +1,5 @@
 import type { RequestParams } from '../../http.js';
-import { pyStrList } from '../py-format.js';
+import { pyStrList } from '../../util/py-format.js';
 import { RequestError } from '../request-error.js';
 
 export interface WmtsTileRequest {
