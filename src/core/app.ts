@@ -3,12 +3,18 @@ import type { LoadedConfig } from './config/types.js';
 import { buildRuntime, type Runtime } from './build/runtime.js';
 import { textResponse, type CoreRequest, type CoreResponse } from './http.js';
 import type { RequestHandler } from './node-http-adapter.js';
+import type { CoreMetrics } from './metrics.js';
+import type { HttpDispatchers } from './client/dispatchers.js';
 
 export interface AppOptions {
   /** Environment for $VAR expansion (default process.env). */
   env?: Record<string, string | undefined>;
   /** Where warnings and internal errors go (default console). */
   log?: Pick<Console, 'warn' | 'error'>;
+  /** Where the core reports cache, tile and upstream activity (default: nowhere). */
+  metrics?: CoreMetrics;
+  /** Upstream connection pools to share between apps of one process (MultiMapProxy, reloads). */
+  dispatchers?: HttpDispatchers;
 }
 
 /** The core as a request handler: what MapProxy's WSGI application is. */
@@ -24,7 +30,7 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
   const log = opts.log ?? console;
   const loaded = typeof config === 'string' ? loadConfig(config, { env: opts.env ?? process.env }) : config;
   for (const w of loaded.warnings) log.warn(`${loaded.configFile}: ${w}`);
-  const runtime = await buildRuntime(loaded);
+  const runtime = await buildRuntime(loaded, { metrics: opts.metrics, dispatchers: opts.dispatchers });
   const cors = runtime.accessControlAllowOrigin;
 
   async function route(req: CoreRequest): Promise<CoreResponse> {

@@ -82,6 +82,7 @@ export class CacheBuilder {
         concurrentTileCreators: conf.concurrentTileCreators,
         expireTimestamp,
         locks: this.ctx.locks,
+        metrics: this.ctx.metrics,
         transparent,
       });
     });

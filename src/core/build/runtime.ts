@@ -12,6 +12,7 @@ import { buildGrids } from './grids.js';
 import { imageGlobals } from './image-formats.js';
 import { buildTileLayers, buildWmsTree } from './layers.js';
 import { buildServices } from './services.js';
+import { NO_METRICS, type CoreMetrics } from '../metrics.js';
 
 /** Everything a configuration turns into at run time, for one process. */
 export interface Runtime {
@@ -31,6 +32,7 @@ export interface RuntimeOptions {
   /** Seeding uses `seed_only` sources. */
   seeding?: boolean;
   dispatchers?: HttpDispatchers;
+  metrics?: CoreMetrics;
 }
 
 export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -44,6 +46,7 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
     dispatchers,
     limiters: new Map(),
     seeding: opts.seeding ?? false,
+    metrics: opts.metrics ?? NO_METRICS,
     imageGlobals: globalsImage,
     locks: new SingleFlight(),
   });

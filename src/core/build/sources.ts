@@ -1,5 +1,4 @@
 import type {
-  HttpConfig,
   MapServerSourceConfig,
   OnErrorConfig as OnErrorEntry,
   ProxyConfig,
@@ -23,6 +22,8 @@ import { TileSource } from '../source/tile-source.js';
 import { WmsMapRequest, type WmsParamValue } from '../source/wms-request.js';
 import { WmsSource, type WmsSourceOptions } from '../source/wms-source.js';
 import { HttpWmsTransport } from '../source/wms-transport.js';
+import type { CoreMetrics } from '../metrics.js';
+import type { RequestInfo } from '../client/http-client.js';
 import { buildCoverage } from './coverage.js';
 
 /** What building sources shares: connection pools and per-host request limits of this process. */
@@ -34,6 +35,12 @@ export interface SourceContext {
   readonly limiters: Map<string, RequestLimiter>;
   /** True while seeding: `seed_only` sources are used. */
   readonly seeding: boolean;
+  readonly metrics: CoreMetrics;
+}
+
+/** Upstream request reports of one source, for the metrics. */
+function reportTo(ctx: SourceContext, source: string): (info: RequestInfo) => void {
+  return (info) => ctx.metrics.upstreamRequest(source, info.durationMs / 1000, info.status, info.error !== undefined);
 }
 
 /**
@@ -47,7 +54,7 @@ export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: str
     case 'debug':
       return new DebugSource();
     case 'wms':
-      return new WmsSource({ ...wmsOptions(conf, ctx, layers), transport: new HttpWmsTransport(httpClient(conf.http, conf.req.url, conf.concurrentRequests, ctx)) });
+      return new WmsSource({ ...wmsOptions(conf, ctx, layers), transport: new HttpWmsTransport(httpClient(conf, conf.req.url, ctx)) });
     case 'mapserver':
       return mapServerSource({
         ...wmsOptions(conf, ctx, layers),
@@ -55,6 +62,7 @@ export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: str
         binary: conf.binary,
         workingDir: conf.workingDir,
         timeout: ctx.config.globals.http.clientTimeout,
+        onRequest: reportTo(ctx, conf.name),
       });
     case 'tile':
       return tileSource(conf, ctx);
@@ -109,7 +117,7 @@ function tileSource(conf: TileSourceConfig, ctx: SourceContext): TileSource {
   return new TileSource({
     url: conf.url,
     grid,
-    http: httpClient(conf.http, conf.url, conf.concurrentRequests, ctx),
+    http: httpClient(conf, conf.url, ctx),
     format: conf.requestFormat ? formatExt(conf.requestFormat) : conf.imageOptions.format ? formatExt(conf.imageOptions.format) : undefined,
     transparent: conf.transparent ?? conf.imageOptions.transparent ?? false,
     opacity: conf.imageOptions.opacity,
@@ -119,7 +127,8 @@ function tileSource(conf: TileSourceConfig, ctx: SourceContext): TileSource {
   });
 }
 
-function httpClient(http: HttpConfig, url: string, concurrentRequests: number, ctx: SourceContext): HttpClient {
+function httpClient(conf: WmsSourceConfig | TileSourceConfig, url: string, ctx: SourceContext): HttpClient {
+  const { http, concurrentRequests } = conf;
   let limiter: RequestLimiter | undefined;
   if (concurrentRequests > 0) {
     let host = url;
@@ -143,6 +152,7 @@ function httpClient(http: HttpConfig, url: string, concurrentRequests: number, c
     sslCaCerts: http.sslCaCerts,
     dispatchers: ctx.dispatchers,
     limiter,
+    onRequest: reportTo(ctx, conf.name),
   });
 }
 

@@ -14,6 +14,10 @@ export class SingleFlight {
     return promise;
   }
 
+  isRunning(key: string): boolean {
+    return this.running.has(key);
+  }
+
   get size(): number {
     return this.running.size;
   }

@@ -42,6 +42,15 @@ export class TileCreator {
     return result;
   }
 
+  /** One creation per key at a time; time spent waiting for someone else's creation is reported. */
+  private guarded<T>(key: string, task: () => Promise<T>): Promise<T> {
+    if (!this.opts.locks.isRunning(key)) return this.opts.locks.run(key, task);
+    const started = performance.now();
+    return this.opts.locks
+      .run(key, task)
+      .finally(() => this.manager.metrics.lockWait(this.opts.name, (performance.now() - started) / 1000));
+  }
+
   private lockKey(main: TileCoord, dimensions?: Dimensions): string {
     const dims = dimensions ? JSON.stringify(dimensions) : '';
     return `${this.opts.cache.lockId}-${main[0]}-${main[1]}-${main[2]}${dims}`;
@@ -59,7 +68,7 @@ export class TileCreator {
   }
 
   private createSingleTile(coord: TileCoord, dimensions?: Dimensions): Promise<Tile> {
-    return this.opts.locks.run(this.lockKey(coord, dimensions), async () => {
+    return this.guarded(this.lockKey(coord, dimensions), async () => {
       const fresh = await this.manager.loadCached(coord, dimensions);
       if (fresh) return fresh;
       const query = this.query(this.opts.grid.tileBBox(coord), this.opts.grid.tileSize, dimensions);
@@ -80,12 +89,13 @@ export class TileCreator {
       const data = await image.encode(this.opts.format);
       const tile: Tile = { coord, data, timestamp: Date.now() / 1000, cacheable: image.cacheable };
       if (image.cacheable) await this.opts.cache.store(coord, data, dimensions);
+      this.manager.metrics.tilesCreated(this.opts.name, 1);
       return tile;
     });
   }
 
   private createMetaTile(meta: MetaTile, dimensions?: Dimensions): Promise<Tile[]> {
-    return this.opts.locks.run(this.lockKey(meta.mainTile, dimensions), async () => {
+    return this.guarded(this.lockKey(meta.mainTile, dimensions), async () => {
       // Another request (or process) may have created the tiles while we waited.
       const cached = await Promise.all(meta.tiles.map((t) => this.manager.loadCached(t.coord, dimensions)));
       if (cached.every((t) => t !== null)) return cached as Tile[];
@@ -108,6 +118,7 @@ export class TileCreator {
       if (image.cacheable) {
         await Promise.all(tiles.map((t) => this.opts.cache.store(t.coord, t.data as Buffer, dimensions)));
       }
+      this.manager.metrics.tilesCreated(this.opts.name, tiles.length);
       return tiles;
     });
   }

@@ -5,6 +5,7 @@ import type { ImageFormat } from '../image/format.js';
 import type { MapSource } from '../source/source.js';
 import { mapConcurrent } from './concurrency.js';
 import type { SingleFlight } from './single-flight.js';
+import { NO_METRICS, type CoreMetrics } from '../metrics.js';
 import { TileCreator } from './tile-creator.js';
 
 /** A tile as the services see it: encoded in the cache's format, or blank (no source had data for it). */
@@ -33,6 +34,7 @@ export interface TileManagerOptions {
   readonly expireTimestamp?: () => number | null;
   readonly locks: SingleFlight;
   readonly transparent: boolean;
+  readonly metrics?: CoreMetrics;
 }
 
 /**
@@ -44,11 +46,13 @@ export class TileManager {
   readonly cache: TileCache;
   readonly format: ImageFormat;
   private readonly creator: TileCreator;
+  readonly metrics: CoreMetrics;
 
   constructor(readonly options: TileManagerOptions) {
     this.grid = options.grid;
     this.cache = options.cache;
     this.format = options.format;
+    this.metrics = options.metrics ?? NO_METRICS;
     this.creator = new TileCreator(this, options);
   }
 
@@ -66,7 +70,9 @@ export class TileManager {
     const loaded = await Promise.all(coords.map((c) => (c ? this.loadCached(c, dimensions) : null)));
     const missing: TileCoord[] = [];
     coords.forEach((c, i) => {
-      if (c && !loaded[i]) missing.push(c);
+      if (!c) return;
+      if (!loaded[i]) missing.push(c);
+      this.metrics.cacheLookup(this.options.name, loaded[i] !== null);
     });
     if (missing.length === 0) return loaded;
 

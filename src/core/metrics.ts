@@ -1,0 +1,22 @@
+/**
+ * What the core reports about its work. The worker passes in an implementation backed by
+ * prom-client; the core itself keeps no registry (no global mutable state), and embedders that
+ * do not care get NO_METRICS.
+ */
+export interface CoreMetrics {
+  /** One tile looked up in a cache; `hit` false means it was missing or stale. */
+  cacheLookup(cache: string, hit: boolean): void;
+  /** Tiles created from the sources (and stored when cacheable). */
+  tilesCreated(cache: string, count: number): void;
+  /** Time spent waiting for another request's creation of the same meta tile. */
+  lockWait(cache: string, seconds: number): void;
+  /** One finished upstream request of a source (HTTP or CGI). */
+  upstreamRequest(source: string, seconds: number, status: number | undefined, error: boolean): void;
+}
+
+export const NO_METRICS: CoreMetrics = {
+  cacheLookup() {},
+  tilesCreated() {},
+  lockWait() {},
+  upstreamRequest() {},
+};
