@@ -10,6 +10,9 @@ import type { ImageGlobals } from '../image/format.js';
 import { CacheMapLayer } from '../layer/cache-map-layer.js';
 import type { MapSource } from '../source/source.js';
 import { SingleFlight } from '../tiles/single-flight.js';
+import { CreationQueue } from '../tiles/creation-queue.js';
+import { FileLocks } from '../tiles/file-locks.js';
+import { TileLocker } from '../tiles/tile-locker.js';
 import { TileManager } from '../tiles/tile-manager.js';
 import { buildCoverage } from './coverage.js';
 import { resolvedFormat } from './image-formats.js';
@@ -19,6 +22,8 @@ export interface CacheContext extends SourceContext {
   readonly imageGlobals: ImageGlobals;
   /** Single flight for tile creation, shared by every cache of this process. */
   readonly locks: SingleFlight;
+  /** Bounds the tile creations of this process; created by the builder when absent. */
+  readonly creationQueue?: CreationQueue;
 }
 
 /**
@@ -29,7 +34,12 @@ export class CacheBuilder {
   private readonly built = new Map<string, CacheMapLayer>();
   private readonly building = new Set<string>();
 
-  constructor(private readonly ctx: CacheContext) {}
+  private readonly ctx: CacheContext & { readonly fileLocks: FileLocks; readonly creationQueue: CreationQueue };
+
+  constructor(ctx: CacheContext) {
+    // one set of lock watchers and one creation queue per process (runtime), shared by all caches and sources
+    this.ctx = { ...ctx, fileLocks: ctx.fileLocks ?? new FileLocks(), creationQueue: ctx.creationQueue ?? new CreationQueue() };
+  }
 
   get(name: string): CacheMapLayer {
     const existing = this.built.get(name);
@@ -70,10 +80,11 @@ export class CacheBuilder {
     const managers = conf.grids.map((gridName) => {
       const grid = this.ctx.grids.get(gridName);
       if (!grid) throw new Error(`caches.${conf.name}.grids: grid '${gridName}' is not defined`);
+      const cache = this.storage(conf, gridName);
       return new TileManager({
         name: conf.name,
         grid,
-        cache: this.storage(conf, gridName),
+        cache,
         sources,
         format,
         requestFormat: conf.requestFormat,
@@ -82,6 +93,13 @@ export class CacheBuilder {
         concurrentTileCreators: conf.concurrentTileCreators,
         expireTimestamp,
         locks: this.ctx.locks,
+        tileLocker: conf.backend.type === 'disabled' ? undefined : new TileLocker({
+          lockDir: conf.tileLockDir,
+          lockId: cache.lockId,
+          timeout: this.ctx.config.globals.http.clientTimeout,
+          locks: this.ctx.fileLocks,
+        }),
+        creationQueue: this.ctx.creationQueue,
         metrics: this.ctx.metrics,
         transparent,
       });

@@ -8,7 +8,9 @@ import type {
 } from '../config/types.js';
 import { HttpClient } from '../client/http-client.js';
 import type { HttpDispatchers } from '../client/dispatchers.js';
-import { InProcessLimiter, type RequestLimiter } from '../client/request-limiter.js';
+import type { RequestLimiter } from '../client/request-limiter.js';
+import { FileSemaphore, urlNetloc } from '../client/file-semaphore.js';
+import { FileLocks } from '../tiles/file-locks.js';
 import type { TileGrid } from '../geo/grid.js';
 import { ResolutionRange } from '../geo/resolution-range.js';
 import { getSRS } from '../geo/srs.js';
@@ -33,6 +35,10 @@ export interface SourceContext {
   readonly dispatchers: HttpDispatchers;
   /** One limiter per upstream host and limit (MapProxy shares a semaphore per host:port and count). */
   readonly limiters: Map<string, RequestLimiter>;
+  /** Lock files and their watchers, shared by the tile locks and request semaphores of this process. */
+  readonly fileLocks?: FileLocks;
+  /** Where failed upstream requests are logged (URL without credentials); default console. */
+  readonly log?: Pick<Console, 'warn'>;
   /** True while seeding: `seed_only` sources are used. */
   readonly seeding: boolean;
   readonly metrics: CoreMetrics;
@@ -40,7 +46,12 @@ export interface SourceContext {
 
 /** Upstream request reports of one source, for the metrics. */
 function reportTo(ctx: SourceContext, source: string): (info: RequestInfo) => void {
-  return (info) => ctx.metrics.upstreamRequest(source, info.durationMs / 1000, info.status, info.error !== undefined);
+  const log = ctx.log ?? console;
+  return (info) => {
+    ctx.metrics.upstreamRequest(source, info.durationMs / 1000, info.status, info.error !== undefined);
+    // MapProxy: "could not retrieve WMS map: <full message>"; the URL in it carries no credentials
+    if (info.error !== undefined) log.warn(`source ${source}: could not retrieve ${info.url}: ${info.error}`);
+  };
 }
 
 /**
@@ -131,16 +142,11 @@ function httpClient(conf: WmsSourceConfig | TileSourceConfig, url: string, ctx: 
   const { http, concurrentRequests } = conf;
   let limiter: RequestLimiter | undefined;
   if (concurrentRequests > 0) {
-    let host = url;
-    try {
-      host = new URL(url.replace(/%\([^)]*\)\w/g, '0')).host;
-    } catch {
-      // A template URL that does not parse: limit on the whole string.
-    }
-    const key = `${host}#${concurrentRequests}`;
+    // cluster wide: flock on MapProxy's SemLock files in globals.cache.lock_dir
+    const key = `${conf.lockDir}|${urlNetloc(url)}#${concurrentRequests}`;
     limiter = ctx.limiters.get(key);
     if (!limiter) {
-      limiter = new InProcessLimiter(concurrentRequests);
+      limiter = new FileSemaphore({ lockDir: conf.lockDir, url, slots: concurrentRequests, locks: ctx.fileLocks ?? new FileLocks() });
       ctx.limiters.set(key, limiter);
     }
   }

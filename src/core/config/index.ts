@@ -6,3 +6,4 @@ export { UNSUPPORTED } from './unsupported.js';
 export { DEFAULTS } from './defaults.js';
 export { parseColor } from './color.js';
 export type * from './types.js';
+export type { ServerConfig } from './server.js';

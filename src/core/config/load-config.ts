@@ -7,6 +7,7 @@ import { readLayers } from './layers.js';
 import { readConfigFiles } from './read-config-files.js';
 import { checkReferences } from './references.js';
 import { readServices } from './services.js';
+import { readServer } from './server.js';
 import { readSources } from './sources.js';
 import type { LoadedConfig, ProxyConfig } from './types.js';
 
@@ -43,9 +44,11 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): LoadedCo
   const sources = readSources(ctx, top.get('sources'), { globals, env });
   const { root, named } = readLayers(ctx, top.get('layers'));
   const services = readServices(ctx, top.get('services'));
+  const server = readServer(ctx, top.get('server'));
   top.finish();
 
   const config: ProxyConfig = { globals, grids, sources, caches, rootLayer: root, namedLayers: named, services };
+  if (server) config.server = server;
   checkReferences(ctx, config);
   return { config, files, warnings: ctx.warnings, configDir, configFile };
 }

@@ -1,3 +1,4 @@
+import type { ServerConfig } from './server.js';
 /**
  * The validated, typed form of a MapProxy `mapproxy.yaml`. Nothing downstream reads raw YAML: runtime objects
  * (grids, sources, caches, layers, services) are built from these records.
@@ -29,6 +30,8 @@ export interface LoadedConfig {
 
 export interface ProxyConfig {
   globals: GlobalsConfig;
+  /** mapproxy-ts' own `server:` section (daemon settings); absent in MapProxy configurations. */
+  server?: ServerConfig;
   /** All grids by name, including the built-ins GLOBAL_GEODETIC, GLOBAL_MERCATOR, GLOBAL_WEBMERCATOR. */
   grids: Record<string, GridConfig>;
   sources: Record<string, SourceConfig>;

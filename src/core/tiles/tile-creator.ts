@@ -3,15 +3,22 @@ import type { TileCoord } from '../geo/grid.js';
 import type { MetaTile } from '../geo/meta-grid.js';
 import { ImageResult } from '../image/image.js';
 import { cropTiles } from '../image/split.js';
-import type { MapQuery } from '../source/source.js';
+import type { RawImage } from '../image/raw-image.js';
+import type { Size } from '../geo/bbox.js';
+import { SourceError, type MapQuery } from '../source/source.js';
 import { mapConcurrent } from './concurrency.js';
 import { querySources } from './query-sources.js';
 import { blankTile, coordKey, type Tile, type TileManager, type TileManagerOptions } from './tile-manager.js';
 
 /**
  * Creates missing tiles from the sources: grouped by meta tile, one creation per meta tile at a
- * time (single flight on the main tile), re-checking the cache once the lock is held, then
- * split, encode, store. The only place that decides to call a source for a cache.
+ * time, re-checking the cache once the lock is held, then split, encode, store. The only place
+ * that decides to call a source for a cache.
+ *
+ * The guard has three stages: requests of this process for the same meta tile share one
+ * promise (single flight); the creation then takes a slot of the process's creation queue
+ * (bounded memory and file descriptors); then the tile lock file, which excludes other workers,
+ * the seeder and MapProxy itself (see docs/locking.md).
  */
 export class TileCreator {
   constructor(
@@ -42,13 +49,32 @@ export class TileCreator {
     return result;
   }
 
-  /** One creation per key at a time; time spent waiting for someone else's creation is reported. */
-  private guarded<T>(key: string, task: () => Promise<T>): Promise<T> {
-    if (!this.opts.locks.isRunning(key)) return this.opts.locks.run(key, task);
+  /** One creation per meta tile at a time, in this process and across processes. */
+  private guarded<T>(key: string, lockCoord: TileCoord, task: () => Promise<T>): Promise<T> {
+    const flights = this.opts.locks;
+    const run = (): Promise<T> => this.queued(() => this.fileLocked(lockCoord, task));
+    if (!flights.isRunning(key)) return flights.run(key, run);
+    // someone in this process creates it already: the time spent waiting is reported
     const started = performance.now();
-    return this.opts.locks
-      .run(key, task)
+    return flights
+      .run(key, run)
       .finally(() => this.manager.metrics.lockWait(this.opts.name, (performance.now() - started) / 1000));
+  }
+
+  private queued<T>(task: () => Promise<T>): Promise<T> {
+    return this.opts.creationQueue ? this.opts.creationQueue.run(task) : task();
+  }
+
+  private async fileLocked<T>(coord: TileCoord, task: () => Promise<T>): Promise<T> {
+    const locker = this.opts.tileLocker;
+    if (!locker) return task();
+    const held = await locker.lock(coord);
+    if (held.waitedMs > 0) this.manager.metrics.lockWait(this.opts.name, held.waitedMs / 1000);
+    try {
+      return await task();
+    } finally {
+      await held.release();
+    }
   }
 
   private lockKey(main: TileCoord, dimensions?: Dimensions): string {
@@ -68,13 +94,14 @@ export class TileCreator {
   }
 
   private createSingleTile(coord: TileCoord, dimensions?: Dimensions): Promise<Tile> {
-    return this.guarded(this.lockKey(coord, dimensions), async () => {
+    return this.guarded(this.lockKey(coord, dimensions), coord, async () => {
       const fresh = await this.manager.loadCached(coord, dimensions);
       if (fresh) return fresh;
       const query = this.query(this.opts.grid.tileBBox(coord), this.opts.grid.tileSize, dimensions);
       let image: ImageResult | null;
       try {
         image = await querySources(this.opts.sources, query);
+        if (image) await checkedRaw(image, query.size);
       } catch (err) {
         // A source failure with a stale tile in the cache serves the stale tile (MapProxy's single-tile path).
         const stale = await this.manager.loadAny(coord, dimensions);
@@ -95,14 +122,14 @@ export class TileCreator {
   }
 
   private createMetaTile(meta: MetaTile, dimensions?: Dimensions): Promise<Tile[]> {
-    return this.guarded(this.lockKey(meta.mainTile, dimensions), async () => {
+    return this.guarded(this.lockKey(meta.mainTile, dimensions), meta.mainTile, async () => {
       // Another request (or process) may have created the tiles while we waited.
       const cached = await Promise.all(meta.tiles.map((t) => this.manager.loadCached(t.coord, dimensions)));
       if (cached.every((t) => t !== null)) return cached as Tile[];
 
       const image = await querySources(this.opts.sources, this.query(meta.bbox, meta.size, dimensions));
       if (!image) return meta.tiles.map((t) => blankTile(t.coord));
-      const raw = await image.raw();
+      const raw = await checkedRaw(image, meta.size);
       const tileSize = this.opts.grid.tileSize;
       const parts = await cropTiles(
         raw,
@@ -122,4 +149,22 @@ export class TileCreator {
       return tiles;
     });
   }
+}
+
+/**
+ * The decoded answer of the sources, checked before anything is stored: a body that does not
+ * decode, or an image of another size than asked (which would be split into shifted or padded
+ * tiles), is a source error like a failed request, so nothing wrong reaches the cache.
+ */
+async function checkedRaw(image: ImageResult, size: Size): Promise<RawImage> {
+  let raw: RawImage;
+  try {
+    raw = await image.raw();
+  } catch (err) {
+    throw new SourceError(`could not decode the image returned by the source: ${(err as Error).message}`, { cause: err });
+  }
+  if (raw.width !== size[0] || raw.height !== size[1]) {
+    throw new SourceError(`the source returned an image of ${raw.width}x${raw.height} pixels instead of ${size[0]}x${size[1]}`);
+  }
+  return raw;
 }

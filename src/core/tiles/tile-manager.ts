@@ -5,6 +5,8 @@ import type { ImageFormat } from '../image/format.js';
 import type { MapSource } from '../source/source.js';
 import { mapConcurrent } from './concurrency.js';
 import type { SingleFlight } from './single-flight.js';
+import type { CreationQueue } from './creation-queue.js';
+import type { TileLocker } from './tile-locker.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
 import { TileCreator } from './tile-creator.js';
 
@@ -32,7 +34,12 @@ export interface TileManagerOptions {
   readonly concurrentTileCreators: number;
   /** Tiles with an mtime at or before this timestamp (seconds) are stale (refresh_before). */
   readonly expireTimestamp?: () => number | null;
+  /** In-process single flight of creations (shared by the caches of a process). */
   readonly locks: SingleFlight;
+  /** Cross-process tile lock files; absent for caches without storage (`disable_storage`). */
+  readonly tileLocker?: TileLocker;
+  /** Bounds the creations of the process; absent: unbounded. */
+  readonly creationQueue?: CreationQueue;
   readonly transparent: boolean;
   readonly metrics?: CoreMetrics;
 }

@@ -1,0 +1,163 @@
+// Helpers for the deployment tests: our core on a unix socket (HTTP or FastCGI) behind real
+// nginx / lighttpd processes, configured from the shipped examples in config/deploy/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { createApp } from '../../src/core/app.js';
+import { serveHttp } from '../../src/core/node-http-adapter.js';
+import { serveFastCgi } from '../../src/worker/fastcgi.js';
+
+const DEPLOY_DIR = new URL('../../config/deploy/', import.meta.url);
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'mapproxy-ts-deploy-'));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A small MapProxy configuration: a debug source through a file cache, served as WMS, TMS and WMTS. */
+export function coreConfig(dir: string): string {
+  const file = join(dir, 'mapproxy.yaml');
+  writeFileSync(file, `
+services:
+  wms:
+    md:
+      title: deployment test
+  tms:
+  wmts:
+
+layers:
+  - name: debug
+    title: Debug layer
+    sources: [debug_cache]
+
+caches:
+  debug_cache:
+    grids: [GLOBAL_WEBMERCATOR]
+    sources: [debug_source]
+    cache_dir: ${JSON.stringify(join(dir, 'cache'))}
+
+sources:
+  debug_source:
+    type: debug
+`);
+  return file;
+}
+
+export interface Running {
+  stop(): Promise<void>;
+}
+
+/** Our core from `configFile`, on `socketPath`, speaking HTTP (node:http) or FastCGI. */
+export async function startCore(kind: 'http' | 'fastcgi', configFile: string, socketPath: string): Promise<Running> {
+  const app = await createApp(configFile);
+  if (kind === 'fastcgi') {
+    const fcgi = await serveFastCgi(app, { socketPath, socketMode: '600' });
+    return { stop: () => fcgi.close() };
+  }
+  const server: Server = await serveHttp(app, { socketPath });
+  return {
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/**
+ * A shipped example from config/deploy/ with our temporary socket path and port in place of
+ * the production ones, so that what we test is what we ship.
+ */
+export function deployConfig(name: string, subst: { socketPath: string; port: number }): string {
+  let text = readFileSync(new URL(name, DEPLOY_DIR), 'utf8');
+  text = text.replace(/\/run\/mapproxy-ts\/(?:http|fcgi)\.sock/g, subst.socketPath);
+  text = text.replace(/^(\s*)listen 80;/m, `$1listen 127.0.0.1:${subst.port};`);
+  return text;
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      let log = '';
+      try { log = readFileSync(logFile, 'utf8'); } catch { /* not written */ }
+      throw new Error(`server exited with ${child.exitCode}: ${log}`);
+    }
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+function spawnServer(cmd: string, args: string[], dir: string, port: number, logFile: string): Promise<Running> {
+  const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return waitForPort(port, child, logFile).then(
+    () => ({ stop }),
+    async (err: Error) => {
+      await stop();
+      throw new Error(`${cmd}: ${err.message} ${stderr}`);
+    },
+  );
+}
+
+/** nginx in the foreground, all of its files in `dir`, with `site` (a server block) in its http context. */
+export function startNginx(dir: string, site: string, port: number): Promise<Running> {
+  const p = (name: string) => join(dir, name);
+  mkdirSync(p('nginx-temp'), { recursive: true });
+  // As root, nginx's workers would switch to `nobody`, who may not enter our 0700 temp dir.
+  const user = process.getuid?.() === 0 ? 'user root;\n' : '';
+  writeFileSync(p('nginx.conf'), `${user}worker_processes 1;
+error_log ${p('nginx-error.log')};
+events { worker_connections 64; }
+http {
+  access_log ${p('nginx-access.log')};
+  client_body_temp_path ${p('nginx-temp/body')};
+  proxy_temp_path ${p('nginx-temp/proxy')};
+  fastcgi_temp_path ${p('nginx-temp/fastcgi')};
+  uwsgi_temp_path ${p('nginx-temp/uwsgi')};
+  scgi_temp_path ${p('nginx-temp/scgi')};
+${site}
+}
+`);
+  return spawnServer('nginx', ['-p', dir, '-c', p('nginx.conf'), '-g', `daemon off; pid ${p('nginx.pid')};`],
+    dir, port, p('nginx-error.log'));
+}
+
+/** lighttpd in the foreground (-D) on 127.0.0.1:`port`, with `site` appended to a minimal configuration. */
+export function startLighttpd(dir: string, site: string, port: number): Promise<Running> {
+  const p = (name: string) => join(dir, name);
+  mkdirSync(p('htdocs'), { recursive: true });
+  writeFileSync(p('lighttpd.conf'), `server.document-root = "${p('htdocs')}"
+server.bind = "127.0.0.1"
+server.port = ${port}
+server.errorlog = "${p('lighttpd-error.log')}"
+server.modules = ( )
+${site}
+`);
+  return spawnServer('lighttpd', ['-D', '-f', p('lighttpd.conf')], dir, port, p('lighttpd-error.log'));
+}
