@@ -11,8 +11,6 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// topojson-client ships no types; the two functions used here are typed loosely below.
-import * as topojson from 'topojson-client';
 import * as polyclip from 'polyclip-ts';
 
 type Position = number[];
@@ -23,7 +21,8 @@ const require = createRequire(import.meta.url);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(repoRoot, 'config', 'data');
 const topology = JSON.parse(readFileSync(require.resolve('world-atlas/countries-50m.json'), 'utf8'));
-const tj = topojson as unknown as {
+// topojson-client ships no types: the two functions used here, typed.
+const tj = require('topojson-client') as {
   feature(topology: unknown, object: unknown): { features: Feature[] };
   mesh(topology: unknown, object: unknown, filter?: (a: unknown, b: unknown) => boolean): Geometry;
 };

@@ -83,8 +83,9 @@ export class FastCgiConnection {
         this.onRecord(record);
       }
     } catch (err) {
-      if (!(err instanceof FastCgiProtocolError)) throw err;
-      this.ctx.log.warn(`FastCGI: closing connection: ${err.message}`);
+      // Whatever went wrong, it ends this connection only, never the process.
+      if (err instanceof FastCgiProtocolError) this.ctx.log.warn(`FastCGI: closing connection: ${err.message}`);
+      else this.ctx.log.error('FastCGI: closing connection', err);
       this.socket.destroy();
     }
   }

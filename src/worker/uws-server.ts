@@ -76,10 +76,10 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
     });
     const remoteAddr = Buffer.from(res.getRemoteAddressAsText()).toString();
 
-    const respond = (r: CoreResponse) => {
+    const respond = (r: CoreResponse, close = false) => {
       if (state.aborted || state.done) return;
       const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-      const closeConnection = draining || /\bclose\b/i.test(headers['connection'] ?? '');
+      const closeConnection = close || draining || /\bclose\b/i.test(headers['connection'] ?? '');
       let writeBase = 0;
       let done = false;
       res.cork(() => {
@@ -115,8 +115,8 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
       });
     };
 
-    const fail = (status: number, text: string) =>
-      respond({ status, headers: { 'Content-Type': 'text/plain' }, body: text });
+    const fail = (status: number, text: string, close = false) =>
+      respond({ status, headers: { 'Content-Type': 'text/plain' }, body: text }, close);
 
     let path: string;
     try {
@@ -137,20 +137,19 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
     if (!BODY_METHODS.has(method)) return dispatch();
 
     const declared = Number(headers['content-length']);
-    if (declared > maxBody) return fail(413, `request body larger than ${maxBody} bytes`);
+    if (declared > maxBody) return fail(413, `request body larger than ${maxBody} bytes`, true);
     const chunks: Buffer[] = [];
     let received = 0;
     state.timer = setTimeout(() => {
       if (state.done || state.aborted) return;
-      fail(408, 'request body not received in time');
-      if (!state.done) res.close();
+      fail(408, 'request body not received in time', true);
     }, bodyTimeout);
     state.timer.unref();
     res.onData((chunk, isLast) => {
       if (state.done || state.aborted) return;
       received += chunk.byteLength;
       if (received > maxBody) {
-        fail(413, `request body larger than ${maxBody} bytes`);
+        fail(413, `request body larger than ${maxBody} bytes`, true);
         return;
       }
       chunks.push(Buffer.from(chunk.slice(0))); // uWS neuters the ArrayBuffer after this callback

@@ -1,7 +1,7 @@
 // Helpers for the deployment tests: our core on a unix socket (HTTP or FastCGI) behind real
 // nginx / lighttpd processes, configured from the shipped examples in config/deploy/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,14 +53,19 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Our core from `configFile`, on `socketPath`, speaking HTTP (node:http) or FastCGI. */
-export async function startCore(kind: 'http' | 'fastcgi', configFile: string, socketPath: string): Promise<Running> {
+/**
+ * Our core from `configFile`, on `socketPath`, speaking HTTP (node:http) or FastCGI. `socketMode`
+ * 666 lets a web server that dropped root privileges (Apache) connect.
+ */
+export async function startCore(kind: 'http' | 'fastcgi', configFile: string, socketPath: string,
+  socketMode = '600'): Promise<Running> {
   const app = await createApp(configFile);
   if (kind === 'fastcgi') {
-    const fcgi = await serveFastCgi(app, { socketPath, socketMode: '600' });
+    const fcgi = await serveFastCgi(app, { socketPath, socketMode });
     return { stop: () => fcgi.close() };
   }
   const server: Server = await serveHttp(app, { socketPath });
+  chmodSync(socketPath, parseInt(socketMode, 8));
   return {
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
@@ -107,8 +112,13 @@ async function waitForPort(port: number, child: ChildProcess, logFile: string): 
   throw new Error(`nothing listens on port ${port}`);
 }
 
+/** Web servers live in /usr/sbin, which a normal user's PATH may lack. */
+function binary(name: string): string {
+  return existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name;
+}
+
 function spawnServer(cmd: string, args: string[], dir: string, port: number, logFile: string): Promise<Running> {
-  const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary(cmd), args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -160,4 +170,30 @@ server.modules = ( )
 ${site}
 `);
   return spawnServer('lighttpd', ['-D', '-f', p('lighttpd.conf')], dir, port, p('lighttpd-error.log'));
+}
+
+const APACHE_MODULES = '/usr/lib/apache2/modules';
+
+/**
+ * Apache httpd in the foreground on 127.0.0.1:`port`, with `site` inside a minimal main
+ * configuration. As root it serves from `nobody`, like a packaged Apache from www-data.
+ */
+export function startApache(dir: string, site: string, port: number): Promise<Running> {
+  const p = (name: string) => join(dir, name);
+  const modules = ['mpm_event', 'authz_core', 'alias', 'headers', 'proxy', 'proxy_http', 'proxy_fcgi'];
+  const user = process.getuid?.() === 0 ? 'User nobody\nGroup nogroup\n' : '';
+  if (user) chmodSync(dir, 0o711); // nobody must reach the daemon's socket in here
+  writeFileSync(p('apache.conf'), `ServerRoot "${dir}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:${port}
+PidFile "${p('apache.pid')}"
+ErrorLog "${p('apache-error.log')}"
+DefaultRuntimeDir "${dir}"
+Mutex file:${dir} default
+${user}${modules.map((m) => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`).join('\n')}
+StartServers 1
+ServerLimit 1
+${site}
+`);
+  return spawnServer('apache2', ['-f', p('apache.conf'), '-DFOREGROUND'], dir, port, p('apache-error.log'));
 }

@@ -14,25 +14,28 @@ export function seedingManager(manager: TileManager, refreshBefore: number | nul
 }
 
 /**
- * Creates the missing or stale tiles among `tiles` (one meta tile) through the tile manager, so locking and the
- * re-check under the lock are the same as for requests. `skipUncached` refreshes only tiles already in the cache.
- * Returns how many tiles had to be created.
+ * The tiles among `tiles` that are missing or stale; with `skipUncached` only the stale ones (a refresh of what
+ * the cache already holds).
  */
-export async function seedTiles(manager: TileManager, tiles: readonly TileCoord[], opts: { skipUncached: boolean }): Promise<number> {
+export async function tilesToCreate(manager: TileManager, tiles: readonly TileCoord[], opts: { skipUncached: boolean }): Promise<TileCoord[]> {
   const checkAge = manager.options.expireTimestamp !== undefined;
-  const needed: TileCoord[] = [];
-  await Promise.all(
-    tiles.map(async (coord) => {
-      if (!checkAge) {
-        if (!opts.skipUncached && !(await manager.cache.isCached(coord))) needed.push(coord);
-        return;
-      }
+  const needed = await Promise.all(
+    tiles.map(async (coord): Promise<boolean> => {
+      if (!checkAge) return !opts.skipUncached && !(await manager.cache.isCached(coord));
       const cached = await manager.cache.load(coord);
-      if (!cached) {
-        if (!opts.skipUncached) needed.push(coord);
-      } else if (manager.isStale(cached.timestamp)) needed.push(coord);
+      if (!cached) return !opts.skipUncached;
+      return manager.isStale(cached.timestamp);
     }),
   );
+  return tiles.filter((_, i) => needed[i]);
+}
+
+/**
+ * Creates the missing or stale tiles among `tiles` (one meta tile) through the tile manager, so locking and the
+ * re-check under the lock are the same as for requests. Returns how many tiles had to be created.
+ */
+export async function seedTiles(manager: TileManager, tiles: readonly TileCoord[], opts: { skipUncached: boolean }): Promise<number> {
+  const needed = await tilesToCreate(manager, tiles, opts);
   if (needed.length) await manager.loadTiles(needed);
   return needed.length;
 }

@@ -1,0 +1,15 @@
+import type { SeedUnitSpec, SeedWorkItem } from './executor.js';
+
+/** Messages from the seeding parent to a worker process. */
+export type ToWorker =
+  | { t: 'init'; configFile: string }
+  | { t: 'prepare'; units: readonly SeedUnitSpec[] }
+  | { t: 'run'; id: number; item: SeedWorkItem };
+
+/** Messages from a worker process to the parent. */
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'prepared' }
+  | { t: 'result'; id: number; created: number }
+  | { t: 'error'; id: number; message: string }
+  | { t: 'fatal'; message: string };

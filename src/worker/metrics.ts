@@ -1,0 +1,107 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { CoreMetrics } from '../core/metrics.js';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * One worker's metrics in its own prom-client registry (no global registry: the master aggregates the
+ * registries of all workers). Label values are configured names (caches, sources, layers) or small fixed sets.
+ */
+export class WorkerMetrics implements CoreMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'service' | 'layer' | 'status'>;
+  private readonly requestDuration: Histogram<'service' | 'layer'>;
+  private readonly workerRequests: Counter<'slot'>;
+  private readonly cacheLookups: Counter<'cache' | 'result'>;
+  private readonly tiles: Counter<'cache'>;
+  private readonly lockWaits: Histogram<'cache'>;
+  private readonly upstreamRequests: Counter<'source' | 'status'>;
+  private readonly upstreamErrors: Counter<'source'>;
+  private readonly upstreamDuration: Histogram<'source'>;
+
+  constructor(private readonly slot: number, opts: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'mapproxy_http_requests_total',
+      help: 'HTTP requests answered, by service, layer and status code.',
+      labelNames: ['service', 'layer', 'status'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'mapproxy_http_request_duration_seconds',
+      help: 'Time from receiving a request to having its answer, by service and layer.',
+      labelNames: ['service', 'layer'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.workerRequests = new Counter({
+      name: 'mapproxy_worker_http_requests_total',
+      help: 'HTTP requests answered per worker slot (shows how connections spread over the workers).',
+      labelNames: ['slot'],
+      registers,
+    });
+    this.cacheLookups = new Counter({
+      name: 'mapproxy_cache_lookups_total',
+      help: 'Tiles looked up in a cache; result is hit, or miss for missing or stale tiles.',
+      labelNames: ['cache', 'result'],
+      registers,
+    });
+    this.tiles = new Counter({
+      name: 'mapproxy_tiles_created_total',
+      help: 'Tiles created from the sources, per cache.',
+      labelNames: ['cache'],
+      registers,
+    });
+    this.lockWaits = new Histogram({
+      name: 'mapproxy_lock_wait_seconds',
+      help: "Time spent waiting for another request's creation of the same (meta) tile.",
+      labelNames: ['cache'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.upstreamRequests = new Counter({
+      name: 'mapproxy_upstream_requests_total',
+      help: 'Requests to upstream sources, by source and HTTP status (none when no answer came).',
+      labelNames: ['source', 'status'],
+      registers,
+    });
+    this.upstreamErrors = new Counter({
+      name: 'mapproxy_upstream_errors_total',
+      help: 'Upstream requests that failed (network errors, timeouts, error status, unusable answers).',
+      labelNames: ['source'],
+      registers,
+    });
+    this.upstreamDuration = new Histogram({
+      name: 'mapproxy_upstream_request_duration_seconds',
+      help: 'Duration of upstream requests, by source.',
+      labelNames: ['source'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+  }
+
+  httpRequest(service: string, layer: string, status: number, seconds: number): void {
+    this.requests.inc({ service, layer, status: String(status) });
+    this.requestDuration.observe({ service, layer }, seconds);
+    this.workerRequests.inc({ slot: String(this.slot) });
+  }
+
+  cacheLookup(cache: string, hit: boolean): void {
+    this.cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' });
+  }
+
+  tilesCreated(cache: string, count: number): void {
+    this.tiles.inc({ cache }, count);
+  }
+
+  lockWait(cache: string, seconds: number): void {
+    this.lockWaits.observe({ cache }, seconds);
+  }
+
+  upstreamRequest(source: string, seconds: number, status: number | undefined, error: boolean): void {
+    this.upstreamRequests.inc({ source, status: status === undefined ? 'none' : String(status) });
+    this.upstreamDuration.observe({ source }, seconds);
+    if (error) this.upstreamErrors.inc({ source });
+  }
+}

@@ -1,0 +1,32 @@
+// Real lighttpd in front of our core, configured from config/deploy/lighttpd-http.conf and
+// config/deploy/lighttpd-fastcgi.conf (only the socket path and the listen port substituted).
+import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { checkTmsTile, checkWmsCapabilities, checkWmtsCapabilities } from './deploy-checks.js';
+import {
+  coreConfig, deployConfig, freePort, removeDir, startCore, startLighttpd, tempDir, type Running,
+} from './deploy-support.js';
+
+for (const [kind, file] of [['http', 'lighttpd-http.conf'], ['fastcgi', 'lighttpd-fastcgi.conf']] as const) {
+  describe(`lighttpd with ${file}`, () => {
+    const dir = tempDir();
+    const running: Running[] = [];
+    let port = 0;
+
+    before(async () => {
+      const socketPath = join(dir, `${kind}.sock`);
+      running.push(await startCore(kind, coreConfig(dir), socketPath));
+      port = await freePort();
+      running.push(await startLighttpd(dir, deployConfig(file, { socketPath, port }), port));
+    });
+
+    after(async () => {
+      for (const r of running.reverse()) await r.stop();
+      removeDir(dir);
+    });
+
+    test('WMS capabilities advertise http://127.0.0.1:<port>/proxy/service?', () => checkWmsCapabilities(port));
+    test('WMTS capabilities advertise /proxy/wmts/ resource URLs', () => checkWmtsCapabilities(port));
+    test('a TMS tile under /proxy is a cached PNG', () => checkTmsTile(port, join(dir, 'cache')));
+  });
+}
