@@ -40,8 +40,17 @@ if ((${#files[@]} == 0)); then
   exit 1
 fi
 
-# One node:test run over all files (unit files first) so that it ends with a single summary.
+# One node:test run over all files (unit files first), so there is a single summary.
 # Node 20's --test does not expand globs, hence the explicit list.
-node --import tsx --test --test-reporter=spec --test-timeout=300000 "$@" "${files[@]}" || status=1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+[ -t 1 ] && export FORCE_COLOR=1
+node --import tsx --test --test-reporter=spec --test-timeout=300000 "$@" "${files[@]}" 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
 
+# The spec reporter lists failures after its summary; repeat the summary so it comes last.
+summary=$(grep -E '(ℹ|#) (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$log" | tail -n 8)
+if [ -n "$summary" ] && [ "$(tail -n 8 "$log")" != "$summary" ]; then
+  printf '\n%s\n' "$summary"
+fi
 exit $status

@@ -23,7 +23,7 @@ export async function createModeHandler(
   }
   if (mode === 'multiapp') {
     const { createMultiApp } = await import('../core/multiapp.js');
-    const app = await createMultiApp(target, { allowListing: opts.allowListing, metrics: opts.metrics });
+    const app = await createMultiApp(target, { allowListing: opts.allowListing, appOptions: { metrics: opts.metrics } });
     return { handle: (req) => app.handle(req), close: () => app.close(), layerNames: () => null };
   }
   const app = await createApp(target, { metrics: opts.metrics });

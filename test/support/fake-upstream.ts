@@ -71,6 +71,13 @@ export async function startFakeUpstream(opts: { delayMs?: number; color?: [numbe
     }
   }
 
+  function release(): void {
+    held = false;
+    const q = heldQueue;
+    heldQueue = [];
+    q.forEach((r) => r());
+  }
+
   const server: Server = createServer((req, res) => {
     answer(req, res).catch((err) => res.writeHead(500).end(String(err)));
   });
@@ -92,18 +99,13 @@ export async function startFakeUpstream(opts: { delayMs?: number; color?: [numbe
     hold() {
       held = true;
     },
-    release() {
-      held = false;
-      const q = heldQueue;
-      heldQueue = [];
-      q.forEach((r) => r());
-    },
+    release,
     waitForRequests(n) {
       if (requests.length >= n) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ n, resolve }));
     },
     async stop() {
-      this.release();
+      release();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -70,6 +70,22 @@ describe('tile locks', () => {
     assert.equal(locks.watchers.watchedDirectories, 0, 'no watcher stays open without waiters');
   });
 
+  it('wake a waiter when another process removes the lock file (no polling)', async () => {
+    const dir = temp();
+    const path = join(dir, 'w.lck');
+    writeFileSync(path, '');
+    const locks = new FileLocks();
+    const event = new Promise<string>((resolve) => {
+      const unsubscribe = locks.watchers.subscribe(dir, 'w.lck', (e) => {
+        unsubscribe();
+        resolve(e);
+      });
+    });
+    spawn(PYTHON, ['-c', `import os; os.unlink(${JSON.stringify(path)})`]);
+    assert.equal(await event, 'rename');
+    assert.equal(locks.watchers.watchedDirectories, 0);
+  });
+
   it('time out with MapProxy\'s LockTimeout when the holder does not release', async () => {
     const dir = temp();
     const locks = new FileLocks();

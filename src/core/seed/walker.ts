@@ -53,7 +53,7 @@ export function* walkMetaTiles(grid: TileGrid, opts: WalkOptions): Generator<Wal
     if (remaining.length < skipGeoms) all = true;
     const process = remaining[0] === level;
     const rest = process ? remaining.slice(1) : remaining;
-    const affected = metaGrid.affectedLevelTiles(bbox, level);
+    const affected = metaGrid.affectedLevelTiles(atLeastInset(bbox, grid.resolution(level) / 10), level);
     for (const main of affected.tiles) {
       if (!main) continue;
       const meta = metaGrid.metaTile(main);
@@ -71,6 +71,26 @@ export function* walkMetaTiles(grid: TileGrid, opts: WalkOptions): Generator<Wal
     }
   }
   yield* walk(start, levels, 0, false);
+}
+
+/**
+ * The level's tile lookup insets the bbox by a tenth of a pixel (so touching tiles are left out); a bbox smaller
+ * than that would select nothing, so it is widened around its centre to keep the tile it lies in.
+ */
+function atLeastInset(bbox: BBox, inset: number): BBox {
+  let [minx, miny, maxx, maxy] = bbox;
+  const min = inset * 2.02;
+  if (maxx - minx < min) {
+    const c = (minx + maxx) / 2;
+    minx = c - min / 2;
+    maxx = c + min / 2;
+  }
+  if (maxy - miny < min) {
+    const c = (miny + maxy) / 2;
+    miny = c - min / 2;
+    maxy = c + min / 2;
+  }
+  return [minx, miny, maxx, maxy];
 }
 
 function limitBBox(outer: BBox, inner: BBox): BBox {

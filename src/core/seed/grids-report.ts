@@ -1,0 +1,82 @@
+import type { GridConfig } from '../config/types.js';
+import type { Coverage } from '../geo/coverage.js';
+import type { TileGrid } from '../geo/grid.js';
+import type { MultiPolygon } from '../geo/polygon.js';
+
+/** Python's repr() of a float: integers keep a `.0`. */
+export const pyRepr = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
+
+const pyList = (values: readonly (number | string)[]): string =>
+  `[${values.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : pyRepr(v)) : `'${v}'`)).join(', ')}]`;
+
+function humanNumber(n: number): string {
+  if (Number.isNaN(n)) return '?';
+  if (n > 1e6) return `${(n / 1e6).toFixed(2).padStart(7)}M`;
+  return String(Math.trunc(n));
+}
+
+function polygonArea(geom: MultiPolygon): number {
+  let area = 0;
+  for (const poly of geom) {
+    poly.forEach((ring, i) => {
+      let a = 0;
+      for (let k = 0; k < ring.length; k++) {
+        const [x0, y0] = ring[k]!;
+        const [x1, y1] = ring[(k + 1) % ring.length]!;
+        a += x0 * y1 - x1 * y0;
+      }
+      area += (i === 0 ? 1 : -1) * Math.abs(a / 2);
+    });
+  }
+  return area;
+}
+
+/** Share of the grid bbox the coverage covers (MapProxy's grid_coverage_ratio). */
+export function coverageRatio(grid: TileGrid, coverage: Coverage): number {
+  const c = coverage.transformTo(grid.srs);
+  const b = grid.bbox;
+  return polygonArea(c.geometry()) / ((b[2] - b[0]) * (b[3] - b[1]));
+}
+
+/** The configuration lines of a grid; values the configuration left to defaults are marked with `*`. */
+function configLines(conf: GridConfig | undefined, grid: TileGrid): [string, string][] {
+  const entries: [string, string][] = [];
+  const add = (key: string, value: string | undefined) => {
+    if (value !== undefined) entries.push([key, value]);
+  };
+  add('srs', `'${conf?.srs ?? grid.srs.code}'`);
+  add(conf?.bbox ? 'bbox' : 'bbox*', pyList(conf?.bbox ?? grid.bbox));
+  add('bbox_srs', conf?.bboxSrs ? `'${conf.bboxSrs}'` : undefined);
+  add(conf?.originConfigured ? 'origin' : 'origin*', `'${grid.origin}'`);
+  add('tile_size', pyList(grid.tileSize));
+  add('res', conf?.res ? pyList(conf.res) : undefined);
+  if (conf && conf.resFactor !== 2) add('res_factor', conf.resFactor === 'sqrt2' ? "'sqrt2'" : pyRepr(conf.resFactor));
+  add('min_res', conf?.minRes !== undefined ? pyRepr(conf.minRes) : undefined);
+  add('max_res', conf?.maxRes !== undefined ? pyRepr(conf.maxRes) : undefined);
+  add('num_levels', conf?.numLevels !== undefined ? String(conf.numLevels) : undefined);
+  add('threshold_res', conf?.thresholdRes ? pyList(conf.thresholdRes) : undefined);
+  add('align_resolutions_with', conf?.alignResolutionsWith ? `'${conf.alignResolutionsWith}'` : undefined);
+  return entries.sort((a, b) => a[0].replace('*', '').localeCompare(b[0].replace('*', '')));
+}
+
+/** One grid as `mapproxy-util grids` prints it: configuration, then resolutions and tile counts per level. */
+export function formatGrid(name: string, grid: TileGrid, conf: GridConfig | undefined, coverage?: { name: string; coverage: Coverage }): string {
+  const lines = [`${name}:`, '    Configuration:'];
+  for (const [k, v] of configLines(conf, grid)) lines.push(`        ${k}: ${v}`);
+  const ratio = coverage ? coverageRatio(grid, coverage.coverage) : null;
+  if (coverage && ratio !== null) {
+    lines.push(`    Coverage: ${coverage.name} covers approx. ${(ratio * 100).toFixed(4)}% of the grid BBOX`);
+    lines.push('    Levels: Resolutions, # x * y = total tiles (approx. tiles within coverage)');
+  } else lines.push('    Levels: Resolutions, # x * y = total tiles');
+  const reprs = grid.resolutions.map(pyRepr);
+  const maxDigits = Math.max(...reprs.map((r) => r.length));
+  grid.resolutions.forEach((_, level) => {
+    const [nx, ny] = grid.gridSize(level);
+    const total = nx * ny;
+    const spaces = ' '.repeat(maxDigits - reprs[level]!.length + 1);
+    let line = `        ${String(level).padStart(2, '0')}:  ${reprs[level]},${spaces}# ${String(nx).padStart(6)} * ${String(ny).padEnd(6)} = ${humanNumber(total).padStart(10)}`;
+    if (ratio !== null) line += ` (${humanNumber(total * ratio)})`;
+    lines.push(line);
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,88 @@
+import type { Worker } from 'node:cluster';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+
+type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+import { isMessage, type MasterToWorker, type WorkerToMaster } from './messages.js';
+
+/**
+ * The master's metrics and the aggregate over all workers. Unlike AggregatorRegistry.clusterMetrics(), which
+ * rejects everything when one worker does not answer within 5 s, this waits a bounded time and aggregates the
+ * workers that did answer, reporting how many did not; it never throws into the master.
+ */
+export class ClusterMetrics {
+  readonly registry = new Registry();
+  readonly restarts: Counter<'reason'>;
+  readonly reloads: Counter<'result'>;
+  readonly workers: Gauge;
+  private readonly unanswered: Gauge;
+  private nextId = 1;
+  private readonly pending = new Map<number, { left: number; results: MetricsJson[]; done: () => void }>();
+
+  constructor(private readonly timeoutMs = 2_000) {
+    const registers = [this.registry];
+    this.restarts = new Counter({
+      name: 'mapproxy_worker_restarts_total',
+      help: 'Workers that died and were replaced, by reason (exit or signal).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.reloads = new Counter({
+      name: 'mapproxy_config_reloads_total',
+      help: 'Configuration reloads (SIGHUP), by result (success or failure).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.workers = new Gauge({ name: 'mapproxy_workers', help: 'Worker processes serving now.', registers });
+    this.unanswered = new Gauge({
+      name: 'mapproxy_metrics_workers_unanswered',
+      help: 'Workers whose metrics are missing from this scrape because they did not answer in time.',
+      registers,
+    });
+    this.restarts.inc({ reason: 'exit' }, 0);
+    this.reloads.inc({ result: 'success' }, 0);
+    this.reloads.inc({ result: 'failure' }, 0);
+  }
+
+  /** Feed every worker message here (cluster 'message'). */
+  onWorkerMessage(msg: unknown): void {
+    if (!isMessage<WorkerToMaster>(msg) || msg.type !== 'mapproxy:metrics-json') return;
+    const p = this.pending.get(msg.id);
+    if (!p) return; // late answer of a scrape that already finished
+    p.results.push(msg.metrics as MetricsJson);
+    if (--p.left === 0) p.done();
+  }
+
+  /** The Prometheus text over all `workers` and the master's own metrics. */
+  async text(workers: readonly Worker[]): Promise<string> {
+    const id = this.nextId++;
+    const results: MetricsJson[] = [];
+    let asked = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, this.timeoutMs);
+      function finish() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.pending.set(id, { left: 0, results, done: finish });
+      for (const w of workers) {
+        if (!w.isConnected()) continue;
+        try {
+          w.send({ type: 'mapproxy:collect', id } satisfies MasterToWorker, undefined, () => {});
+          asked++;
+        } catch {
+          // the channel closed between isConnected() and send(): this worker is going away
+        }
+      }
+      this.pending.get(id)!.left = asked;
+      if (asked === 0) finish();
+    });
+    this.pending.delete(id);
+    this.unanswered.set(asked - results.length);
+    const all = [...results, (await this.registry.getMetricsAsJSON()) as MetricsJson];
+    return AggregatorRegistry.aggregate(all).metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
