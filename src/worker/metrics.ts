@@ -21,7 +21,14 @@ export class WorkerMetrics implements CoreMetrics {
 
   constructor(private readonly slot: number, opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters, which `promtool check metrics` rejects; nodejs_active_handles and
+      // friends (by type) carry the same numbers.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
     this.requests = new Counter({
       name: 'mapproxy_http_requests_total',
       help: 'HTTP requests answered, by service, layer and status code.',

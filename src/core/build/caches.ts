@@ -109,6 +109,7 @@ export class CacheBuilder {
     return new CacheMapLayer({
       managers,
       extent,
+      coverageExtent: coverage?.extent,
       transparent,
       opacity: conf.image.opacity,
       maxTileLimit: conf.maxTileLimit,

@@ -1,5 +1,6 @@
-import { bboxEquals, bboxHeight, bboxIntersection, bboxWidth, type BBox, type Size } from '../geo/bbox.js';
-import type { MapExtent } from '../geo/extent.js';
+import { bboxEquals } from '../geo/bbox.js';
+import { bboxPositionInImage } from '../geo/bbox-position.js';
+import { MapExtent } from '../geo/extent.js';
 import type { ResolutionRange } from '../geo/resolution-range.js';
 import { NoTilesError } from '../geo/grid.js';
 import type { SRS } from '../geo/srs.js';
@@ -17,6 +18,8 @@ export interface CacheMapLayerOptions {
   /** One tile manager per grid of the cache (MapProxy's SRSConditional over them). */
   readonly managers: readonly TileManager[];
   readonly extent: MapExtent;
+  /** The cache's coverage extent, which limits every grid; without it each grid's bbox does. */
+  readonly coverageExtent?: MapExtent;
   readonly transparent: boolean;
   readonly opacity?: number;
   readonly resRange?: ResolutionRange;
@@ -61,30 +64,19 @@ export class CacheMapLayer implements MapLayer, MapSource {
     const manager = this.managerFor(query.srs);
     const grid = manager.grid;
 
-    // Only the part of the query inside the grid is rendered, at the proportional size, then pasted.
-    const gridBBoxInQuery = grid.srs.equals(query.srs) ? grid.bbox : grid.srs.transformBBoxTo(query.srs, grid.bbox);
-    const inside = bboxIntersection(query.bbox, gridBBoxInQuery);
-    if (!inside) return null;
-    if (!bboxEquals(inside, query.bbox, 1e-9)) {
-      const [w, h] = query.size;
-      const fx = w / bboxWidth(query.bbox);
-      const fy = h / bboxHeight(query.bbox);
-      const px0 = Math.round((inside[0] - query.bbox[0]) * fx);
-      const px1 = Math.round((inside[2] - query.bbox[0]) * fx);
-      const py0 = Math.round((query.bbox[3] - inside[3]) * fy);
-      const py1 = Math.round((query.bbox[3] - inside[1]) * fy);
-      const subSize: Size = [px1 - px0, py1 - py0];
-      if (subSize[0] <= 0 || subSize[1] <= 0) return null;
-      const subBBox: BBox = [
-        query.bbox[0] + px0 / fx,
-        query.bbox[3] - py1 / fy,
-        query.bbox[0] + px1 / fx,
-        query.bbox[3] - py0 / fy,
-      ];
-      const part = await this.render(manager, { ...query, bbox: subBBox, size: subSize });
+    // Only the part of the query inside the cache's extent is rendered, at the proportional size,
+    // then pasted (MapProxy's CacheMapLayer). The query is tested in the extent's SRS, never the
+    // other way round: a world grid transformed into a local projection is meaningless.
+    const extent = this.opts.coverageExtent ?? new MapExtent(grid.bbox, grid.srs);
+    const queryExtent = new MapExtent(query.bbox, query.srs);
+    if (!extent.contains(queryExtent)) {
+      if (!extent.intersects(queryExtent)) return null;
+      const pos = bboxPositionInImage(query.bbox, query.size, extent.bboxFor(query.srs));
+      if (pos.size[0] <= 0 || pos.size[1] <= 0) return null;
+      const part = await this.render(manager, { ...query, bbox: pos.bbox, size: pos.size });
       if (!part) return null;
       const canvas = blankImage(query.size, { transparent: true });
-      pasteImage(canvas, await part.raw(), px0, py0);
+      pasteImage(canvas, await part.raw(), pos.offset[0], pos.offset[1]);
       return ImageResult.fromRaw(canvas, { transparent: true, cacheable: part.cacheable });
     }
     return this.render(manager, query);

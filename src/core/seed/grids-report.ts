@@ -68,7 +68,9 @@ export function formatGrid(name: string, grid: TileGrid, conf: GridConfig | unde
     lines.push(`    Coverage: ${coverage.name} covers approx. ${(ratio * 100).toFixed(4)}% of the grid BBOX`);
     lines.push('    Levels: Resolutions, # x * y = total tiles (approx. tiles within coverage)');
   } else lines.push('    Levels: Resolutions, # x * y = total tiles');
-  const reprs = grid.resolutions.map(pyRepr);
+  // Configured resolutions print as written (1000, not 1000.0), as MapProxy keeps YAML integers.
+  const configured = conf?.res && conf.res.length === grid.levels ? conf.res : null;
+  const reprs = grid.resolutions.map((r, i) => (configured ? String(configured[i]) : pyRepr(r)));
   const maxDigits = Math.max(...reprs.map((r) => r.length));
   grid.resolutions.forEach((_, level) => {
     const [nx, ny] = grid.gridSize(level);

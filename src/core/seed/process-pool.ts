@@ -52,7 +52,8 @@ export class ProcessPoolExecutor implements SeedExecutor {
     const isTs = import.meta.url.endsWith('.ts');
     const entry = fileURLToPath(new URL(`./seed-worker.${isTs ? 'ts' : 'js'}`, import.meta.url));
     const proc = fork(entry, [], {
-      execArgv: isTs ? ['--import', 'tsx'] : [],
+      // tsx resolved from here, not from the working directory the user runs the command in
+      execArgv: isTs ? ['--import', import.meta.resolve('tsx')] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const worker: Worker = { proc, inFlight: 0, alive: true };

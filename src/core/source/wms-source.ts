@@ -15,6 +15,7 @@ import type { OnErrorHandler } from './on-error.js';
 import { SourceError, type MapQuery, type MapSource } from './source.js';
 import type { WmsMapRequest } from './wms-request.js';
 import type { UpstreamResponse, WmsTransport } from './wms-transport.js';
+import { bboxPositionInImage } from '../geo/bbox-position.js';
 
 export interface WmsSourceOptions {
   /** The upstream GetMap template (`req` + `wms_opts.version`). */
@@ -43,22 +44,6 @@ export interface WmsSourceOptions {
   /** `image.transparent_color` and its tolerance (default 5). */
   transparentColor?: RGB;
   transparentColorTolerance?: number;
-}
-
-/** Where `bbox` lies in an image of `size` showing `srcBBox`: sub size, top-left offset and sub bbox (bbox_position_in_image). */
-export function bboxPositionInImage(bbox: BBox, size: Size, srcBBox: BBox): { size: Size; offset: [number, number]; bbox: BBox } {
-  const toPx = makeLinTransf(bbox, [0, 0, size[0], size[1]]);
-  const offsets = [0, size[1], size[0], 0];
-  const sub = [...bbox] as [number, number, number, number];
-  if (srcBBox[0] > bbox[0]) { sub[0] = srcBBox[0]; offsets[0] = Math.trunc(toPx([srcBBox[0], 0])[0]); }
-  if (srcBBox[1] > bbox[1]) { sub[1] = srcBBox[1]; offsets[1] = Math.trunc(toPx([0, srcBBox[1]])[1]); }
-  if (srcBBox[2] < bbox[2]) { sub[2] = srcBBox[2]; offsets[2] = Math.trunc(toPx([srcBBox[2], 0])[0]); }
-  if (srcBBox[3] < bbox[3]) { sub[3] = srcBBox[3]; offsets[3] = Math.trunc(toPx([0, srcBBox[3]])[1]); }
-  return {
-    size: [Math.abs(offsets[2] - offsets[0]), Math.abs(offsets[1] - offsets[3])],
-    offset: [offsets[0], offsets[3]],
-    bbox: sub,
-  };
 }
 
 /** Thrown inside the source when the upstream answered something that is not an image. */
