@@ -7,7 +7,7 @@ import { loadConfig } from '../core/config/load-config.js';
 import { loadSeedConfig } from '../core/config/seed-config.js';
 import { runCleanup } from '../core/seed/cleanup.js';
 import { ConsoleReporter } from '../core/seed/console-reporter.js';
-import { ProcessPoolExecutor } from '../core/seed/process-pool.js';
+import { ProcessPoolExecutor } from './seed/process-pool.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
 import { runSeed } from '../core/seed/seeder.js';
 import { formatCleanupTask, formatSeedTask } from '../core/seed/summary.js';

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import type { DaemonSettings } from '../cli/daemon-settings.js';
 import { RestartBackoff } from './backoff.js';
@@ -69,6 +69,7 @@ export class Master {
 
     const s = this.settings;
     await probeListeners(s.binds);
+    if (s.binds.some((b) => 'port' in b)) warnWithoutRequestMigration(this.log);
     if (s.metrics?.bind) await this.startMetricsServer(s.metrics.path, s.metrics.bind);
 
     const workers = Array.from({ length: s.workers }, (_, i) => this.fork(i, s, 'initial'));
@@ -348,6 +349,22 @@ export class Master {
     });
     this.metricsServer = server;
   }
+}
+
+/**
+ * When a worker closes its SO_REUSEPORT listener (reload, restart), Linux resets the connections still in its
+ * accept queue unless net.ipv4.tcp_migrate_req (Linux 5.14+) moves them to another worker's listener.
+ */
+function warnWithoutRequestMigration(log: Pick<Console, 'warn'>): void {
+  try {
+    if (readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim() === '1') return;
+  } catch {
+    return; // not Linux, or too old a kernel to have it
+  }
+  log.warn(
+    'master: net.ipv4.tcp_migrate_req is 0: a reload or worker restart may reset the few connections waiting in ' +
+      "a stopping worker's accept queue; set it to 1 (sysctl -w net.ipv4.tcp_migrate_req=1) for lossless reloads",
+  );
 }
 
 function exitReason(code: number | null, signal: string | null): string {

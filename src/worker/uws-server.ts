@@ -25,8 +25,8 @@ export interface UwsServer {
   stopAccepting(): void;
   /** Resolves true when no request is in flight, false when `timeoutMs` passed first. */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Close every connection, idle keep-alive ones included. */
-  close(): void;
+  /** Close every connection, idle keep-alive ones included (after the answers written so far went out). */
+  close(): Promise<void>;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -197,7 +197,14 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
           draining = true;
           if (socket) uws.us_listen_socket_close(socket);
           socket = null;
-          (app as TemplatedApp & { close(): void }).close();
+          // A response ended outside a uWS callback is sent when the event loop comes round; closing at once
+          // would drop the last answers of a drain.
+          return new Promise<void>((done) =>
+            setImmediate(() => {
+              (app as TemplatedApp & { close(): void }).close();
+              done();
+            }),
+          );
         },
       });
     });

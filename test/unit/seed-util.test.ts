@@ -9,6 +9,7 @@ import { formatScales } from '../../src/core/seed/scales.js';
 import { BBoxCoverage, GeomCoverage } from '../../src/core/geo/coverage.js';
 import { getSRS } from '../../src/core/geo/srs.js';
 import { clipToCoverage } from '../../src/core/image/clip.js';
+import type { RawImage } from '../../src/core/image/raw-image.js';
 
 test('scales: output of mapproxy-util scales', () => {
   assert.equal(
@@ -71,9 +72,9 @@ test('--seed/--cleanup select tasks as mapproxy-seed does', () => {
 
 test('clip: outside the coverage (and inside its holes) becomes transparent', () => {
   const srs = getSRS('EPSG:4326');
-  const red = { data: Buffer.alloc(10 * 10 * 4), width: 10, height: 10 };
+  const red: RawImage = { data: Buffer.alloc(10 * 10 * 4), width: 10, height: 10 };
   for (let i = 0; i < 100; i++) red.data.writeUInt32BE(0xff0000ff, i * 4);
-  const alpha = (img: typeof red, x: number, y: number) => img.data[(y * img.width + x) * 4 + 3];
+  const alpha = (img: RawImage, x: number, y: number) => img.data[(y * img.width + x) * 4 + 3];
   // a square 0..8 with a hole 3..5, image bbox 0..10 (1 unit per pixel, y up)
   const cov = new GeomCoverage([[[[0, 0], [8, 0], [8, 8], [0, 8]], [[3, 3], [5, 3], [5, 5], [3, 5]]]], srs, true);
   const out = clipToCoverage(red, cov, [0, 0, 10, 10], [10, 10], srs);

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { FileCache } from '../../src/core/cache/file-cache.js';
 import type { BBox } from '../../src/core/geo/bbox.js';
 import { MapExtent } from '../../src/core/geo/extent.js';
+import { BBoxCoverage } from '../../src/core/geo/coverage.js';
 import { DEFAULT_GRIDS, tileGrid, type TileCoord } from '../../src/core/geo/grid.js';
 import { MetaGrid } from '../../src/core/geo/meta-grid.js';
 import { getSRS } from '../../src/core/geo/srs.js';
@@ -145,5 +146,24 @@ describe('cache map layer', () => {
     assert.equal(raw.data[3], 0, 'north of 85.05° is outside the mercator grid: transparent');
     const mid = (100 * 200 + 100) * 4;
     assert.equal(raw.data[mid + 3], 255);
+  });
+});
+
+describe('coverage clip', () => {
+  it('masks created tiles outside a clipping cache coverage and creates nothing outside it', async () => {
+    const { manager, grid, source } = setup([1, 1], 0);
+    // The western half of tile (0, 0, 1) (nw origin: the north-west quarter of the world).
+    const coverage = new BBoxCoverage([-20037508.34, 0, -10018754.17, 20037508.34], getSRS('EPSG:3857'), true);
+    const clipped = new TileManager({ ...manager.options, coverage });
+    const tile = await clipped.loadTile([0, 0, 1]);
+    const raw = await ImageResult.fromEncoded(tile.data!).raw();
+    const alphaAt = (x: number, y: number) => raw.data[(y * raw.width + x) * 4 + 3];
+    assert.equal(alphaAt(10, 128), 255, 'inside the coverage');
+    assert.equal(alphaAt(240, 128), 0, 'outside the coverage');
+    const calls = source.calls.length;
+    const outside = await clipped.loadTile([1, 1, 1]);
+    assert.equal(outside.data, null, 'a tile outside the coverage is blank');
+    assert.equal(source.calls.length, calls, 'and no source was asked');
+    assert.ok(grid);
   });
 });

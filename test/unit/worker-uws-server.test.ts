@@ -128,6 +128,6 @@ describe('uWS adapter', () => {
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'late');
     assert.equal(await s2.drain(1000), true);
-    s2.close();
+    await s2.close();
   });
 });

@@ -93,6 +93,7 @@ export class CacheBuilder {
         concurrentTileCreators: conf.concurrentTileCreators,
         expireTimestamp,
         locks: this.ctx.locks,
+        coverage,
         tileLocker: conf.backend.type === 'disabled' ? undefined : new TileLocker({
           lockDir: conf.tileLockDir,
           lockId: cache.lockId,

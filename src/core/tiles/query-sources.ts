@@ -1,4 +1,5 @@
 import { ImageResult } from '../image/image.js';
+import { clipImageResult } from '../image/clip.js';
 import { mergeImages } from '../image/merge.js';
 import type { MapQuery, MapSource } from '../source/source.js';
 
@@ -11,7 +12,13 @@ export async function querySources(sources: readonly MapSource[], query: MapQuer
   if (sources.length === 1 && !sources[0].coverage?.clip) {
     return sources[0].getMap(query);
   }
-  const images = await Promise.all(sources.map((s) => s.getMap(query)));
+  // Sources with `coverage.clip` are transparent outside their coverage before they are merged.
+  const images = await Promise.all(
+    sources.map(async (s) => {
+      const img = await s.getMap(query);
+      return img ? clipImageResult(img, s.coverage, query) : null;
+    }),
+  );
   const layers: { image: ImageResult; opacity?: number }[] = [];
   images.forEach((img, i) => {
     if (img) layers.push({ image: img, opacity: sources[i].opacity });

@@ -8,6 +8,7 @@ import type { Size } from '../geo/bbox.js';
 import { SourceError, type MapQuery } from '../source/source.js';
 import { mapConcurrent } from './concurrency.js';
 import { querySources } from './query-sources.js';
+import { clipImageResult } from '../image/clip.js';
 import { blankTile, coordKey, type Tile, type TileManager, type TileManagerOptions } from './tile-manager.js';
 
 /**
@@ -77,6 +78,14 @@ export class TileCreator {
     }
   }
 
+  /** The sources' image for a tile or meta tile, limited to the cache's coverage. */
+  private async render(query: MapQuery): Promise<ImageResult | null> {
+    const coverage = this.opts.coverage;
+    if (coverage && !coverage.intersects(query.bbox, query.srs)) return null;
+    const image = await querySources(this.opts.sources, query);
+    return image && coverage ? clipImageResult(image, coverage, query) : image;
+  }
+
   private lockKey(main: TileCoord, dimensions?: Dimensions): string {
     const dims = dimensions ? JSON.stringify(dimensions) : '';
     return `${this.opts.cache.lockId}-${main[0]}-${main[1]}-${main[2]}${dims}`;
@@ -100,7 +109,7 @@ export class TileCreator {
       const query = this.query(this.opts.grid.tileBBox(coord), this.opts.grid.tileSize, dimensions);
       let image: ImageResult | null;
       try {
-        image = await querySources(this.opts.sources, query);
+        image = await this.render(query);
         if (image) await checkedRaw(image, query.size);
       } catch (err) {
         // A source failure with a stale tile in the cache serves the stale tile (MapProxy's single-tile path).
@@ -127,7 +136,7 @@ export class TileCreator {
       const cached = await Promise.all(meta.tiles.map((t) => this.manager.loadCached(t.coord, dimensions)));
       if (cached.every((t) => t !== null)) return cached as Tile[];
 
-      const image = await querySources(this.opts.sources, this.query(meta.bbox, meta.size, dimensions));
+      const image = await this.render(this.query(meta.bbox, meta.size, dimensions));
       if (!image) return meta.tiles.map((t) => blankTile(t.coord));
       const raw = await checkedRaw(image, meta.size);
       const tileSize = this.opts.grid.tileSize;

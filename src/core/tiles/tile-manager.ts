@@ -3,6 +3,7 @@ import type { TileCoord, TileGrid } from '../geo/grid.js';
 import type { MetaGrid, MetaTile } from '../geo/meta-grid.js';
 import type { ImageFormat } from '../image/format.js';
 import type { MapSource } from '../source/source.js';
+import type { Coverage } from '../geo/coverage.js';
 import { mapConcurrent } from './concurrency.js';
 import type { SingleFlight } from './single-flight.js';
 import type { CreationQueue } from './creation-queue.js';
@@ -42,6 +43,8 @@ export interface TileManagerOptions {
   readonly creationQueue?: CreationQueue;
   readonly transparent: boolean;
   readonly metrics?: CoreMetrics;
+  /** `caches.X.cache.coverage`: nothing is created outside it; with `clip`, tiles are masked to it. */
+  readonly coverage?: Coverage;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { SeedExecutor, SeedUnitSpec, SeedWorkItem } from './executor.js';
+import type { SeedExecutor, SeedUnitSpec, SeedWorkItem } from '../../core/seed/executor.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /** An error a worker reported for a work item (the upstream's or the cache's), as a plain message. */

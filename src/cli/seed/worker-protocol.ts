@@ -1,4 +1,4 @@
-import type { SeedUnitSpec, SeedWorkItem } from './executor.js';
+import type { SeedUnitSpec, SeedWorkItem } from '../../core/seed/executor.js';
 
 /** Messages from the seeding parent to a worker process. */
 export type ToWorker =
