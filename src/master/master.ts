@@ -68,7 +68,8 @@ export class Master {
     process.on('SIGINT', () => this.shutdown('SIGINT'));
 
     const s = this.settings;
-    await probeListeners(s.binds);
+    // The FastCGI socket too: workers share the one the master's cluster opens and must not replace it.
+    await probeListeners(s.fastcgi ? [...s.binds, s.fastcgi] : s.binds);
     if (s.binds.some((b) => 'port' in b)) warnWithoutRequestMigration(this.log);
     if (s.metrics?.bind) await this.startMetricsServer(s.metrics.path, s.metrics.bind);
 

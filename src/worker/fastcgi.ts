@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 /**
  * Serve the core as a FastCGI responder, for web servers that speak FastCGI to their
  * applications (lighttpd's fastcgi.server, nginx's fastcgi_pass, Apache's mod_proxy_fcgi):
@@ -103,7 +104,9 @@ export async function serveFastCgi(handler: RequestHandler, opts: FastCgiServeOp
   server.maxConnections = maxConns;
   server.on('error', (err) => ctx.log.error('FastCGI server error', err));
 
-  if (opts.socketPath) await removeStaleSocket(opts.socketPath);
+  // In a cluster worker the master already removed a stale file, and the socket it opened for the
+  // first worker is live: checking again would refuse every worker but the first.
+  if (opts.socketPath && !cluster.isWorker) await removeStaleSocket(opts.socketPath);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = () => {

@@ -5,10 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
-import { createApp } from '../../src/core/app.js';
-import { serveHttp } from '../../src/core/node-http-adapter.js';
-import { serveFastCgi } from '../../src/worker/fastcgi.js';
+import { Daemon } from './daemon-support.js';
 
 const DEPLOY_DIR = new URL('../../config/deploy/', import.meta.url);
 
@@ -54,23 +51,29 @@ export interface Running {
 }
 
 /**
- * Our core from `configFile`, on `socketPath`, speaking HTTP (node:http) or FastCGI. `socketMode`
- * 666 lets a web server that dropped root privileges (Apache) connect.
+ * The real daemon (master + 2 workers) on `configFile`, listening on `socketPath` for HTTP, or for
+ * FastCGI (its HTTP listener then goes to a free loopback port). `socketMode` 666 lets a web server
+ * that dropped root privileges (Apache) connect.
  */
 export async function startCore(kind: 'http' | 'fastcgi', configFile: string, socketPath: string,
   socketMode = '600'): Promise<Running> {
-  const app = await createApp(configFile);
-  if (kind === 'fastcgi') {
-    const fcgi = await serveFastCgi(app, { socketPath, socketMode });
-    return { stop: () => fcgi.close() };
+  const listen = kind === 'fastcgi'
+    ? ['--bind', `127.0.0.1:${await freePort()}`, '--fastcgi', socketPath]
+    : ['--bind', socketPath];
+  const daemon = new Daemon(['serve', configFile, '--workers', '2', '--socket-mode', socketMode, ...listen]);
+  try {
+    for (let i = 0; i < 2; i++) await daemon.waitFor(new RegExp(`worker ${i} \\(pid \\d+\\) ready`));
+  } catch (err) {
+    daemon.kill();
+    throw err;
   }
-  const server: Server = await serveHttp(app, { socketPath });
-  chmodSync(socketPath, parseInt(socketMode, 8));
   return {
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: async () => {
+      daemon.proc.kill('SIGTERM');
+      const timer = setTimeout(() => daemon.kill(), 10_000);
+      await daemon.exited;
+      clearTimeout(timer);
+    },
   };
 }
 

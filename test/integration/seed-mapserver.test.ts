@@ -134,7 +134,7 @@ sources:
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function runSeed(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/seed-main.ts'), 'seed', ...args], {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/main.ts'), 'seed', ...args], {
     cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
