@@ -1,0 +1,72 @@
+// The seeding scenario: the same seed.yaml run by mapproxy-seed and by `mapproxy-ts seed`, and the same
+// meta tile requests sent straight to the upstream, which no seeder can beat.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import type { MetaTile } from '../../src/core/geo/meta-grid.js';
+import type { Workspace } from './configs.js';
+import { run } from './procs.js';
+import { listTiles } from './scenarios.js';
+
+export interface SeedResult {
+  seconds: number;
+  tiles: number;
+  metaTiles: number;
+  tilesPerSec: number;
+}
+
+function countTiles(dir: string): number {
+  return existsSync(dir) ? listTiles(dir).length : 0;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+/** The CLI entry that registers `seed` (main.ts once the lead wires it in, else seed-main.ts). */
+export function oursSeedEntry(repo: string): string {
+  const main = join(repo, 'src/cli/main.ts');
+  return readFileSync(main, 'utf8').includes('seedCommand') ? main : join(repo, 'src/cli/seed-main.ts');
+}
+
+export async function seedWithMapProxy(ws: Workspace, concurrency: number, metaTiles: number): Promise<SeedResult> {
+  rmSync(ws.tileDir, { recursive: true, force: true });
+  const seconds = await timed(() => run('/usr/bin/mapproxy-seed', ['-f', ws.mapproxyYaml, '-s', ws.seedYaml, '-c', String(concurrency), '-q', '-q', '--seed', 'ALL'], { cwd: ws.dir }));
+  const tiles = countTiles(ws.tileDir);
+  return { seconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
+}
+
+export async function seedWithOurs(repo: string, ws: Workspace, concurrency: number, metaTiles: number): Promise<SeedResult> {
+  rmSync(ws.tileDir, { recursive: true, force: true });
+  const progress = join(ws.dir, 'seed-progress.json');
+  rmSync(progress, { force: true });
+  const seconds = await timed(() => run(process.execPath, [
+    '--import', 'tsx', oursSeedEntry(repo), 'seed', '-f', ws.mapproxyYaml, '-s', ws.seedYaml,
+    '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', '--progress-file', progress,
+  ], { cwd: ws.dir, env: { ...process.env, NODE_ENV: 'production' } }));
+  const tiles = countTiles(ws.tileDir);
+  return { seconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
+}
+
+/** Requests every meta tile image from the upstream with `concurrency` requests at a time, as the seeders would. */
+export async function upstreamAlone(upstreamUrl: string, metas: readonly MetaTile[], concurrency: number): Promise<SeedResult> {
+  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
+  const urls = metas.map((m) => `${upstreamUrl}SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=world&STYLES=&SRS=EPSG%3A3857` +
+    `&BBOX=${m.bbox.join(',')}&WIDTH=${m.size[0]}&HEIGHT=${m.size[1]}&FORMAT=image%2Fpng&TRANSPARENT=false`);
+  let next = 0;
+  const tiles = metas.reduce((n, m) => n + m.tiles.length, 0);
+  const seconds = await timed(() => Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < urls.length) {
+      const url = urls[next++]!;
+      const res = await request(url, { dispatcher: agent });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('image/png')) {
+        throw new Error(`upstream answered ${res.statusCode} ${res.headers['content-type']} for ${url}: ${body.subarray(0, 300).toString()}`);
+      }
+    }
+  })));
+  await agent.close();
+  return { seconds, tiles, metaTiles: metas.length, tilesPerSec: tiles / seconds };
+}
