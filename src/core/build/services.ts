@@ -7,6 +7,7 @@ import type { DemoOptions } from '../service/demo/options.js';
 import { OwsService, type OwsHandler } from '../service/ows.js';
 import type { Service } from '../service/service.js';
 import type { ServiceMetadata } from '../service/service-metadata.js';
+import { KmlService } from '../service/kml/service.js';
 import { TmsService } from '../service/tile/service.js';
 import type { WmsServiceOptions } from '../service/wms/options.js';
 import { WmsService } from '../service/wms/service.js';
@@ -69,6 +70,10 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
         maxTileAge,
       }),
     );
+  }
+
+  if (services.kml) {
+    all.push(new KmlService({ layers: layers.tileLayers, useGridNames: services.kml.useGridNames, maxTileAge }));
   }
 
   if (services.demo) {

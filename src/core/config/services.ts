@@ -5,6 +5,7 @@ import { isYamlMap } from './merge-dict.js';
 import { pyJoin } from './paths.js';
 import type {
   DemoServiceConfig,
+  KmlServiceConfig,
   ServiceMetadata,
   ServicesConfig,
   TmsServiceConfig,
@@ -13,7 +14,7 @@ import type {
 } from './types.js';
 import { UNSUPPORTED, notSupported } from './unsupported.js';
 
-const SERVICE_NAMES = ['wms', 'wmts', 'tms', 'demo'] as const;
+const SERVICE_NAMES = ['wms', 'wmts', 'tms', 'kml', 'demo'] as const;
 const WMS_VERSIONS = ['1.0.0', '1.1.0', '1.1.1', '1.3.0'];
 
 /**
@@ -53,6 +54,12 @@ export function readServices(ctx: ReadContext, raw: unknown): ServicesConfig {
       else throw r.error('origin', `expected 'sw' or 'nw', got '${origin}'`);
     }
     out.tms = tms;
+    r.finish();
+  }
+  if ('kml' in section.raw) {
+    const r = MapReader.of(ctx, section.keyPath('kml'), section.get('kml'));
+    const kml: KmlServiceConfig = { useGridNames: r.bool('use_grid_names') ?? false };
+    out.kml = kml;
     r.finish();
   }
   if ('demo' in section.raw) {

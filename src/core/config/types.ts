@@ -416,6 +416,7 @@ export interface ServicesConfig {
   wms?: WmsServiceConfig;
   wmts?: WmtsServiceConfig;
   tms?: TmsServiceConfig;
+  kml?: KmlServiceConfig;
   demo?: DemoServiceConfig;
 }
 
@@ -460,6 +461,11 @@ export interface TmsServiceConfig {
   origin?: 'sw' | 'nw';
   /** wms md updated (shallow) with tms md. */
   md: ServiceMetadata;
+}
+
+export interface KmlServiceConfig {
+  /** URLs use the grid name instead of EPSGnnnn: `/kml/<layer>/<grid>/…`. */
+  useGridNames: boolean;
 }
 
 export interface DemoServiceConfig {

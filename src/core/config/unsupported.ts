@@ -9,7 +9,6 @@ import type { ConfigError } from './errors.js';
 export const UNSUPPORTED = {
   /** `services.<name>` */
   services: new Map<string, string>([
-    ['kml', 'KML service'],
     ['ogcapi', 'OGC API service'],
   ]),
   /** `sources.<name>.type` */
