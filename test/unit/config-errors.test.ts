@@ -45,14 +45,14 @@ test('unknown keys are warnings with their key path, not errors', () => {
 
 test('unsupported features are rejected with "not supported" and the feature name', () => {
   const cases: [string, string, string][] = [
-    ['  kml:\n', 'services.kml', "service 'kml' is not supported yet"],
+    ['  ogcapi:\n', 'services.ogcapi', "service 'ogcapi' is not supported yet"],
     ['', 'caches.osm_cache.cache.type', "cache type 'mbtiles' is not supported yet"],
     ['', 'sources.osm_wms.type', "source type 'arcgis' is not supported yet"],
     ['', 'caches.osm_cache.watermark', 'watermark is not supported yet'],
     ['', 'layers[0].dimensions', 'layer dimensions is not supported yet'],
   ];
   const bodies = [
-    MINIMAL.replace('  tms:\n', '  tms:\n  kml:\n'),
+    MINIMAL.replace('  tms:\n', '  tms:\n  ogcapi:\n'),
     MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    cache:\n      type: mbtiles\n'),
     MINIMAL.replace('type: wms', 'type: arcgis'),
     MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    watermark:\n      text: hi\n'),
