@@ -1,0 +1,77 @@
+// The demo page in a real browser: headless Chromium opens the OpenLayers viewers served by
+// /demo/ and must show the map drawn by the test MapServer (red and green areas), through WMS,
+// TMS and WMTS. OpenLayers itself comes from /demo/static/ (no CDN; the browser has no network).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
+import { colorFraction, decodeImage } from '../support/images.js';
+import { startMapServer, TEST_COLORS, type TestMapServer } from '../support/mapserver.js';
+import { startOurServer, type OurServer } from '../support/our-app.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * A screenshot of `url` after the page had a few seconds (of virtual time) to load its tiles.
+ * Asynchronous: our server runs in this very process and must go on answering.
+ */
+async function screenshot(url: string, file: string): Promise<void> {
+  const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+  try {
+    let stderr = '';
+    await promisify(execFile)(CHROMIUM, [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--user-data-dir=${profile}`, '--window-size=800,700', '--hide-scrollbars',
+      '--virtual-time-budget=8000', `--screenshot=${file}`, url,
+    ], { encoding: 'utf8', timeout: 60_000 }).catch((err: { stderr?: string }) => {
+      stderr = err.stderr ?? String(err);
+    });
+    assert.ok(existsSync(file), `no screenshot of ${url}: ${stderr}`);
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+describe('demo page in headless Chromium', { skip: !existsSync(CHROMIUM) && 'chromium not installed' }, () => {
+  let ms: TestMapServer;
+  let server: OurServer;
+  let dir: string;
+
+  before(async () => {
+    ms = await startMapServer();
+    dir = tempDir();
+    server = await startOurServer(writeConfig(dir, upstreamConfig({ mapserverUrl: ms.url, cacheDir: join(dir, 'cache') })));
+  });
+  after(async () => {
+    await server?.stop();
+    await ms?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const viewers: [string, string][] = [
+    ['WMS', '/demo/?wms_layer=areas_cached&format=image%2Fpng&srs=EPSG%3A3857'],
+    ['TMS', '/demo/?tms_layer=areas_cached&spec=GLOBAL_WEBMERCATOR'],
+    ['WMTS', '/demo/?wmts_layer=areas_cached&matrix_set=GLOBAL_WEBMERCATOR'],
+  ];
+  for (const [name, path] of viewers) {
+    it(`shows the ${name} viewer's map`, async () => {
+      const file = join(dir, `${name}.png`);
+      await screenshot(server.url + path, file);
+      const img = await decodeImage(readFileSync(file));
+      // Both areas of the test data are drawn into the OpenLayers canvas.
+      assert.ok(colorFraction(img, [...TEST_COLORS.redArea, 255], 12) > 0.001, `${name}: no red area in the screenshot`);
+      assert.ok(colorFraction(img, [...TEST_COLORS.greenArea, 255], 12) > 0.001, `${name}: no green area in the screenshot`);
+    });
+  }
+
+  it('lists the layers on the index page', async () => {
+    const res = await fetch(`${server.url}/demo/`);
+    const html = await res.text();
+    for (const [, path] of viewers) assert.ok(html.includes(path.slice('/demo/'.length).replace(/&/g, '&amp;')), path);
+  });
+});
