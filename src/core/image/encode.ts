@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { decodePngFast } from './png-decode.js';
 import type { ImageFormat } from './format.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
@@ -12,6 +13,8 @@ export interface EncodeOptions {
 
 /** Decode any supported bytes (png, jpeg, gif, tiff, webp) to 8-bit RGBA. */
 export async function decode(bytes: Buffer): Promise<RawImage> {
+  const fast = decodePngFast(bytes);
+  if (fast) return fast;
   const { data, info } = await sharp(bytes)
     .toColourspace('srgb')
     .ensureAlpha()
