@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { decodePngFast } from '../../src/core/image/png-decode.js';
 
 /** A test image with every kind of pixel: colours, grey ramp, half and full transparency. */
@@ -23,7 +23,7 @@ async function reference(png: Buffer): Promise<Buffer> {
 }
 
 describe('fast PNG decoder', () => {
-  const cases: [string, (raw: sharp.Sharp) => sharp.Sharp][] = [
+  const cases: [string, (raw: Sharp) => Sharp][] = [
     ['RGBA', (s) => s.png()],
     ['RGB', (s) => s.removeAlpha().png()],
     ['paletted with transparency', (s) => s.png({ palette: true, colours: 256 })],

@@ -57,8 +57,20 @@ export class CacheBuilder {
     }
   }
 
-  /** A cache or source name (possibly tagged 'wms:l1,l2') as something a cache can draw from. */
-  resolveSource(ref: string): MapSource {
+  /**
+   * A name in a cache's `sources` (possibly tagged 'wms:l1,l2'): a source of that name wins over a
+   * cache of the same name, as in MapProxy (a cache `osm` may draw from a source `osm`).
+   */
+  resolveCacheSource(ref: string): MapSource {
+    const { name, layers } = splitTaggedName(ref);
+    const source = this.ctx.config.sources[name];
+    if (source) return buildSource(source, this.ctx, layers);
+    if (this.ctx.config.caches[name]) return this.get(name);
+    throw new Error(`source '${name}' is not defined`);
+  }
+
+  /** A name in a layer's `sources`: here a cache wins over a source of the same name, as in MapProxy. */
+  resolveLayerSource(ref: string): MapSource {
     const { name, layers } = splitTaggedName(ref);
     if (this.ctx.config.caches[name]) return this.get(name);
     const source = this.ctx.config.sources[name];
@@ -67,7 +79,7 @@ export class CacheBuilder {
   }
 
   private build(conf: CacheConfig): CacheMapLayer {
-    const sources = conf.sources.map((s) => this.resolveSource(s));
+    const sources = conf.sources.map((s) => this.resolveCacheSource(s));
     const format = resolvedFormat(conf.format, this.ctx.imageGlobals, conf.image);
     const coverage = conf.coverage ? buildCoverage(conf.coverage) : undefined;
     const transparent = conf.image.transparent ?? sources.some((s) => s.transparent);

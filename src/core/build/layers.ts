@@ -13,7 +13,7 @@ import type { CacheBuilder } from './caches.js';
 /** The published WMS layer tree. */
 export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: string): WmsLayer {
   const mapLayerFor = (ref: string): MapLayer => {
-    const source = caches.resolveSource(ref);
+    const source = caches.resolveLayerSource(ref);
     return source instanceof CacheMapLayer ? source : new DirectMapLayer(source);
   };
   const build = (conf: LayerConfig): WmsLayer => {

@@ -60,6 +60,9 @@ function reportTo(ctx: SourceContext, source: string): (info: RequestInfo) => vo
  */
 export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: string[]): MapSource {
   const coverage = conf.coverage ? buildCoverage(conf.coverage) : undefined;
+  if (layers && conf.type !== 'wms' && conf.type !== 'mapserver') {
+    throw new Error(`sources.${conf.name}: tagged references ('${conf.name}:${layers.join(',')}') only work for wms and mapserver sources`);
+  }
   if (conf.seedOnly && !ctx.seeding) return new BlankSource(coverage);
   switch (conf.type) {
     case 'debug':
@@ -86,8 +89,9 @@ function wmsOptions(
   layers: string[] | undefined,
 ): Omit<WmsSourceOptions, 'transport'> {
   const req = conf.req;
-  if (layers) {
-    const configured = (req.layers ?? '').split(',');
+  // A tagged reference may name any subset of the configured layers, or any layers when none are configured.
+  if (layers && req.layers) {
+    const configured = req.layers.split(',');
     const unknown = layers.filter((l) => !configured.includes(l));
     if (unknown.length) throw new Error(`sources.${conf.name}: layers ${unknown.join(', ')} are not in req.layers`);
   }
