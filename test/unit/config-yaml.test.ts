@@ -59,3 +59,8 @@ test('expandEnvString leaves text without variables alone', () => {
   assert.equal(expandEnvString('${A}${B}', { A: '1', B: '2' }, (n) => seen.push(n)), '12');
   assert.deepEqual(seen, []);
 });
+
+test('integers like PyYAML: leading zeros mean octal, or a string when the digits are not octal', () => {
+  const doc = parseYaml('phone: 0123456789\nmode: 0775\nsize: 1_024\nzero: 0\nneg: -5\nsexagesimal: 1:30\n', 'x.yaml') as Record<string, unknown>;
+  assert.deepEqual(doc, { phone: '0123456789', mode: 0o775, size: 1024, zero: 0, neg: -5, sexagesimal: 90 });
+});

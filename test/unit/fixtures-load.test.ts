@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { ConfigError } from '../../src/core/config/errors.js';
 import { readYamlFile } from '../../src/core/config/yaml-file.js';
-import { buildRuntime } from '../../src/core/build/runtime.js';
+import { createApp } from '../../src/core/app.js';
 
 /*
  * Every MapProxy system-test configuration must either load or be rejected as "not supported". The expected
@@ -89,13 +89,23 @@ test('every MapProxy fixture loads or is rejected as not supported', () => {
   }
 });
 
+const CAPABILITIES = [
+  '/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.0.0',
+  '/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1',
+  '/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0',
+  '/service?SERVICE=WMTS&REQUEST=GetCapabilities',
+  '/wmts/1.0.0/WMTSCapabilities.xml',
+  '/tms/1.0.0',
+  '/demo/',
+];
+
 /** Loadable fixtures whose runtime needs files that MapProxy's own tests create first. */
 const NEEDS_TEST_FILES: Record<string, RegExp> = {
   'mapserver.yaml': /minimal_cgi\.py/,
   'sld.yaml': /mysld\.xml/,
 };
 
-test('every loadable MapProxy fixture builds into a runtime (sources, caches, layers, services)', async () => {
+test('every loadable MapProxy fixture builds and answers its capabilities and demo without an internal error', async () => {
   const failures: string[] = [];
   let built = 0;
   for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort()) {
@@ -106,8 +116,14 @@ test('every loadable MapProxy fixture builds into a runtime (sources, caches, la
       continue; // covered above
     }
     try {
-      const runtime = await buildRuntime(loaded);
-      await runtime.close();
+      const app = await createApp(loaded, { log: { warn() {}, error() {} } });
+      // Every capabilities document and the demo answer without an internal error.
+      for (const path of CAPABILITIES) {
+        const [p, q = ''] = path.split('?');
+        const res = await app.handle({ method: 'GET', path: p!, query: q, headers: { host: 'localhost' } });
+        if (res.status >= 500) failures.push(`${file}: ${path} answered ${res.status}: ${String(res.body).slice(0, 200)}`);
+      }
+      await app.runtime.close();
       built++;
       if (NEEDS_TEST_FILES[file]) failures.push(`${file}: built although it needs a file MapProxy's tests create`);
     } catch (err) {

@@ -5,9 +5,11 @@ import { ConfigError } from './errors.js';
 /*
  * MapProxy reads its YAML with PyYAML's safe loader (YAML 1.1). The `yaml` package's 1.1 schema is close, but
  * differs where users notice: it reads `y`/`n` as booleans (PyYAML keeps them as strings, and `y`/`n` are common
- * keys/values) and reads `1e3` as a number (PyYAML needs a dot: `1.0e+3`). These tags restore PyYAML's rules.
+ * keys/values), reads `1e3` as a number (PyYAML needs a dot: `1.0e+3`) and `0123` as a decimal number (PyYAML:
+ * octal digits only, else a string). These tags restore PyYAML's rules.
  */
 const BOOL = 'tag:yaml.org,2002:bool';
+const INT = 'tag:yaml.org,2002:int';
 const FLOAT = 'tag:yaml.org,2002:float';
 
 const pyTrue: ScalarTag = {
@@ -33,15 +35,25 @@ const pyFloatExp: ScalarTag = {
   resolve: (s) => parseFloat(s.replace(/_/g, '')),
 };
 
+// PyYAML reads a decimal integer only without leading zeros: `0123456789` (a phone number) stays a string.
+const pyIntDecimal: ScalarTag = {
+  identify: (v) => typeof v === 'number' && Number.isInteger(v),
+  default: true,
+  tag: INT,
+  test: /^[-+]?(?:0|[1-9][0-9_]*)$/,
+  resolve: (s) => parseInt(s.replace(/_/g, ''), 10),
+};
+
 function pyyamlTags(tags: Tags): Tags {
   const out: Tags = [];
   for (const t of tags) {
     if (typeof t === 'object' && t.tag === BOOL) continue;
     if (typeof t === 'object' && t.tag === FLOAT && (t as ScalarTag).format === 'EXP') continue;
+    if (typeof t === 'object' && t.tag === INT && !(t as ScalarTag).format) continue;
     out.push(t);
   }
   // PyYAML's resolvers are tried before the generic ones; put ours first.
-  return [pyTrue, pyFalse, pyFloatExp, ...out];
+  return [pyTrue, pyFalse, pyFloatExp, pyIntDecimal, ...out];
 }
 
 /** Parses YAML text with PyYAML 1.1 semantics (merge keys `<<`, yes/no/on/off booleans, duplicate keys allowed). */
