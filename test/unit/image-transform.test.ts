@@ -123,3 +123,21 @@ test('warp survives a mapping that fails for some points', () => {
   assert.deepEqual(px(out, 2, 2), RED);
   assert.equal(px(out, 9, 2)[3], 0);
 });
+
+test('resample of opaque images gives the colours of the general (premultiplied) path', () => {
+  {
+    const w = 97, h = 61;
+    const opaque = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) opaque.set([(i * 37) & 255, (i * 11) & 255, (i * 5 + 40) & 255, 255], i * 4);
+    const nearlyOpaque = Buffer.from(opaque);
+    for (let i = 3; i < nearlyOpaque.length; i += 4) nearlyOpaque[i] = 254;
+    for (const method of ['bilinear', 'bicubic'] as const) {
+      const a = resample({ data: opaque, width: w, height: h }, [0, 0, w, h], [3.3, 2.7, 80.1, 55.9], [50, 40], method);
+      const b = resample({ data: nearlyOpaque, width: w, height: h }, [0, 0, w, h], [3.3, 2.7, 80.1, 55.9], [50, 40], method);
+      for (let i = 0; i < a.data.length; i += 4) {
+        assert.equal(a.data[i + 3], 255);
+        for (let c = 0; c < 3; c++) assert.ok(Math.abs(a.data[i + c]! - b.data[i + c]!) <= 1, `${method} pixel ${i / 4} channel ${c}`);
+      }
+    }
+  }
+});

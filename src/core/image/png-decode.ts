@@ -156,6 +156,25 @@ function expand(
       paletteRgba.set([v, v, v, i === key ? 0 : 255], i * 4);
     }
   }
+  if (out.byteOffset % 4 === 0) {
+    // One 32-bit store per pixel: the palette as native-endian RGBA words.
+    const pal32 = new Uint32Array(paletteRgba.buffer, 0, 256);
+    const out32 = new Uint32Array(out.buffer, out.byteOffset, width * height);
+    let p = 0;
+    for (let y = 0; y < height; y++) {
+      const row = y * stride;
+      if (depth === 8) {
+        for (let x = 0; x < width; x++) out32[p++] = pal32[lines[row + x]];
+        continue;
+      }
+      // Packed indices, most significant bits first: unpack a byte at a time.
+      for (let x = 0, i = row; x < width; i++) {
+        const byte = lines[i];
+        for (let shift = 8 - depth; shift >= 0 && x < width; shift -= depth, x++) out32[p++] = pal32[(byte >> shift) & mask];
+      }
+    }
+    return;
+  }
   for (let y = 0; y < height; y++) {
     const row = y * stride;
     for (let x = 0; x < width; x++) {

@@ -103,6 +103,7 @@ function resampleSeparable(src: RawImage, xs: Float64Array, ys: Float64Array, ta
   }
   const out = emptyRaw(dw, dh);
   if (rmin > rmax) return out;
+  if (opaqueRows(s, sw, rmin, rmax)) return resampleOpaque(src, X, Y, taps, rmin, rmax, out);
 
   // Premultiplied source rows as floats, converted once (alpha 0..255, colour·alpha).
   const rows = rmax - rmin + 1;
@@ -154,6 +155,76 @@ function resampleSeparable(src: RawImage, xs: Float64Array, ys: Float64Array, ta
     for (let i = 0, c = 0; i < dw; i++, c += 4) {
       if (!xValid[i]) continue;
       writePremultiplied(d, rowOut + c, acc[c]!, acc[c + 1]!, acc[c + 2]!, acc[c + 3]!);
+    }
+  }
+  return out;
+}
+
+/** True when every pixel of rows rmin..rmax is opaque (most cached tiles): no premultiplication needed. */
+function opaqueRows(s: Buffer, width: number, rmin: number, rmax: number): boolean {
+  for (let p = rmin * width * 4 + 3, end = (rmax + 1) * width * 4; p < end; p += 4) if (s[p] !== 255) return false;
+  return true;
+}
+
+type Taps = ReturnType<typeof taps1D>;
+
+/**
+ * resampleSeparable for opaque sources: three channels straight from the bytes, no premultiplied copy of
+ * the source. Destination pixels outside the source stay transparent, as in the general path.
+ */
+function resampleOpaque(src: RawImage, X: Taps, Y: Taps, taps: number, rmin: number, rmax: number, out: RawImage): RawImage {
+  const dw = X.valid.length;
+  const dh = Y.valid.length;
+  const sw = src.width;
+  const s = src.data;
+  const xIdx = X.idx;
+  const xW = X.w;
+  const xValid = X.valid;
+  const yIdx = Y.idx;
+  const yW = Y.w;
+  const yValid = Y.valid;
+  const rows = rmax - rmin + 1;
+  const rowLen = dw * 3;
+  const tmp = new Float32Array(rows * rowLen);
+  for (let r = 0; r < rows; r++) {
+    const rowBase = (r + rmin) * sw * 4;
+    let ti = r * rowLen;
+    for (let i = 0, t = 0; i < dw; i++, t += taps, ti += 3) {
+      if (xValid[i] === 0) continue;
+      let cr = 0;
+      let cg = 0;
+      let cb = 0;
+      for (let k = t, end = t + taps; k < end; k++) {
+        const si = rowBase + xIdx[k]! * 4;
+        const wk = xW[k]!;
+        cr += wk * s[si]!;
+        cg += wk * s[si + 1]!;
+        cb += wk * s[si + 2]!;
+      }
+      tmp[ti] = cr;
+      tmp[ti + 1] = cg;
+      tmp[ti + 2] = cb;
+    }
+  }
+  const d = out.data;
+  const acc = new Float32Array(rowLen);
+  for (let j = 0; j < dh; j++) {
+    if (yValid[j] === 0) continue;
+    acc.fill(0);
+    for (let k = j * taps, end = k + taps; k < end; k++) {
+      const base = (yIdx[k]! - rmin) * rowLen;
+      const wk = yW[k]!;
+      for (let c = 0; c < rowLen; c++) acc[c] += wk * tmp[base + c]!;
+    }
+    for (let i = 0, c = 0, o = j * dw * 4; i < dw; i++, c += 3, o += 4) {
+      if (xValid[i] === 0) continue;
+      const r = acc[c]!;
+      const g = acc[c + 1]!;
+      const b = acc[c + 2]!;
+      d[o] = r <= 0 ? 0 : r >= 255 ? 255 : (r + 0.5) | 0;
+      d[o + 1] = g <= 0 ? 0 : g >= 255 ? 255 : (g + 0.5) | 0;
+      d[o + 2] = b <= 0 ? 0 : b >= 255 ? 255 : (b + 0.5) | 0;
+      d[o + 3] = 255;
     }
   }
   return out;

@@ -92,9 +92,12 @@ export class WmsSource implements MapSource {
     }
   }
 
-  /** The format asked upstream: the configured one, else the query's, replaced by the first supported one. */
+  /**
+   * The format asked upstream: the configured one, else the query's without its mime options (a client's
+   * `image/png; mode=8bit` is `image/png` upstream, as in MapProxy), replaced by the first supported one.
+   */
   requestFormat(query: MapQuery): string {
-    let format = this.options.format ?? query.format;
+    let format = this.options.format ?? bareMimeType(query.format);
     const supported = this.options.supportedFormats;
     if (supported?.length && !supported.some((f) => sameMime(f, format))) format = supported[0];
     return format;
@@ -194,6 +197,11 @@ function sameList(a?: readonly string[], b?: readonly string[]): boolean {
   const x = a ?? [];
   const y = b ?? [];
   return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** 'image/png; mode=8bit' → 'image/png'. */
+function bareMimeType(mime: string): string {
+  return mime.split(';', 1)[0]!.trim();
 }
 
 function sameMime(a: string, b: string): boolean {
