@@ -18,14 +18,15 @@ const dir = values.dir;
 const port = Number(values.port);
 const workers = Number(values.workers);
 
-// /tms/1.0.0/<layer>/<grid>/z/x/y.png counts y from the bottom; the files (and WMTS) count from the top.
+// /tms/1.0.0/<layer>/<grid>/z/x/y.png counts y from the bottom and, as MapProxy's TMS does for the
+// global-mercator profile, z from the grid's second level; the files (and WMTS) count y from the top.
 const TMS = /^\/tms\/1\.0\.0\/[^/]+\/[^/]+\/(\d+)\/(\d+)\/(\d+)\.png$/;
 const WMTS = /^\/wmts\/[^/]+\/[^/]+\/(\d+)\/(\d+)\/(\d+)\.png$/;
 
 function filePath(url: string): string | null {
   let m = TMS.exec(url);
   if (m) {
-    const z = Number(m[1]);
+    const z = Number(m[1]) + 1;
     return `${dir}/${z}/${m[2]}/${2 ** z - 1 - Number(m[3])}.png`;
   }
   m = WMTS.exec(url);

@@ -2,7 +2,8 @@
 // all on one generated workspace, one upstream and one configuration. See bench/README.md.
 //
 //   bash bench/run.sh [--quick] [--workers N] [--only tms,wms-256] [--no-profile]
-import { cpus, availableParallelism, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { cpus, availableParallelism, loadavg, totalmem } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
@@ -19,6 +20,7 @@ import { seedWithMapProxy, seedWithOurs, upstreamAlone } from './lib/seeding.js'
 import { startCeiling, startMapCache, startMapProxy, startOurs, type Target, type TargetName } from './lib/targets.js';
 import { startUpstream, writeUpstreamData } from './lib/upstream.js';
 import { runLoad } from './lib/wrk.js';
+import { compiledRuntime, tsxRuntime } from './lib/runtime.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,7 +30,9 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     only: { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
+    profile: { type: 'string' },
     'keep-workspace': { type: 'boolean', default: false },
+    tsx: { type: 'boolean', default: false },
   },
 });
 
@@ -62,11 +66,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function version(cmd: string, a: string[], re: RegExp): Promise<string> {
-  try {
-    const { stdout, stderr } = await run(cmd, a);
-    return re.exec(stdout + stderr)?.[1] ?? 'unknown';
-  } catch { return 'unknown'; }
+function version(cmd: string, a: string[], re: RegExp): string {
+  const r = spawnSync(cmd, a, { encoding: 'utf8' });
+  return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? 'unknown';
 }
 
 /** One request before the load: the figure only counts when the server gives the right kind of answer. */
@@ -80,12 +82,8 @@ async function preflight(t: Target, s: Scenario, tileDir: string): Promise<strin
     if (res.status !== 200) return `status ${res.status}: ${body.subarray(0, 200).toString().replace(/\s+/g, ' ')}`;
     if (s.group === 'capabilities') return /xml/.test(type) ? 'ok' : `content-type ${type}`;
     if (!type.startsWith('image/png')) return `content-type ${type}: ${body.subarray(0, 200).toString().replace(/\s+/g, ' ')}`;
-    if (s.group === 'cached-tiles') {
-      // The first path of both tile scenarios is the first listed tile: compare with its file.
-      const m = /\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(path)!;
-      const [z, a, b] = [Number(m[1]), Number(m[2]), Number(m[3])];
-      // TMS: z/x/y (y from the bottom); WMTS REST: ours z/x/y, MapCache z/row/col.
-      const [x, y] = s.id === 'tms' ? [a, 2 ** z - 1 - b] : t.name === 'mapcache' ? [b, a] : [a, b];
+    if (s.firstTile) {
+      const [x, y, z] = s.firstTile;
       const file = readFileSync(join(tileDir, String(z), String(x), `${y}.png`));
       if (!file.equals(body)) return `not the cached file's bytes (${body.length} vs ${file.length} bytes)`;
     }
@@ -97,7 +95,7 @@ async function preflight(t: Target, s: Scenario, tileDir: string): Promise<strin
 
 async function measure(t: Target, workerCount: number, s: Scenario, ws: ReturnType<typeof workspace>, tileDir: string): Promise<Measurement> {
   const paths = s.paths[t.name]!;
-  const check = await preflight(t, s, tileDir);
+  let check = await preflight(t, s, tileDir);
   const listFile = join(ws.dir, `paths-${t.name}-${s.id}.txt`);
   const connections = s.connections ?? settings.connections;
   const load = { base: t.base, paths, listFile, mode: s.mode, connections, threads: settings.threads, timeoutS: 30 } as const;
@@ -110,6 +108,7 @@ async function measure(t: Target, workerCount: number, s: Scenario, ws: ReturnTy
   for (const pid of pids) resetPeakRss(pid);
   const result = await runLoad({ ...load, seconds: settings.seconds });
   const peakRss = pids.map((pid) => peakRssMb(pid) ?? NaN);
+  if (result.requests === 0 && check === 'ok') check = `no answer within ${settings.seconds} s`;
   log(`  ${s.id.padEnd(13)} ${t.name.padEnd(11)} ${result.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.errors}  rss ${peakRss.map((v) => v.toFixed(0)).join('/')} MB${check === 'ok' ? '' : `  CHECK: ${check}`}`);
   return { target: t.name, workers: workerCount, scenario: s.id, load: result, peakRssMb: peakRss, check };
 }
@@ -119,7 +118,12 @@ async function main(): Promise<void> {
     ['/usr/lib/apache2/modules/mod_mapcache.so', 'libapache2-mod-mapcache'], ['/usr/lib/cgi-bin/mapserv', 'cgi-mapserver'], ['/usr/sbin/lighttpd', 'lighttpd'], ['/usr/bin/ogr2ogr', 'gdal-bin'], ['/usr/bin/shptree', 'mapserver-bin']]) {
     if (bin.startsWith('/') ? !existsSync(bin) : false) throw new Error(`missing ${bin}: apt-get install ${pkg}`);
   }
+  const rt = args.tsx ? tsxRuntime(REPO) : compiledRuntime(REPO);
   const dir = mkdtempSync(join(tmpdir(), 'mapproxy-ts-bench-'));
+  if (!args['keep-workspace']) {
+    leftovers.push(dir);
+    if (rt.kind === 'compiled') leftovers.push(join(REPO, 'bench', '.build'));
+  }
   const ws = workspace(dir);
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -127,10 +131,12 @@ async function main(): Promise<void> {
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), 'memory GB': Math.round(totalmem() / 2 ** 30),
       node: process.version,
-      mapproxy: await version('/usr/bin/python3', ['-c', 'import mapproxy.version as v; print(v.version)'], /(\S+)/),
-      mapcache: await version('dpkg-query', ['-W', '-f', '${Version}', 'libapache2-mod-mapcache'], /(\S+)/),
-      mapserver: await version('/usr/lib/cgi-bin/mapserv', ['-v'], /MapServer version (\S+)/),
-      wrk: await version('wrk', ['-v'], /wrk (\S+)/),
+      mapproxy: version('/usr/bin/python3', ['-c', 'import mapproxy.version as v; print(v.version)'], /(\S+)/),
+      mapcache: version('dpkg-query', ['-W', '-f', '${Version}', 'libapache2-mod-mapcache'], /(\S+)/),
+      mapserver: version('/usr/lib/cgi-bin/mapserv', ['-v'], /MapServer version (\S+)/),
+      wrk: version('wrk', ['-v'], /wrk (\S+)/),
+      'load average at start': loadavg()[0]!.toFixed(2),
+      'mapproxy-ts runs': rt.kind === 'tsx' ? 'TypeScript through tsx' : 'compiled with tsc',
     },
     settings,
     scenarios: [],
@@ -141,6 +147,7 @@ async function main(): Promise<void> {
     errors: [],
   };
   log(`workspace ${dir}; ${workers} workers; ${quick ? 'quick' : 'full'} mode`);
+  if (loadavg()[0]! > 0.5) log(`note: load average ${loadavg()[0]!.toFixed(2)}: other work on this machine will move the figures`);
 
   // The upstream: MapServer FastCGI behind lighttpd, one process per worker.
   const mapfile = await writeUpstreamData(REPO, join(dir, 'upstream'));
@@ -158,7 +165,7 @@ async function main(): Promise<void> {
     log(`seeding ${metas.length} meta tiles: upstream alone`);
     try { results.seeding.upstream = await upstreamAlone(upstream.url, metas, workers); } catch (e) { results.seeding.errors.push(`upstream alone: ${(e as Error).message}`); }
     log('seeding: mapproxy-ts');
-    try { results.seeding.ours = await seedWithOurs(REPO, ws, workers, metas.length); } catch (e) { results.seeding.errors.push(`mapproxy-ts seed: ${(e as Error).message}`); }
+    try { results.seeding.ours = await seedWithOurs(rt, ws, workers, metas.length); } catch (e) { results.seeding.errors.push(`mapproxy-ts seed: ${(e as Error).message}`); }
   }
   log('seeding: mapproxy-seed');
   results.seeding.mapproxy = await seedWithMapProxy(ws, workers, metas.length);
@@ -170,10 +177,10 @@ async function main(): Promise<void> {
   results.scenarios = scenarios.map((s) => ({ id: s.id, title: s.title, group: s.group, connections: s.connections ?? settings.connections }));
 
   const starters: [TargetName, () => Promise<Target>][] = [
-    ['mapproxy-ts', async () => startOurs({ repo: REPO, ws, port: await freePort(), workers })],
+    ['mapproxy-ts', async () => startOurs({ rt, ws, port: await freePort(), workers })],
     ['mapproxy', async () => startMapProxy(ws, await freePort(), workers)],
     ['mapcache', () => startMapCache(ws, mapcachePort)],
-    ['ceiling', async () => startCeiling(REPO, ws, await freePort(), workers)],
+    ['ceiling', async () => startCeiling(rt, ws, await freePort(), workers)],
   ];
   for (const [name, start] of starters) {
     const todo = scenarios.filter((s) => s.paths[name]);
@@ -193,7 +200,7 @@ async function main(): Promise<void> {
   if (workers > 1 && scaled.length) {
     log('mapproxy-ts with 1 worker: starting');
     try {
-      const t = await startOurs({ repo: REPO, ws, port: await freePort(), workers: 1 });
+      const t = await startOurs({ rt, ws, port: await freePort(), workers: 1 });
       try {
         for (const s of scaled) results.scaling.push(await measure(t, 1, s, ws, ws.tileDir));
       } finally { await t.stop(); }
@@ -205,17 +212,18 @@ async function main(): Promise<void> {
 
   // Profile mapproxy-ts on the scenario furthest below its MapProxy target (or the cached tiles if all are met).
   if (!args['no-profile']) {
-    const missed = results.targets.filter((t) => t.met === false && / vs /.test(t.what));
-    const worst = missed.map((t) => t.what.split(' vs ')[0]!).find((id) => scenarios.some((s) => s.id === id)) ?? scenarios.find((s) => s.group === 'cached-tiles')?.id;
+    const missed = results.targets.filter((t) => t.met === false && t.scenario && t.attainment !== undefined)
+      .sort((a, b) => a.attainment! - b.attainment!);
+    const worst = args.profile ?? missed[0]?.scenario ?? scenarios.find((s) => s.group === 'cached-tiles')?.id;
     const s = scenarios.find((x) => x.id === worst);
     if (s) {
       log(`profiling mapproxy-ts on ${s.id}`);
       const profDir = join(dir, 'cpuprof');
       mkdirSync(profDir, { recursive: true });
       try {
-        const t = await startOurs({ repo: REPO, ws, port: await freePort(), workers, cpuProfDir: profDir });
+        const t = await startOurs({ rt, ws, port: await freePort(), workers, cpuProfDir: profDir });
         try { await measure(t, workers, s, ws, ws.tileDir); } finally { await t.stop(10000); }
-        results.profile = { scenario: s.id, ...hotFunctions(profDir, REPO) };
+        results.profile = { scenario: s.id, ...hotFunctions(profDir, REPO, settings.seconds + 0.5) };
       } catch (e) { results.errors.push(`profile: ${(e as Error).message}`); }
     }
   }
@@ -227,14 +235,16 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.md`, markdown(results));
   log(`wrote ${base}.md and ${base}.json`);
   process.stdout.write(markdown(results));
-  if (!args['keep-workspace']) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Removed when the run ends, however it ends (unless --keep-workspace). */
+const leftovers: string[] = [];
 let stopping = false;
 const shutdown = async (code: number) => {
   if (stopping) return;
   stopping = true;
   await stopAll();
+  for (const d of leftovers) rmSync(d, { recursive: true, force: true });
   process.exit(code);
 };
 process.on('SIGINT', () => void shutdown(130));

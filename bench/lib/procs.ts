@@ -1,7 +1,7 @@
 // Child processes of a bench run: each started in its own process group so that a server and everything it
 // forks (gunicorn workers, Apache children, FastCGI mapserv processes, cluster workers) stops together.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 export interface Proc {
@@ -25,6 +25,8 @@ export function startProc(name: string, cmd: string, args: string[], opts: Spawn
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (child.pid === undefined) throw new Error(`${name}: could not start ${cmd}`);
   const pid = child.pid;
+  // bench/run.sh kills these groups too, should this process die without cleaning up.
+  if (process.env.BENCH_PGID_FILE) appendFileSync(process.env.BENCH_PGID_FILE, `${pid}\n`);
   const proc: Proc = {
     name, child, pid,
     output: () => out,

@@ -7,8 +7,12 @@ interface CpuProfile { nodes: ProfileNode[]; startTime: number; endTime: number;
 
 export interface HotFunction { name: string; where: string; selfPct: number }
 
-/** Self time per function over all profiles in `dir`, highest first, grouped as `(program)`, `(garbage collector)`, … */
-export function hotFunctions(dir: string, repo: string, top = 15): { functions: HotFunction[]; byArea: { area: string; selfPct: number }[] } {
+/**
+ * Self time per function over all profiles in `dir`, highest first, and per area of the code. Only the last
+ * `windowSeconds` of each profile count: the load ran just before the processes were stopped, and start-up
+ * (module loading, transpiling) is not what a user waits for.
+ */
+export function hotFunctions(dir: string, repo: string, windowSeconds: number, top = 15): { functions: HotFunction[]; byArea: { area: string; selfPct: number }[] } {
   const self = new Map<string, { name: string; where: string; us: number }>();
   const areas = new Map<string, number>();
   let total = 0;
@@ -17,21 +21,27 @@ export function hotFunctions(dir: string, repo: string, top = 15): { functions: 
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
     const samples = p.samples ?? [];
     const deltas = p.timeDeltas ?? [];
-    // Only workers that served requests: the master and idle processes are nearly all (idle).
+    const times: number[] = [];
+    let t = p.startTime;
+    for (const d of deltas) { t += d; times.push(t); }
+    const from = p.endTime - windowSeconds * 1e6;
+    // Idle samples are skipped, so the master and idle processes add next to nothing.
     for (let i = 0; i < samples.length; i++) {
+      if (times[i]! < from) continue;
       const node = byId.get(samples[i]!);
       if (!node) continue;
       const us = deltas[i + 1] ?? deltas[i] ?? 0;
       const { functionName, url, lineNumber } = node.callFrame;
       if (functionName === '(idle)') continue;
       total += us;
-      const file = url.startsWith('file://') ? relative(repo, new URL(url).pathname) : url;
+      // Compiled runs live in bench/.build: name the source file the code came from.
+      const file = (url.startsWith('file://') ? relative(repo, new URL(url).pathname) : url).replace(/^bench\/\.build\//, '');
       const name = functionName || '(anonymous)';
       const key = `${name} ${file}:${lineNumber + 1}`;
       const e = self.get(key) ?? { name, where: file ? `${file}:${lineNumber + 1}` : '', us: 0 };
       e.us += us;
       self.set(key, e);
-      const area = areaOf(name, file);
+      const area = areaOf(functionName, file);
       areas.set(area, (areas.get(area) ?? 0) + us);
     }
   }
@@ -43,7 +53,7 @@ export function hotFunctions(dir: string, repo: string, top = 15): { functions: 
 }
 
 function areaOf(name: string, file: string): string {
-  if (name.startsWith('(')) return name;
+  if (/^\(.*\)$/.test(name)) return name;
   if (!file) return '(native/builtin)';
   if (file.startsWith('node:')) return 'node internals';
   const m = /^src\/([^/]+\/[^/]+)/.exec(file) ?? /^src\/([^/]+)/.exec(file);

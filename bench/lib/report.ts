@@ -33,7 +33,11 @@ export interface BenchResults {
 }
 
 export interface Ratio { scenario: string; vs: TargetName | 'one-worker'; ours: number; other: number; ratio: number }
-export interface TargetCheck { what: string; goal: string; value: string; met: boolean | null }
+export interface TargetCheck {
+  what: string; goal: string; value: string; met: boolean | null;
+  /** For ratio targets: the scenario and how far this run got towards the goal (value ÷ goal, < 1 when missed). */
+  scenario?: string; attainment?: number;
+}
 
 const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
@@ -67,7 +71,10 @@ export function checkTargets(r: BenchResults, scenarios: readonly Scenario[]): T
   const goal = (group: string, vs: Ratio['vs'], min: number) => {
     for (const s of scenarios.filter((x) => x.group === group)) {
       const v = ratio(s.id, vs);
-      out.push({ what: `${s.id} vs ${vs}`, goal: `≥ ${min}×`, value: v === undefined ? 'n/a' : `${fmt(v, 2)}×`, met: v === undefined ? null : v >= min });
+      out.push({
+        what: `${s.id} vs ${vs}`, goal: `≥ ${min}×`, value: v === undefined ? 'n/a' : `${fmt(v, 2)}×`, met: v === undefined ? null : v >= min,
+        scenario: s.id, ...(v === undefined ? {} : { attainment: v / min }),
+      });
     }
   };
   goal('cached-tiles', 'mapproxy', 10);
@@ -120,9 +127,9 @@ export function markdown(r: BenchResults): string {
   if (r.seeding) {
     const sd = r.seeding;
     L.push('## Seeding', '', `${sd.area}, concurrency ${sd.concurrency}. Time includes start-up of each command.`, '',
-      '| seeder | seconds | tiles | meta tiles | tiles/s |', '|---|---:|---:|---:|---:|');
+      '| seeder | seconds | tiles | meta tiles | tiles/s | same command with --dry-run (s) |', '|---|---:|---:|---:|---:|---:|');
     for (const [name, v] of [['mapproxy-ts seed', sd.ours], ['mapproxy-seed (1.15)', sd.mapproxy], ['upstream alone (same meta tile requests)', sd.upstream]] as const) {
-      if (v) L.push(`| ${name} | ${fmt(v.seconds, 2)} | ${v.tiles} | ${v.metaTiles} | ${fmt(v.tilesPerSec, 0)} |`);
+      if (v) L.push(`| ${name} | ${fmt(v.seconds, 2)} | ${v.tiles} | ${v.metaTiles} | ${fmt(v.tilesPerSec, 0)} | ${v.dryRunSeconds === undefined ? '–' : fmt(v.dryRunSeconds, 2)} |`);
     }
     for (const e of sd.errors) L.push('', `Error: ${e}`);
     L.push('');

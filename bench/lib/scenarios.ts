@@ -19,6 +19,8 @@ export interface Scenario {
   readonly mode: 'random' | 'seq';
   /** Paths for each server that can answer this scenario. */
   readonly paths: Partial<Record<TargetName, string[]>>;
+  /** For the cached-tile scenarios: the tile (as stored) that the first path of every server asks for. */
+  readonly firstTile?: TileCoord;
   /** Concurrent connections, when not the default. */
   readonly connections?: number;
 }
@@ -127,8 +129,10 @@ export interface ScenarioInput {
 }
 
 export function buildScenarios(inp: ScenarioInput): Scenario[] {
-  const tms = (layer: string, c: TileCoord) => `/tms/1.0.0/${layer}/${GRID}/${c[2]}/${c[0]}/${tmsY(c)}.png`;
-  const tiles = [...inp.tiles];
+  // MapProxy's TMS uses the global-mercator profile for this grid: TMS level z is grid level z + 1, so the
+  // single tile of level 0 has no TMS URL. MapCache's TMS has no such shift.
+  const tms = (layer: string, c: TileCoord) => `/tms/1.0.0/${layer}/${GRID}/${c[2] - 1}/${c[0]}/${tmsY(c)}.png`;
+  const tiles = inp.tiles.filter((c) => c[2] >= 1);
   const wms = (srs: string, size: [number, number], seed: number, area = inp.wmsArea) => {
     const qs = wmsBBoxes(area, inp.seedArea.toLevel, srs, size, 2000, seed).map((b) => getMapQuery(srs, b, size[0], size[1]));
     return { ours: qs.map((q) => `/service?${q}`), mapcache: qs.map((q) => `/mapcache/?${q}`) };
@@ -151,7 +155,7 @@ export function buildScenarios(inp: ScenarioInput): Scenario[] {
   const same = (ours: string[]) => ({ 'mapproxy-ts': ours, mapproxy: ours });
   return [
     {
-      id: 'tms', title: 'TMS tile, cached', group: 'cached-tiles', mode: 'random',
+      id: 'tms', title: 'TMS tile, cached', group: 'cached-tiles', mode: 'random', firstTile: tiles[0],
       paths: {
         ...same(tiles.map((c) => tms('world', c))),
         mapcache: tiles.map((c) => `/mapcache/tms/1.0.0/world@GoogleMapsCompatible/${c[2]}/${c[0]}/${tmsY(c)}.png`),
@@ -159,21 +163,21 @@ export function buildScenarios(inp: ScenarioInput): Scenario[] {
       },
     },
     {
-      id: 'wmts', title: 'WMTS REST tile, cached', group: 'cached-tiles', mode: 'random',
+      id: 'wmts', title: 'WMTS REST tile, cached', group: 'cached-tiles', mode: 'random', firstTile: tiles[0],
       paths: {
         ...same(tiles.map((c) => `/wmts/world/${GRID}/${c[2]}/${c[0]}/${c[1]}.png`)),
         mapcache: tiles.map((c) => `/mapcache/wmts/1.0.0/world/default/GoogleMapsCompatible/${c[2]}/${c[1]}/${c[0]}.png`),
         ceiling: tiles.map((c) => `/wmts/world/${GRID}/${c[2]}/${c[0]}/${c[1]}.png`),
       },
     },
-    { id: 'wms-256', title: 'WMS GetMap 256×256, EPSG:3857 from cache', group: 'wms-cache', mode: 'random',
+    { id: 'wms-256', title: 'WMS GetMap 256×256, EPSG:3857 from cache', group: 'wms-cache', mode: 'random', connections: 8,
       paths: { ...same(wms256.ours), mapcache: wms256.mapcache } },
-    { id: 'wms-1024x768', title: 'WMS GetMap 1024×768, EPSG:3857 from cache', group: 'wms-cache', mode: 'random',
+    { id: 'wms-1024x768', title: 'WMS GetMap 1024×768, EPSG:3857 from cache', group: 'wms-cache', mode: 'random', connections: 8,
       paths: { ...same(wms1024.ours), mapcache: wms1024.mapcache } },
     // MapCache cannot reproject: it only answers in the SRS of its grids.
-    { id: 'wms-4326', title: 'WMS GetMap 512×512, EPSG:4326 reprojected from the EPSG:3857 cache', group: 'wms-reprojected', mode: 'random',
+    { id: 'wms-4326', title: 'WMS GetMap 512×512, EPSG:4326 reprojected from the EPSG:3857 cache', group: 'wms-reprojected', mode: 'random', connections: 8,
       paths: same(wms4326.ours) },
-    { id: 'wms-25832', title: 'WMS GetMap 512×512, EPSG:25832 reprojected from the EPSG:3857 cache', group: 'wms-reprojected', mode: 'random',
+    { id: 'wms-25832', title: 'WMS GetMap 512×512, EPSG:25832 reprojected from the EPSG:3857 cache', group: 'wms-reprojected', mode: 'random', connections: 8,
       paths: same(wms25832.ours) },
     { id: 'caps-wms', title: 'WMS GetCapabilities 1.1.1', group: 'capabilities', mode: 'random',
       paths: { ...same([wmsCaps]), mapcache: [`/mapcache/?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1`] } },

@@ -1,15 +1,18 @@
 // The seeding scenario: the same seed.yaml run by mapproxy-seed and by `mapproxy-ts seed`, and the same
 // meta tile requests sent straight to the upstream, which no seeder can beat.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { MetaTile } from '../../src/core/geo/meta-grid.js';
 import type { Workspace } from './configs.js';
 import { run } from './procs.js';
+import type { Runtime } from './runtime.js';
 import { listTiles } from './scenarios.js';
 
 export interface SeedResult {
   seconds: number;
+  /** The same command with --dry-run: start-up and walking the tiles, no upstream or image work. */
+  dryRunSeconds?: number;
   tiles: number;
   metaTiles: number;
   tilesPerSec: number;
@@ -25,29 +28,28 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** The CLI entry that registers `seed` (main.ts once the lead wires it in, else seed-main.ts). */
-export function oursSeedEntry(repo: string): string {
-  const main = join(repo, 'src/cli/main.ts');
-  return readFileSync(main, 'utf8').includes('seedCommand') ? main : join(repo, 'src/cli/seed-main.ts');
-}
-
 export async function seedWithMapProxy(ws: Workspace, concurrency: number, metaTiles: number): Promise<SeedResult> {
   rmSync(ws.tileDir, { recursive: true, force: true });
-  const seconds = await timed(() => run('/usr/bin/mapproxy-seed', ['-f', ws.mapproxyYaml, '-s', ws.seedYaml, '-c', String(concurrency), '-q', '-q', '--seed', 'ALL'], { cwd: ws.dir }));
+  const cmd = (extra: string[]) => run('/usr/bin/mapproxy-seed', ['-f', ws.mapproxyYaml, '-s', ws.seedYaml, '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', ...extra], { cwd: ws.dir });
+  const dryRunSeconds = await timed(() => cmd(['-n']));
+  const seconds = await timed(() => cmd([]));
   const tiles = countTiles(ws.tileDir);
-  return { seconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
+  return { seconds, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
 }
 
-export async function seedWithOurs(repo: string, ws: Workspace, concurrency: number, metaTiles: number): Promise<SeedResult> {
+export async function seedWithOurs(rt: Runtime, ws: Workspace, concurrency: number, metaTiles: number): Promise<SeedResult> {
   rmSync(ws.tileDir, { recursive: true, force: true });
   const progress = join(ws.dir, 'seed-progress.json');
   rmSync(progress, { force: true });
-  const seconds = await timed(() => run(process.execPath, [
-    '--import', 'tsx', oursSeedEntry(repo), 'seed', '-f', ws.mapproxyYaml, '-s', ws.seedYaml,
-    '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', '--progress-file', progress,
-  ], { cwd: ws.dir, env: { ...process.env, NODE_ENV: 'production' } }));
+  const cmd = (extra: string[]) => run(process.execPath, [
+    ...rt.nodeArgs, rt.cli, 'seed', '-f', ws.mapproxyYaml, '-s', ws.seedYaml,
+    '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', '--progress-file', progress, ...extra,
+  ], { cwd: ws.dir, env: { ...process.env, NODE_ENV: 'production' } });
+  const dryRunSeconds = await timed(() => cmd(['-n']));
+  rmSync(progress, { force: true });
+  const seconds = await timed(() => cmd([]));
   const tiles = countTiles(ws.tileDir);
-  return { seconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
+  return { seconds, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
 }
 
 /** Requests every meta tile image from the upstream with `concurrency` requests at a time, as the seeders would. */

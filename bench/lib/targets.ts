@@ -2,6 +2,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Workspace } from './configs.js';
+import type { Runtime } from './runtime.js';
 import { descendants, processName, startProc, waitForHttp, type Proc } from './procs.js';
 
 export type TargetName = 'mapproxy-ts' | 'mapproxy' | 'mapcache' | 'ceiling';
@@ -13,7 +14,7 @@ export interface Target {
   readonly proc: Proc;
   /** The processes that answer requests (not the supervisor), for peak RSS. */
   workerPids(): number[];
-  stop(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
 }
 
 function target(name: TargetName, port: number, proc: Proc, workerFilter: (pid: number) => boolean): Target {
@@ -24,20 +25,19 @@ function target(name: TargetName, port: number, proc: Proc, workerFilter: (pid: 
       const kids = descendants(proc.pid).filter(workerFilter);
       return kids.length ? kids : [proc.pid];
     },
-    stop: () => proc.stop(),
+    stop: (graceMs?: number) => proc.stop(graceMs),
   };
 }
 
-export interface OursOptions { repo: string; ws: Workspace; port: number; workers: number; cpuProfDir?: string }
+export interface OursOptions { rt: Runtime; ws: Workspace; port: number; workers: number; cpuProfDir?: string }
 
 /** mapproxy-ts: the cluster daemon, `serve <mapproxy.yaml> --workers N`. */
 export async function startOurs(o: OursOptions): Promise<Target> {
-  const nodeArgs = ['--import', 'tsx'];
+  // Cluster workers inherit the master's execArgv, so each worker writes its own profile when it exits.
+  const nodeArgs = [...o.rt.nodeArgs, ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
-  // --cpu-prof is inherited by cluster workers through NODE_OPTIONS; each process writes its own profile.
-  if (o.cpuProfDir) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${o.cpuProfDir}`.trim();
   const proc = startProc('mapproxy-ts', process.execPath, [
-    ...nodeArgs, join(o.repo, 'src/cli/main.ts'), 'serve', o.ws.mapproxyYaml,
+    ...nodeArgs, o.rt.cli, 'serve', o.ws.mapproxyYaml,
     '--bind', `127.0.0.1:${o.port}`, '--workers', String(o.workers), '--no-metrics',
   ], { cwd: o.ws.dir, env });
   const t = target('mapproxy-ts', o.port, proc, (pid) => processName(pid).startsWith('node'));
@@ -71,11 +71,11 @@ export async function startMapCache(ws: Workspace, port: number): Promise<Target
 }
 
 /** The bare uWS static file server (bench/ceiling-server.ts). */
-export async function startCeiling(repo: string, ws: Workspace, port: number, workers: number): Promise<Target> {
+export async function startCeiling(rt: Runtime, ws: Workspace, port: number, workers: number): Promise<Target> {
   const proc = startProc('ceiling (uWS)', process.execPath, [
-    '--import', 'tsx', join(repo, 'bench/ceiling-server.ts'), '--dir', ws.tileDir, '--port', String(port), '--workers', String(workers),
-  ], { cwd: repo });
+    ...rt.nodeArgs, rt.ceiling, '--dir', ws.tileDir, '--port', String(port), '--workers', String(workers),
+  ], { cwd: ws.dir });
   const t = target('ceiling', port, proc, (pid) => processName(pid).startsWith('node'));
-  await waitForHttp(proc, `${t.base}/tms/1.0.0/world/GLOBAL_WEBMERCATOR/0/0/0.png`);
+  await waitForHttp(proc, `${t.base}/tms/1.0.0/world/GLOBAL_WEBMERCATOR/0/1/1.png`);
   return t;
 }

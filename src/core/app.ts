@@ -2,6 +2,7 @@ import { loadConfig } from './config/load-config.js';
 import type { LoadedConfig } from './config/types.js';
 import { buildRuntime, type Runtime } from './build/runtime.js';
 import { textResponse, type CoreRequest, type CoreResponse } from './http.js';
+import { notFound } from './service/response.js';
 import type { RequestHandler } from './node-http-adapter.js';
 import type { CoreMetrics } from './metrics.js';
 import type { HttpDispatchers } from './client/dispatchers.js';
@@ -37,10 +38,10 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
     const match = FIRST_SEGMENT.exec(req.path);
     if (!match) {
       if (req.path === '/' || req.path === '') return runtime.welcome(req);
-      return textResponse(404, 'not found');
+      return notFound();
     }
     const service = runtime.routes.get(match[1]);
-    if (!service) return textResponse(404, 'not found');
+    if (!service) return notFound();
     return service.handle(req, req.path);
   }
 

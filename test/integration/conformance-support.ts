@@ -25,7 +25,7 @@ services:
     use_grid_names: true
   wmts:
   wms:
-    srs: ['EPSG:4326', 'EPSG:3857', 'EPSG:900913', 'EPSG:25832']
+    srs: ['EPSG:4326', 'CRS:84', 'EPSG:3857', 'EPSG:900913', 'EPSG:25832']
     bbox_srs: ['EPSG:4326', 'EPSG:3857', 'EPSG:25832']
     image_formats: ['image/png', 'image/jpeg', 'image/gif', 'image/tiff', 'png8']
     max_output_pixels: [1500, 1500]
@@ -121,6 +121,9 @@ export interface Sweep {
   ms: TestMapServer;
   ours: OurServer;
   ref: ReferenceMapProxy;
+  /** `cache_dir` of the caches of mapproxy-ts and of MapProxy 1.15. */
+  ourCacheDir: string;
+  refCacheDir: string;
   /** GET `path` from mapproxy-ts (a) and MapProxy 1.15 (b), sequentially (ours first). */
   both(path: string, headers?: Record<string, string>): Promise<{ a: Answer; b: Answer }>;
   fetchOurs(path: string, headers?: Record<string, string>): Promise<Answer>;
@@ -157,6 +160,8 @@ export async function startSweep(): Promise<Sweep> {
   const r = ref;
   return {
     ms, ours: o, ref: r,
+    ourCacheDir: join(dir, 'ours', 'cache'),
+    refCacheDir: join(dir, 'ref', 'cache'),
     fetchOurs: (path, headers) => fetchAnswer(o.url, path, headers),
     fetchRef: (path, headers) => fetchAnswer(r.url, path, headers),
     async both(path, headers) {

@@ -68,14 +68,15 @@ export class FileCache implements TileCache {
           return;
         }
         const fail = (err: Error): void => fs.close(fd, () => reject(err));
-        fs.fstat(fd, (statErr, st) => {
+        fs.fstat(fd, { bigint: true }, (statErr, st) => {
           if (statErr) return fail(statErr);
-          const size = st.size;
+          const size = Number(st.size);
+          const timestamp = pythonMtime(st.mtimeNs);
           const data = Buffer.allocUnsafe(size);
           const readMore = (offset: number): void => {
             if (offset >= size) {
               fs.close(fd, () => {});
-              resolve({ data, timestamp: st.mtimeMs / 1000, size });
+              resolve({ data, timestamp, size });
               return;
             }
             fs.read(fd, data, offset, size - offset, offset, (readErr, n) => {
@@ -83,7 +84,7 @@ export class FileCache implements TileCache {
               if (n === 0) {
                 // the file shrank under us (a non-atomic writer): serve what is there
                 fs.close(fd, () => {});
-                resolve({ data: data.subarray(0, offset), timestamp: st.mtimeMs / 1000, size: offset });
+                resolve({ data: data.subarray(0, offset), timestamp, size: offset });
                 return;
               }
               readMore(offset + n);
@@ -150,4 +151,12 @@ export class FileCache implements TileCache {
     }
     for (const c of created.reverse()) await fs.promises.chmod(c, this.dirMode).catch(() => {});
   }
+}
+
+/**
+ * A file's mtime in seconds exactly as Python's `os.stat().st_mtime` computes it (seconds + nanoseconds·1e-9 in
+ * doubles), so the ETag of a tile (md5 of the timestamp's str()) is the one MapProxy sends for the same file.
+ */
+export function pythonMtime(mtimeNs: bigint): number {
+  return Number(mtimeNs / 1_000_000_000n) + Number(mtimeNs % 1_000_000_000n) * 1e-9;
 }

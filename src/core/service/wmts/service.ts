@@ -69,8 +69,9 @@ export class WmtsRestService implements Service {
       return serviceResponse(doc, { mimetype: 'application/xml' });
     }
     const t = this.template.match(path);
-    // MapProxy answers unparseable REST paths with a plain internal error.
-    if (!t) return serviceResponse(`internal error: invalid request (${path})`, { status: 500, mimetype: 'text/plain', noCache: true });
+    // MapProxy answers unparseable REST paths with a plain internal error, in its default content type
+    // (`text/plain` without a charset).
+    if (!t) return serviceResponse(`internal error: invalid request (${path})`, { status: 500, contentType: 'text/plain', noCache: true });
     try {
       for (const [dim, value] of Object.entries(t.dimensions)) {
         if (value !== 'default') throw new RequestError(`unknown dimension: ${dim}`, { code: 'InvalidParameterValue' });
