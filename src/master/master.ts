@@ -95,7 +95,12 @@ export class Master {
   }
 
   private fork(slot: number, settings: DaemonSettings, role: Role): Worker {
-    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify({ settings, slot }) });
+    const worker = cluster.fork({
+      [WORKER_ENV]: JSON.stringify({ settings, slot }),
+      // glibc gives every thread that allocates (libvips, libuv's pool) arenas of its own, which keep RSS high long
+      // after an image is freed; two arenas bound that, as sharp's documentation advises.
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+    });
     this.states.set(worker, { slot, role, startedAt: Date.now(), ready: false, retiring: false });
     worker.on('error', (err) => this.log.warn(`worker ${slot}: IPC error: ${err.message}`));
     return worker;
