@@ -43,6 +43,9 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
     if (stopping) return; // Ctrl-C reaches the whole process group and the master forwards it as well
     stopping = true;
     for (const l of listeners) l.stopAccepting();
+    // Connections the kernel handed over just before the listener closed may not have delivered their
+    // request yet, so nothing counts them as in flight: give them a moment before draining and closing.
+    await delay(Math.min(ACCEPTED_GRACE_MS, settings.shutdownTimeoutMs));
     const drained = await Promise.all(listeners.map((l) => l.drain(settings.shutdownTimeoutMs)));
     if (drained.includes(false)) console.warn(`${tag}: requests still running after ${settings.shutdownTimeoutMs} ms; closing them`);
     await Promise.all(listeners.map((l) => l.close()));
@@ -108,6 +111,8 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
     console.log(`${tag}: serving ${settings.target} on ${where}`);
   }
 }
+
+const ACCEPTED_GRACE_MS = 300;
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
