@@ -1,6 +1,6 @@
 import type { BBox, Point, Size } from '../geo/bbox.js';
 import { emptyRaw, type RawImage, type Resampling } from './raw-image.js';
-import { cubicWeight, makeSampler, writePremultiplied } from './sample.js';
+import { cubicWeight, makeSampler, makeSpanSampler, type SpanSampler, writePremultiplied } from './sample.js';
 import { cropImage } from './split.js';
 
 /**
@@ -78,101 +78,160 @@ function taps1D(pos: Float64Array, n: number, taps: number): { idx: Int32Array; 
   return { idx, w, valid };
 }
 
-/** Two passes (rows, then columns) over premultiplied floats: taps·(rows + cols) work instead of taps². */
+/**
+ * Two passes (rows, then columns): taps·(rows + cols) work instead of taps². Horizontally filtered source rows
+ * live in a ring of `taps` rows, filled on demand as the destination rows move down the source, so memory stays
+ * O(taps·width) however large the image, and source rows no destination row needs are never filtered.
+ */
 function resampleSeparable(src: RawImage, xs: Float64Array, ys: Float64Array, taps: number): RawImage {
   const dw = xs.length;
   const dh = ys.length;
-  const sw = src.width;
-  const s = src.data;
-  const X = taps1D(xs, sw, taps);
+  const X = taps1D(xs, src.width, taps);
   const Y = taps1D(ys, src.height, taps);
-  const xIdx = X.idx;
-  const xW = X.w;
-  const xValid = X.valid;
-
-  // Source rows any destination row needs.
+  const out = emptyRaw(dw, dh);
   let rmin = Infinity;
   let rmax = -Infinity;
   for (let j = 0; j < dh; j++) {
     if (!Y.valid[j]) continue;
-    for (let k = 0; k < taps; k++) {
-      const r = Y.idx[j * taps + k]!;
-      if (r < rmin) rmin = r;
-      if (r > rmax) rmax = r;
+    for (let k = j * taps; k < (j + 1) * taps; k++) {
+      rmin = Math.min(rmin, Y.idx[k]!);
+      rmax = Math.max(rmax, Y.idx[k]!);
     }
   }
-  const out = emptyRaw(dw, dh);
   if (rmin > rmax) return out;
-  if (opaqueRows(s, sw, rmin, rmax)) return resampleOpaque(src, X, Y, taps, rmin, rmax, out);
-
-  // Premultiplied source rows as floats, converted once (alpha 0..255, colour·alpha).
-  const rows = rmax - rmin + 1;
-  const pre = new Float32Array(rows * sw * 4);
-  for (let p = rmin * sw * 4, q = 0, end = (rmax + 1) * sw * 4; p < end; p += 4, q += 4) {
-    const a = s[p + 3]!;
-    pre[q] = s[p]! * a;
-    pre[q + 1] = s[p + 1]! * a;
-    pre[q + 2] = s[p + 2]! * a;
-    pre[q + 3] = a;
-  }
-
-  // Horizontal pass: rows × dw.
-  const tmp = new Float32Array(rows * dw * 4);
-  for (let r = 0; r < rows; r++) {
-    const rowBase = r * sw * 4;
-    let ti = r * dw * 4;
-    for (let i = 0, t = 0; i < dw; i++, ti += 4, t += taps) {
-      if (!xValid[i]) continue;
-      let cr = 0, cg = 0, cb = 0, ca = 0;
-      for (let k = 0; k < taps; k++) {
-        const si = rowBase + xIdx[t + k]! * 4;
-        const wk = xW[t + k]!;
-        cr += wk * pre[si]!;
-        cg += wk * pre[si + 1]!;
-        cb += wk * pre[si + 2]!;
-        ca += wk * pre[si + 3]!;
-      }
-      tmp[ti] = cr;
-      tmp[ti + 1] = cg;
-      tmp[ti + 2] = cb;
-      tmp[ti + 3] = ca;
-    }
-  }
-
-  // Vertical pass: accumulate whole rows at a time (sequential memory access).
-  const d = out.data;
-  const acc = new Float64Array(dw * 4);
-  const rowLen = dw * 4;
-  for (let j = 0; j < dh; j++) {
-    if (!Y.valid[j]) continue;
-    acc.fill(0);
-    for (let k = 0; k < taps; k++) {
-      const base = (Y.idx[j * taps + k]! - rmin) * rowLen;
-      const wk = Y.w[j * taps + k]!;
-      for (let c = 0; c < rowLen; c++) acc[c] += wk * tmp[base + c]!;
-    }
-    const rowOut = j * rowLen;
-    for (let i = 0, c = 0; i < dw; i++, c += 4) {
-      if (!xValid[i]) continue;
-      writePremultiplied(d, rowOut + c, acc[c]!, acc[c + 1]!, acc[c + 2]!, acc[c + 3]!);
-    }
-  }
+  const s32 = aligned32(src.data);
+  const d32 = aligned32(out.data);
+  if (s32 && d32 && LITTLE_ENDIAN && resampleOpaque(s32, src.width, X, Y, taps, d32)) return out;
+  out.data.fill(0);
+  resamplePremultiplied(src, X, Y, taps, out);
   return out;
-}
-
-/** True when every pixel of rows rmin..rmax is opaque (most cached tiles): no premultiplication needed. */
-function opaqueRows(s: Buffer, width: number, rmin: number, rmax: number): boolean {
-  for (let p = rmin * width * 4 + 3, end = (rmax + 1) * width * 4; p < end; p += 4) if (s[p] !== 255) return false;
-  return true;
 }
 
 type Taps = ReturnType<typeof taps1D>;
 
+/** Fixed-point weights as 1.14 integers (as PIL does): integer arithmetic is several times faster here. */
+const W_BITS = 14;
+const W_ONE = 1 << W_BITS;
+/** Horizontally filtered values keep 8 fractional bits, so the vertical sum still fits in 31 bits. */
+const H_SHIFT = W_BITS - 8;
+const V_SHIFT = W_BITS + 8;
+
+/** Integer weights per destination position, each group corrected to sum exactly to W_ONE (flat areas stay exact). */
+function fixedWeights(w: Float64Array, taps: number): Int32Array {
+  const out = new Int32Array(w.length);
+  for (let t = 0; t < w.length; t += taps) {
+    let sum = 0;
+    let big = t;
+    for (let k = t; k < t + taps; k++) {
+      out[k] = Math.round(w[k]! * W_ONE);
+      sum += out[k]!;
+      if (w[k]! > w[big]!) big = k;
+    }
+    out[big] += W_ONE - sum;
+  }
+  return out;
+}
+
 /**
- * resampleSeparable for opaque sources: three channels straight from the bytes, no premultiplied copy of
- * the source. Destination pixels outside the source stay transparent, as in the general path.
+ * Opaque sources (most cached tiles): three channels from one 32-bit load per tap, fixed-point weights, no
+ * premultiplication. Returns false, leaving `d32` partly written, as soon as a source pixel it reads is not
+ * opaque: checking only the pixels read is cheaper than scanning the source first.
+ * Destination pixels outside the source stay transparent, as in the general path.
  */
-function resampleOpaque(src: RawImage, X: Taps, Y: Taps, taps: number, rmin: number, rmax: number, out: RawImage): RawImage {
+function resampleOpaque(s32: Uint32Array, sw: number, X: Taps, Y: Taps, taps: number, d32: Uint32Array): boolean {
+  const dw = X.valid.length;
+  const dh = Y.valid.length;
+  const xIdx = X.idx;
+  const xW = fixedWeights(X.w, taps);
+  const xValid = X.valid;
+  const yIdx = Y.idx;
+  const yW = fixedWeights(Y.w, taps);
+  const rowLen = dw * 3;
+  const ring = new Int32Array(taps * rowLen);
+  const ringRow = new Int32Array(taps).fill(-1);
+  const vhalf = 1 << (V_SHIFT - 1);
+  const bases = new Int32Array(taps);
+  for (let j = 0; j < dh; j++) {
+    if (Y.valid[j] === 0) continue;
+    for (let k = 0; k < taps; k++) {
+      const r = yIdx[j * taps + k]!;
+      const slot = r % taps;
+      if (ringRow[slot] !== r) {
+        // Columns outside the source get filtered too (clamped taps) and are simply never written out.
+        const opaque = taps === 4
+          ? filterRow4(s32, r * sw, xIdx, xW, dw, ring, slot * rowLen)
+          : filterRow2(s32, r * sw, xIdx, xW, dw, ring, slot * rowLen);
+        if (!opaque) return false;
+        ringRow[slot] = r;
+      }
+      bases[k] = slot * rowLen;
+    }
+    const o = j * dw;
+    const w0 = yW[j * taps]!, w1 = yW[j * taps + 1]!;
+    const b0 = bases[0]!, b1 = bases[1]!;
+    if (taps === 4) {
+      const w2 = yW[j * taps + 2]!, w3 = yW[j * taps + 3]!;
+      const b2 = bases[2]!, b3 = bases[3]!;
+      for (let i = 0, c = 0; i < dw; i++, c += 3) {
+        if (xValid[i] === 0) continue;
+        const r = (w0 * ring[b0 + c]! + w1 * ring[b1 + c]! + w2 * ring[b2 + c]! + w3 * ring[b3 + c]! + vhalf) >> V_SHIFT;
+        const g = (w0 * ring[b0 + c + 1]! + w1 * ring[b1 + c + 1]! + w2 * ring[b2 + c + 1]! + w3 * ring[b3 + c + 1]! + vhalf) >> V_SHIFT;
+        const b = (w0 * ring[b0 + c + 2]! + w1 * ring[b1 + c + 2]! + w2 * ring[b2 + c + 2]! + w3 * ring[b3 + c + 2]! + vhalf) >> V_SHIFT;
+        d32[o + i] = packOpaque(r, g, b);
+      }
+    } else {
+      for (let i = 0, c = 0; i < dw; i++, c += 3) {
+        if (xValid[i] === 0) continue;
+        const r = (w0 * ring[b0 + c]! + w1 * ring[b1 + c]! + vhalf) >> V_SHIFT;
+        const g = (w0 * ring[b0 + c + 1]! + w1 * ring[b1 + c + 1]! + vhalf) >> V_SHIFT;
+        const b = (w0 * ring[b0 + c + 2]! + w1 * ring[b1 + c + 2]! + vhalf) >> V_SHIFT;
+        d32[o + i] = packOpaque(r, g, b);
+      }
+    }
+  }
+  return true;
+}
+
+const H_HALF = 1 << (H_SHIFT - 1);
+
+/**
+ * One source row through the 4-tap horizontal filter into `ring` at `ti` (3 values per destination column).
+ * Returns whether every pixel read was opaque.
+ */
+function filterRow4(s32: Uint32Array, rowBase: number, xIdx: Int32Array, xW: Int32Array, dw: number, ring: Int32Array, ti: number): boolean {
+  let all = 0xffffffff | 0;
+  for (let i = 0, t = 0; i < dw; i++, t += 4, ti += 3) {
+    const v0 = s32[rowBase + xIdx[t]!]!;
+    const v1 = s32[rowBase + xIdx[t + 1]!]!;
+    const v2 = s32[rowBase + xIdx[t + 2]!]!;
+    const v3 = s32[rowBase + xIdx[t + 3]!]!;
+    all &= v0 & v1 & v2 & v3;
+    const w0 = xW[t]!, w1 = xW[t + 1]!, w2 = xW[t + 2]!, w3 = xW[t + 3]!;
+    ring[ti] = (w0 * (v0 & 0xff) + w1 * (v1 & 0xff) + w2 * (v2 & 0xff) + w3 * (v3 & 0xff) + H_HALF) >> H_SHIFT;
+    ring[ti + 1] =
+      (w0 * ((v0 >>> 8) & 0xff) + w1 * ((v1 >>> 8) & 0xff) + w2 * ((v2 >>> 8) & 0xff) + w3 * ((v3 >>> 8) & 0xff) + H_HALF) >> H_SHIFT;
+    ring[ti + 2] =
+      (w0 * ((v0 >>> 16) & 0xff) + w1 * ((v1 >>> 16) & 0xff) + w2 * ((v2 >>> 16) & 0xff) + w3 * ((v3 >>> 16) & 0xff) + H_HALF) >> H_SHIFT;
+  }
+  return all >>> 24 === 0xff;
+}
+
+function filterRow2(s32: Uint32Array, rowBase: number, xIdx: Int32Array, xW: Int32Array, dw: number, ring: Int32Array, ti: number): boolean {
+  let all = 0xffffffff | 0;
+  for (let i = 0, t = 0; i < dw; i++, t += 2, ti += 3) {
+    const v0 = s32[rowBase + xIdx[t]!]!;
+    const v1 = s32[rowBase + xIdx[t + 1]!]!;
+    all &= v0 & v1;
+    const w0 = xW[t]!, w1 = xW[t + 1]!;
+    ring[ti] = (w0 * (v0 & 0xff) + w1 * (v1 & 0xff) + H_HALF) >> H_SHIFT;
+    ring[ti + 1] = (w0 * ((v0 >>> 8) & 0xff) + w1 * ((v1 >>> 8) & 0xff) + H_HALF) >> H_SHIFT;
+    ring[ti + 2] = (w0 * ((v0 >>> 16) & 0xff) + w1 * ((v1 >>> 16) & 0xff) + H_HALF) >> H_SHIFT;
+  }
+  return all >>> 24 === 0xff;
+}
+
+/** General sources: interpolation on premultiplied colour (alpha 0..255, colour·alpha), computed per tap. */
+function resamplePremultiplied(src: RawImage, X: Taps, Y: Taps, taps: number, out: RawImage): void {
   const dw = X.valid.length;
   const dh = Y.valid.length;
   const sw = src.width;
@@ -180,55 +239,61 @@ function resampleOpaque(src: RawImage, X: Taps, Y: Taps, taps: number, rmin: num
   const xIdx = X.idx;
   const xW = X.w;
   const xValid = X.valid;
-  const yIdx = Y.idx;
-  const yW = Y.w;
-  const yValid = Y.valid;
-  const rows = rmax - rmin + 1;
-  const rowLen = dw * 3;
-  const tmp = new Float32Array(rows * rowLen);
-  for (let r = 0; r < rows; r++) {
-    const rowBase = (r + rmin) * sw * 4;
-    let ti = r * rowLen;
-    for (let i = 0, t = 0; i < dw; i++, t += taps, ti += 3) {
+  const rowLen = dw * 4;
+  const ring = new Float32Array(taps * rowLen);
+  const ringRow = new Int32Array(taps).fill(-1);
+  const filterRow = (r: number, slot: number): void => {
+    const rowBase = r * sw * 4;
+    for (let i = 0, t = 0, ti = slot * rowLen; i < dw; i++, t += taps, ti += 4) {
       if (xValid[i] === 0) continue;
-      let cr = 0;
-      let cg = 0;
-      let cb = 0;
+      let cr = 0, cg = 0, cb = 0, ca = 0;
       for (let k = t, end = t + taps; k < end; k++) {
         const si = rowBase + xIdx[k]! * 4;
+        const a = s[si + 3]!;
+        // Rounded to float32 like the premultiplied copy this replaces, so results do not change.
         const wk = xW[k]!;
-        cr += wk * s[si]!;
-        cg += wk * s[si + 1]!;
-        cb += wk * s[si + 2]!;
+        cr += wk * Math.fround(s[si]! * a);
+        cg += wk * Math.fround(s[si + 1]! * a);
+        cb += wk * Math.fround(s[si + 2]! * a);
+        ca += wk * a;
       }
-      tmp[ti] = cr;
-      tmp[ti + 1] = cg;
-      tmp[ti + 2] = cb;
+      ring[ti] = cr;
+      ring[ti + 1] = cg;
+      ring[ti + 2] = cb;
+      ring[ti + 3] = ca;
     }
-  }
+    ringRow[slot] = r;
+  };
   const d = out.data;
-  const acc = new Float32Array(rowLen);
+  const acc = new Float64Array(rowLen);
   for (let j = 0; j < dh; j++) {
-    if (yValid[j] === 0) continue;
+    if (!Y.valid[j]) continue;
     acc.fill(0);
-    for (let k = j * taps, end = k + taps; k < end; k++) {
-      const base = (yIdx[k]! - rmin) * rowLen;
-      const wk = yW[k]!;
-      for (let c = 0; c < rowLen; c++) acc[c] += wk * tmp[base + c]!;
+    for (let k = j * taps; k < (j + 1) * taps; k++) {
+      const r = Y.idx[k]!;
+      const slot = r % taps;
+      if (ringRow[slot] !== r) filterRow(r, slot);
+      const base = slot * rowLen;
+      const wk = Y.w[k]!;
+      for (let c = 0; c < rowLen; c++) acc[c] += wk * ring[base + c]!;
     }
-    for (let i = 0, c = 0, o = j * dw * 4; i < dw; i++, c += 3, o += 4) {
-      if (xValid[i] === 0) continue;
-      const r = acc[c]!;
-      const g = acc[c + 1]!;
-      const b = acc[c + 2]!;
-      d[o] = r <= 0 ? 0 : r >= 255 ? 255 : (r + 0.5) | 0;
-      d[o + 1] = g <= 0 ? 0 : g >= 255 ? 255 : (g + 0.5) | 0;
-      d[o + 2] = b <= 0 ? 0 : b >= 255 ? 255 : (b + 0.5) | 0;
-      d[o + 3] = 255;
+    const rowOut = j * rowLen;
+    for (let i = 0, c = 0; i < dw; i++, c += 4) {
+      if (!xValid[i]) continue;
+      writePremultiplied(d, rowOut + c, acc[c]!, acc[c + 1]!, acc[c + 2]!, acc[c + 3]!);
     }
   }
-  return out;
 }
+
+/** Clamped integer channels as one little-endian RGBA word with alpha 255. */
+function packOpaque(r: number, g: number, b: number): number {
+  const ri = r < 0 ? 0 : r > 255 ? 255 : r;
+  const gi = g < 0 ? 0 : g > 255 ? 255 : g;
+  const bi = b < 0 ? 0 : b > 255 ? 255 : b;
+  return (0xff000000 | (bi << 16) | (gi << 8) | ri) >>> 0;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function aligned32(b: Buffer): Uint32Array | null {
   return b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >> 2) : null;
@@ -300,8 +365,9 @@ export function warp(
   }
 
   const out = emptyRaw(dw, dh);
+  const span = makeSpanSampler(src, method);
+  for (const q of accepted) fillQuad(q, at, span, out);
   const sample = makeSampler(src, method);
-  for (const q of accepted) fillQuad(q, at, sample, out);
   for (const q of exact) fillExact(q, src, srcBBox, dstBBox, dstSize, dstToSrc, sample, out);
   return out;
 }
@@ -375,7 +441,7 @@ function divideQuad([x0, y0, x1, y1]: Quad): Quad[] {
 }
 
 /** Fill a quad's pixels by bilinear interpolation of the corner mapping, stepping linearly along each row. */
-function fillQuad(q: Quad, at: (x: number, y: number) => Point, sample: ReturnType<typeof makeSampler>, out: RawImage): void {
+function fillQuad(q: Quad, at: (x: number, y: number) => Point, span: SpanSampler, out: RawImage): void {
   const [x0, y0, x1, y1] = q;
   const a = at(x0, y0), b = at(x1, y0), c = at(x0, y1), d = at(x1, y1);
   const w = x1 - x0;
@@ -386,10 +452,7 @@ function fillQuad(q: Quad, at: (x: number, y: number) => Point, sample: ReturnTy
     const lx = a[0] + (c[0] - a[0]) * t, ly = a[1] + (c[1] - a[1]) * t;
     const rx = b[0] + (d[0] - b[0]) * t, ry = b[1] + (d[1] - b[1]) * t;
     const stepX = (rx - lx) / w, stepY = (ry - ly) / w;
-    let sx = lx + stepX * 0.5;
-    let sy = ly + stepY * 0.5;
-    let oi = (j * ow + x0) * 4;
-    for (let i = x0; i < x1; i++, oi += 4, sx += stepX, sy += stepY) sample(sx, sy, out.data, oi);
+    span(lx + stepX * 0.5, ly + stepY * 0.5, stepX, stepY, w, out.data, (j * ow + x0) * 4);
   }
 }
 

@@ -3,6 +3,7 @@ import type { TileCoord } from '../geo/grid.js';
 import type { MetaTile } from '../geo/meta-grid.js';
 import { ImageResult } from '../image/image.js';
 import { cropTiles } from '../image/split.js';
+import { encodePalettedTiles, isPalettedPng } from '../image/encode.js';
 import type { RawImage } from '../image/raw-image.js';
 import type { Size } from '../geo/bbox.js';
 import { SourceError, type MapQuery } from '../source/source.js';
@@ -140,16 +141,18 @@ export class TileCreator {
       if (!image) return meta.tiles.map((t) => blankTile(t.coord));
       const raw = await checkedRaw(image, meta.size);
       const tileSize = this.opts.grid.tileSize;
-      const parts = await cropTiles(
-        raw,
-        meta.tiles.map((t) => ({ offset: t.offset, size: tileSize })),
-      );
+      const rects = meta.tiles.map((t) => ({ offset: t.offset, size: tileSize }));
+      // Paletted PNG (MapProxy's default): the meta image is quantized once for all of its tiles.
+      const datas = isPalettedPng(this.opts.format)
+        ? encodePalettedTiles(raw, rects, this.opts.format)
+        : await Promise.all(
+            cropTiles(raw, rects).map((part) =>
+              ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format),
+            ),
+          );
       const now = Date.now() / 1000;
-      const tiles = await Promise.all(
-        parts.map(async (part, i): Promise<Tile> => {
-          const data = await ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format);
-          return { coord: meta.tiles[i].coord, data, timestamp: now, cacheable: image.cacheable };
-        }),
+      const tiles = datas.map(
+        (data, i): Tile => ({ coord: meta.tiles[i].coord, data, timestamp: now, cacheable: image.cacheable }),
       );
       if (image.cacheable) {
         await Promise.all(tiles.map((t) => this.opts.cache.store(t.coord, t.data as Buffer, dimensions)));
