@@ -26,8 +26,9 @@ test('store then load returns the bytes, the mtime in seconds and the size', asy
   assert.ok(tile);
   assert.deepEqual(tile.data, data);
   assert.equal(tile.size, data.length);
-  const st = fs.statSync(path.join(dir, '03/000/000/001/000/000/002.png'));
-  assert.equal(tile.timestamp, st.mtimeMs / 1000);
+  // Python's st_mtime to the last digit (seconds + nanoseconds·1e-9), which the ETag is made from.
+  const st = fs.statSync(path.join(dir, '03/000/000/001/000/000/002.png'), { bigint: true });
+  assert.equal(tile.timestamp, Number(st.mtimeNs / 1_000_000_000n) + Number(st.mtimeNs % 1_000_000_000n) * 1e-9);
   assert.ok(Math.abs(tile.timestamp - Date.now() / 1000) < 60);
   assert.deepEqual(allFiles(dir), ['03/000/000/001/000/000/002.png']);
 });
