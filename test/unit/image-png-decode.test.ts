@@ -55,3 +55,15 @@ describe('fast PNG decoder', () => {
     assert.equal(decodePngFast(png.subarray(0, png.length - 40)), null, 'truncated');
   });
 });
+
+describe('fast PNG decoder on unfiltered palette rows', () => {
+  it('reads rows in place and gives libvips pixels', async () => {
+    const { quantize } = await import('../../src/core/image/quantize.js');
+    const { encodeIndexedPng } = await import('../../src/core/image/png-encode.js');
+    const raw = { data: pattern(67, 45, true), width: 67, height: 45 };
+    const png = encodeIndexedPng(quantize(raw)); // filter type 0 on every row
+    const fast = decodePngFast(png);
+    assert.ok(fast);
+    assert.ok(fast.data.equals(await reference(png)));
+  });
+});

@@ -49,11 +49,15 @@ export function decodePngFast(bytes: Buffer): RawImage | null {
   const stride = Math.ceil((width * bitsPerPixel) / 8);
   if (inflated.length < (stride + 1) * height) return null;
   const bpp = Math.max(1, bitsPerPixel >> 3);
-  const lines = unfilter(inflated, stride, height, bpp);
+  // Palette and grey rows written without filters (PIL writes palette PNGs so) are read in place.
+  const direct = (colorType === 3 || colorType === 0) && unfilteredRows(inflated, stride, height);
+  const lines = direct ? inflated : unfilter(inflated, stride, height, bpp);
   if (!lines) return null;
+  const pitch = direct ? stride + 1 : stride;
+  const first = direct ? 1 : 0;
 
   const out = Buffer.allocUnsafe(width * height * 4);
-  expand(lines, out, width, height, stride, depth, colorType, palette, trns);
+  expand(lines, pitch, first, out, width, height, depth, colorType, palette, trns);
   return { data: out, width, height };
 }
 
@@ -101,12 +105,20 @@ function unfilter(data: Buffer, stride: number, height: number, bpp: number): Bu
   return out;
 }
 
+/** True when every scanline has filter type 0 (none). */
+function unfilteredRows(data: Buffer, stride: number, height: number): boolean {
+  for (let y = 0, p = 0; y < height; y++, p += stride + 1) if (data[p] !== 0) return false;
+  return true;
+}
+
+/** Scanline y of palette/grey images starts at `y * pitch + first` in `lines`; other types are contiguous. */
 function expand(
   lines: Buffer,
+  pitch: number,
+  first: number,
   out: Buffer,
   width: number,
   height: number,
-  stride: number,
   depth: number,
   colorType: number,
   palette: Buffer | null,
@@ -162,7 +174,7 @@ function expand(
     const out32 = new Uint32Array(out.buffer, out.byteOffset, width * height);
     let p = 0;
     for (let y = 0; y < height; y++) {
-      const row = y * stride;
+      const row = y * pitch + first;
       if (depth === 8) {
         for (let x = 0; x < width; x++) out32[p++] = pal32[lines[row + x]];
         continue;
@@ -176,7 +188,7 @@ function expand(
     return;
   }
   for (let y = 0; y < height; y++) {
-    const row = y * stride;
+    const row = y * pitch + first;
     for (let x = 0; x < width; x++) {
       const idx = depth === 8 ? lines[row + x] : (lines[row + Math.floor(x / perByte)] >> ((perByte - 1 - (x % perByte)) * depth)) & mask;
       const p = idx * 4;

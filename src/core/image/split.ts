@@ -57,9 +57,15 @@ export function stitchTiles(
   if (tiles.length !== cols * rows) throw new Error(`stitchTiles: ${tiles.length} tiles for a ${cols}x${rows} grid`);
   const [tw, th] = tileSize;
   if (cols === 1 && rows === 1 && tiles[0] && tiles[0].width === tw && tiles[0].height === th) return tiles[0];
-  const out = blankImage([cols * tw, rows * th], bg);
+  // Every tile there and full size: each pixel of the canvas is written, no need to fill it first.
+  const complete = tiles.every((t) => t && t.width === tw && t.height === th);
+  const out = complete ? emptyRawUnfilled(cols * tw, rows * th) : blankImage([cols * tw, rows * th], bg);
   tiles.forEach((tile, i) => {
     if (tile) pasteImage(out, tile, (i % cols) * tw, Math.floor(i / cols) * th);
   });
   return out;
+}
+
+function emptyRawUnfilled(width: number, height: number): RawImage {
+  return { data: Buffer.allocUnsafe(width * height * 4), width, height };
 }
