@@ -8,6 +8,7 @@ import { MapExtent } from '../geo/extent.js';
 import { MetaGrid } from '../geo/meta-grid.js';
 import type { ImageGlobals } from '../image/format.js';
 import { CacheMapLayer } from '../layer/cache-map-layer.js';
+import { DecodedTiles } from '../layer/decoded-tiles.js';
 import type { MapSource } from '../source/source.js';
 import { SingleFlight } from '../tiles/single-flight.js';
 import { CreationQueue } from '../tiles/creation-queue.js';
@@ -33,6 +34,7 @@ export interface CacheContext extends SourceContext {
 export class CacheBuilder {
   private readonly built = new Map<string, CacheMapLayer>();
   private readonly building = new Set<string>();
+  private readonly decodedTiles = new DecodedTiles();
 
   private readonly ctx: CacheContext & { readonly fileLocks: FileLocks; readonly creationQueue: CreationQueue };
 
@@ -128,6 +130,7 @@ export class CacheBuilder {
       maxTileLimit: conf.maxTileLimit,
       resampling: conf.image.resampling,
       preferredSrcProj: this.ctx.config.globals.srs.preferredSrcProj,
+      decodedTiles: this.decodedTiles,
     });
   }
 

@@ -13,6 +13,7 @@ import type { MapQuery, MapSource } from '../source/source.js';
 import { selectSrs, type PreferredSrcProj } from '../geo/srs-selection.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import { MapQueryError, type MapLayer } from './map-layer.js';
+import type { DecodedTiles } from './decoded-tiles.js';
 
 export interface CacheMapLayerOptions {
   /** One tile manager per grid of the cache (MapProxy's SRSConditional over them). */
@@ -26,6 +27,8 @@ export interface CacheMapLayerOptions {
   readonly maxTileLimit: number;
   readonly resampling: Resampling;
   readonly preferredSrcProj?: PreferredSrcProj;
+  /** Shared per process: tiles decoded for earlier maps. */
+  readonly decodedTiles?: DecodedTiles;
 }
 
 /**
@@ -113,8 +116,10 @@ export class CacheMapLayer implements MapLayer, MapSource {
       return ImageResult.fromEncoded(tiles[0].data, { transparent: this.opts.transparent, cacheable });
     }
 
+    const decoded = this.opts.decodedTiles;
+    const cacheId = manager.cache.lockId;
     const raws: (RawImage | null)[] = await Promise.all(
-      tiles.map((t) => (t?.data ? ImageResult.fromEncoded(t.data).raw() : null)),
+      tiles.map((t) => (!t?.data ? null : decoded ? decoded.get(cacheId, t) : ImageResult.fromEncoded(t.data).raw())),
     );
     const stitched = stitchTiles(raws, affected.gridSize, grid.tileSize);
     const out = grid.srs.equals(query.srs)

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { DecodedTiles } from '../../src/core/layer/decoded-tiles.js';
+
+const png = (r: number) => sharp({ create: { width: 8, height: 8, channels: 4, background: { r, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
+
+test('decoded tiles are reused for the same stored tile and decoded afresh when it changes', async () => {
+  const tiles = new DecodedTiles();
+  const first = { coord: [1, 2, 3] as const, data: await png(10), timestamp: 100, cacheable: true };
+  const a = await tiles.get('cache', first);
+  assert.equal(a.data[0], 10);
+  assert.equal(await tiles.get('cache', { ...first }), a, 'same cache, tile, timestamp and size: the same pixels object');
+  const rewritten = { ...first, data: await png(200), timestamp: 101 };
+  assert.equal((await tiles.get('cache', rewritten)).data[0], 200, 'a newer file is decoded again');
+  assert.notEqual(await tiles.get('other', first), a, 'caches do not share entries');
+});
+
+test('the decoded tiles stay within their byte budget', async () => {
+  const tiles = new DecodedTiles(8 * 8 * 4 * 2); // room for two 8×8 tiles
+  const t = async (x: number) => ({ coord: [x, 0, 0] as const, data: await png(x), timestamp: 1, cacheable: true });
+  const t0 = await t(0);
+  const first = await tiles.get('c', t0);
+  await tiles.get('c', await t(1));
+  await tiles.get('c', await t(2));
+  assert.notEqual(await tiles.get('c', t0), first, 'the oldest entry was evicted');
+});
