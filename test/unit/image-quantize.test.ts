@@ -97,3 +97,18 @@ test('unaligned pixel buffers quantize the same', () => {
   const q = quantize({ data: backing.subarray(1), width: 10, height: 10 });
   for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) assert.deepEqual(shown(q, x, y), px(img, x, y));
 });
+
+test('quantizing one image leaves nothing behind for the next (the histogram is reused)', () => {
+  const gradient = (w: number, h: number, seed: number): RawImage => {
+    const data = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) data.set([(i * seed) & 255, (i * 7 + seed) & 255, ((i >> 3) * 13) & 255, i % 97 === 0 ? 128 : 255], i * 4);
+    return { data, width: w, height: h };
+  };
+  const b = gradient(120, 90, 3);
+  const first = quantize(b);
+  assert.equal(first.exact, false, 'many colours: the median cut runs');
+  quantize(gradient(200, 150, 11));
+  const again = quantize(b);
+  assert.ok(again.palette.equals(first.palette));
+  assert.deepEqual(again.indices, first.indices);
+});
