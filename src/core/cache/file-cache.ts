@@ -50,50 +50,35 @@ export class FileCache implements TileCache {
   }
 
   /**
-   * open + fstat + read + close with plain callbacks: on this hottest path they measured about
-   * 2.5× faster than fs/promises FileHandle or readFile+stat, without blocking the event loop.
+   * A tile hit reads a file of a few kilobytes, almost always from the page cache. Done synchronously it
+   * costs a few microseconds of syscalls; done through libuv's thread pool it costs four hand-offs between
+   * threads (open, fstat, read, close), which on a busy worker is most of the time of a hit. MapProxy reads
+   * synchronously too. Only cache hits and misses are read this way; writes stay asynchronous.
    */
   load(coord: TileCoord, dims?: Dimensions): Promise<CachedTile | null> {
-    let location: string;
+    let fd: number;
     try {
-      location = this.tileLocation(coord, dims);
+      fd = fs.openSync(this.tileLocation(coord, dims), 'r');
     } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return Promise.resolve(null);
       return Promise.reject(err);
     }
-    return new Promise((resolve, reject) => {
-      fs.open(location, 'r', (openErr, fd) => {
-        if (openErr) {
-          if (openErr.code === 'ENOENT' || openErr.code === 'ENOTDIR') resolve(null);
-          else reject(openErr);
-          return;
-        }
-        const fail = (err: Error): void => fs.close(fd, () => reject(err));
-        fs.fstat(fd, { bigint: true }, (statErr, st) => {
-          if (statErr) return fail(statErr);
-          const size = Number(st.size);
-          const timestamp = pythonMtime(st.mtimeNs);
-          const data = Buffer.allocUnsafe(size);
-          const readMore = (offset: number): void => {
-            if (offset >= size) {
-              fs.close(fd, () => {});
-              resolve({ data, timestamp, size });
-              return;
-            }
-            fs.read(fd, data, offset, size - offset, offset, (readErr, n) => {
-              if (readErr) return fail(readErr);
-              if (n === 0) {
-                // the file shrank under us (a non-atomic writer): serve what is there
-                fs.close(fd, () => {});
-                resolve({ data: data.subarray(0, offset), timestamp, size: offset });
-                return;
-              }
-              readMore(offset + n);
-            });
-          };
-          readMore(0);
-        });
-      });
-    });
+    try {
+      const st = fs.fstatSync(fd, { bigint: true });
+      const size = Number(st.size);
+      const data = Buffer.allocUnsafe(size);
+      let offset = 0;
+      while (offset < size) {
+        const n = fs.readSync(fd, data, offset, size - offset, offset);
+        if (n === 0) break; // the file shrank under us (a non-atomic writer): serve what is there
+        offset += n;
+      }
+      return Promise.resolve({ data: offset < size ? data.subarray(0, offset) : data, timestamp: pythonMtime(st.mtimeNs), size: offset });
+    } catch (err) {
+      return Promise.reject(err);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   isCached(coord: TileCoord, dims?: Dimensions): Promise<boolean> {
