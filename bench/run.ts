@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BBox } from '../src/core/geo/bbox.js';
 import { workspace, writeMapCacheConfig, writeMapProxyConfig, writeSeedConfig, type SeedArea } from './lib/configs.js';
-import { peakRssMb, resetPeakRss, run, stopAll } from './lib/procs.js';
+import { peakRssMb, resetPeakRss, stopAll } from './lib/procs.js';
 import { hotFunctions } from './lib/profile.js';
 import { checkTargets, computeRatios, markdown, type BenchResults, type Measurement } from './lib/report.js';
 import { buildScenarios, listTiles, seedMetaTiles, type Scenario } from './lib/scenarios.js';

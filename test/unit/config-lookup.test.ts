@@ -59,6 +59,10 @@ test('cache options: local key, then globals, then built-in defaults', () => {
   assert.equal(from_globals?.concurrentTileCreators, 2);
   assert.equal(from_globals?.bulkMetaTiles, false);
   assert.equal(from_globals?.maxTileLimit, 500);
+  // nothing local: the globals' meta_size, the built-in meta_buffer, the format as configured
+  assert.deepEqual(defaults?.metaSize, [8, 8]);
+  assert.equal(defaults?.metaBuffer, 80);
+  assert.equal(defaults?.format, 'png8');
 });
 
 test('cache directories and locks resolve like MapProxy, relative to the main config dir', () => {

@@ -3,7 +3,7 @@ import type { Coverage } from '../geo/coverage.js';
 import { MapExtent } from '../geo/extent.js';
 import type { ResolutionRange } from '../geo/resolution-range.js';
 import { selectSrs, type PreferredSrcProj } from '../geo/srs-selection.js';
-import { makeLinTransf, type SRS } from '../geo/srs.js';
+import type { SRS } from '../geo/srs.js';
 import { blankImage } from '../image/blank.js';
 import { formatExt } from '../image/format.js';
 import { ImageResult } from '../image/image.js';

@@ -1,10 +1,9 @@
 import type { Dimensions, TileCache } from '../cache/cache.js';
 import type { TileCoord, TileGrid } from '../geo/grid.js';
-import type { MetaGrid, MetaTile } from '../geo/meta-grid.js';
+import type { MetaGrid } from '../geo/meta-grid.js';
 import type { ImageFormat } from '../image/format.js';
 import type { MapSource } from '../source/source.js';
 import type { Coverage } from '../geo/coverage.js';
-import { mapConcurrent } from './concurrency.js';
 import type { SingleFlight } from './single-flight.js';
 import type { CreationQueue } from './creation-queue.js';
 import type { TileLocker } from './tile-locker.js';
@@ -66,10 +65,6 @@ export class TileManager {
     this.creator = new TileCreator(this, options);
   }
 
-  get sources(): readonly MapSource[] {
-    return this.options.sources;
-  }
-
   async loadTile(coord: TileCoord, dimensions?: Dimensions): Promise<Tile> {
     const [tile] = await this.loadTiles([coord], dimensions);
     return tile as Tile;
@@ -112,14 +107,7 @@ export class TileManager {
     return expire !== null && Math.trunc(timestamp) <= expire;
   }
 
-  /** The meta tile a coord belongs to (the unit of creation and locking), or null without meta tiles. */
-  metaTile(coord: TileCoord): MetaTile | null {
-    return this.options.metaGrid ? this.options.metaGrid.metaTile(coord) : null;
-  }
 
-  async removeTiles(coords: readonly TileCoord[], dimensions?: Dimensions): Promise<void> {
-    await mapConcurrent(coords, 8, (c) => this.cache.remove(c, dimensions));
-  }
 }
 
 export const coordKey = (c: TileCoord): string => `${c[0]},${c[1]},${c[2]}`;

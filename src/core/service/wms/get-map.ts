@@ -1,4 +1,4 @@
-import { bboxContains, bboxIntersection, type BBox, type Size } from '../../geo/bbox.js';
+import { bboxContains, bboxIntersection, type BBox } from '../../geo/bbox.js';
 import { getSRS, TransformationError, type SRS } from '../../geo/srs.js';
 import { blankImage } from '../../image/blank.js';
 import type { ImageFormat } from '../../image/format.js';
