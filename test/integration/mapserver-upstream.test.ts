@@ -2,25 +2,12 @@
 // MapProxy's layout, and the number of upstream requests (one per meta tile).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startMapServer, TEST_COLORS, type TestMapServer } from '../support/mapserver.js';
-import { tcTilePath, tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
+import { listFiles, tcTilePath, tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
 import { colorFraction, colorNear, decodeImage, pixelAt } from '../support/images.js';
 import { createApp, get, type OurApp } from '../support/our-app.js';
-
-function listFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p); else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 describe('MapServer as upstream of mapproxy-ts', () => {
   let ms: TestMapServer;

@@ -4,12 +4,12 @@
 // so for WMS the exception code is compared, not the status.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { startMapServer, type TestMapServer } from '../support/mapserver.js';
 import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
-import { tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
+import { listFiles, tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
 import { compareImages } from '../support/images.js';
 import { createApp, get, type OurApp } from '../support/our-app.js';
 
@@ -18,19 +18,8 @@ interface Answer { status: number; contentType: string; body: Buffer }
 const parser = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true, attributeNamePrefix: '@', isArray: (name) =>
   ['Layer', 'SRS', 'CRS', 'TileMatrixSet', 'TileMatrixSetLink', 'ServiceException', 'Exception', 'Format'].includes(name) });
 
-function listFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p); else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  // lock files are an implementation detail
-  return out.filter((f) => !f.startsWith('tile_locks') && !f.endsWith('.lck')).sort();
-}
+/** Tile files of a cache directory; lock files are an implementation detail. */
+const cacheFiles = (dir: string): string[] => listFiles(dir).filter((f) => !f.startsWith('tile_locks') && !f.endsWith('.lck'));
 
 /** Named WMS layers with their SRS, from GetCapabilities of either version. */
 function wmsLayers(xml: string): Record<string, string[]> {
@@ -140,9 +129,9 @@ describe('side by side with MapProxy 1.15', () => {
       const cmp = await compareImages(a.body, b.body, { tolerance: 24, maxDiffFraction: 0.01 });
       assert.ok(cmp.equal, `${path}: ${cmp.differingPixels} pixels differ (max delta ${cmp.maxDelta}) ${JSON.stringify(cmp.samples)}`);
     }
-    const ourFiles = listFiles(ourCache());
+    const ourFiles = cacheFiles(ourCache());
     assert.ok(ourFiles.length > 0);
-    assert.deepEqual(ourFiles, listFiles(refCache()));
+    assert.deepEqual(ourFiles, cacheFiles(refCache()));
   });
 
   it('serves a reprojected GetMap (EPSG:25832) like the reference', async () => {

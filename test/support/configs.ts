@@ -1,6 +1,6 @@
 // mapproxy.yaml files for integration tests, written into temporary directories. The same text is
 // given to MapProxy 1.15 and to mapproxy-ts in the side-by-side tests.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -103,4 +103,12 @@ export function tcTilePath(cacheDir: string, cacheName: string, srsSuffix: strin
   const p3 = (n: number) => String(n).padStart(3, '0');
   const split = (n: number) => [p3(Math.floor(n / 1_000_000)), p3(Math.floor(n / 1000) % 1000), p3(n % 1000)];
   return join(cacheDir, `${cacheName}_${srsSuffix}`, String(z).padStart(2, '0'), ...split(x), ...split(y)) + `.${ext}`;
+}
+
+/** Every file below `dir` (recursively), as sorted paths relative to it; [] when `dir` does not exist. */
+export function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort();
 }
