@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { DecodedTiles } from '../../src/core/layer/decoded-tiles.js';
+import type { TilePixels } from '../../src/core/image/tile-pixels.js';
+
+/** The red channel of the first pixel, whichever form the tile was kept in. */
+const red = (t: TilePixels) => (t.kind === 'rgba' ? t.raw.data[0] : t.px.palette[t.px.indices[t.px.first]] & 0xff);
 
 const png = (r: number) => sharp({ create: { width: 8, height: 8, channels: 4, background: { r, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
 
@@ -9,10 +13,11 @@ test('decoded tiles are reused for the same stored tile and decoded afresh when 
   const tiles = new DecodedTiles();
   const first = { coord: [1, 2, 3] as const, data: await png(10), timestamp: 100, cacheable: true };
   const a = await tiles.get('cache', first);
-  assert.equal(a.data[0], 10);
+  assert.equal(a.kind, 'rgba', 'an RGBA PNG stays RGBA');
+  assert.equal(red(a), 10);
   assert.equal(await tiles.get('cache', { ...first }), a, 'same cache, tile, timestamp and size: the same pixels object');
   const rewritten = { ...first, data: await png(200), timestamp: 101 };
-  assert.equal((await tiles.get('cache', rewritten)).data[0], 200, 'a newer file is decoded again');
+  assert.equal(red(await tiles.get('cache', rewritten)), 200, 'a newer file is decoded again');
   assert.notEqual(await tiles.get('other', first), a, 'caches do not share entries');
 });
 
@@ -24,4 +29,13 @@ test('the decoded tiles stay within their byte budget', async () => {
   await tiles.get('c', await t(1));
   await tiles.get('c', await t(2));
   assert.notEqual(await tiles.get('c', t0), first, 'the oldest entry was evicted');
+});
+
+test('paletted tiles are kept as indices and their palette', async () => {
+  const tiles = new DecodedTiles();
+  const data = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 30, g: 60, b: 90 } } }).png({ palette: true }).toBuffer();
+  const t = await tiles.get('c', { coord: [0, 0, 0] as const, data, timestamp: 1, cacheable: true });
+  assert.equal(t.kind, 'paletted');
+  assert.equal(red(t), 30);
+  if (t.kind === 'paletted') assert.equal(t.px.opaque, true);
 });

@@ -145,7 +145,12 @@ export function encodePalettedTiles(
   const shared = quantize(pixels, reachesOut ? { colors, extra: fill } : { colors });
   return tiles.map((t) => {
     if (!shared.exact) {
-      const own = quantizeExact(cropImage(pixels, t.offset, t.size, canvas), { colors });
+      const [x, y] = t.offset;
+      const [width, height] = t.size;
+      const inside = x >= 0 && y >= 0 && x + width <= pixels.width && y + height <= pixels.height;
+      const own = inside
+        ? quantizeExact(pixels, { colors }, { x, y, width, height })
+        : quantizeExact(cropImage(pixels, t.offset, t.size, canvas), { colors });
       if (own) return encodeIndexedPng(own);
     }
     return encodeIndexedPngRegion(shared, t.offset, t.size, shared.extraIndex);

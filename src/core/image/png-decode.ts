@@ -1,6 +1,22 @@
 import { inflateSync } from 'node:zlib';
 import type { RawImage } from './raw-image.js';
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** A PNG's header and its scanlines, inflated and unfiltered, before any expansion to RGBA. */
+interface PngLines {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  palette: Buffer | null;
+  trns: Buffer | null;
+  /** Scanline y starts at `y * pitch + first` in `lines`. */
+  lines: Buffer;
+  pitch: number;
+  first: number;
+}
+
 /**
  * A PNG decoder for the tiles we read most: non-interlaced, 8-bit or paletted PNGs (the tiles MapProxy,
  * MapServer and we write). Decoding a 256×256 tile this way (native zlib, unfiltering in JS) costs a
@@ -8,6 +24,71 @@ import type { RawImage } from './raw-image.js';
  * Returns null for anything else (16-bit, interlaced, broken); the caller falls back to sharp.
  */
 export function decodePngFast(bytes: Buffer): RawImage | null {
+  const png = readPngLines(bytes);
+  if (!png) return null;
+  const out = Buffer.allocUnsafe(png.width * png.height * 4);
+  expand(png.lines, png.pitch, png.first, out, png.width, png.height, png.depth, png.colorType, png.palette, png.trns);
+  return { data: out, width: png.width, height: png.height };
+}
+
+/** A paletted image as one index byte per pixel and its palette: a quarter of the RGBA bytes. */
+export interface PalettedPixels {
+  width: number;
+  height: number;
+  /** Index of pixel (x, y) at `y * pitch + first + x`. */
+  indices: Uint8Array;
+  pitch: number;
+  first: number;
+  /** 256 native-endian RGBA words (r in the low byte on little-endian machines), unused entries 0. */
+  palette: Uint32Array;
+  /** No palette entry that a pixel may use has alpha below 255. */
+  opaque: boolean;
+}
+
+/**
+ * A paletted PNG (colour type 3) as indices without expanding them to RGBA; null for every other PNG.
+ * 8-bit rows written without filters (PIL's and our own tiles) are used in place of the inflated data.
+ */
+export function decodePngPaletted(bytes: Buffer): PalettedPixels | null {
+  const png = readPngLines(bytes);
+  if (!png || png.colorType !== 3 || !png.palette) return null;
+  const { width, height, depth, palette: pal, trns } = png;
+  const palette = new Uint32Array(256);
+  const rgba = new Uint8Array(palette.buffer);
+  const entries = Math.min(256, Math.floor(pal.length / 3));
+  let opaque = true;
+  for (let i = 0; i < entries; i++) {
+    rgba[i * 4] = pal[i * 3];
+    rgba[i * 4 + 1] = pal[i * 3 + 1];
+    rgba[i * 4 + 2] = pal[i * 3 + 2];
+    const a = trns && i < trns.length ? trns[i] : 255;
+    rgba[i * 4 + 3] = a;
+    if (a !== 255) opaque = false;
+  }
+  let px: PalettedPixels = { width, height, indices: png.lines, pitch: png.pitch, first: png.first, palette, opaque };
+  if (depth < 8) {
+    const indices = new Uint8Array(width * height);
+    const mask = (1 << depth) - 1;
+    for (let y = 0, p = 0; y < height; y++) {
+      for (let x = 0, i = y * png.pitch + png.first; x < width; i++) {
+        const byte = png.lines[i];
+        for (let shift = 8 - depth; shift >= 0 && x < width; shift -= depth, x++) indices[p++] = (byte >> shift) & mask;
+      }
+    }
+    px = { ...px, indices, pitch: width, first: 0 };
+  }
+  // Indices beyond the palette read as transparent black (as the RGBA expansion does): look for any.
+  if (opaque && entries < 1 << depth) px.opaque = maxIndex(px) < entries;
+  return px;
+}
+
+function maxIndex({ indices, pitch, first, width, height }: PalettedPixels): number {
+  let max = 0;
+  for (let y = 0; y < height; y++) for (let i = y * pitch + first, end = i + width; i < end; i++) if (indices[i] > max) max = indices[i];
+  return max;
+}
+
+function readPngLines(bytes: Buffer): PngLines | null {
   if (bytes.length < 33 || bytes.readUInt32BE(0) !== 0x89504e47 || bytes.readUInt32BE(4) !== 0x0d0a1a0a) return null;
   let width = 0;
   let height = 0;
@@ -39,26 +120,23 @@ export function decodePngFast(bytes: Buffer): RawImage | null {
   if (depth !== 8 && !(depth < 8 && (colorType === 3 || colorType === 0))) return null;
   if (colorType === 3 && !palette) return null;
 
+  const bitsPerPixel = channels * depth;
+  const stride = Math.ceil((width * bitsPerPixel) / 8);
+  const expected = (stride + 1) * height;
   let inflated: Buffer;
   try {
-    inflated = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat));
+    // One output chunk of the exact size: no concatenation of 16 KB pieces afterwards.
+    inflated = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { chunkSize: Math.max(64, expected + 1) });
   } catch {
     return null;
   }
-  const bitsPerPixel = channels * depth;
-  const stride = Math.ceil((width * bitsPerPixel) / 8);
-  if (inflated.length < (stride + 1) * height) return null;
+  if (inflated.length < expected) return null;
   const bpp = Math.max(1, bitsPerPixel >> 3);
   // Palette and grey rows written without filters (PIL writes palette PNGs so) are read in place.
   const direct = (colorType === 3 || colorType === 0) && unfilteredRows(inflated, stride, height);
   const lines = direct ? inflated : unfilter(inflated, stride, height, bpp);
   if (!lines) return null;
-  const pitch = direct ? stride + 1 : stride;
-  const first = direct ? 1 : 0;
-
-  const out = Buffer.allocUnsafe(width * height * 4);
-  expand(lines, pitch, first, out, width, height, depth, colorType, palette, trns);
-  return { data: out, width, height };
+  return { width, height, depth, colorType, palette, trns, lines, pitch: direct ? stride + 1 : stride, first: direct ? 1 : 0 };
 }
 
 /** Undo the per-scanline filters in place; returns the scanlines without their filter bytes. */
@@ -131,6 +209,14 @@ function expand(
   }
   if (colorType === 2) {
     const key = trns && trns.length >= 6 ? [trns.readUInt16BE(0), trns.readUInt16BE(2), trns.readUInt16BE(4)] : null;
+    if (!key && LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
+      // The usual upstream image (RGB, no colour key): one 32-bit store per pixel.
+      const out32 = new Uint32Array(out.buffer, out.byteOffset, width * height);
+      for (let i = 0, p = 0, n = width * height * 3; i < n; i += 3, p++) {
+        out32[p] = 0xff000000 | (lines[i + 2] << 16) | (lines[i + 1] << 8) | lines[i];
+      }
+      return;
+    }
     for (let i = 0, n = width * height * 3; i < n; i += 3) {
       const r = lines[i], g = lines[i + 1], b = lines[i + 2];
       out[o++] = r;

@@ -107,7 +107,7 @@ const OUT_HALF = 1 << (OUT_SHIFT - 1);
 
 /**
  * PIL's bicubic (a = -0.5) weights in fixed point for the taps at distances 1+t, t, 1-t, 2-t, for t in steps
- * of 1/LUT_STEPS (a position error of at most 1/2048 px), each group summing exactly to W_ONE.
+ * of 1/LUT_STEPS (positions are truncated to a step: an error below 1/1024 px), each group summing exactly to W_ONE.
  */
 const LUT_STEPS = 1024;
 const CUBIC_LUT = (() => {
@@ -148,49 +148,89 @@ export function makeSpanSampler(src: RawImage, method: Resampling): SpanSampler 
     };
   }
   if (method === 'bilinear') {
+    const out32Of = wordView();
     return (sx, sy, dx, dy, n, out, oi) => {
-      for (let i = 0; i < n; i++, sx += dx, sy += dy, oi += 4) {
-        if (!(sx >= 0 && sx < w && sy >= 0 && sy < h)) continue;
-        const u = sx - 0.5;
-        const v = sy - 0.5;
-        const fu = Math.floor(u);
-        const fv = Math.floor(v);
-        if (fu < 0 || fu + 1 >= w || fv < 0 || fv + 1 >= h) {
-          general(sx, sy, out, oi);
-          continue;
-        }
-        const p = fv * w + fu;
-        const a0 = s32[p]!, a1 = s32[p + 1]!, b0 = s32[p + w]!, b1 = s32[p + w + 1]!;
-        if ((a0 & a1 & b0 & b1) >>> 24 !== 0xff) {
-          general(sx, sy, out, oi);
-          continue;
-        }
-        const x1 = ((u - fu) * W_ONE + 0.5) | 0;
-        const x0 = W_ONE - x1;
-        const y1 = ((v - fv) * W_ONE + 0.5) | 0;
-        const y0 = W_ONE - y1;
-        out[oi] = bilerp(a0 & 0xff, a1 & 0xff, b0 & 0xff, b1 & 0xff, x0, x1, y0, y1);
-        out[oi + 1] = bilerp((a0 >>> 8) & 0xff, (a1 >>> 8) & 0xff, (b0 >>> 8) & 0xff, (b1 >>> 8) & 0xff, x0, x1, y0, y1);
-        out[oi + 2] = bilerp((a0 >>> 16) & 0xff, (a1 >>> 16) & 0xff, (b0 >>> 16) & 0xff, (b1 >>> 16) & 0xff, x0, x1, y0, y1);
-        out[oi + 3] = 0xff;
+      const o32 = out32Of(out);
+      const ex = sx + n * dx;
+      const ey = sy + n * dy;
+      // Positions in 16.16 fixed point while they fit comfortably in 31 bits (sources below 16 000 px).
+      const fits = o32 !== null && Math.max(Math.abs(sx), Math.abs(ex), Math.abs(sy), Math.abs(ey)) < FIX_LIMIT;
+      if (!fits) {
+        for (let i = 0; i < n; i++, sx += dx, sy += dy, oi += 4) general(sx, sy, out, oi);
+        return;
       }
+      bilinearSpanFixed(s32, w, h, general, sx, sy, dx, dy, n, out, o32!, oi);
     };
   }
   return (sx, sy, dx, dy, n, out, oi) => bicubicSpan(s32, w, h, general, sx, sy, dx, dy, n, out, oi);
+}
+
+const FIX_ONE = 1 << 16;
+const FIX_LIMIT = 16_000;
+
+/**
+ * The bilinear span in integers: source positions step in 16.16 fixed point (floor is a shift, and V8 keeps
+ * every value in int32 registers), weights are the top 12 fraction bits. Pixels whose taps leave the source
+ * or are not opaque go through the general sampler at the same position.
+ */
+function bilinearSpanFixed(
+  s32: Uint32Array, w: number, h: number, general: PixelSampler,
+  sx: number, sy: number, dx: number, dy: number, n: number, out: Buffer, o32: Uint32Array, oi: number,
+): void {
+  let X = Math.round((sx - 0.5) * FIX_ONE);
+  let Y = Math.round((sy - 0.5) * FIX_ONE);
+  const DX = Math.round(dx * FIX_ONE);
+  const DY = Math.round(dy * FIX_ONE);
+  const wl = w - 1;
+  const hl = h - 1;
+  for (let i = 0, o = oi >> 2; i < n; i++, X += DX, Y += DY, o++) {
+    const fu = X >> 16;
+    const fv = Y >> 16;
+    if (fu < 0 || fu >= wl || fv < 0 || fv >= hl) {
+      // Near or beyond the edge: the general sampler decides (it leaves pixels outside untouched).
+      general(X / FIX_ONE + 0.5, Y / FIX_ONE + 0.5, out, o << 2);
+      continue;
+    }
+    const p = fv * w + fu;
+    const a0 = s32[p]! | 0, a1 = s32[p + 1]! | 0, b0 = s32[p + w]! | 0, b1 = s32[p + w + 1]! | 0;
+    // Flat areas (most of a map): all four taps equal, nothing to interpolate.
+    if (a0 === a1 && a0 === b0 && a0 === b1 && a0 >>> 24 === 0xff) {
+      o32[o] = a0;
+      continue;
+    }
+    if ((a0 & a1 & b0 & b1) >>> 24 !== 0xff) {
+      general(X / FIX_ONE + 0.5, Y / FIX_ONE + 0.5, out, o << 2);
+      continue;
+    }
+    const x1 = (X >> 4) & 0xfff;
+    const x0 = W_ONE - x1;
+    const y1 = (Y >> 4) & 0xfff;
+    const y0 = W_ONE - y1;
+    const r = bilerp(a0 & 0xff, a1 & 0xff, b0 & 0xff, b1 & 0xff, x0, x1, y0, y1);
+    const g = bilerp((a0 >> 8) & 0xff, (a1 >> 8) & 0xff, (b0 >> 8) & 0xff, (b1 >> 8) & 0xff, x0, x1, y0, y1);
+    const b = bilerp((a0 >> 16) & 0xff, (a1 >> 16) & 0xff, (b0 >> 16) & 0xff, (b1 >> 16) & 0xff, x0, x1, y0, y1);
+    o32[o] = 0xff000000 | (b << 16) | (g << 8) | r;
+  }
 }
 
 function bicubicSpan(
   s32: Uint32Array, w: number, h: number, general: PixelSampler,
   sx: number, sy: number, dx: number, dy: number, n: number, out: Buffer, oi: number,
 ): void {
-  for (let i = 0; i < n; i++, sx += dx, sy += dy, oi += 4) {
-    if (!(sx >= 0 && sx < w && sy >= 0 && sy < h)) continue;
-    const u = sx - 0.5;
-    const v = sy - 0.5;
-    const fu = Math.floor(u);
-    const fv = Math.floor(v);
+  if (Math.max(Math.abs(sx), Math.abs(sx + n * dx), Math.abs(sy), Math.abs(sy + n * dy)) >= FIX_LIMIT) {
+    for (let i = 0; i < n; i++, sx += dx, sy += dy, oi += 4) general(sx, sy, out, oi);
+    return;
+  }
+  // Fixed-point positions as in bilinearSpanFixed.
+  let X = Math.round((sx - 0.5) * FIX_ONE);
+  let Y = Math.round((sy - 0.5) * FIX_ONE);
+  const DX = Math.round(dx * FIX_ONE);
+  const DY = Math.round(dy * FIX_ONE);
+  for (let i = 0; i < n; i++, X += DX, Y += DY, oi += 4) {
+    const fu = X >> 16;
+    const fv = Y >> 16;
     if (fu < 1 || fu + 2 >= w || fv < 1 || fv + 2 >= h) {
-      general(sx, sy, out, oi);
+      general(X / FIX_ONE + 0.5, Y / FIX_ONE + 0.5, out, oi);
       continue;
     }
     const p0 = (fv - 1) * w + fu - 1;
@@ -202,12 +242,12 @@ function bicubicSpan(
     const c0 = s32[p2]!, c1 = s32[p2 + 1]!, c2 = s32[p2 + 2]!, c3 = s32[p2 + 3]!;
     const d0 = s32[p3]!, d1 = s32[p3 + 1]!, d2 = s32[p3 + 2]!, d3 = s32[p3 + 3]!;
     if ((a0 & a1 & a2 & a3 & b0 & b1 & b2 & b3 & c0 & c1 & c2 & c3 & d0 & d1 & d2 & d3) >>> 24 !== 0xff) {
-      general(sx, sy, out, oi);
+      general(X / FIX_ONE + 0.5, Y / FIX_ONE + 0.5, out, oi);
       continue;
     }
-    const tx = ((u - fu) * LUT_STEPS + 0.5) << 2;
+    const tx = ((X & 0xffff) >> 6) << 2;
     const x0 = CUBIC_LUT[tx]!, x1 = CUBIC_LUT[tx + 1]!, x2 = CUBIC_LUT[tx + 2]!, x3 = CUBIC_LUT[tx + 3]!;
-    const ty = ((v - fv) * LUT_STEPS + 0.5) << 2;
+    const ty = ((Y & 0xffff) >> 6) << 2;
     const y0 = CUBIC_LUT[ty]!, y1 = CUBIC_LUT[ty + 1]!, y2 = CUBIC_LUT[ty + 2]!, y3 = CUBIC_LUT[ty + 3]!;
     // Per channel: four horizontal row sums (dropping ROW_SHIFT bits), then the vertical sum. Written out
     // because a loop over channels with a variable shift measured clearly slower.
@@ -225,6 +265,26 @@ function clampByte(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
+/**
+ * Row sums drop ROW_SHIFT bits first: W_ONE² · 255 would not fit in 31 bits, and V8 falls back to
+ * floating point (several times slower) the moment an intermediate leaves the int32 range.
+ */
 function bilerp(a0: number, a1: number, b0: number, b1: number, x0: number, x1: number, y0: number, y1: number): number {
-  return (y0 * (x0 * a0 + x1 * a1) + y1 * (x0 * b0 + x1 * b1) + (1 << (2 * W_BITS - 1))) >> (2 * W_BITS);
+  return (y0 * ((x0 * a0 + x1 * a1 + ROW_HALF) >> ROW_SHIFT) + y1 * ((x0 * b0 + x1 * b1 + ROW_HALF) >> ROW_SHIFT) + OUT_HALF) >> OUT_SHIFT;
+}
+
+/**
+ * A Uint32Array view of an output buffer, remembered for the last buffer seen (a warp writes one image
+ * through many spans); null when the buffer is not 4-byte aligned.
+ */
+function wordView(): (out: Buffer) => Uint32Array | null {
+  let last: Buffer | null = null;
+  let view: Uint32Array | null = null;
+  return (out) => {
+    if (out !== last) {
+      last = out;
+      view = out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : null;
+    }
+    return view;
+  };
 }

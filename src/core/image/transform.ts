@@ -290,7 +290,8 @@ function packOpaque(r: number, g: number, b: number): number {
   const ri = r < 0 ? 0 : r > 255 ? 255 : r;
   const gi = g < 0 ? 0 : g > 255 ? 255 : g;
   const bi = b < 0 ? 0 : b > 255 ? 255 : b;
-  return (0xff000000 | (bi << 16) | (gi << 8) | ri) >>> 0;
+  // An int32 (no `>>> 0`): storing it into a Uint32Array wraps it, and V8 keeps the loop in integers.
+  return 0xff000000 | (bi << 16) | (gi << 8) | ri;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

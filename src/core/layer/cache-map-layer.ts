@@ -1,4 +1,4 @@
-import { bboxEquals } from '../geo/bbox.js';
+import { bboxEquals, type BBox, type Size } from '../geo/bbox.js';
 import { bboxPositionInImage } from '../geo/bbox-position.js';
 import { MapExtent } from '../geo/extent.js';
 import type { ResolutionRange } from '../geo/resolution-range.js';
@@ -6,8 +6,10 @@ import { NoTilesError } from '../geo/grid.js';
 import type { SRS } from '../geo/srs.js';
 import { blankImage } from '../image/blank.js';
 import { ImageResult } from '../image/image.js';
-import type { RawImage, Resampling } from '../image/raw-image.js';
-import { pasteImage, stitchTiles } from '../image/split.js';
+import type { Resampling } from '../image/raw-image.js';
+import { pasteImage } from '../image/split.js';
+import { composeWindow, type PixelRect } from '../image/compose.js';
+import { decodeTilePixels, type TilePixels } from '../image/tile-pixels.js';
 import { resample, warp } from '../image/transform.js';
 import type { MapQuery, MapSource } from '../source/source.js';
 import { selectSrs, type PreferredSrcProj } from '../geo/srs-selection.js';
@@ -118,20 +120,59 @@ export class CacheMapLayer implements MapLayer, MapSource {
 
     const decoded = this.opts.decodedTiles;
     const cacheId = manager.cache.lockId;
-    const raws: (RawImage | null)[] = await Promise.all(
-      tiles.map((t) => (!t?.data ? null : decoded ? decoded.get(cacheId, t) : ImageResult.fromEncoded(t.data).raw())),
+    const pixels: (TilePixels | null)[] = await Promise.all(
+      tiles.map((t) => (!t?.data ? null : decoded ? decoded.get(cacheId, t) : decodeTilePixels(t.data))),
     );
-    const stitched = stitchTiles(raws, affected.gridSize, grid.tileSize);
-    const out = grid.srs.equals(query.srs)
-      ? resample(stitched, affected.bbox, query.bbox, query.size, this.opts.resampling)
-      : warp(
-          stitched,
-          affected.bbox,
-          query.bbox,
-          query.size,
-          (pts) => query.srs.transformTo(grid.srs, pts),
-          this.opts.resampling,
-        );
+    const sameSrs = grid.srs.equals(query.srs);
+    const mosaicSize: Size = [affected.gridSize[0] * grid.tileSize[0], affected.gridSize[1] * grid.tileSize[1]];
+    // Only the source pixels the map samples are composed: the query's extent in the grid SRS, plus the taps.
+    const neededBBox = sameSrs ? query.bbox : query.srs.transformBBoxTo(grid.srs, query.bbox);
+    const window = sourceWindow(affected.bbox, mosaicSize, neededBBox, !sameSrs);
+    const src = composeWindow(pixels, affected.gridSize, grid.tileSize, window);
+    const srcBBox = windowBBox(affected.bbox, mosaicSize, window);
+    const out = sameSrs
+      ? resample(src, srcBBox, query.bbox, query.size, this.opts.resampling)
+      : warp(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
     return ImageResult.fromRaw(out, { transparent: this.opts.transparent, cacheable });
   }
+}
+
+/** Source pixels beyond the needed area: the widest resampling kernel reaches two pixels out. */
+const TAP_MARGIN = 3;
+
+/**
+ * The pixels of a mosaic (covering `mosaicBBox` with `mosaicSize` pixels) inside `needed`, widened by the
+ * resampling taps and, for a reprojected query (whose bbox was transformed through a few points per edge),
+ * by 2 % against edges that bow outwards. Clamped to the mosaic; never empty.
+ */
+function sourceWindow(mosaicBBox: BBox, [mw, mh]: Size, needed: BBox, reprojected: boolean): PixelRect {
+  const resX = (mosaicBBox[2] - mosaicBBox[0]) / mw;
+  const resY = (mosaicBBox[3] - mosaicBBox[1]) / mh;
+  const x0 = (needed[0] - mosaicBBox[0]) / resX;
+  const x1 = (needed[2] - mosaicBBox[0]) / resX;
+  const y0 = (mosaicBBox[3] - needed[3]) / resY;
+  const y1 = (mosaicBBox[3] - needed[1]) / resY;
+  if (!Number.isFinite(x0 + x1 + y0 + y1)) return { x: 0, y: 0, width: mw, height: mh };
+  const mx = TAP_MARGIN + (reprojected ? 0.02 * (x1 - x0) : 0);
+  const my = TAP_MARGIN + (reprojected ? 0.02 * (y1 - y0) : 0);
+  const left = clampInt(Math.floor(x0 - mx), 0, mw - 1);
+  const top = clampInt(Math.floor(y0 - my), 0, mh - 1);
+  const right = clampInt(Math.ceil(x1 + mx), left + 1, mw);
+  const bottom = clampInt(Math.ceil(y1 + my), top + 1, mh);
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+function windowBBox(mosaicBBox: BBox, [mw, mh]: Size, w: PixelRect): BBox {
+  const resX = (mosaicBBox[2] - mosaicBBox[0]) / mw;
+  const resY = (mosaicBBox[3] - mosaicBBox[1]) / mh;
+  return [
+    mosaicBBox[0] + w.x * resX,
+    mosaicBBox[3] - (w.y + w.height) * resY,
+    mosaicBBox[0] + (w.x + w.width) * resX,
+    mosaicBBox[3] - w.y * resY,
+  ];
+}
+
+function clampInt(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
 }
