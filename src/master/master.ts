@@ -6,6 +6,7 @@ import { RestartBackoff } from './backoff.js';
 import { isMessage, WORKER_ENV, type MasterToWorker, type WorkerToMaster } from './messages.js';
 import { ClusterMetrics } from './metrics-aggregator.js';
 import { prepareSocketPath, probeListeners } from './port-probe.js';
+import { workerExecArgv } from './worker-flags.js';
 
 export interface MasterOptions {
   settings: DaemonSettings;
@@ -61,6 +62,7 @@ export class Master {
   async start(): Promise<void> {
     process.on('uncaughtException', (err) => this.log.error('master: unexpected error (continuing)', err));
     process.on('unhandledRejection', (err) => this.log.error('master: unexpected rejection (continuing)', err));
+    cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
     cluster.on('message', (worker, msg) => this.onMessage(worker, msg));
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
     process.on('SIGHUP', () => void this.reload());

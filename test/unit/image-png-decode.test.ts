@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
-import { decodePngFast } from '../../src/core/image/png-decode.js';
+import { decodePngFast, decodePngPaletted, type PalettedPixels } from '../../src/core/image/png-decode.js';
 
 /** A test image with every kind of pixel: colours, grey ramp, half and full transparency. */
 function pattern(width: number, height: number, alpha: boolean): Buffer {
@@ -65,5 +65,32 @@ describe('fast PNG decoder on unfiltered palette rows', () => {
     const fast = decodePngFast(png);
     assert.ok(fast);
     assert.ok(fast.data.equals(await reference(png)));
+  });
+});
+
+describe('paletted PNGs kept as indices', () => {
+  /** RGBA of pixel i through the palette, as composeWindow draws it. */
+  const viaPalette = (px: PalettedPixels, i: number) => {
+    const x = i % px.width;
+    const y = Math.floor(i / px.width);
+    const word = px.palette[px.indices[y * px.pitch + px.first + x]];
+    return [word & 255, (word >>> 8) & 255, (word >>> 16) & 255, word >>> 24];
+  };
+  for (const [name, colours] of [['8-bit', 256], ['4-bit', 16], ['1-bit', 2]] as const) {
+    it(`gives the same pixels as the RGBA decoder (${name})`, async () => {
+      const png = await sharp(pattern(67, 45, true), { raw: { width: 67, height: 45, channels: 4 } }).png({ palette: true, colours }).toBuffer();
+      const px = decodePngPaletted(png);
+      assert.ok(px);
+      const rgba = await reference(png);
+      for (let i = 0; i < 67 * 45; i++) assert.deepEqual(viaPalette(px, i), [...rgba.subarray(i * 4, i * 4 + 4)], `pixel ${i}`);
+      assert.equal(px.opaque, false, 'the pattern has transparent pixels');
+    });
+  }
+
+  it('knows an opaque palette and refuses other PNGs', async () => {
+    const opaque = await sharp(pattern(16, 16, false), { raw: { width: 16, height: 16, channels: 4 } }).removeAlpha().png({ palette: true }).toBuffer();
+    assert.equal(decodePngPaletted(opaque)?.opaque, true);
+    const rgb = await sharp(pattern(16, 16, false), { raw: { width: 16, height: 16, channels: 4 } }).removeAlpha().png().toBuffer();
+    assert.equal(decodePngPaletted(rgb), null);
   });
 });

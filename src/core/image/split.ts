@@ -42,30 +42,3 @@ export function cropTiles(
 ): RawImage[] {
   return tiles.map((t) => cropImage(meta, t.offset, t.size, bg));
 }
-
-/**
- * Place tiles in a grid to one image (MapProxy's TileMerger/TiledImage): `tiles` row-major, top row first,
- * `gridSize` = [cols, rows]; null tiles stay as the canvas (default transparent).
- */
-export function stitchTiles(
-  tiles: readonly (RawImage | null)[],
-  gridSize: Size,
-  tileSize: Size,
-  bg: CanvasOptions = { transparent: true },
-): RawImage {
-  const [cols, rows] = gridSize;
-  if (tiles.length !== cols * rows) throw new Error(`stitchTiles: ${tiles.length} tiles for a ${cols}x${rows} grid`);
-  const [tw, th] = tileSize;
-  if (cols === 1 && rows === 1 && tiles[0] && tiles[0].width === tw && tiles[0].height === th) return tiles[0];
-  // Every tile there and full size: each pixel of the canvas is written, no need to fill it first.
-  const complete = tiles.every((t) => t && t.width === tw && t.height === th);
-  const out = complete ? emptyRawUnfilled(cols * tw, rows * th) : blankImage([cols * tw, rows * th], bg);
-  tiles.forEach((tile, i) => {
-    if (tile) pasteImage(out, tile, (i % cols) * tw, Math.floor(i / cols) * th);
-  });
-  return out;
-}
-
-function emptyRawUnfilled(width: number, height: number): RawImage {
-  return { data: Buffer.allocUnsafe(width * height * 4), width, height };
-}
