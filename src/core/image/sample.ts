@@ -99,7 +99,8 @@ export type SpanSampler = (sx: number, sy: number, dx: number, dy: number, n: nu
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Per-axis fixed-point weights (1.12); row sums drop 4 bits so the 2-D sum fits in 31 bits. */
 const W_BITS = 12;
-const W_ONE = 1 << W_BITS;
+/** Weights of `bilerp` are integers summing to this. */
+export const W_ONE = 1 << W_BITS;
 const ROW_SHIFT = 4;
 const OUT_SHIFT = 2 * W_BITS - ROW_SHIFT;
 const ROW_HALF = 1 << (ROW_SHIFT - 1);
@@ -269,7 +270,7 @@ function clampByte(v: number): number {
  * Row sums drop ROW_SHIFT bits first: W_ONE² · 255 would not fit in 31 bits, and V8 falls back to
  * floating point (several times slower) the moment an intermediate leaves the int32 range.
  */
-function bilerp(a0: number, a1: number, b0: number, b1: number, x0: number, x1: number, y0: number, y1: number): number {
+export function bilerp(a0: number, a1: number, b0: number, b1: number, x0: number, x1: number, y0: number, y1: number): number {
   return (y0 * ((x0 * a0 + x1 * a1 + ROW_HALF) >> ROW_SHIFT) + y1 * ((x0 * b0 + x1 * b1 + ROW_HALF) >> ROW_SHIFT) + OUT_HALF) >> OUT_SHIFT;
 }
 

@@ -1,6 +1,6 @@
 import type { BBox, Point, Size } from '../geo/bbox.js';
 import { emptyRaw, type RawImage, type Resampling } from './raw-image.js';
-import { cubicWeight, makeSampler, makeSpanSampler, type SpanSampler, writePremultiplied } from './sample.js';
+import { bilerp, cubicWeight, makeSampler, makeSpanSampler, type SpanSampler, W_ONE as SPAN_W_ONE, writePremultiplied } from './sample.js';
 import { cropImage } from './split.js';
 
 /**
@@ -101,7 +101,10 @@ function resampleSeparable(src: RawImage, xs: Float64Array, ys: Float64Array, ta
   if (rmin > rmax) return out;
   const s32 = aligned32(src.data);
   const d32 = aligned32(out.data);
-  if (s32 && d32 && LITTLE_ENDIAN && resampleOpaque(s32, src.width, X, Y, taps, d32)) return out;
+  if (s32 && d32 && LITTLE_ENDIAN) {
+    const done = taps === 2 ? bilinearOpaque(s32, src.width, X, Y, d32) : bicubicOpaque(s32, src.width, X, Y, d32);
+    if (done) return out;
+  }
   out.data.fill(0);
   resamplePremultiplied(src, X, Y, taps, out);
   return out;
@@ -133,12 +136,13 @@ function fixedWeights(w: Float64Array, taps: number): Int32Array {
 }
 
 /**
- * Opaque sources (most cached tiles): three channels from one 32-bit load per tap, fixed-point weights, no
+ * Bicubic on opaque sources (most cached tiles), in two passes: three channels from one 32-bit load per tap, fixed-point weights, no
  * premultiplication. Returns false, leaving `d32` partly written, as soon as a source pixel it reads is not
  * opaque: checking only the pixels read is cheaper than scanning the source first.
  * Destination pixels outside the source stay transparent, as in the general path.
  */
-function resampleOpaque(s32: Uint32Array, sw: number, X: Taps, Y: Taps, taps: number, d32: Uint32Array): boolean {
+function bicubicOpaque(s32: Uint32Array, sw: number, X: Taps, Y: Taps, d32: Uint32Array): boolean {
+  const taps = 4;
   const dw = X.valid.length;
   const dh = Y.valid.length;
   const xIdx = X.idx;
@@ -158,10 +162,7 @@ function resampleOpaque(s32: Uint32Array, sw: number, X: Taps, Y: Taps, taps: nu
       const slot = r % taps;
       if (ringRow[slot] !== r) {
         // Columns outside the source get filtered too (clamped taps) and are simply never written out.
-        const opaque = taps === 4
-          ? filterRow4(s32, r * sw, xIdx, xW, dw, ring, slot * rowLen)
-          : filterRow2(s32, r * sw, xIdx, xW, dw, ring, slot * rowLen);
-        if (!opaque) return false;
+        if (!filterRow4(s32, r * sw, xIdx, xW, dw, ring, slot * rowLen)) return false;
         ringRow[slot] = r;
       }
       bases[k] = slot * rowLen;
@@ -169,30 +170,60 @@ function resampleOpaque(s32: Uint32Array, sw: number, X: Taps, Y: Taps, taps: nu
     const o = j * dw;
     const w0 = yW[j * taps]!, w1 = yW[j * taps + 1]!;
     const b0 = bases[0]!, b1 = bases[1]!;
-    if (taps === 4) {
-      const w2 = yW[j * taps + 2]!, w3 = yW[j * taps + 3]!;
-      const b2 = bases[2]!, b3 = bases[3]!;
-      for (let i = 0, c = 0; i < dw; i++, c += 3) {
-        if (xValid[i] === 0) continue;
-        const r = (w0 * ring[b0 + c]! + w1 * ring[b1 + c]! + w2 * ring[b2 + c]! + w3 * ring[b3 + c]! + vhalf) >> V_SHIFT;
-        const g = (w0 * ring[b0 + c + 1]! + w1 * ring[b1 + c + 1]! + w2 * ring[b2 + c + 1]! + w3 * ring[b3 + c + 1]! + vhalf) >> V_SHIFT;
-        const b = (w0 * ring[b0 + c + 2]! + w1 * ring[b1 + c + 2]! + w2 * ring[b2 + c + 2]! + w3 * ring[b3 + c + 2]! + vhalf) >> V_SHIFT;
-        d32[o + i] = packOpaque(r, g, b);
-      }
-    } else {
-      for (let i = 0, c = 0; i < dw; i++, c += 3) {
-        if (xValid[i] === 0) continue;
-        const r = (w0 * ring[b0 + c]! + w1 * ring[b1 + c]! + vhalf) >> V_SHIFT;
-        const g = (w0 * ring[b0 + c + 1]! + w1 * ring[b1 + c + 1]! + vhalf) >> V_SHIFT;
-        const b = (w0 * ring[b0 + c + 2]! + w1 * ring[b1 + c + 2]! + vhalf) >> V_SHIFT;
-        d32[o + i] = packOpaque(r, g, b);
-      }
+    const w2 = yW[j * taps + 2]!, w3 = yW[j * taps + 3]!;
+    const b2 = bases[2]!, b3 = bases[3]!;
+    for (let i = 0, c = 0; i < dw; i++, c += 3) {
+      if (xValid[i] === 0) continue;
+      const r = (w0 * ring[b0 + c]! + w1 * ring[b1 + c]! + w2 * ring[b2 + c]! + w3 * ring[b3 + c]! + vhalf) >> V_SHIFT;
+      const g = (w0 * ring[b0 + c + 1]! + w1 * ring[b1 + c + 1]! + w2 * ring[b2 + c + 1]! + w3 * ring[b3 + c + 1]! + vhalf) >> V_SHIFT;
+      const b = (w0 * ring[b0 + c + 2]! + w1 * ring[b1 + c + 2]! + w2 * ring[b2 + c + 2]! + w3 * ring[b3 + c + 2]! + vhalf) >> V_SHIFT;
+      d32[o + i] = packOpaque(r, g, b);
     }
   }
   return true;
 }
 
 const H_HALF = 1 << (H_SHIFT - 1);
+
+/**
+ * Bilinear on opaque sources, per destination pixel rather than in two passes: map images are mostly flat, and a
+ * pixel whose four taps are one colour is copied without arithmetic. Returns false, leaving `d32` partly written,
+ * as soon as a tap is not opaque (the general path then redoes the image).
+ */
+function bilinearOpaque(s32: Uint32Array, sw: number, X: Taps, Y: Taps, d32: Uint32Array): boolean {
+  const dw = X.valid.length;
+  const dh = Y.valid.length;
+  const xIdx = X.idx;
+  const xValid = X.valid;
+  const xw1 = new Int32Array(dw);
+  for (let i = 0; i < dw; i++) xw1[i] = Math.round(X.w[i * 2 + 1]! * SPAN_W_ONE);
+  for (let j = 0; j < dh; j++) {
+    if (Y.valid[j] === 0) continue;
+    const r0 = Y.idx[j * 2]! * sw;
+    const r1 = Y.idx[j * 2 + 1]! * sw;
+    const y1 = Math.round(Y.w[j * 2 + 1]! * SPAN_W_ONE);
+    const y0 = SPAN_W_ONE - y1;
+    const o = j * dw;
+    for (let i = 0; i < dw; i++) {
+      if (xValid[i] === 0) continue;
+      const c0 = xIdx[i * 2]!;
+      const c1 = xIdx[i * 2 + 1]!;
+      const a0 = s32[r0 + c0]! | 0, a1 = s32[r0 + c1]! | 0, b0 = s32[r1 + c0]! | 0, b1 = s32[r1 + c1]! | 0;
+      if ((a0 & a1 & b0 & b1) >>> 24 !== 0xff) return false;
+      if (a0 === a1 && a0 === b0 && a0 === b1) {
+        d32[o + i] = a0;
+        continue;
+      }
+      const x1 = xw1[i]!;
+      const x0 = SPAN_W_ONE - x1;
+      const r = bilerp(a0 & 0xff, a1 & 0xff, b0 & 0xff, b1 & 0xff, x0, x1, y0, y1);
+      const g = bilerp((a0 >> 8) & 0xff, (a1 >> 8) & 0xff, (b0 >> 8) & 0xff, (b1 >> 8) & 0xff, x0, x1, y0, y1);
+      const b = bilerp((a0 >> 16) & 0xff, (a1 >> 16) & 0xff, (b0 >> 16) & 0xff, (b1 >> 16) & 0xff, x0, x1, y0, y1);
+      d32[o + i] = 0xff000000 | (b << 16) | (g << 8) | r;
+    }
+  }
+  return true;
+}
 
 /**
  * One source row through the 4-tap horizontal filter into `ring` at `ti` (3 values per destination column).
@@ -212,20 +243,6 @@ function filterRow4(s32: Uint32Array, rowBase: number, xIdx: Int32Array, xW: Int
       (w0 * ((v0 >>> 8) & 0xff) + w1 * ((v1 >>> 8) & 0xff) + w2 * ((v2 >>> 8) & 0xff) + w3 * ((v3 >>> 8) & 0xff) + H_HALF) >> H_SHIFT;
     ring[ti + 2] =
       (w0 * ((v0 >>> 16) & 0xff) + w1 * ((v1 >>> 16) & 0xff) + w2 * ((v2 >>> 16) & 0xff) + w3 * ((v3 >>> 16) & 0xff) + H_HALF) >> H_SHIFT;
-  }
-  return all >>> 24 === 0xff;
-}
-
-function filterRow2(s32: Uint32Array, rowBase: number, xIdx: Int32Array, xW: Int32Array, dw: number, ring: Int32Array, ti: number): boolean {
-  let all = 0xffffffff | 0;
-  for (let i = 0, t = 0; i < dw; i++, t += 2, ti += 3) {
-    const v0 = s32[rowBase + xIdx[t]!]!;
-    const v1 = s32[rowBase + xIdx[t + 1]!]!;
-    all &= v0 & v1;
-    const w0 = xW[t]!, w1 = xW[t + 1]!;
-    ring[ti] = (w0 * (v0 & 0xff) + w1 * (v1 & 0xff) + H_HALF) >> H_SHIFT;
-    ring[ti + 1] = (w0 * ((v0 >>> 8) & 0xff) + w1 * ((v1 >>> 8) & 0xff) + H_HALF) >> H_SHIFT;
-    ring[ti + 2] = (w0 * ((v0 >>> 16) & 0xff) + w1 * ((v1 >>> 16) & 0xff) + H_HALF) >> H_SHIFT;
   }
   return all >>> 24 === 0xff;
 }
