@@ -35,7 +35,7 @@ export interface CacheMapLayerOptions {
 
 /**
  * A cache drawn as a map: pick the grid for the query SRS, load (or create) the affected tiles,
- * stitch them and scale or warp to the query. Also usable as the source of another cache.
+ * compose the part of them the query needs and scale or warp it to the query. Also usable as the source of another cache.
  */
 export class CacheMapLayer implements MapLayer, MapSource {
   readonly supportsMetaTiles = true;
