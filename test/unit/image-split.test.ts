@@ -57,7 +57,7 @@ test('composeWindow draws only the window, from palette indices too, and leaves 
   const paletted: TilePixels = {
     kind: 'paletted',
     // pitch 4 with a leading filter byte per row, as a PNG's inflated rows are read in place
-    px: { width: 3, height: 2, indices: Uint8Array.from([0, 1, 1, 1, 0, 2, 2, 2]), pitch: 4, first: 1, palette, opaque: true },
+    px: { width: 3, height: 2, indices: Uint8Array.from([0, 1, 1, 1, 0, 2, 2, 2]), pitch: 4, first: 1, palette },
   };
   const img = composeWindow([{ kind: 'rgba', raw: paint(3, 2, () => RED) }, paletted], [2, 1], [3, 2], { x: 2, y: 1, width: 5, height: 2 });
   assert.equal(img.width, 5);

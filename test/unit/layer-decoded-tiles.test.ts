@@ -37,5 +37,4 @@ test('paletted tiles are kept as indices and their palette', async () => {
   const t = await tiles.get('c', { coord: [0, 0, 0] as const, data, timestamp: 1, cacheable: true });
   assert.equal(t.kind, 'paletted');
   assert.equal(red(t), 30);
-  if (t.kind === 'paletted') assert.equal(t.px.opaque, true);
 });

@@ -1,15 +1,8 @@
 import type { Size } from '../geo/bbox.js';
+import { wordView } from './pixel-words.js';
 import type { PalettedPixels } from './png-decode.js';
-import type { RawImage } from './raw-image.js';
+import type { PixelRect, RawImage } from './raw-image.js';
 import { tilePixelsSize, type TilePixels } from './tile-pixels.js';
-
-/** A rectangle of pixels: left, top, width, height. */
-export interface PixelRect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
 
 /**
  * The `window` of the mosaic of `tiles` (row-major, top row first, `gridSize` = [cols, rows] of `tileSize`) as
@@ -34,10 +27,11 @@ export function composeWindow(tiles: readonly (TilePixels | null)[], gridSize: S
       if (!size || size.width !== tw || size.height !== th) complete = false;
     }
   }
-  // Every pixel written when the tiles cover the window: no need to clear the canvas first.
-  const data = complete ? Buffer.allocUnsafe(ww * wh * 4) : Buffer.alloc(ww * wh * 4);
+  // Every pixel written when the tiles cover the window: no need to clear the canvas first. Neither call takes
+  // memory from Node's shared pool, so the buffer starts its own ArrayBuffer and a word view always exists.
+  const data = complete ? Buffer.allocUnsafeSlow(ww * wh * 4) : Buffer.alloc(ww * wh * 4);
   const out: RawImage = { data, width: ww, height: wh };
-  const out32 = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, ww * wh) : null;
+  const out32 = wordView(data)!;
   for (let r = r0; r <= r1; r++) {
     for (let c = c0; c <= c1; c++) {
       const t = tiles[r * cols + c];
@@ -50,8 +44,8 @@ export function composeWindow(tiles: readonly (TilePixels | null)[], gridSize: S
       const y0 = Math.max(wy, oy);
       const y1 = Math.min(wy + wh, oy + Math.min(th, size.height));
       if (x1 <= x0 || y1 <= y0) continue;
-      if (t.kind === 'paletted' && out32) drawPaletted(t.px, ox, oy, x0, x1, y0, y1, out32, wx, wy, ww);
-      else drawRgba(t.kind === 'rgba' ? t.raw : expandAll(t.px), ox, oy, x0, x1, y0, y1, out, wx, wy);
+      if (t.kind === 'paletted') drawPaletted(t.px, ox, oy, x0, x1, y0, y1, out32, wx, wy, ww);
+      else drawRgba(t.raw, ox, oy, x0, x1, y0, y1, out, wx, wy);
     }
   }
   return out;
@@ -78,20 +72,4 @@ function drawRgba(raw: RawImage, ox: number, oy: number, x0: number, x1: number,
     const s = ((y - oy) * raw.width + (x0 - ox)) * 4;
     raw.data.copy(out.data, ((y - wy) * out.width + (x0 - wx)) * 4, s, s + bytes);
   }
-}
-
-/** RGBA of a paletted tile, for the rare unaligned canvas. */
-function expandAll(px: PalettedPixels): RawImage {
-  const data = Buffer.alloc(px.width * px.height * 4);
-  const pal = new Uint8Array(px.palette.buffer, px.palette.byteOffset, 1024);
-  for (let y = 0, o = 0; y < px.height; y++) {
-    for (let x = 0; x < px.width; x++, o += 4) {
-      const p = px.indices[y * px.pitch + px.first + x] * 4;
-      data[o] = pal[p];
-      data[o + 1] = pal[p + 1];
-      data[o + 2] = pal[p + 2];
-      data[o + 3] = pal[p + 3];
-    }
-  }
-  return { data, width: px.width, height: px.height };
 }

@@ -1,7 +1,6 @@
 import { inflateSync } from 'node:zlib';
+import { LITTLE_ENDIAN, wordView } from './pixel-words.js';
 import type { RawImage } from './raw-image.js';
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** A PNG's header and its scanlines, inflated and unfiltered, before any expansion to RGBA. */
 interface PngLines {
@@ -39,10 +38,8 @@ export interface PalettedPixels {
   indices: Uint8Array;
   pitch: number;
   first: number;
-  /** 256 native-endian RGBA words (r in the low byte on little-endian machines), unused entries 0. */
+  /** 256 entries as RGBA words in byte order (see pixel-words.ts), exactly what the RGBA decoder writes. */
   palette: Uint32Array;
-  /** No palette entry that a pixel may use has alpha below 255. */
-  opaque: boolean;
 }
 
 /**
@@ -51,41 +48,44 @@ export interface PalettedPixels {
  */
 export function decodePngPaletted(bytes: Buffer): PalettedPixels | null {
   const png = readPngLines(bytes);
-  if (!png || png.colorType !== 3 || !png.palette) return null;
-  const { width, height, depth, palette: pal, trns } = png;
-  const palette = new Uint32Array(256);
-  const rgba = new Uint8Array(palette.buffer);
-  const entries = Math.min(256, Math.floor(pal.length / 3));
-  let opaque = true;
-  for (let i = 0; i < entries; i++) {
-    rgba[i * 4] = pal[i * 3];
-    rgba[i * 4 + 1] = pal[i * 3 + 1];
-    rgba[i * 4 + 2] = pal[i * 3 + 2];
-    const a = trns && i < trns.length ? trns[i] : 255;
-    rgba[i * 4 + 3] = a;
-    if (a !== 255) opaque = false;
-  }
-  let px: PalettedPixels = { width, height, indices: png.lines, pitch: png.pitch, first: png.first, palette, opaque };
-  if (depth < 8) {
-    const indices = new Uint8Array(width * height);
-    const mask = (1 << depth) - 1;
-    for (let y = 0, p = 0; y < height; y++) {
-      for (let x = 0, i = y * png.pitch + png.first; x < width; i++) {
-        const byte = png.lines[i];
-        for (let shift = 8 - depth; shift >= 0 && x < width; shift -= depth, x++) indices[p++] = (byte >> shift) & mask;
-      }
+  if (!png || png.colorType !== 3) return null;
+  const { width, height, depth, lines, pitch, first } = png;
+  const palette = paletteWords(png.colorType, depth, png.palette, png.trns);
+  if (depth === 8) return { width, height, indices: lines, pitch, first, palette };
+  const indices = new Uint8Array(width * height);
+  const mask = (1 << depth) - 1;
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let x = 0, i = y * pitch + first; x < width; i++) {
+      const byte = lines[i];
+      for (let shift = 8 - depth; shift >= 0 && x < width; shift -= depth, x++) indices[p++] = (byte >> shift) & mask;
     }
-    px = { ...px, indices, pitch: width, first: 0 };
   }
-  // Indices beyond the palette read as transparent black (as the RGBA expansion does): look for any.
-  if (opaque && entries < 1 << depth) px.opaque = maxIndex(px) < entries;
-  return px;
+  return { width, height, indices, pitch: width, first: 0, palette };
 }
 
-function maxIndex({ indices, pitch, first, width, height }: PalettedPixels): number {
-  let max = 0;
-  for (let y = 0; y < height; y++) for (let i = y * pitch + first, end = i + width; i < end; i++) if (indices[i] > max) max = indices[i];
-  return max;
+/**
+ * The colours of a palette (PLTE with tRNS alpha) or grey image (levels of its bit depth, tRNS as the transparent
+ * level) as 256 RGBA words in byte order. Indices beyond the palette are opaque black.
+ */
+function paletteWords(colorType: number, depth: number, palette: Buffer | null, trns: Buffer | null): Uint32Array {
+  const rgba = new Uint8Array(256 * 4);
+  if (colorType === 3) {
+    const pal = palette ?? Buffer.alloc(0);
+    for (let i = 0; i < 256; i++) {
+      rgba[i * 4] = pal[i * 3] ?? 0;
+      rgba[i * 4 + 1] = pal[i * 3 + 1] ?? 0;
+      rgba[i * 4 + 2] = pal[i * 3 + 2] ?? 0;
+      rgba[i * 4 + 3] = trns && i < trns.length ? trns[i] : 255;
+    }
+  } else {
+    const mask = (1 << depth) - 1;
+    const key = trns && trns.length >= 2 ? trns.readUInt16BE(0) : -1;
+    for (let i = 0; i <= mask; i++) {
+      const v = Math.round((i * 255) / mask);
+      rgba.set([v, v, v, i === key ? 0 : 255], i * 4);
+    }
+  }
+  return new Uint32Array(rgba.buffer);
 }
 
 function readPngLines(bytes: Buffer): PngLines | null {
@@ -209,9 +209,9 @@ function expand(
   }
   if (colorType === 2) {
     const key = trns && trns.length >= 6 ? [trns.readUInt16BE(0), trns.readUInt16BE(2), trns.readUInt16BE(4)] : null;
-    if (!key && LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
+    const out32 = !key && LITTLE_ENDIAN ? wordView(out) : null;
+    if (out32) {
       // The usual upstream image (RGB, no colour key): one 32-bit store per pixel.
-      const out32 = new Uint32Array(out.buffer, out.byteOffset, width * height);
       for (let i = 0, p = 0, n = width * height * 3; i < n; i += 3, p++) {
         out32[p] = 0xff000000 | (lines[i + 2] << 16) | (lines[i + 1] << 8) | lines[i];
       }
@@ -238,26 +238,10 @@ function expand(
   // Palette or grey, possibly packed below 8 bits per pixel.
   const mask = (1 << depth) - 1;
   const perByte = 8 / depth;
-  const pal = palette ?? Buffer.alloc(0);
-  const paletteRgba = new Uint8Array(256 * 4);
-  if (colorType === 3) {
-    for (let i = 0; i < 256; i++) {
-      paletteRgba[i * 4] = pal[i * 3] ?? 0;
-      paletteRgba[i * 4 + 1] = pal[i * 3 + 1] ?? 0;
-      paletteRgba[i * 4 + 2] = pal[i * 3 + 2] ?? 0;
-      paletteRgba[i * 4 + 3] = trns && i < trns.length ? trns[i] : 255;
-    }
-  } else {
-    const key = trns && trns.length >= 2 ? trns.readUInt16BE(0) : -1;
-    for (let i = 0; i <= mask; i++) {
-      const v = Math.round((i * 255) / mask);
-      paletteRgba.set([v, v, v, i === key ? 0 : 255], i * 4);
-    }
-  }
-  if (out.byteOffset % 4 === 0) {
-    // One 32-bit store per pixel: the palette as native-endian RGBA words.
-    const pal32 = new Uint32Array(paletteRgba.buffer, 0, 256);
-    const out32 = new Uint32Array(out.buffer, out.byteOffset, width * height);
+  const pal32 = paletteWords(colorType, depth, palette, trns);
+  const out32 = wordView(out);
+  if (out32) {
+    // One 32-bit store per pixel.
     let p = 0;
     for (let y = 0; y < height; y++) {
       const row = y * pitch + first;
@@ -273,6 +257,7 @@ function expand(
     }
     return;
   }
+  const paletteRgba = new Uint8Array(pal32.buffer);
   for (let y = 0; y < height; y++) {
     const row = y * pitch + first;
     for (let x = 0; x < width; x++) {

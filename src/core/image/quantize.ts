@@ -1,5 +1,5 @@
-import { endianness } from 'node:os';
-import type { RawImage } from './raw-image.js';
+import { LITTLE_ENDIAN, wordView } from './pixel-words.js';
+import type { PixelRect, RawImage } from './raw-image.js';
 
 /** An image as palette indices: what a paletted PNG stores. */
 export interface IndexedImage {
@@ -27,8 +27,6 @@ export interface QuantizeResult extends IndexedImage {
   /** True when every colour was kept exactly (the image had few enough distinct colours). */
   exact: boolean;
 }
-
-const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * Reduce RGBA pixels to at most `colors` palette entries without dithering, like MapProxy's default
@@ -66,7 +64,7 @@ function wholeImage(raw: RawImage, pixels: Uint32Array): PixelRegion {
 export function quantizeExact(
   raw: RawImage,
   opts: QuantizeOptions = {},
-  rect?: { x: number; y: number; width: number; height: number },
+  rect?: PixelRect,
 ): QuantizeResult | null {
   const colors = Math.max(1, Math.min(256, Math.floor(opts.colors ?? 256)));
   const pixels = pixelWords(raw);
@@ -113,7 +111,8 @@ function sampleHasMoreColours({ pixels, start, stride, width, height }: PixelReg
 function pixelWords(raw: RawImage): Uint32Array {
   const d = raw.data;
   const n = raw.width * raw.height;
-  if (LITTLE_ENDIAN && d.byteOffset % 4 === 0) return new Uint32Array(d.buffer, d.byteOffset, n);
+  const view = LITTLE_ENDIAN ? wordView(d) : null;
+  if (view) return view;
   const out = new Uint32Array(n);
   for (let i = 0, j = 0; i < n; i++, j += 4) out[i] = (d[j] | (d[j + 1] << 8) | (d[j + 2] << 16) | (d[j + 3] << 24)) >>> 0;
   return out;

@@ -7,6 +7,14 @@ export interface RawImage {
   height: number;
 }
 
+/** A rectangle of pixels: left, top, width, height. */
+export interface PixelRect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 export type RGB = readonly [r: number, g: number, b: number];
 export type Resampling = 'nearest' | 'bilinear' | 'bicubic';
 

@@ -1,3 +1,4 @@
+import { LITTLE_ENDIAN, wordView } from './pixel-words.js';
 import type { RawImage, Resampling } from './raw-image.js';
 
 /**
@@ -96,7 +97,6 @@ function clamp8(v: number): number {
  */
 export type SpanSampler = (sx: number, sy: number, dx: number, dy: number, n: number, out: Buffer, oi: number) => void;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Per-axis fixed-point weights (1.12); row sums drop 4 bits so the 2-D sum fits in 31 bits. */
 const W_BITS = 12;
 /** Weights of `bilerp` are integers summing to this. */
@@ -131,7 +131,7 @@ const CUBIC_LUT = (() => {
 export function makeSpanSampler(src: RawImage, method: Resampling): SpanSampler {
   const { width: w, height: h, data } = src;
   const general = makeSampler(src, method);
-  const s32 = LITTLE_ENDIAN && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : null;
+  const s32 = LITTLE_ENDIAN ? wordView(data) : null;
   const slow: SpanSampler = (sx, sy, dx, dy, n, out, oi) => {
     for (let i = 0; i < n; i++, sx += dx, sy += dy, oi += 4) general(sx, sy, out, oi);
   };
@@ -149,7 +149,7 @@ export function makeSpanSampler(src: RawImage, method: Resampling): SpanSampler 
     };
   }
   if (method === 'bilinear') {
-    const out32Of = wordView();
+    const out32Of = lastWordView();
     return (sx, sy, dx, dy, n, out, oi) => {
       const o32 = out32Of(out);
       const ex = sx + n * dx;
@@ -207,10 +207,7 @@ function bilinearSpanFixed(
     const x0 = W_ONE - x1;
     const y1 = (Y >> 4) & 0xfff;
     const y0 = W_ONE - y1;
-    const r = bilerp(a0 & 0xff, a1 & 0xff, b0 & 0xff, b1 & 0xff, x0, x1, y0, y1);
-    const g = bilerp((a0 >> 8) & 0xff, (a1 >> 8) & 0xff, (b0 >> 8) & 0xff, (b1 >> 8) & 0xff, x0, x1, y0, y1);
-    const b = bilerp((a0 >> 16) & 0xff, (a1 >> 16) & 0xff, (b0 >> 16) & 0xff, (b1 >> 16) & 0xff, x0, x1, y0, y1);
-    o32[o] = 0xff000000 | (b << 16) | (g << 8) | r;
+    o32[o] = bilerpOpaque(a0, a1, b0, b1, x0, x1, y0, y1);
   }
 }
 
@@ -270,21 +267,29 @@ function clampByte(v: number): number {
  * Row sums drop ROW_SHIFT bits first: W_ONE² · 255 would not fit in 31 bits, and V8 falls back to
  * floating point (several times slower) the moment an intermediate leaves the int32 range.
  */
-export function bilerp(a0: number, a1: number, b0: number, b1: number, x0: number, x1: number, y0: number, y1: number): number {
+function bilerp(a0: number, a1: number, b0: number, b1: number, x0: number, x1: number, y0: number, y1: number): number {
   return (y0 * ((x0 * a0 + x1 * a1 + ROW_HALF) >> ROW_SHIFT) + y1 * ((x0 * b0 + x1 * b1 + ROW_HALF) >> ROW_SHIFT) + OUT_HALF) >> OUT_SHIFT;
 }
 
 /**
- * A Uint32Array view of an output buffer, remembered for the last buffer seen (a warp writes one image
- * through many spans); null when the buffer is not 4-byte aligned.
+ * Bilinear blend of four opaque pixel words (top left, top right, bottom left, bottom right) with integer weights
+ * summing to W_ONE per axis; the result is an opaque word (little-endian channel order).
  */
-function wordView(): (out: Buffer) => Uint32Array | null {
+export function bilerpOpaque(a0: number, a1: number, b0: number, b1: number, x0: number, x1: number, y0: number, y1: number): number {
+  const r = bilerp(a0 & 0xff, a1 & 0xff, b0 & 0xff, b1 & 0xff, x0, x1, y0, y1);
+  const g = bilerp((a0 >> 8) & 0xff, (a1 >> 8) & 0xff, (b0 >> 8) & 0xff, (b1 >> 8) & 0xff, x0, x1, y0, y1);
+  const b = bilerp((a0 >> 16) & 0xff, (a1 >> 16) & 0xff, (b0 >> 16) & 0xff, (b1 >> 16) & 0xff, x0, x1, y0, y1);
+  return 0xff000000 | (b << 16) | (g << 8) | r;
+}
+
+/** wordView of the output buffer, remembered for the last buffer seen: a warp writes one image through many spans. */
+function lastWordView(): (out: Buffer) => Uint32Array | null {
   let last: Buffer | null = null;
   let view: Uint32Array | null = null;
   return (out) => {
     if (out !== last) {
       last = out;
-      view = out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : null;
+      view = wordView(out);
     }
     return view;
   };

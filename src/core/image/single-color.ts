@@ -1,3 +1,4 @@
+import { wordView } from './pixel-words.js';
 import type { RawImage } from './raw-image.js';
 
 export type RGBA = readonly [r: number, g: number, b: number, a: number];
@@ -9,8 +10,8 @@ export type RGBA = readonly [r: number, g: number, b: number, a: number];
 export function singleColor(raw: RawImage): RGBA | null {
   const d = raw.data;
   if (d.length < 4) return null;
-  if (d.byteOffset % 4 === 0) {
-    const px = new Uint32Array(d.buffer, d.byteOffset, d.length >> 2);
+  const px = wordView(d);
+  if (px) {
     const first = px[0]!;
     for (let i = 1; i < px.length; i++) if (px[i] !== first) return null;
   } else {

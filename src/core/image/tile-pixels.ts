@@ -21,8 +21,3 @@ export function tilePixelsSize(t: TilePixels): { width: number; height: number }
 export function tilePixelsBytes(t: TilePixels): number {
   return t.kind === 'paletted' ? t.px.indices.byteLength + t.px.palette.byteLength : t.raw.data.length;
 }
-
-/** True when no pixel of the tile can be transparent (known without looking at RGBA pixels only for palettes). */
-export function tilePixelsOpaque(t: TilePixels): boolean | undefined {
-  return t.kind === 'paletted' ? t.px.opaque : undefined;
-}

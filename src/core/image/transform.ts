@@ -1,6 +1,7 @@
 import type { BBox, Point, Size } from '../geo/bbox.js';
+import { LITTLE_ENDIAN, wordView } from './pixel-words.js';
 import { emptyRaw, type RawImage, type Resampling } from './raw-image.js';
-import { bilerp, cubicWeight, makeSampler, makeSpanSampler, type SpanSampler, W_ONE as SPAN_W_ONE, writePremultiplied } from './sample.js';
+import { bilerpOpaque, cubicWeight, makeSampler, makeSpanSampler, type SpanSampler, W_ONE as SPAN_W_ONE, writePremultiplied } from './sample.js';
 import { cropImage } from './split.js';
 
 /**
@@ -39,8 +40,8 @@ function resampleNearest(src: RawImage, xs: Float64Array, ys: Float64Array): Raw
   for (let i = 0; i < dw; i++) col[i] = xs[i]! >= 0 && xs[i]! < src.width ? Math.floor(xs[i]!) : -1;
   const s = src.data;
   const d = out.data;
-  const s32 = aligned32(s);
-  const d32 = aligned32(d);
+  const s32 = wordView(s);
+  const d32 = wordView(d);
   for (let j = 0; j < dh; j++) {
     const sy = ys[j]!;
     if (!(sy >= 0 && sy < src.height)) continue;
@@ -99,8 +100,8 @@ function resampleSeparable(src: RawImage, xs: Float64Array, ys: Float64Array, ta
     }
   }
   if (rmin > rmax) return out;
-  const s32 = aligned32(src.data);
-  const d32 = aligned32(out.data);
+  const s32 = wordView(src.data);
+  const d32 = wordView(out.data);
   if (s32 && d32 && LITTLE_ENDIAN) {
     const done = taps === 2 ? bilinearOpaque(s32, src.width, X, Y, d32) : bicubicOpaque(s32, src.width, X, Y, d32);
     if (done) return out;
@@ -216,10 +217,7 @@ function bilinearOpaque(s32: Uint32Array, sw: number, X: Taps, Y: Taps, d32: Uin
       }
       const x1 = xw1[i]!;
       const x0 = SPAN_W_ONE - x1;
-      const r = bilerp(a0 & 0xff, a1 & 0xff, b0 & 0xff, b1 & 0xff, x0, x1, y0, y1);
-      const g = bilerp((a0 >> 8) & 0xff, (a1 >> 8) & 0xff, (b0 >> 8) & 0xff, (b1 >> 8) & 0xff, x0, x1, y0, y1);
-      const b = bilerp((a0 >> 16) & 0xff, (a1 >> 16) & 0xff, (b0 >> 16) & 0xff, (b1 >> 16) & 0xff, x0, x1, y0, y1);
-      d32[o + i] = 0xff000000 | (b << 16) | (g << 8) | r;
+      d32[o + i] = bilerpOpaque(a0, a1, b0, b1, x0, x1, y0, y1);
     }
   }
   return true;
@@ -311,11 +309,6 @@ function packOpaque(r: number, g: number, b: number): number {
   return 0xff000000 | (bi << 16) | (gi << 8) | ri;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function aligned32(b: Buffer): Uint32Array | null {
-  return b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >> 2) : null;
-}
 
 export interface WarpOptions {
   /** Largest tolerated error of the piecewise-bilinear mesh, in destination pixels (default 0.5). */

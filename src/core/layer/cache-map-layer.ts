@@ -6,9 +6,9 @@ import { NoTilesError } from '../geo/grid.js';
 import type { SRS } from '../geo/srs.js';
 import { blankImage } from '../image/blank.js';
 import { ImageResult } from '../image/image.js';
-import type { Resampling } from '../image/raw-image.js';
+import type { PixelRect, Resampling } from '../image/raw-image.js';
 import { pasteImage } from '../image/split.js';
-import { composeWindow, type PixelRect } from '../image/compose.js';
+import { composeWindow } from '../image/compose.js';
 import { decodeTilePixels, type TilePixels } from '../image/tile-pixels.js';
 import { resample, warp } from '../image/transform.js';
 import type { MapQuery, MapSource } from '../source/source.js';
@@ -89,9 +89,13 @@ export class CacheMapLayer implements MapLayer, MapSource {
 
   private async render(manager: TileManager, query: MapQuery): Promise<ImageResult | null> {
     const grid = manager.grid;
+    // The query's bbox in the grid SRS: what the tiles are chosen for, and later what the map samples.
+    let gridBBox: BBox;
     let affected;
     try {
-      affected = grid.affectedTiles(query.bbox, query.size, query.srs);
+      const chosen = grid.affectedBBoxAndLevel(query.bbox, query.size, query.srs);
+      gridBBox = chosen.bbox;
+      affected = grid.affectedLevelTiles(gridBBox, chosen.level);
     } catch (err) {
       // Outside the grid, or far coarser than its first level: nothing to draw (MapProxy's BlankImage).
       if (err instanceof NoTilesError) return null;
@@ -126,8 +130,7 @@ export class CacheMapLayer implements MapLayer, MapSource {
     const sameSrs = grid.srs.equals(query.srs);
     const mosaicSize: Size = [affected.gridSize[0] * grid.tileSize[0], affected.gridSize[1] * grid.tileSize[1]];
     // Only the source pixels the map samples are composed: the query's extent in the grid SRS, plus the taps.
-    const neededBBox = sameSrs ? query.bbox : query.srs.transformBBoxTo(grid.srs, query.bbox);
-    const window = sourceWindow(affected.bbox, mosaicSize, neededBBox, !sameSrs);
+    const window = sourceWindow(affected.bbox, mosaicSize, gridBBox, !sameSrs);
     const src = composeWindow(pixels, affected.gridSize, grid.tileSize, window);
     const srcBBox = windowBBox(affected.bbox, mosaicSize, window);
     const out = sameSrs
