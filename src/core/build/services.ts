@@ -6,7 +6,6 @@ import { DemoService } from '../service/demo/service.js';
 import type { DemoOptions } from '../service/demo/options.js';
 import { OwsService, type OwsHandler } from '../service/ows.js';
 import type { Service } from '../service/service.js';
-import type { ServiceMetadata } from '../service/service-metadata.js';
 import { KmlService } from '../service/kml/service.js';
 import { TmsService } from '../service/tile/service.js';
 import type { WmsServiceOptions } from '../service/wms/options.js';
@@ -33,7 +32,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
     const wms = services.wms;
     wmsOpts = {
       rootLayer: layers.wmsRoot,
-      md: wms.md as ServiceMetadata,
+      md: wms.md,
       srs: wms.srs.map((s) => s.toUpperCase()),
       bboxSrs: wms.bboxSrs.map((b) => (b.bbox ? { srs: b.srs, bbox: b.bbox } : b.srs)),
       imageFormats: wms.imageFormats.map((f) => resolvedFormat(f, imageGlobals)),
@@ -51,7 +50,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
   if (services.wmts) {
     wmtsOpts = {
       layers: layers.tileLayers,
-      md: services.wmts.md as ServiceMetadata,
+      md: services.wmts.md,
       restfulTemplate: services.wmts.restfulTemplate,
       maxTileAge,
     };
@@ -64,7 +63,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
     all.push(
       new TmsService({
         layers: layers.tileLayers,
-        md: services.tms.md as ServiceMetadata,
+        md: services.tms.md,
         useGridNames: services.tms.useGridNames,
         origin: services.tms.origin,
         maxTileAge,

@@ -1,4 +1,5 @@
 import type { ServerConfig } from './server.js';
+import type { ServiceMetadata } from '../service/service-metadata.js';
 /**
  * The validated, typed form of a MapProxy `mapproxy.yaml`. Nothing downstream reads raw YAML: runtime objects
  * (grids, sources, caches, layers, services) are built from these records.
@@ -400,17 +401,8 @@ export interface LayerConfig {
 
 // ---------------------------------------------------------------------------------------------------- services
 
-/** OWS service metadata (`md:`) as configured; `contact` is passed through. */
-export interface ServiceMetadata {
-  title?: string;
-  abstract?: string;
-  online_resource?: string;
-  fees?: string;
-  access_constraints?: string;
-  keyword_list?: { vocabulary?: string; keywords?: string[] }[];
-  contact?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+/** OWS service metadata (`md:`): the keys the capabilities documents read, checked by the config reader. */
+export type { ServiceMetadata };
 
 export interface ServicesConfig {
   wms?: WmsServiceConfig;

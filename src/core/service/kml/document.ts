@@ -29,6 +29,22 @@ function box(b: BBox, indent: string): string {
 ${indent}<east>${f(b[2])}</east><west>${f(b[0])}</west>`;
 }
 
+/** A sub tile's Region: its box and level of detail (maxLod -1: no upper limit), optionally with a fade extent. */
+function subtileRegion(b: BBox, minLod: number, maxLod: number, fade?: number): string {
+  const fadeLines = fade === undefined ? '' : `
+          <minFadeExtent>${fade}</minFadeExtent>
+          <maxFadeExtent>${fade}</maxFadeExtent>`;
+  return `<Region>
+        <LatLonAltBox>
+${box(b, '          ')}
+        </LatLonAltBox>
+        <Lod>
+          <minLodPixels>${minLod}</minLodPixels>
+          <maxLodPixels>${maxLod}</maxLodPixels>${fadeLines}
+        </Lod>
+      </Region>`;
+}
+
 /**
  * A KML 2.2 super-overlay document laid out like MapProxy's: the tile's Region, one
  * NetworkLink per sub tile (loaded when the region reaches half a tile on screen), then one
@@ -53,15 +69,7 @@ ${box(d.region, '        ')}
   for (const t of d.subtiles) {
     out.push(`<NetworkLink>
       <name>${x(d.name)} - ${coordName(t.coord)}</name>
-      <Region>
-        <LatLonAltBox>
-${box(t.wgsBBox, '          ')}
-        </LatLonAltBox>
-        <Lod>
-          <minLodPixels>${minLod}</minLodPixels>
-          <maxLodPixels>-1</maxLodPixels>
-        </Lod>
-      </Region>
+      ${subtileRegion(t.wgsBBox, minLod, -1)}
       <Link>
         <href>${href(t.coord, 'kml')}</href>
         <viewRefreshMode>onRegion</viewRefreshMode>
@@ -73,17 +81,7 @@ ${box(t.wgsBBox, '          ')}
   for (const t of d.subtiles) {
     out.push(`<GroundOverlay>
       <name>${coordName(t.coord)}</name>
-      <Region>
-        <LatLonAltBox>
-${box(t.wgsBBox, '          ')}
-        </LatLonAltBox>
-        <Lod>
-          <minLodPixels>${minLod}</minLodPixels>
-          <maxLodPixels>${maxLod}</maxLodPixels>
-          <minFadeExtent>8</minFadeExtent>
-          <maxFadeExtent>8</maxFadeExtent>
-        </Lod>
-      </Region>
+      ${subtileRegion(t.wgsBBox, minLod, maxLod, 8)}
       <drawOrder>${t.coord[2]}</drawOrder>
       <Icon>
         <href>${href(t.coord, d.ext)}</href>
