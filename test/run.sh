@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite (`npm test`). usage: bash test/run.sh [all|unit|integration] [extra node --test args]
 #   all (default): Debian packages check, TypeScript typecheck, unit tests, then integration tests
-#   unit:          unit tests only (no packages, no typecheck)
+#   unit:          packages check and unit tests (no typecheck; some unit tests run MapServer or MapProxy 1.15)
 #   integration:   packages check and integration tests only
 # Exits non-zero when the typecheck or any test fails. The last lines are node:test's summary.
 set -uo pipefail
@@ -13,9 +13,7 @@ case "$mode" in all|unit|integration) ;; *) echo "usage: bash test/run.sh [all|u
 
 status=0
 
-if [ "$mode" != unit ]; then
-  bash scripts/install-debian-packages.sh -f test/support/debian-packages.txt || status=1
-fi
+bash scripts/install-debian-packages.sh -f test/support/debian-packages.txt || status=1
 
 if [ "$mode" = all ]; then
   echo "▶ typecheck (tsc --noEmit)"

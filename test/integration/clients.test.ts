@@ -1,39 +1,26 @@
 // Real clients against mapproxy-ts served over HTTP (node:http adapter): GDAL and OWSLib read the
 // WMS 1.1.1 / 1.3.0 and WMTS capabilities and fetch maps and tiles; the capabilities are schema-valid.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { startMapServer, TEST_COLORS, type TestMapServer } from '../support/mapserver.js';
-import { tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
+import { TEST_COLORS } from '../support/mapserver.js';
+import { serveUpstreamConfig } from '../support/upstream-fixture.js';
 import { gdalinfo, gdalTranslate, gdalWmsDsn, gdalWmsLayerDsn, gdalWmtsDsn, owslibClient, subdatasets } from '../support/clients.js';
 import { colorFraction, decodeImage } from '../support/images.js';
 import { validateXml } from '../support/xml-schema.js';
-import { startOurServer, type OurServer } from '../support/our-app.js';
+import { startOurServer } from '../support/our-app.js';
 
 const WORLD_3857 = [-20037508.34, -20037508.34, 20037508.34, 20037508.34];
 const LAYER_TITLES = ['Areas (cached)', 'Lines and points (direct)', 'Areas and lines', 'Areas (JPEG cache)'];
 
 describe('clients against mapproxy-ts', () => {
-  let ms: TestMapServer;
-  let server: OurServer;
-  let dir: string;
-  before(async () => {
-    ms = await startMapServer();
-    dir = tempDir();
-    server = await startOurServer(writeConfig(dir, upstreamConfig({ mapserverUrl: ms.url, cacheDir: `${dir}/cache` })));
-  });
-  after(async () => {
-    await server?.stop();
-    await ms?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const up = serveUpstreamConfig(startOurServer);
 
   for (const version of ['1.1.1', '1.3.0'] as const) {
     it(`GDAL reads WMS ${version} capabilities and fetches a map`, async () => {
-      const info = await gdalinfo(gdalWmsDsn(`${server.url}/service`, version));
+      const info = await gdalinfo(gdalWmsDsn(`${up.server.url}/service`, version));
       assert.equal(info.driverShortName, 'WMS');
       assert.deepEqual(subdatasets(info).map((s) => s.desc), LAYER_TITLES);
-      const png = await gdalTranslate(gdalWmsLayerDsn(`${server.url}/service`, version, 'combined', 'EPSG:3857', WORLD_3857),
+      const png = await gdalTranslate(gdalWmsLayerDsn(`${up.server.url}/service`, version, 'combined', 'EPSG:3857', WORLD_3857),
         ['-outsize', '256', '256']);
       const img = await decodeImage(png);
       assert.deepEqual([img.width, img.height], [256, 256]);
@@ -42,7 +29,7 @@ describe('clients against mapproxy-ts', () => {
     });
 
     it(`OWSLib reads WMS ${version} capabilities and fetches a map`, async () => {
-      const caps = await owslibClient.wmsCapabilities(`${server.url}/service`, version);
+      const caps = await owslibClient.wmsCapabilities(`${up.server.url}/service`, version);
       assert.equal(caps.version, version);
       assert.equal(caps.title, 'mapproxy-ts integration test');
       assert.deepEqual(Object.keys(caps.layers).sort(), ['areas_cached', 'areas_jpeg', 'combined', 'lines_direct']);
@@ -50,7 +37,7 @@ describe('clients against mapproxy-ts', () => {
         assert.ok(caps.layers.areas_cached.crs.includes(srs), srs);
       }
       assert.ok(caps.getmap_formats.includes('image/png') && caps.getmap_formats.includes('image/jpeg'));
-      const map = await owslibClient.wmsGetMap(`${server.url}/service`, version,
+      const map = await owslibClient.wmsGetMap(`${up.server.url}/service`, version,
         { layers: ['areas_cached'], srs: 'EPSG:3857', bbox: WORLD_3857, size: [256, 256], format: 'image/png' });
       assert.equal(map.contentType, 'image/png');
       const img = await decodeImage(map.bytes);
@@ -59,7 +46,7 @@ describe('clients against mapproxy-ts', () => {
   }
 
   it('GDAL reads the WMTS capabilities and a layer', async () => {
-    const caps = `${server.url}/wmts/1.0.0/WMTSCapabilities.xml`;
+    const caps = `${up.server.url}/wmts/1.0.0/WMTSCapabilities.xml`;
     const info = await gdalinfo(gdalWmtsDsn(caps));
     assert.deepEqual(subdatasets(info).map((s) => s.desc), ['Layer Areas (cached)', 'Layer Areas (JPEG cache)']);
     const layer = gdalWmtsDsn(caps, 'areas_cached', 'GLOBAL_WEBMERCATOR');
@@ -71,7 +58,7 @@ describe('clients against mapproxy-ts', () => {
   });
 
   it('OWSLib reads the WMTS capabilities and fetches a tile', async () => {
-    const url = `${server.url}/service?SERVICE=WMTS&REQUEST=GetCapabilities`;
+    const url = `${up.server.url}/service?SERVICE=WMTS&REQUEST=GetCapabilities`;
     const caps = await owslibClient.wmtsCapabilities(url);
     assert.deepEqual(Object.keys(caps.layers).sort(), ['areas_cached', 'areas_jpeg']);
     assert.deepEqual(caps.layers.areas_jpeg.formats, ['image/jpeg']);
@@ -85,7 +72,7 @@ describe('clients against mapproxy-ts', () => {
   });
 
   it('publishes schema-valid capabilities', async () => {
-    const text = async (path: string) => (await fetch(server.url + path)).text();
+    const text = async (path: string) => (await fetch(up.server.url + path)).text();
     const cases = [
       ['/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0', 'wms-1.3.0-capabilities'],
       ['/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1', 'wms-1.1.1-capabilities'],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { startMapServer, type TestMapServer } from '../support/mapserver.js';
 import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
-import { tempDir, writeConfig } from '../support/configs.js';
+import { tempDir, upstreamCaches, upstreamSources, writeConfig } from '../support/configs.js';
 import { startOurServer, type OurServer } from '../support/our-app.js';
 
 /**
@@ -55,31 +55,9 @@ layers:
     title: Areas (JPEG cache)
     sources: [areas_jpeg_cache]
 
-caches:
-  areas_cache:
-    grids: [GLOBAL_WEBMERCATOR, GLOBAL_GEODETIC]
-    sources: [ms_areas]
-    format: image/png
-    cache_dir: ${JSON.stringify(o.cacheDir)}
-    meta_size: [2, 2]
-    meta_buffer: 0
-  areas_jpeg_cache:
-    grids: [GLOBAL_WEBMERCATOR]
-    sources: [ms_areas]
-    format: image/jpeg
-    request_format: image/png
-    cache_dir: ${JSON.stringify(o.cacheDir)}
-    meta_size: [2, 2]
-    meta_buffer: 0
-
+${upstreamCaches(o.cacheDir)}
 sources:
-  ms_areas:
-    type: wms
-    req:
-      url: ${url}
-      layers: areas
-    supported_srs: ['EPSG:4326', 'EPSG:3857']
-  ms_areas_direct:
+${upstreamSources(o.mapserverUrl)}  ms_areas_direct:
     type: wms
     req:
       url: ${url}
@@ -96,13 +74,6 @@ sources:
     coverage:
       bbox: [-30, 10, 30, 70]
       srs: 'EPSG:4326'
-  ms_lines:
-    type: wms
-    req:
-      url: ${url}
-      layers: lines,points
-      transparent: true
-    supported_srs: ['EPSG:4326', 'EPSG:3857', 'EPSG:25832']
 
 globals:
   image:

@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
+import { describe, it } from 'node:test';
 import { colorFraction, decodeImage } from '../support/images.js';
-import { startMapServer, TEST_COLORS, type TestMapServer } from '../support/mapserver.js';
-import { startOurServer, type OurServer } from '../support/our-app.js';
+import { TEST_COLORS } from '../support/mapserver.js';
+import { serveUpstreamConfig } from '../support/upstream-fixture.js';
+import { startOurServer } from '../support/our-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -37,21 +37,8 @@ async function screenshot(url: string, file: string): Promise<void> {
   }
 }
 
-describe('demo page in headless Chromium', { skip: !existsSync(CHROMIUM) && 'chromium not installed' }, () => {
-  let ms: TestMapServer;
-  let server: OurServer;
-  let dir: string;
-
-  before(async () => {
-    ms = await startMapServer();
-    dir = tempDir();
-    server = await startOurServer(writeConfig(dir, upstreamConfig({ mapserverUrl: ms.url, cacheDir: join(dir, 'cache') })));
-  });
-  after(async () => {
-    await server?.stop();
-    await ms?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+describe('demo page in headless Chromium', () => {
+  const up = serveUpstreamConfig(startOurServer);
 
   const viewers: [string, string][] = [
     ['WMS', '/demo/?wms_layer=areas_cached&format=image%2Fpng&srs=EPSG%3A3857'],
@@ -60,8 +47,8 @@ describe('demo page in headless Chromium', { skip: !existsSync(CHROMIUM) && 'chr
   ];
   for (const [name, path] of viewers) {
     it(`shows the ${name} viewer's map`, async () => {
-      const file = join(dir, `${name}.png`);
-      await screenshot(server.url + path, file);
+      const file = join(up.dir, `${name}.png`);
+      await screenshot(up.server.url + path, file);
       const img = await decodeImage(readFileSync(file));
       // Both areas of the test data are drawn into the OpenLayers canvas.
       assert.ok(colorFraction(img, [...TEST_COLORS.redArea, 255], 12) > 0.001, `${name}: no red area in the screenshot`);
@@ -70,7 +57,7 @@ describe('demo page in headless Chromium', { skip: !existsSync(CHROMIUM) && 'chr
   }
 
   it('lists the layers on the index page', async () => {
-    const res = await fetch(`${server.url}/demo/`);
+    const res = await fetch(`${up.server.url}/demo/`);
     const html = await res.text();
     for (const [, path] of viewers) assert.ok(html.includes(path.slice('/demo/'.length).replace(/&/g, '&amp;')), path);
   });

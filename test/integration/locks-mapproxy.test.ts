@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { tempDir, writeConfig } from '../support/configs.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { referenceMapProxyAvailable, startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
+import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
 import { lockTestConfig, tileFiles } from '../support/lock-test-config.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'lock-app-process.ts');
@@ -29,7 +29,7 @@ after(async () => {
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
-describe('tile locks shared with MapProxy 1.15', { skip: !referenceMapProxyAvailable() }, () => {
+describe('tile locks shared with MapProxy 1.15', () => {
   it('no duplicate upstream requests when both serve the same cache', async () => {
     upstream = await startFakeUpstream({ delayMs: 300 });
     const dir = tempDir('locks-mapproxy-');

@@ -1,29 +1,18 @@
 // Self-test of test/support/mapproxy-reference.ts: MapProxy 1.15 serves a configuration around the test MapServer.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
-import { startMapServer, TEST_COLORS, type TestMapServer } from '../support/mapserver.js';
-import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
-import { tcTilePath, tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
+import { TEST_COLORS } from '../support/mapserver.js';
+import { serveUpstreamConfig } from '../support/upstream-fixture.js';
+import { startReferenceMapProxy } from '../support/mapproxy-reference.js';
+import { tcTilePath, tempDir, writeConfig } from '../support/configs.js';
 import { colorNear, decodeImage, pixelAt } from '../support/images.js';
 
 describe('reference MapProxy 1.15', () => {
-  let ms: TestMapServer;
-  let ref: ReferenceMapProxy;
-  let dir: string;
-  before(async () => {
-    ms = await startMapServer();
-    dir = tempDir();
-    ref = await startReferenceMapProxy(writeConfig(dir, upstreamConfig({ mapserverUrl: ms.url, cacheDir: `${dir}/cache` })));
-  });
-  after(async () => {
-    await ref?.stop();
-    await ms?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const up = serveUpstreamConfig(startReferenceMapProxy);
 
   it('answers GetCapabilities with the configured layers', async () => {
-    const res = await fetch(`${ref.url}/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0`);
+    const res = await fetch(`${up.server.url}/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/xml/);
     const xml = await res.text();
@@ -31,15 +20,15 @@ describe('reference MapProxy 1.15', () => {
   });
 
   it('caches a TMS tile fetched from MapServer', async () => {
-    const res = await fetch(`${ref.url}/tms/1.0.0/areas_cached/GLOBAL_WEBMERCATOR/1/2/2.png`);
+    const res = await fetch(`${up.server.url}/tms/1.0.0/areas_cached/GLOBAL_WEBMERCATOR/1/2/2.png`);
     assert.equal(res.status, 200);
     const img = await decodeImage(Buffer.from(await res.arrayBuffer()));
     // TMS 1/2/2 is internal level 2 (profile shift), x 2, y 1 from the top: lon 0..90, lat 0..66.5,
     // with the red area at lon 0..20, lat 40..60 (pixels x 0..57, y 41..131).
     assert.ok(colorNear(pixelAt(img, 10, 100), TEST_COLORS.redArea), String(pixelAt(img, 10, 100)));
     assert.ok(colorNear(pixelAt(img, 200, 200), TEST_COLORS.background), String(pixelAt(img, 200, 200)));
-    assert.ok(existsSync(tcTilePath(`${dir}/cache`, 'areas_cache', 'EPSG3857', 2, 2, 1, 'png')));
-    assert.ok(ms.requests.some((q) => /LAYERS=areas/i.test(q)));
+    assert.ok(existsSync(tcTilePath(`${up.dir}/cache`, 'areas_cache', 'EPSG3857', 2, 2, 1, 'png')));
+    assert.ok(up.ms.requests.some((q) => /LAYERS=areas/i.test(q)));
   });
 
   it('stops', async () => {

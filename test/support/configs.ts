@@ -60,12 +60,24 @@ layers:
     title: Areas (JPEG cache)
     sources: [areas_jpeg_cache]
 
-caches:
+${upstreamCaches(o.cacheDir)}
+sources:
+${upstreamSources(o.mapserverUrl)}
+globals:
+  image:
+    paletted: false
+`;
+}
+
+/** The `caches:` section of upstreamConfig(), which the conformance sweep's configuration shares. */
+export function upstreamCaches(cacheDir: string): string {
+  const dir = JSON.stringify(cacheDir);
+  return `caches:
   areas_cache:
     grids: [GLOBAL_WEBMERCATOR, GLOBAL_GEODETIC]
     sources: [ms_areas]
     format: image/png
-    cache_dir: ${JSON.stringify(o.cacheDir)}
+    cache_dir: ${dir}
     meta_size: [2, 2]
     meta_buffer: 0
   areas_jpeg_cache:
@@ -73,28 +85,57 @@ caches:
     sources: [ms_areas]
     format: image/jpeg
     request_format: image/png
-    cache_dir: ${JSON.stringify(o.cacheDir)}
+    cache_dir: ${dir}
     meta_size: [2, 2]
     meta_buffer: 0
+`;
+}
 
-sources:
-  ms_areas:
+/** The MapServer sources `ms_areas` and `ms_lines` of upstreamConfig(), as entries of a `sources:` section. */
+export function upstreamSources(mapserverUrl: string): string {
+  const url = JSON.stringify(mapserverUrl);
+  return `  ms_areas:
     type: wms
     req:
-      url: ${JSON.stringify(o.mapserverUrl)}
+      url: ${url}
       layers: areas
     supported_srs: ['EPSG:4326', 'EPSG:3857']
   ms_lines:
     type: wms
     req:
-      url: ${JSON.stringify(o.mapserverUrl)}
+      url: ${url}
       layers: lines,points
       transparent: true
     supported_srs: ['EPSG:4326', 'EPSG:3857', 'EPSG:25832']
+`;
+}
 
+/**
+ * A configuration that needs no upstream: MapProxy's debug source through a file cache as layer `dbg`, with WMS
+ * (titled `title`, which shows which version of a file answered), TMS and, with `demo`, the demo service.
+ * `cacheExtra` is one more option of the cache (e.g. `meta_size: lots` to break the file).
+ */
+export function debugConfig(title: string, cacheDir: string, o: { demo?: boolean; cacheExtra?: string } = {}): string {
+  return `
+services:
+  wms:
+    md:
+      title: ${title}
+  tms:
+${o.demo ? '  demo:\n' : ''}layers:
+  - name: dbg
+    title: Debug
+    sources: [dbg_cache]
+caches:
+  dbg_cache:
+    grids: [GLOBAL_WEBMERCATOR]
+    sources: [debug]
+${o.cacheExtra ? `    ${o.cacheExtra}\n` : ''}sources:
+  debug:
+    type: debug
 globals:
-  image:
-    paletted: false
+  cache:
+    base_dir: ${cacheDir}
 `;
 }
 

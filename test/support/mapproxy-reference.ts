@@ -1,7 +1,6 @@
 // Runs the reference implementation, Debian's MapProxy 1.15 (/usr/bin/python3), on a configuration,
 // for side-by-side tests. A small threaded wsgiref server (mapproxy_wsgi.py) binds a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,10 +13,6 @@ export interface ReferenceMapProxy {
   /** What the server wrote to stderr so far (MapProxy logs warnings there). */
   readonly log: () => string;
   stop(): Promise<void>;
-}
-
-export function referenceMapProxyAvailable(): boolean {
-  return existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/mapproxy/wsgiapp.py');
 }
 
 /** Starts MapProxy 1.15 on `configFile`; resolves once it accepts requests. */

@@ -1,18 +1,18 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpClient, HTTPClientError, USER_AGENT, type RequestInfo } from '../../src/core/client/http-client.js';
-import { HttpDispatchers } from '../../src/core/client/dispatchers.js';
 import { InProcessLimiter } from '../../src/core/client/request-limiter.js';
 import { splitUrlCredentials } from '../../src/core/client/url-credentials.js';
+import { localHttpServer } from '../support/local-http.js';
 
 interface Seen { url: string; headers: http.IncomingHttpHeaders; method: string; body: string }
 const seen: Seen[] = [];
 let active = 0;
 let maxActive = 0;
 
-const server = http.createServer((req, res) => {
+const { base, dispatchers } = await localHttpServer((req, res) => {
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', () => {
@@ -41,14 +41,6 @@ const server = http.createServer((req, res) => {
       res.end();
     }
   });
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const dispatchers = new HttpDispatchers();
-after(async () => {
-  await dispatchers.close();
-  server.closeAllConnections();
-  server.close();
 });
 
 test('GET returns status, lower-case headers and the body; sends the MapProxy-ts User-Agent and custom headers', async () => {

@@ -5,33 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMultiApp, type MultiApp, type MultiAppOptions } from '../../src/core/multiapp.js';
 import type { CoreRequest, CoreResponse } from '../../src/core/http.js';
+import { debugConfig } from '../support/configs.js';
 
 /** A project configuration with the debug source and a file cache; `unknown_key` makes each build log a warning. */
-function project(title: string, cacheDir: string): string {
-  return `
-services:
-  wms:
-    md:
-      title: ${title}
-  tms:
-  demo:
-layers:
-  - name: dbg
-    title: Debug
-    sources: [dbg_cache]
-caches:
-  dbg_cache:
-    grids: [GLOBAL_WEBMERCATOR]
-    sources: [debug]
-    unknown_key: 1
-sources:
-  debug:
-    type: debug
-globals:
-  cache:
-    base_dir: ${cacheDir}
-`;
-}
+const project = (title: string, cacheDir: string) => debugConfig(title, cacheDir, { demo: true, cacheExtra: 'unknown_key: 1' });
 
 interface Setup {
   app: MultiApp;

@@ -5,31 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReloadingApp, type ReloadingApp } from '../../src/core/reloading-app.js';
 import type { CoreRequest, CoreResponse } from '../../src/core/http.js';
+import { debugConfig } from '../support/configs.js';
 
 /** A configuration with the debug source and a file cache; `title` shows which version answered. */
-function config(title: string, cacheDir: string, extra = ''): string {
-  return `
-services:
-  wms:
-    md:
-      title: ${title}
-  tms:
-layers:
-  - name: dbg
-    title: Debug
-    sources: [dbg_cache]
-caches:
-  dbg_cache:
-    grids: [GLOBAL_WEBMERCATOR]
-    sources: [debug]${extra}
-sources:
-  debug:
-    type: debug
-globals:
-  cache:
-    base_dir: ${cacheDir}
-`;
-}
+const config = (title: string, cacheDir: string, cacheExtra?: string) => debugConfig(title, cacheDir, { cacheExtra });
 
 interface Fixture {
   dir: string;
@@ -120,7 +99,7 @@ test('a broken edit keeps the previous answers and logs the key path once per ch
   });
   assert.equal(await title(app), 'Good');
 
-  edit(f.main, config('Broken', join(f.dir, 'cache'), '\n    meta_size: lots'));
+  edit(f.main, config('Broken', join(f.dir, 'cache'), 'meta_size: lots'));
   assert.equal(await title(app), 'Good');
   assert.equal(f.logs.errors.length, 1);
   assert.match(f.logs.errors[0], /mapproxy\.yaml/);
@@ -131,7 +110,7 @@ test('a broken edit keeps the previous answers and logs the key path once per ch
   assert.equal(f.logs.errors.length, 1);
 
   // Still broken after another edit: reported again.
-  edit(f.main, config('Broken again', join(f.dir, 'cache'), '\n    meta_size: many'));
+  edit(f.main, config('Broken again', join(f.dir, 'cache'), 'meta_size: many'));
   assert.equal(await title(app), 'Good');
   assert.equal(f.logs.errors.length, 2);
 
@@ -227,7 +206,7 @@ test('checks are throttled by checkIntervalMs', async (t) => {
 });
 
 test('a configuration that fails to load at start rejects like createApp', async (t) => {
-  const f = fixture((dir) => ({ 'mapproxy.yaml': config('Bad', join(dir, 'cache'), '\n    meta_size: lots') }));
+  const f = fixture((dir) => ({ 'mapproxy.yaml': config('Bad', join(dir, 'cache'), 'meta_size: lots') }));
   t.after(() => rmSync(f.dir, { recursive: true, force: true }));
   await assert.rejects(createReloadingApp(f.main, { log: f.log }), /caches\.dbg_cache\.meta_size/);
 });

@@ -1,9 +1,6 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HttpClient } from '../../src/core/client/http-client.js';
-import { HttpDispatchers } from '../../src/core/client/dispatchers.js';
 import { DEFAULT_GRIDS, tileGrid } from '../../src/core/geo/grid.js';
 import { getSRS } from '../../src/core/geo/srs.js';
 import { OnErrorHandler } from '../../src/core/source/on-error.js';
@@ -11,24 +8,17 @@ import { InvalidSourceQuery, SourceError, type MapQuery } from '../../src/core/s
 import { TileSource } from '../../src/core/source/tile-source.js';
 import { TileUrlTemplate, pyPercentFormat } from '../../src/core/source/tile-url-template.js';
 import { DebugSource, debugText } from '../../src/core/source/debug-source.js';
+import { localHttpServer } from '../support/local-http.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
   '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex');
 const paths: string[] = [];
-const server = http.createServer((req, res) => {
+const { base, dispatchers } = await localHttpServer((req, res) => {
   paths.push(req.url!);
   if (req.url!.startsWith('/missing')) { res.writeHead(404); res.end(); return; }
   if (req.url!.startsWith('/html')) { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>'); return; }
   res.writeHead(200, { 'content-type': 'image/png' });
   res.end(PNG);
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const dispatchers = new HttpDispatchers();
-after(async () => {
-  await dispatchers.close();
-  server.closeAllConnections();
-  server.close();
 });
 const client = new HttpClient({ dispatchers, hideErrorDetails: false });
 const mercator = tileGrid(DEFAULT_GRIDS.GLOBAL_MERCATOR);

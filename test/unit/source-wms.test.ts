@@ -1,10 +1,8 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { HttpClient } from '../../src/core/client/http-client.js';
-import { HttpDispatchers } from '../../src/core/client/dispatchers.js';
 import { BBoxCoverage } from '../../src/core/geo/coverage.js';
 import { ResolutionRange } from '../../src/core/geo/resolution-range.js';
 import { getSRS } from '../../src/core/geo/srs.js';
@@ -13,10 +11,11 @@ import { SourceError, type MapQuery } from '../../src/core/source/source.js';
 import { WmsMapRequest, type WmsVersion } from '../../src/core/source/wms-request.js';
 import { WmsSource, type WmsSourceOptions } from '../../src/core/source/wms-source.js';
 import { HttpWmsTransport } from '../../src/core/source/wms-transport.js';
+import { localHttpServer } from '../support/local-http.js';
 
 // A fake upstream WMS: answers a PNG of the requested WIDTH x HEIGHT, or what the path asks for.
 const requests: { path: string; query: string; headers: http.IncomingHttpHeaders; method: string; body: string }[] = [];
-const server = http.createServer(async (req, res) => {
+const { base, dispatchers } = await localHttpServer(async (req, res) => {
   const url = new URL(req.url!, 'http://x');
   let body = '';
   for await (const chunk of req) body += chunk;
@@ -43,14 +42,6 @@ const server = http.createServer(async (req, res) => {
   const img = await sharp({ create: { width: w, height: h, channels: 3, background: { r: 0, g: 0, b: 255 } } })[format]().toBuffer();
   res.writeHead(200, { 'content-type': `image/${format}` });
   res.end(img);
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const dispatchers = new HttpDispatchers();
-after(async () => {
-  await dispatchers.close();
-  server.closeAllConnections();
-  server.close();
 });
 
 const http0 = new HttpClient({ dispatchers, hideErrorDetails: false });
