@@ -83,28 +83,10 @@ const SAMPLE_ROW_STEP = 8;
  * has too, and the exact palette (a hash lookup per run of pixels, often given up only near the end) is not
  * tried. Antialiased maps from an upstream usually fail here at an eighth of the cost.
  */
-function sampleHasMoreColours({ pixels, start, stride, width, height }: PixelRegion, colors: number): boolean {
-  if (height < 4 * SAMPLE_ROW_STEP) return false;
-  const bits = 10;
-  const mask = (1 << bits) - 1;
-  const keys = new Uint32Array(1 << bits);
-  const used = new Uint8Array(1 << bits);
-  let distinct = 0;
-  let lastKey = -1;
-  for (let y = 0; y < height; y += SAMPLE_ROW_STEP) {
-    for (let i = start + y * stride, end = i + width; i < end; i++) {
-      const key = normalize(pixels[i]);
-      if (key === lastKey) continue;
-      lastKey = key;
-      let h = Math.imul(key, 0x9e3779b1) >>> (32 - bits);
-      while (used[h] && keys[h] !== key) h = (h + 1) & mask;
-      if (used[h]) continue;
-      if (++distinct > colors) return true;
-      used[h] = 1;
-      keys[h] = key;
-    }
-  }
-  return false;
+function sampleHasMoreColours(region: PixelRegion, colors: number): boolean {
+  if (region.height < 4 * SAMPLE_ROW_STEP) return false;
+  const rows = { ...region, stride: region.stride * SAMPLE_ROW_STEP, height: Math.ceil(region.height / SAMPLE_ROW_STEP) };
+  return exactPalette(rows, colors, undefined) === null;
 }
 
 /** The pixels as 32-bit words r | g<<8 | b<<16 | a<<24, copied only when unaligned or big-endian. */
