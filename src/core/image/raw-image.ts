@@ -1,4 +1,5 @@
 import type { Size } from '../geo/bbox.js';
+import { kernels } from '../native/kernels.js';
 
 /** Decoded pixels: always 4 channels RGBA, 8 bit, not premultiplied, rows top to bottom, no padding. */
 export interface RawImage {
@@ -29,11 +30,10 @@ export function rawSize(raw: RawImage): Size {
   return [raw.width, raw.height];
 }
 
-/** True when any pixel is not fully opaque. Stops at the first one found. */
+/** True when any pixel is not fully opaque (native: a vectorized alpha scan, stops at the first block with one). */
 export function hasTransparency(raw: RawImage): boolean {
-  const d = raw.data;
-  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return true;
-  return false;
+  assertRaw(raw);
+  return kernels.hasTransparency(raw.data);
 }
 
 export function assertRaw(raw: RawImage): void {
