@@ -1,5 +1,5 @@
 import type { Size } from '../geo/bbox.js';
-import { kernels } from '../native/kernels.js';
+import { hasTransparency as anyTransparent } from '../native/pixels.js';
 
 /** Decoded pixels: always 4 channels RGBA, 8 bit, not premultiplied, rows top to bottom, no padding. */
 export interface RawImage {
@@ -33,7 +33,7 @@ export function rawSize(raw: RawImage): Size {
 /** True when any pixel is not fully opaque (native: a vectorized alpha scan, stops at the first block with one). */
 export function hasTransparency(raw: RawImage): boolean {
   assertRaw(raw);
-  return kernels.hasTransparency(raw.data);
+  return anyTransparent(raw.data);
 }
 
 export function assertRaw(raw: RawImage): void {

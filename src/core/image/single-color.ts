@@ -1,4 +1,4 @@
-import { kernels } from '../native/kernels.js';
+import { isSingleColor } from '../native/pixels.js';
 import type { RawImage } from './raw-image.js';
 
 export type RGBA = readonly [r: number, g: number, b: number, a: number];
@@ -9,6 +9,6 @@ export type RGBA = readonly [r: number, g: number, b: number, a: number];
  */
 export function singleColor(raw: RawImage): RGBA | null {
   const d = raw.data;
-  if (d.length < 4 || !kernels.singleColor(d)) return null;
+  if (d.length < 4 || !isSingleColor(d)) return null;
   return [d[0]!, d[1]!, d[2]!, d[3]!];
 }

@@ -8,13 +8,12 @@ import { fileURLToPath } from 'node:url';
  * build/Release/pixel_kernels.node). There is no JavaScript fallback: a missing build is an install error,
  * reported here with what to do, not a silent slowdown.
  *
- * This is the raw addon; the image layer calls it through typed wrappers that check sizes before crossing
- * (the C side checks them again: it trusts no size it did not compute).
+ * This is the raw addon. The image layer calls it through the typed wrappers beside this file (one per kernel
+ * file: pixels.ts, png.ts, …) that check sizes before crossing; the C side checks them again (it trusts no
+ * size it did not compute).
  */
-export interface PixelKernels {
-  hasTransparency(rgba: Uint8Array): boolean;
-  singleColor(rgba: Uint8Array): boolean;
-}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NativeFunction = (...args: any[]) => any;
 
 const ADDON = 'pixel_kernels.node';
 
@@ -35,17 +34,24 @@ export function kernelsPath(): string {
   );
 }
 
-function load(): PixelKernels {
+function load(): Record<string, NativeFunction> {
   const path = kernelsPath();
   try {
-    return createRequire(import.meta.url)(path) as PixelKernels;
+    return createRequire(import.meta.url)(path) as Record<string, NativeFunction>;
   } catch (err) {
     throw new Error(`could not load the native pixel kernels from ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
 /** Loaded once per process, on first import of the image layer. */
-export const kernels: PixelKernels = load();
+const addon = load();
+
+/** One function of the addon, typed by its wrapper; a build without it is an error at load, not at first use. */
+export function kernel<F extends NativeFunction>(name: string): F {
+  const f = addon[name];
+  if (typeof f !== 'function') throw new Error(`the native pixel kernels lack ${name}(): rebuild them (npm run build:kernels)`);
+  return f as F;
+}
 
 /** For the startup log and /metrics: which implementation draws pixels. */
 export const KERNELS_IMPLEMENTATION = 'native';

@@ -10,8 +10,13 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
   return 0;
 }
 
+#define DECLARE(name) EXPORTS(name);
+KERNEL_MODULES(DECLARE)
+
 static napi_value init(napi_env env, napi_value exports) {
-  if (pixels_exports(env, exports) != 0) return NULL;
+#define CALL(name) \
+  if (name##_exports(env, exports) != 0) return NULL;
+  KERNEL_MODULES(CALL)
   return exports;
 }
 

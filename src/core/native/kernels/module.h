@@ -15,7 +15,11 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
 #define EXPORTS(module) int module##_exports(napi_env env, napi_value exports)
 #define EXPORT_TABLE(table) export_functions(env, exports, table, sizeof(table) / sizeof(table[0]))
 
-/* One line per kernel file (addon.c calls them in this order). */
-EXPORTS(pixels);
+/*
+ * The registry: one line per kernel file, X(name) for a file that defines EXPORTS(name).
+ * addon.c declares and calls each in this order. A new kernel file is the file and one line here.
+ */
+#define KERNEL_MODULES(X) \
+  X(pixels)
 
 #endif
