@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
@@ -7,6 +8,7 @@ import { isMessage, WORKER_ENV, type MasterToWorker, type WorkerToMaster } from 
 import { ClusterMetrics } from './metrics-aggregator.js';
 import { prepareSocketPath, probeListeners } from './port-probe.js';
 import { workerExecArgv } from './worker-flags.js';
+import { kernelsInfo } from '../core/native/kernels.js';
 
 export interface MasterOptions {
   settings: DaemonSettings;
@@ -88,7 +90,10 @@ export class Master {
     }
     workers.forEach((w, i) => (this.slot(i).worker = w));
     const where = s.binds.map((b) => ('socketPath' in b ? b.socketPath : `http://${b.host}:${b.port}/`)).join(', ');
-    this.log.log(`master (pid ${process.pid}): serving ${s.target} on ${where} with ${s.workers} workers`);
+    const kernels = kernelsInfo();
+    this.log.log(
+      `master (pid ${process.pid}): serving ${s.target} on ${where} with ${s.workers} workers (pixel kernels: ${kernels.implementation}, ${kernels.simd})`,
+    );
   }
 
   private slot(i: number): Slot {
@@ -102,6 +107,9 @@ export class Master {
       // glibc gives every thread that allocates (libvips, libuv's pool) arenas of its own, which keep RSS high long
       // after an image is freed; two arenas bound that, as sharp's documentation advises.
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      // Pixel work (resampling, warping, quantizing) runs on libuv's pool so the event loop keeps answering
+      // cached tiles; its default of 4 threads would leave cores idle on larger machines.
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism())),
     });
     this.states.set(worker, { slot, role, startedAt: Date.now(), ready: false, retiring: false });
     worker.on('error', (err) => this.log.warn(`worker ${slot}: IPC error: ${err.message}`));

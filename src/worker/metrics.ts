@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { kernelsInfo } from '../core/native/kernels.js';
 import type { CoreMetrics } from '../core/metrics.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -29,6 +30,15 @@ export class WorkerMetrics implements CoreMetrics {
         this.registry.removeSingleMetric(name);
       }
     }
+    // Which pixel kernels draw the maps (there is no JavaScript fallback; the SIMD variant depends on the CPU).
+    const kernels = kernelsInfo();
+    new Gauge({
+      name: 'mapproxy_pixel_kernels_info',
+      help: 'The pixel kernel implementation in use and the SIMD variant this CPU runs (value 1).',
+      labelNames: ['implementation', 'simd'],
+      aggregator: 'max',
+      registers,
+    }).set({ implementation: kernels.implementation, simd: kernels.simd }, 1);
     this.requests = new Counter({
       name: 'mapproxy_http_requests_total',
       help: 'HTTP requests answered, by service, layer and status code.',

@@ -10,6 +10,7 @@ import { LayerNames } from './request-labels.js';
 import { listenUnix } from './unix-listener.js';
 import { listenUws } from './uws-server.js';
 import { loadNativeUws } from './uws-native.js';
+import { kernelsInfo } from '../core/native/kernels.js';
 
 interface Listener {
   stopAccepting(): void;
@@ -108,7 +109,8 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
   send({ type: 'mapproxy:ready', slot });
   if (!inCluster) {
     const where = settings.binds.map((b) => ('socketPath' in b ? b.socketPath : `http://${b.host}:${b.port}/`)).join(', ');
-    console.log(`${tag}: serving ${settings.target} on ${where}`);
+    const kernels = kernelsInfo();
+    console.log(`${tag}: serving ${settings.target} on ${where} (pixel kernels: ${kernels.implementation}, ${kernels.simd})`);
   }
 }
 

@@ -96,6 +96,8 @@ describe('daemon: serve with 2 workers', { timeout: 120_000 }, () => {
     assert.equal(metricSum(text, 'mapproxy_http_requests_total', 'service="tms",layer="dbg",status="200"'), 10);
     assert.ok(metricSum(text, 'mapproxy_cache_lookups_total', 'cache="dbg_cache_EPSG3857"') + metricSum(text, 'mapproxy_cache_lookups_total') > 0);
     assert.ok(metricSum(text, 'mapproxy_tiles_created_total') >= 1);
+    // The native kernels draw the pixels in every worker (max over the workers, not a sum).
+    assert.match(text, /^mapproxy_pixel_kernels_info\{implementation="native",simd="(avx2|sse2|neon|baseline)"\} 1$/m);
     for (const name of ['process_cpu_user_seconds_total', 'nodejs_heap_size_used_bytes', 'mapproxy_worker_restarts_total', 'mapproxy_workers']) {
       assert.match(text, new RegExp(`^${name}`, 'm'));
     }

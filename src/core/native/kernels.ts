@@ -53,5 +53,8 @@ export function kernel<F extends NativeFunction>(name: string): F {
   return f as F;
 }
 
-/** For the startup log and /metrics: which implementation draws pixels. */
-export const KERNELS_IMPLEMENTATION = 'native';
+/** For the startup log and /metrics: which implementation draws pixels, and which SIMD variant this CPU runs. */
+export function kernelsInfo(): { implementation: 'native'; simd: string } {
+  const { simd } = kernel<() => { simd: string }>('kernelsInfo')();
+  return { implementation: 'native', simd };
+}
