@@ -113,6 +113,18 @@ async function measure(t: Target, workerCount: number, s: Scenario, ws: ReturnTy
   return { target: t.name, workers: workerCount, scenario: s.id, load: result, peakRssMb: peakRss, check };
 }
 
+/** One client reading cached tiles, alone and then while 2 connections per worker ask for WMS maps. */
+async function tilesUnderWms(t: Target, tiles: Scenario, wms: Scenario, ws: ReturnType<typeof workspace>): Promise<NonNullable<BenchResults['tilesUnderWms']>> {
+  const base = { base: t.base, threads: 1, timeoutS: 30, mode: 'random' as const, seconds: settings.seconds };
+  const tileLoad = { ...base, paths: tiles.paths['mapproxy-ts']!, listFile: join(ws.dir, 'paths-mixed-tiles.txt'), connections: 1 };
+  const wmsLoad = { ...base, paths: wms.paths['mapproxy-ts']!, listFile: join(ws.dir, 'paths-mixed-wms.txt'), connections: 2 * workers, threads: settings.threads };
+  await runLoad({ ...wmsLoad, seconds: settings.warmupSeconds });
+  const alone = await runLoad(tileLoad);
+  const [underLoad, wmsResult] = await Promise.all([runLoad(tileLoad), runLoad(wmsLoad)]);
+  log(`  tiles alone p99 ${alone.p99Ms.toFixed(2)} ms, while drawing ${wms.id} p99 ${underLoad.p99Ms.toFixed(2)} ms (${wmsResult.reqPerSec.toFixed(0)} maps/s)`);
+  return { wmsScenario: wms.id, alone, underLoad, wms: wmsResult };
+}
+
 async function main(): Promise<void> {
   for (const [bin, pkg] of [['wrk', 'wrk'], ['/usr/bin/mapproxy-seed', 'mapproxy'], ['/usr/bin/gunicorn', 'gunicorn'], ['/usr/sbin/apache2', 'apache2'],
     ['/usr/lib/apache2/modules/mod_mapcache.so', 'libapache2-mod-mapcache'], ['/usr/lib/cgi-bin/mapserv', 'cgi-mapserver'], ['/usr/sbin/lighttpd', 'lighttpd'], ['/usr/bin/ogr2ogr', 'gdal-bin'], ['/usr/bin/shptree', 'mapserver-bin']]) {
@@ -193,6 +205,17 @@ async function main(): Promise<void> {
         try { results.measurements.push(await measure(t, workers, s, ws, ws.tileDir)); } catch (e) { results.errors.push(`${name} ${s.id}: ${(e as Error).message}`); }
       }
     } finally { await t.stop(); }
+  }
+
+  // Latency of cached tiles while the same daemon draws WMS maps: pixel work runs off the event loop, so a tile
+  // hit should not wait behind a map.
+  const tileScenario = scenarios.find((s) => s.id === 'tms');
+  const wmsScenario = scenarios.find((s) => s.id === 'wms-1024x768') ?? scenarios.find((s) => s.group === 'wms-cache');
+  if (tileScenario && wmsScenario) {
+    try {
+      const t = await startOurs({ rt, ws, port: await freePort(), workers });
+      try { results.tilesUnderWms = await tilesUnderWms(t, tileScenario, wmsScenario, ws); } finally { await t.stop(); }
+    } catch (e) { results.errors.push(`tiles under WMS load: ${(e as Error).message}`); }
   }
 
   // Scaling: mapproxy-ts with one worker on the cached-tile and WMS scenarios.

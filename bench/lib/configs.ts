@@ -93,8 +93,6 @@ globals:
   cache:
     base_dir: ${join(ws.dir, 'cache_data')}
     lock_dir: ${join(ws.dir, 'cache_data', 'locks')}
-  image:
-    resampling_method: bilinear
   http:
     client_timeout: 60
 `);

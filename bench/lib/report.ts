@@ -29,6 +29,8 @@ export interface BenchResults {
   ratios: Ratio[];
   targets: TargetCheck[];
   profile?: { scenario: string; byArea: { area: string; selfPct: number }[]; functions: HotFunction[] };
+  /** mapproxy-ts: cached TMS tiles from one client, alone and while WMS maps are drawn on every other connection. */
+  tilesUnderWms?: { wmsScenario: string; alone: LoadResult; underLoad: LoadResult; wms: LoadResult };
   errors: string[];
 }
 
@@ -77,12 +79,11 @@ export function checkTargets(r: BenchResults, scenarios: readonly Scenario[]): T
       });
     }
   };
-  goal('cached-tiles', 'mapproxy', 10);
-  goal('cached-tiles', 'mapcache', 2.5);
-  goal('cached-tiles', 'ceiling', 0.8);
-  goal('wms-cache', 'mapproxy', 6);
+  // The native-kernel issue's targets (bicubic resampling and paletted PNG, MapProxy's defaults).
+  goal('cached-tiles', 'ceiling', 0.9);
   goal('wms-cache', 'mapcache', 2);
-  goal('wms-reprojected', 'mapproxy', 5);
+  goal('wms-reprojected', 'mapproxy', 4);
+  goal('cold-miss', 'mapproxy', 1.5);
   const sd = r.seeding;
   if (sd?.ours && sd.mapproxy) {
     const v = sd.ours.tilesPerSec / sd.mapproxy.tilesPerSec;
@@ -95,6 +96,12 @@ export function checkTargets(r: BenchResults, scenarios: readonly Scenario[]): T
   const rss = r.measurements.filter((m) => m.target === 'mapproxy-ts').flatMap((m) => m.peakRssMb);
   const maxRss = rss.length ? Math.max(...rss) : NaN;
   out.push({ what: 'peak RSS per worker under load', goal: '≤ 150 MB', value: `${fmt(maxRss, 0)} MB`, met: rss.length ? maxRss <= 150 : null });
+  const mixed = r.tilesUnderWms;
+  if (mixed) {
+    out.push({
+      what: 'cached-tile p99 while WMS maps are drawn', goal: 'reported', value: `${fmt(mixed.underLoad.p99Ms, 2)} ms (alone ${fmt(mixed.alone.p99Ms, 2)} ms)`, met: null,
+    });
+  }
   return out;
 }
 

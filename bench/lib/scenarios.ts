@@ -183,7 +183,10 @@ export function buildScenarios(inp: ScenarioInput): Scenario[] {
       paths: { ...same([wmsCaps]), mapcache: [`/mapcache/?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1`] } },
     { id: 'caps-wmts', title: 'WMTS GetCapabilities (REST)', group: 'capabilities', mode: 'random',
       paths: { ...same([wmtsCaps]), mapcache: ['/mapcache/wmts/1.0.0/WMTSCapabilities.xml'] } },
-    { id: 'cold-miss', title: `TMS tile, cold miss (level ${inp.coldLevel}, a new meta tile per request)`, group: 'cold-miss', mode: 'seq',
-      paths: same(cold), connections: 4 },
+    // A user waiting for an uncached map: one client, then two at once (the issue's concurrency 1 and 2).
+    ...[1, 2].map((connections): Scenario => ({
+      id: `cold-miss-${connections}`, title: `TMS tile, cold miss (level ${inp.coldLevel}, a new meta tile per request), ${connections} client${connections > 1 ? 's' : ''}`,
+      group: 'cold-miss', mode: 'seq', paths: same(cold), connections,
+    })),
   ];
 }
