@@ -20,6 +20,7 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
  * addon.c declares and calls each in this order. A new kernel file is the file and one line here.
  */
 #define KERNEL_MODULES(X) \
-  X(pixels)
+  X(pixels) \
+  X(png)
 
 #endif

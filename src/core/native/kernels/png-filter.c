@@ -1,0 +1,169 @@
+/* PNG encoding: filtered RGB/RGBA rows for the truecolour writer, packed index rows for the palette writer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "png.h"
+#include "simd.h"
+
+/* The byte a filter predicts from left (a), above (b) and upper-left (c). */
+static inline uint8_t paeth(int a, int b, int c) {
+  int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+  return (uint8_t)((pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c));
+}
+
+/* |signed byte|: the distance from zero the heuristic sums (a residue of 255 is -1, small). */
+static inline unsigned mag(uint8_t v) { return v < 128 ? v : 256u - v; }
+
+/*
+ * The residues of filter `f` for `cur` over `prev` (a zero row for the first) into `dst` (may be NULL to only
+ * measure); returns their sum of magnitudes.
+ */
+TARGET_CLONES
+static uint64_t filter_row(int f, const uint8_t *restrict cur, const uint8_t *restrict prev, size_t n, size_t bpp,
+                           uint8_t *restrict dst) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+    uint8_t pred;
+    switch (f) {
+      case 0: pred = 0; break;
+      case 1: pred = (uint8_t)a; break;
+      case 2: pred = (uint8_t)b; break;
+      case 3: pred = (uint8_t)((a + b) >> 1); break;
+      default: pred = paeth(a, b, c); break;
+    }
+    uint8_t r = (uint8_t)(cur[i] - pred);
+    sum += mag(r);
+    if (dst) dst[i] = r;
+  }
+  return sum;
+}
+
+int png_filter_rgba(const uint8_t *rgba, size_t rgba_len, uint32_t width, uint32_t height, int channels, uint8_t *out,
+                    size_t out_len, char err[PNG_ERROR_SIZE]) {
+  if (channels != 3 && channels != 4) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG filter: %d channels, expected 3 or 4", channels);
+    return -1;
+  }
+  if (width == 0 || height == 0 || (uint64_t)width * height > PNG_MAX_PIXELS) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG filter: size %ux%u is not valid", width, height);
+    return -1;
+  }
+  size_t n = (size_t)width * (size_t)channels;
+  if ((uint64_t)width * height * 4 != rgba_len || (uint64_t)height * (n + 1) != out_len) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG filter: buffers of %zu and %zu bytes for %ux%u pixels", rgba_len, out_len, width,
+             height);
+    return -1;
+  }
+  /* Two rows of samples without alpha when it is dropped (current and previous), and the zero row above the first. */
+  uint8_t *scratch = calloc(3, n);
+  if (!scratch) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG filter: out of memory");
+    return -1;
+  }
+  const uint8_t *prev = scratch + 2 * n;
+  for (uint32_t y = 0; y < height; y++) {
+    const uint8_t *src = rgba + (size_t)y * width * 4;
+    const uint8_t *cur = src;
+    if (channels == 3) {
+      uint8_t *rgb = scratch + (y & 1) * n;
+      for (size_t x = 0; x < width; x++) memcpy(rgb + x * 3, src + x * 4, 3);
+      cur = rgb;
+    }
+    int best = 0;
+    uint64_t best_sum = filter_row(0, cur, prev, n, (size_t)channels, NULL);
+    for (int f = 1; f < 5 && best_sum > 0; f++) {
+      uint64_t s = filter_row(f, cur, prev, n, (size_t)channels, NULL);
+      if (s < best_sum) best = f, best_sum = s;
+    }
+    uint8_t *dst = out + (size_t)y * (n + 1);
+    dst[0] = (uint8_t)best;
+    filter_row(best, cur, prev, n, (size_t)channels, dst + 1);
+    prev = cur;
+  }
+  free(scratch);
+  return 0;
+}
+
+int png_pack_indices(const uint8_t *indices, size_t indices_len, uint32_t img_w, uint32_t img_h, int64_t x0, int64_t y0,
+                     uint32_t w, uint32_t h, uint8_t fill, int depth, uint8_t *out, size_t out_len,
+                     char err[PNG_ERROR_SIZE]) {
+  if (depth != 1 && depth != 2 && depth != 4 && depth != 8) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG pack: bit depth %d is not 1, 2, 4 or 8", depth);
+    return -1;
+  }
+  if ((uint64_t)img_w * img_h != indices_len) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG pack: %zu indices for a %ux%u image", indices_len, img_w, img_h);
+    return -1;
+  }
+  if (w == 0 || h == 0 || (uint64_t)w * h > PNG_MAX_PIXELS) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG pack: size %ux%u is not valid", w, h);
+    return -1;
+  }
+  size_t stride = ((size_t)w * (size_t)depth + 7) / 8;
+  if ((uint64_t)h * (stride + 1) != out_len) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG pack: output of %zu bytes for %ux%u pixels at depth %d", out_len, w, h, depth);
+    return -1;
+  }
+  if (depth < 8 && fill >> depth) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG pack: fill index %u does not fit %d bits", fill, depth);
+    return -1;
+  }
+  /* The columns of the rectangle that lie in the image: [cx0, cx1) in rectangle coordinates. */
+  int64_t cx0 = x0 < 0 ? -x0 : 0, cx1 = (int64_t)img_w - x0;
+  if (cx1 > (int64_t)w) cx1 = w;
+  if (cx0 > (int64_t)w) cx0 = w;
+  unsigned per = 8 / (unsigned)depth, mask = (1u << depth) - 1;
+  for (uint32_t ty = 0; ty < h; ty++) {
+    uint8_t *row = out + (size_t)ty * (stride + 1);
+    row[0] = 0;
+    uint8_t *dst = row + 1;
+    int64_t y = y0 + ty;
+    const uint8_t *src = y >= 0 && y < (int64_t)img_h && cx1 > cx0 ? indices + (size_t)y * img_w + (x0 + cx0) : NULL;
+    if (depth == 8) {
+      if (!src) {
+        memset(dst, fill, w);
+        continue;
+      }
+      memset(dst, fill, (size_t)cx0);
+      memcpy(dst + cx0, src, (size_t)(cx1 - cx0));
+      memset(dst + cx1, fill, (size_t)(w - cx1));
+      continue;
+    }
+    memset(dst, 0, stride);
+    for (uint32_t x = 0; x < w; x++) {
+      unsigned v = (src && x >= cx0 && x < cx1 ? src[x - cx0] : fill) & mask;
+      /* Indices above the depth cannot occur (the caller chose the depth from the largest): masked all the same. */
+      dst[x / per] |= (uint8_t)(v << (8 - depth - (x % per) * depth));
+    }
+  }
+  return 0;
+}
+
+TARGET_CLONES
+static void row_stats(const uint8_t *restrict row, size_t n, unsigned *max, uint64_t *changes) {
+  unsigned m = *max;
+  uint64_t ch = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (row[i] > m) m = row[i];
+    ch += i > 0 && row[i] != row[i - 1];
+  }
+  *max = m;
+  *changes += ch;
+}
+
+int png_index_stats(const uint8_t *indices, size_t indices_len, uint32_t img_w, uint32_t img_h, uint32_t x0, uint32_t y0,
+                    uint32_t x1, uint32_t y1, uint32_t *max_index, uint64_t *changes, char err[PNG_ERROR_SIZE]) {
+  if ((uint64_t)img_w * img_h != indices_len || x1 > img_w || y1 > img_h) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG index stats: rectangle to %u,%u of a %ux%u image of %zu indices", x1, y1, img_w,
+             img_h, indices_len);
+    return -1;
+  }
+  unsigned m = 0;
+  *changes = 0;
+  if (x0 < x1)
+    for (uint32_t y = y0; y < y1; y++) row_stats(indices + (size_t)y * img_w + x0, x1 - x0, &m, changes);
+  *max_index = m;
+  return 0;
+}
