@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { HttpDispatchers, type TlsOptions } from './dispatchers.js';
 import type { RequestLimiter } from './request-limiter.js';
+import { StaleConnectionError } from './stale-connection.js';
 import { basicAuthorization, splitUrlCredentials } from './url-credentials.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -45,6 +46,9 @@ export interface RequestOptions {
   body?: Buffer | string;
   headers?: Readonly<Record<string, string>>;
 }
+
+/** Methods whose request may be sent twice without a different effect (RFC 9110, 9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD']);
 
 /**
  * A failed upstream request. `message` is what MapProxy would show (generic when error details
@@ -95,7 +99,7 @@ export class HttpClient {
     const start = performance.now();
     let status: number | undefined;
     try {
-      const res = await this.dispatcher.request({
+      const send = () => this.dispatcher.request({
         origin: parsed.origin,
         path: parsed.pathname + parsed.search,
         method,
@@ -103,6 +107,12 @@ export class HttpClient {
         body: options.body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
+      });
+      // A pooled connection the server closed while our request was on its way: the request never
+      // reached the server's application, so an idempotent one goes once more, on a new connection.
+      const res = await send().catch((err: unknown) => {
+        if (err instanceof StaleConnectionError && IDEMPOTENT.has(method)) return send();
+        throw err;
       });
       status = res.statusCode;
       if (status >= 400) {
@@ -147,6 +157,7 @@ export class HttpClient {
   }
 
   private translate(url: string, err: unknown): HTTPClientError {
+    if (err instanceof StaleConnectionError) err = err.cause;
     const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
     if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError ||
         e instanceof undiciErrors.ConnectTimeoutError) {
