@@ -46,8 +46,11 @@ export interface SeedIO {
   env?: Record<string, string | undefined>;
 }
 
-/** Exit codes: 0 done, 1 some tiles failed, 2 configuration error, 3 stopped because the upstream kept failing, 130 interrupted. */
-export const EXIT = { ok: 0, failedTiles: 1, config: 2, upstreamStop: 3, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 done, 1 some tiles failed, 2 configuration error, 3 stopped because the upstream kept failing,
+ * 4 stopped because tiles cannot be stored (full or read-only disk), 130 interrupted.
+ */
+export const EXIT = { ok: 0, failedTiles: 1, config: 2, upstreamStop: 3, storageStop: 4, interrupted: 130 } as const;
 
 function splitNames(values: string[] | undefined): string[] | undefined {
   if (!values) return undefined;
@@ -130,6 +133,9 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
         io.err.write('The upstream seems to be failing. Last errors:\n');
         for (const e of result.recentErrors) io.err.write(`  - ${e}\n`);
         exit = EXIT.upstreamStop;
+      } else if (result.stopped === 'storage') {
+        io.err.write(`\nSeeding stopped: ${result.stopReason}.\nFree space on (or make writable) the cache's disk and run again with --continue.\n`);
+        exit = EXIT.storageStop;
       } else if (result.stopped === 'interrupted') {
         exit = EXIT.interrupted;
       } else if (result.failed.length) {

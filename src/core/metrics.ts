@@ -10,6 +10,8 @@ export interface CoreMetrics {
   tilesCreated(cache: string, count: number): void;
   /** Time spent waiting for another request's creation of the same meta tile. */
   lockWait(cache: string, seconds: number): void;
+  /** A tile or tile lock file of a cache could not be written (`code`: the errno, e.g. ENOSPC, EROFS). */
+  cacheWriteError(cache: string, code: string): void;
   /** One finished upstream request of a source (HTTP or CGI). */
   upstreamRequest(source: string, seconds: number, status: number | undefined, error: boolean): void;
 }
@@ -18,5 +20,6 @@ export const NO_METRICS: CoreMetrics = {
   cacheLookup() {},
   tilesCreated() {},
   lockWait() {},
+  cacheWriteError() {},
   upstreamRequest() {},
 };

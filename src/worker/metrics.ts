@@ -16,6 +16,7 @@ export class WorkerMetrics implements CoreMetrics {
   private readonly cacheLookups: Counter<'cache' | 'result'>;
   private readonly tiles: Counter<'cache'>;
   private readonly lockWaits: Histogram<'cache'>;
+  private readonly cacheWriteErrors: Counter<'cache' | 'code'>;
   private readonly upstreamRequests: Counter<'source' | 'status'>;
   private readonly upstreamErrors: Counter<'source'>;
   private readonly upstreamDuration: Histogram<'source'>;
@@ -77,6 +78,12 @@ export class WorkerMetrics implements CoreMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.cacheWriteErrors = new Counter({
+      name: 'mapproxy_cache_write_errors_total',
+      help: 'Tiles or tile lock files that could not be written (full disk, read-only mount), by cache and errno code; the tiles were served from the source.',
+      labelNames: ['cache', 'code'],
+      registers,
+    });
     this.upstreamRequests = new Counter({
       name: 'mapproxy_upstream_requests_total',
       help: 'Requests to upstream sources, by source and HTTP status (none when no answer came).',
@@ -114,6 +121,10 @@ export class WorkerMetrics implements CoreMetrics {
 
   lockWait(cache: string, seconds: number): void {
     this.lockWaits.observe({ cache }, seconds);
+  }
+
+  cacheWriteError(cache: string, code: string): void {
+    this.cacheWriteErrors.inc({ cache, code });
   }
 
   upstreamRequest(source: string, seconds: number, status: number | undefined, error: boolean): void {

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CacheWriteError } from '../../core/cache/cache-write-error.js';
 import type { SeedExecutor, SeedUnitSpec, SeedWorkItem } from '../../core/seed/executor.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -92,6 +93,8 @@ export class ProcessPoolExecutor implements SeedExecutor {
     this.pending.delete(msg.id);
     worker.inFlight--;
     if (msg.t === 'result') p.resolve(msg.created);
+    // a storage failure stays one across the process boundary, so the seeder stops instead of retrying
+    else if (msg.cacheWrite) p.reject(new CacheWriteError(msg.message, { cause: Object.assign(new Error(msg.message), { code: msg.cacheWrite }) }));
     else p.reject(new SeedItemError(msg.message));
   }
 

@@ -2,6 +2,7 @@
 // items the parent sends. Ctrl-C is the parent's business: it stops handing out work and lets running items
 // finish, so the worker ignores SIGINT and exits when the parent goes away.
 import { buildRuntime, type Runtime } from '../../core/build/runtime.js';
+import { CacheWriteError } from '../../core/cache/cache-write-error.js';
 import { loadConfig } from '../../core/config/load-config.js';
 import { InProcessExecutor } from '../../core/seed/executor.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -38,7 +39,8 @@ async function handle(msg: ToWorker): Promise<void> {
         const created = await executor!.run(msg.item);
         send({ t: 'result', id: msg.id, created });
       } catch (err) {
-        send({ t: 'error', id: msg.id, message: errorMessage(err) });
+        const cacheWrite = err instanceof CacheWriteError ? err.code : undefined;
+        send({ t: 'error', id: msg.id, message: errorMessage(err), cacheWrite });
       }
       return;
   }

@@ -11,5 +11,5 @@ export type FromWorker =
   | { t: 'ready' }
   | { t: 'prepared' }
   | { t: 'result'; id: number; created: number }
-  | { t: 'error'; id: number; message: string }
+  | { t: 'error'; id: number; message: string; /** set when tiles could not be stored: the errno */ cacheWrite?: string }
   | { t: 'fatal'; message: string };

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { TileCoord } from '../geo/grid.js';
 import type { CachedTile, Dimensions, TileCache } from './cache.js';
+import { CacheWriteError, describeWriteFailure } from './cache-write-error.js';
+import { makeDirectories } from './make-directories.js';
 import { type DirectoryLayout, tilePath } from './paths.js';
 
 export interface FileCacheOptions {
@@ -66,6 +68,9 @@ export class FileCache implements TileCache {
     try {
       const st = fs.fstatSync(fd, { bigint: true });
       const size = Number(st.size);
+      // No image is zero bytes long: such a file is what a non-atomic writer (or a crash before its data
+      // reached the disk) leaves behind. It counts as missing, so the tile is created again and replaced.
+      if (size === 0) return Promise.resolve(null);
       const data = Buffer.allocUnsafe(size);
       let offset = 0;
       while (offset < size) {
@@ -83,18 +88,27 @@ export class FileCache implements TileCache {
 
   isCached(coord: TileCoord, dims?: Dimensions): Promise<boolean> {
     const location = this.tileLocation(coord, dims);
-    return new Promise((resolve) => fs.access(location, fs.constants.F_OK, (err) => resolve(!err)));
+    // a zero-length file is no tile (see load)
+    return new Promise((resolve) => fs.stat(location, (err, st) => resolve(!err && st.size > 0)));
   }
 
-  /** Write to a unique temporary file next to the tile, then rename over it (as MapProxy's write_atomic). */
+  /**
+   * Write to a unique temporary file next to the tile, then rename over it (as MapProxy's write_atomic).
+   * Any failure (a full disk, a read-only mount) rejects with CacheWriteError and leaves nothing behind:
+   * the temporary file is removed, and the tile's own name only ever holds a complete file.
+   */
   async store(coord: TileCoord, data: Buffer, dims?: Dimensions): Promise<void> {
     const location = this.tileLocation(coord, dims);
     try {
-      await this.writeAtomic(location, data);
+      try {
+        await this.writeAtomic(location, data);
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+        await this.ensureDirectory(dirname(location));
+        await this.writeAtomic(location, data);
+      }
     } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      await this.ensureDirectory(dirname(location));
-      await this.writeAtomic(location, data);
+      throw new CacheWriteError(`cannot store tile ${location}: ${describeWriteFailure(err)}`, { cause: err });
     }
   }
 
@@ -113,18 +127,21 @@ export class FileCache implements TileCache {
       handle = await fs.promises.open(tmp, 'wx', 0o664);
       if (this.fileMode !== undefined) await handle.chmod(this.fileMode);
       await handle.writeFile(data);
-      await handle.close();
+      // close reports delayed write errors (NFS, quotas): only a file closed without error is renamed
+      const closing = handle;
       handle = undefined;
+      await closing.close();
       await fs.promises.rename(tmp, location);
     } catch (err) {
       if (handle) await handle.close().catch(() => {});
+      // ENOENT: open failed, there is nothing to remove
       await fs.promises.unlink(tmp).catch(() => {});
       throw err;
     }
   }
 
   private async ensureDirectory(dir: string): Promise<void> {
-    const first = await fs.promises.mkdir(dir, { recursive: true });
+    const first = await makeDirectories(dir);
     if (first === undefined || this.dirMode === undefined) return;
     // mkdir's mode is masked by the umask; chmod every directory we created to the configured mode
     let d = dir;

@@ -23,7 +23,10 @@ export interface SeedExecutor {
   readonly capacity: number;
   /** Announces the units items will refer to (called before any `run`, possibly more than once). */
   prepare(units: readonly SeedUnitSpec[]): Promise<void>;
-  /** Creates what is missing; resolves with the number of tiles created, rejects with the upstream's error. */
+  /**
+   * Creates what is missing; resolves with the number of tiles created, rejects with the upstream's error, or
+   * with a CacheWriteError when the tiles cannot be stored (also when they were created in another process).
+   */
   run(item: SeedWorkItem): Promise<number>;
   close(): Promise<void>;
 }

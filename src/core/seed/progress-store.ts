@@ -110,8 +110,14 @@ export class ProgressStore {
     for (const [k, u] of this.units) units[k] = u.toJSON();
     const data: FileFormat = { format: 'mapproxy-ts-seed-progress', version: 1, units };
     const tmp = `${this.file}.tmp-${randomInt(0, 1e9)}`;
-    writeFileSync(tmp, JSON.stringify(data));
-    renameSync(tmp, this.file);
+    try {
+      writeFileSync(tmp, JSON.stringify(data));
+      renameSync(tmp, this.file);
+    } catch (err) {
+      // a full disk: leave the last complete progress file, not a truncated temporary one
+      rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 
   remove(): void {

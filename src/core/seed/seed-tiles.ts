@@ -2,14 +2,17 @@ import type { TileCoord } from '../geo/grid.js';
 import { TileManager } from '../tiles/tile-manager.js';
 
 /**
- * A tile manager for seeding: the cache's own, with the seed task's `refresh_before` in place of the cache's and
- * without minimal meta requests (every meta tile is requested whole). It shares the cache, sources and locks.
+ * A tile manager for seeding: the cache's own, with the seed task's `refresh_before` in place of the cache's,
+ * without minimal meta requests (every meta tile is requested whole), and failing when a tile cannot be stored.
+ * It shares the cache, sources and locks.
  */
 export function seedingManager(manager: TileManager, refreshBefore: number | null): TileManager {
   return new TileManager({
     ...manager.options,
     expireTimestamp: refreshBefore !== null ? () => refreshBefore : manager.options.expireTimestamp,
     minimizeMetaRequests: false,
+    // a seeded tile that is not stored is work lost: fail, so the run stops instead of seeding into nothing
+    storeFailures: 'fail',
   });
 }
 

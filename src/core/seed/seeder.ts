@@ -1,3 +1,4 @@
+import { CacheWriteError } from '../cache/cache-write-error.js';
 import type { TileCoord } from '../geo/grid.js';
 import type { SeedExecutor, SeedUnitSpec } from './executor.js';
 import { backoffDelay, FailureWindow } from './failure-window.js';
@@ -56,8 +57,8 @@ export interface SeedRunResult {
   /** Work items skipped because the progress file records them as done. */
   itemsResumed: number;
   failed: FailedItem[];
-  /** null: ran to the end. */
-  stopped: null | 'interrupted' | 'failures';
+  /** null: ran to the end. 'storage': tiles could not be stored (full or read-only disk); nothing is retried. */
+  stopped: null | 'interrupted' | 'failures' | 'storage';
   stopReason?: string;
   /** The last few upstream errors. */
   recentErrors: string[];
@@ -88,7 +89,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 /**
  * Runs seed tasks one after the other. Each task's pyramid is walked by meta tiles; items not yet done go to the
  * executor, at most as many at once as it can take and the upstreams' `concurrent_requests` allow. A failing item
- * is retried with exponential back-off; when too many recent attempts fail the run stops with a report.
+ * is retried with exponential back-off; when too many recent attempts fail the run stops with a report. A tile
+ * that cannot be stored (CacheWriteError) stops the run at once: every further item would fail the same way.
  */
 export async function runSeed(tasks: readonly SeedTask[], opts: SeedRunOptions = {}): Promise<SeedRunResult> {
   const reporter = opts.reporter ?? SILENT_REPORTER;
@@ -126,13 +128,21 @@ export async function runSeed(tasks: readonly SeedTask[], opts: SeedRunOptions =
   if (executor) await executor.prepare(units);
 
   let lastSave = Date.now();
+  let saveFailed = false;
   const saveProgress = (force: boolean) => {
     if (!opts.progress || opts.dryRun) return;
     if (!force && Date.now() - lastSave < saveInterval) return;
     lastSave = Date.now();
-    opts.progress.save();
+    try {
+      opts.progress.save();
+      saveFailed = false;
+    } catch (err) {
+      // The progress file only shortens a later --continue; its disk being full must not fail the tiles.
+      if (!saveFailed) reporter.warn(`cannot save the seed progress: ${(err as Error).message ?? String(err)}`);
+      saveFailed = true;
+    }
   };
-  const stop = (why: 'interrupted' | 'failures', reason?: string) => {
+  const stop = (why: NonNullable<SeedRunResult['stopped']>, reason?: string) => {
     if (result.stopped) return;
     result.stopped = why;
     if (reason) result.stopReason = reason;
@@ -155,10 +165,18 @@ export async function runSeed(tasks: readonly SeedTask[], opts: SeedRunOptions =
         reporter.progress(stats());
         return;
       } catch (err) {
-        window.record(false);
         const message = (err as Error).message ?? String(err);
         result.recentErrors.push(message);
         if (result.recentErrors.length > 5) result.recentErrors.shift();
+        if (err instanceof CacheWriteError) {
+          // A full or read-only disk fails every item alike, and retrying would only ask the upstream again
+          // for tiles that cannot be kept: stop at once and say why.
+          result.failed.push({ task: taskLabel(task), level: item.level, tiles: item.tiles, error: message });
+          stop('storage', `tiles of ${taskLabel(task)} cannot be stored: ${message}`);
+          reporter.progress(stats());
+          return;
+        }
+        window.record(false);
         if (window.tripped) {
           stop('failures', `${window.failures} of the last ${window.samples} upstream attempts failed (limit ${Math.round(window.maxFailureRate * 100)}%)`);
         }

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { CacheWriteError, describeWriteFailure } from '../cache/cache-write-error.js';
+import { makeDirectories } from '../cache/make-directories.js';
 import { SourceError } from '../source/source.js';
 import { closeFd, tryLockFile } from './flock.js';
 import { LockDirWatchers, type LockFileEvent } from './lock-dir-watcher.js';
@@ -9,6 +11,18 @@ export class LockTimeout extends SourceError {
   constructor(readonly lockFile: string) {
     super('another process is still running with our lock');
     this.name = 'LockTimeout';
+  }
+}
+
+/**
+ * The lock file itself could not be made: its directory is on a full disk, a read-only mount, or out of
+ * permissions. Unlike LockTimeout, nobody holds the lock; the caller decides whether to go on without it.
+ */
+export class LockFileError extends CacheWriteError {
+  override readonly name: string = 'LockFileError';
+
+  constructor(readonly lockFile: string, cause: unknown) {
+    super(`cannot create lock file ${lockFile}: ${describeWriteFailure(cause)}`, { cause });
   }
 }
 
@@ -48,11 +62,16 @@ export class FileLocks {
   /**
    * Locks the first free file of `paths` (tried in order; several paths make a counting
    * semaphore), waiting until one is free or the timeout passes. All paths share one directory.
+   * Rejects with LockTimeout, or with LockFileError when a lock file cannot be created.
    */
   async acquire(paths: readonly string[], opts: AcquireOptions): Promise<HeldLock> {
     if (paths.length === 0) throw new Error('FileLocks.acquire: no lock file');
     const dir = dirname(paths[0]);
-    await this.ensureDir(dir);
+    try {
+      await this.ensureDir(dir);
+    } catch (err) {
+      throw new LockFileError(paths[0], err);
+    }
     const started = performance.now();
     const deadline = started + opts.timeoutMs;
 
@@ -112,13 +131,17 @@ export class FileLocks {
 
   private async tryLock(path: string, dir: string): Promise<{ fd: number } | 'busy' | 'retry'> {
     try {
-      return await tryLockFile(path);
+      try {
+        return await tryLockFile(path);
+      } catch (err) {
+        // someone removed the lock directory: make it again, once
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.madeDirs.delete(dir);
+        await this.ensureDir(dir);
+        return await tryLockFile(path);
+      }
     } catch (err) {
-      // someone removed the lock directory: make it again, once
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      this.madeDirs.delete(dir);
-      await this.ensureDir(dir);
-      return tryLockFile(path);
+      throw new LockFileError(path, err);
     }
   }
 
@@ -148,7 +171,7 @@ export class FileLocks {
 
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
-    await fs.promises.mkdir(dir, { recursive: true });
+    await makeDirectories(dir);
     this.madeDirs.add(dir);
   }
 }

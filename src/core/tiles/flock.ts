@@ -52,11 +52,11 @@ export async function tryLockFile(path: string): Promise<TryLockResult> {
       await closeFd(fd);
       return 'retry';
     }
+    // The pid only informs people looking at the file; on a full disk writing it fails while the lock,
+    // which is in the kernel, is ours all the same.
     const text = Buffer.from(` ${process.pid}\n`);
-    await new Promise<void>((resolve, reject) =>
-      fs.write(fd, text, 0, text.length, 0, (err) => (err ? reject(err) : resolve())),
-    );
-    await new Promise<void>((resolve) => fs.ftruncate(fd, text.length, () => resolve()));
+    const written = await new Promise<boolean>((resolve) => fs.write(fd, text, 0, text.length, 0, (err) => resolve(!err)));
+    if (written) await new Promise<void>((resolve) => fs.ftruncate(fd, text.length, () => resolve()));
     return { fd };
   } catch (err) {
     await closeFd(fd);

@@ -1,4 +1,5 @@
 import type { Dimensions } from '../cache/cache.js';
+import { WriteFailureLog } from '../cache/write-failure-log.js';
 import type { TileCoord } from '../geo/grid.js';
 import type { MetaTile } from '../geo/meta-grid.js';
 import { ImageResult } from '../image/image.js';
@@ -10,6 +11,7 @@ import { SourceError, type MapQuery } from '../source/source.js';
 import { mapConcurrent } from './concurrency.js';
 import { querySources } from './query-sources.js';
 import { clipImageResult } from '../image/clip.js';
+import { LockFileError, type HeldLock } from './file-locks.js';
 import { blankTile, coordKey, type Tile, type TileManager, type TileManagerOptions } from './tile-manager.js';
 
 /**
@@ -23,10 +25,14 @@ import { blankTile, coordKey, type Tile, type TileManager, type TileManagerOptio
  * the seeder and MapProxy itself (see docs/locking.md).
  */
 export class TileCreator {
+  private readonly writeFailures: WriteFailureLog;
+
   constructor(
     private readonly manager: TileManager,
     private readonly opts: TileManagerOptions,
-  ) {}
+  ) {
+    this.writeFailures = new WriteFailureLog({ cache: opts.name, metrics: manager.metrics });
+  }
 
   async createTiles(coords: readonly TileCoord[], dimensions?: Dimensions): Promise<Map<string, Tile>> {
     const result = new Map<string, Tile>();
@@ -70,7 +76,16 @@ export class TileCreator {
   private async fileLocked<T>(coord: TileCoord, task: () => Promise<T>): Promise<T> {
     const locker = this.opts.tileLocker;
     if (!locker) return task();
-    const held = await locker.lock(coord);
+    let held: HeldLock;
+    try {
+      held = await locker.lock(coord);
+    } catch (err) {
+      // No lock file can be made (full or read-only disk): the tile is still wanted. In-process single flight
+      // still guards it; other processes may create it too, which costs upstream requests, not correctness.
+      if (!(err instanceof LockFileError) || this.opts.storeFailures === 'fail') throw err;
+      this.writeFailures.failed(err, 'creating the tile without the cross-process lock');
+      return task();
+    }
     if (held.waitedMs > 0) this.manager.metrics.lockWait(this.opts.name, held.waitedMs / 1000);
     try {
       return await task();
@@ -125,7 +140,7 @@ export class TileCreator {
       }
       const data = await image.encode(this.opts.format);
       const tile: Tile = { coord, data, timestamp: Date.now() / 1000, cacheable: image.cacheable };
-      if (image.cacheable) await this.opts.cache.store(coord, data, dimensions);
+      if (image.cacheable) await this.store([tile], dimensions);
       this.manager.metrics.tilesCreated(this.opts.name, 1);
       return tile;
     });
@@ -154,12 +169,22 @@ export class TileCreator {
       const tiles = datas.map(
         (data, i): Tile => ({ coord: meta.tiles[i].coord, data, timestamp: now, cacheable: image.cacheable }),
       );
-      if (image.cacheable) {
-        await Promise.all(tiles.map((t) => this.opts.cache.store(t.coord, t.data as Buffer, dimensions)));
-      }
+      if (image.cacheable) await this.store(tiles, dimensions);
       this.manager.metrics.tilesCreated(this.opts.name, tiles.length);
       return tiles;
     });
+  }
+
+  /**
+   * Stores created tiles. A tile that cannot be stored is still a good tile: requests are answered with it
+   * (each failure counted, the log throttled); seeding fails with the first error (`storeFailures: 'fail'`).
+   */
+  private async store(tiles: readonly Tile[], dimensions?: Dimensions): Promise<void> {
+    const stored = await Promise.allSettled(tiles.map((t) => this.opts.cache.store(t.coord, t.data as Buffer, dimensions)));
+    const failures = stored.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    if (failures.length === 0) return this.writeFailures.succeeded();
+    if (this.opts.storeFailures === 'fail') throw failures[0];
+    for (const err of failures) this.writeFailures.failed(err, 'serving tiles from the source without caching them');
   }
 }
 

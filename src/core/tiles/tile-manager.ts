@@ -42,6 +42,11 @@ export interface TileManagerOptions {
   readonly creationQueue?: CreationQueue;
   readonly transparent: boolean;
   readonly metrics?: CoreMetrics;
+  /**
+   * A tile that cannot be stored (full disk, read-only mount): 'serve' it anyway, counted and logged (requests,
+   * the default); or 'fail' the creation with the CacheWriteError (seeding, whose only product is the stored tile).
+   */
+  readonly storeFailures?: 'serve' | 'fail';
   /** `caches.X.cache.coverage`: nothing is created outside it; with `clip`, tiles are masked to it. */
   readonly coverage?: Coverage;
 }

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import { dirname } from 'node:path';
+
+const isErrno = (err: unknown, code: string): boolean => (err as NodeJS.ErrnoException | null)?.code === code;
+
+/**
+ * `mkdir -p` that reports why a directory could not be made. Node's recursive mkdir answers ENOENT when a
+ * level fails for another reason (a read-only mount, a full disk, missing permissions), which would tell the
+ * user that a path is missing rather than that the disk refuses writes. On that ENOENT the missing levels are
+ * made one by one, so the real errno surfaces. Resolves with the first directory created, like mkdir.
+ */
+export async function makeDirectories(dir: string): Promise<string | undefined> {
+  try {
+    return await fs.promises.mkdir(dir, { recursive: true });
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d); d = dirname(d)) {
+      missing.push(d);
+      if (dirname(d) === d) break;
+    }
+    if (missing.length === 0) throw err;
+    for (const d of missing.reverse()) {
+      await fs.promises.mkdir(d).catch((e: unknown) => {
+        if (!isErrno(e, 'EEXIST')) throw e;
+      });
+    }
+    return missing[0];
+  }
+}
