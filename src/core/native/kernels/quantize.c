@@ -1,0 +1,245 @@
+#include "quantize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "module.h"
+#include "quantize_mediancut.h"
+#include "quantize_octree.h"
+#include "simd.h"
+
+struct qz_work {
+  qz_octree_scratch_t *octree;
+  uint8_t *pixels; /* the tile being quantized, RGBA */
+  size_t capacity; /* pixels it has room for */
+};
+
+qz_work_t *qz_work_new(void) {
+  qz_work_t *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->octree = qz_octree_scratch_new();
+  if (!w->octree) {
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+void qz_work_free(qz_work_t *w) {
+  if (!w) return;
+  qz_octree_scratch_free(w->octree);
+  free(w->pixels);
+  free(w);
+}
+
+TARGET_CLONES
+void qz_flatten(uint8_t *rgba, size_t pixels, const uint8_t background[3]) {
+  for (size_t i = 0; i < pixels; i++) {
+    uint8_t *p = rgba + i * 4;
+    unsigned a = p[3], rest = 255 - a;
+    if (a == 255) continue;
+    for (int k = 0; k < 3; k++) p[k] = (uint8_t)((p[k] * a + background[k] * rest + 127) / 255);
+    p[3] = 255;
+  }
+}
+
+/* The rectangle's pixels, transparent white where it leaves the image (MapProxy pastes the crop on such a canvas). */
+static void cut(uint8_t *out, const uint8_t *rgba, int width, int height, qz_rect_t r) {
+  static const uint8_t outside[4] = {255, 255, 255, 0};
+  for (int ty = 0; ty < r.height; ty++) {
+    uint8_t *row = out + (size_t)ty * r.width * 4;
+    int y = r.y + ty;
+    int x0 = r.x < 0 ? -r.x : 0;                              /* first column inside */
+    int x1 = r.x + r.width > width ? width - r.x : r.width; /* past the last column inside */
+    if (y < 0 || y >= height || x0 >= x1) {
+      for (int tx = 0; tx < r.width; tx++) memcpy(row + tx * 4, outside, 4);
+      continue;
+    }
+    for (int tx = 0; tx < x0; tx++) memcpy(row + tx * 4, outside, 4);
+    memcpy(row + (size_t)x0 * 4, rgba + ((size_t)y * width + r.x + x0) * 4, (size_t)(x1 - x0) * 4);
+    for (int tx = x1; tx < r.width; tx++) memcpy(row + tx * 4, outside, 4);
+  }
+}
+
+/* Pillow quantizing RGBA: every fully transparent pixel takes the colour of the first one. */
+static void one_transparent_colour(uint8_t *rgba, size_t pixels) {
+  const uint8_t *first = NULL;
+  for (size_t i = 0; i < pixels; i++) {
+    uint8_t *p = rgba + i * 4;
+    if (p[3]) continue;
+    if (!first) first = p;
+    else memcpy(p, first, 3);
+  }
+}
+
+int qz_tile(qz_work_t *w, const uint8_t *rgba, int width, int height, qz_rect_t rect, const qz_options_t *o,
+            uint8_t *palette, uint8_t *indices) {
+  if (!w || width < 1 || height < 1 || rect.width < 1 || rect.height < 1 || o->colors < 1 || o->colors > 256) return -1;
+  if ((uint64_t)rect.width * (uint64_t)rect.height > (uint64_t)INT32_MAX) return -1;
+  /* Coordinates in int arithmetic below: keep sums far from overflow. */
+  if (rect.x < -(1 << 28) || rect.y < -(1 << 28) || rect.x > (1 << 28) || rect.y > (1 << 28) || rect.width > (1 << 28) ||
+      rect.height > (1 << 28))
+    return -1;
+  size_t n = (size_t)rect.width * rect.height;
+  if (n > w->capacity) {
+    uint8_t *bigger = realloc(w->pixels, n * 4);
+    if (!bigger) return -1;
+    w->pixels = bigger;
+    w->capacity = n;
+  }
+  uint8_t *px = w->pixels;
+  cut(px, rgba, width, height, rect);
+  if (!o->alpha) qz_flatten(px, n, o->background);
+
+  if (o->method == QZ_FASTOCTREE) {
+    if (o->alpha) one_transparent_colour(px, n);
+    return qz_octree(w->octree, px, n, o->colors, o->alpha, palette, indices) ? -1 : (int)o->colors;
+  }
+  if (!o->alpha) return qz_mediancut(px, n, o->colors, palette, indices);
+
+  /* MapProxy: colors - 1 entries for the RGB pixels, then index 255 (transparent) where alpha <= 128. */
+  int entries = qz_mediancut(px, n, o->colors > 1 ? o->colors - 1 : 1, palette, indices);
+  if (entries < 0) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (px[i * 4 + 3] <= 128) indices[i] = 255;
+  for (int e = entries; e < 256; e++) {
+    static const uint8_t unused[4] = {0, 0, 0, 255};
+    memcpy(palette + e * 4, unused, 4);
+  }
+  palette[255 * 4 + 3] = 0;
+  return 256;
+}
+
+/* ---- JavaScript ---- */
+
+#define PALETTE_BYTES 1024
+
+typedef struct {
+  bytes_t rgba, indices, palettes, entries;
+  int width, height;
+  qz_options_t opts;
+  size_t ntiles;
+  qz_rect_t *rects;
+} tiles_args;
+
+static void release_tiles(job_t *job) {
+  tiles_args *a = job->args;
+  free(a->rects);
+}
+
+static int run_tiles(job_t *job) {
+  tiles_args *a = job->args;
+  qz_work_t *w = qz_work_new();
+  if (!w) {
+    strcpy(job->error, "quantizeTiles: out of memory");
+    return -1;
+  }
+  size_t offset = 0;
+  for (size_t i = 0; i < a->ntiles; i++) {
+    uint8_t *palette = a->palettes.data + i * PALETTE_BYTES;
+    int n = qz_tile(w, a->rgba.data, a->width, a->height, a->rects[i], &a->opts, palette, a->indices.data + offset);
+    if (n < 0) {
+      qz_work_free(w);
+      strcpy(job->error, "quantizeTiles: out of memory");
+      return -1;
+    }
+    memset(palette + (size_t)n * 4, 0, PALETTE_BYTES - (size_t)n * 4);
+    int32_t count = n;
+    memcpy(a->entries.data + i * 4, &count, 4);
+    offset += (size_t)a->rects[i].width * a->rects[i].height;
+  }
+  qz_work_free(w);
+  return 0;
+}
+
+static int32_t read_i32(const uint8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/*
+ * (rgba, width, height, rects, options, indices, palettes, entries, async) → undefined, or a promise when async.
+ * rects: Int32Array of x, y, width, height per tile; options: Int32Array [colors, method (0 fastoctree,
+ * 1 mediancut), alpha (0/1), background r, g, b]. Writes each tile's indices one after another into `indices`
+ * (which must hold exactly their sum), its palette into 1024 bytes of `palettes` and its number of entries into
+ * `entries` (Int32Array).
+ */
+static napi_value js_quantize_tiles(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  bytes_t rgba, rects, options, indices, palettes, entries;
+  int64_t width, height;
+  int async;
+  if (args_get(env, info, "quantizeTiles", 9, argv) || arg_bytes(env, argv[0], "rgba", &rgba) ||
+      arg_int(env, argv[1], "width", 1, 1 << 20, &width) || arg_int(env, argv[2], "height", 1, 1 << 20, &height) ||
+      arg_bytes(env, argv[3], "rects", &rects) || arg_bytes(env, argv[4], "options", &options) ||
+      arg_bytes(env, argv[5], "indices", &indices) || arg_bytes(env, argv[6], "palettes", &palettes) ||
+      arg_bytes(env, argv[7], "entries", &entries) || arg_bool(env, argv[8], &async))
+    return NULL;
+  if (rgba.length != (size_t)width * (size_t)height * 4)
+    return throw_range(env, "rgba must hold width * height RGBA pixels"), NULL;
+  if (options.length != 6 * 4) return throw_range(env, "options must be an Int32Array of 6"), NULL;
+  if (rects.length == 0 || rects.length % 16) return throw_range(env, "rects must be an Int32Array of 4 per tile, at least one tile"), NULL;
+  size_t ntiles = rects.length / 16;
+  if (palettes.length != ntiles * PALETTE_BYTES) return throw_range(env, "palettes must hold 1024 bytes per tile"), NULL;
+  if (entries.length != ntiles * 4) return throw_range(env, "entries must be an Int32Array of one per tile"), NULL;
+
+  qz_options_t opts;
+  int32_t colors = read_i32(options.data), method = read_i32(options.data + 4), alpha = read_i32(options.data + 8);
+  if (colors < 1 || colors > 256) return throw_range(env, "colors must be 1..256"), NULL;
+  if (method != QZ_FASTOCTREE && method != QZ_MEDIANCUT) return throw_range(env, "method must be 0 (fastoctree) or 1 (mediancut)"), NULL;
+  opts.colors = (unsigned)colors;
+  opts.method = (qz_method_t)method;
+  opts.alpha = alpha != 0;
+  for (int k = 0; k < 3; k++) {
+    int32_t v = read_i32(options.data + 12 + k * 4);
+    if (v < 0 || v > 255) return throw_range(env, "background channels must be 0..255"), NULL;
+    opts.background[k] = (uint8_t)v;
+  }
+
+  qz_rect_t *list = malloc(ntiles * sizeof *list);
+  if (!list) return throw_range(env, "quantizeTiles: out of memory"), NULL;
+  size_t total = 0;
+  for (size_t i = 0; i < ntiles; i++) {
+    qz_rect_t r = {read_i32(rects.data + i * 16), read_i32(rects.data + i * 16 + 4), read_i32(rects.data + i * 16 + 8),
+                   read_i32(rects.data + i * 16 + 12)};
+    const int32_t far = 1 << 28;
+    if (r.width < 1 || r.height < 1 || r.width > 1 << 16 || r.height > 1 << 16 || r.x < -far || r.x > far || r.y < -far ||
+        r.y > far) {
+      free(list);
+      return throw_range(env, "a tile rect is out of range (size 1..65536, position within ±2^28)"), NULL;
+    }
+    list[i] = r;
+    total += (size_t)r.width * (size_t)r.height;
+  }
+  if (indices.length != total) {
+    free(list);
+    return throw_range(env, "indices must hold exactly the tiles' pixels"), NULL;
+  }
+
+  tiles_args *a = calloc(1, sizeof *a);
+  if (!a) {
+    free(list);
+    return throw_range(env, "quantizeTiles: out of memory"), NULL;
+  }
+  *a = (tiles_args){rgba, indices, palettes, entries, (int)width, (int)height, opts, ntiles, list};
+  job_t *job = job_new(a, run_tiles, NULL);
+  if (!job) {
+    free(list);
+    return throw_range(env, "quantizeTiles: out of memory"), NULL;
+  }
+  job->release = release_tiles;
+  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[5]) || job_hold(env, job, argv[6]) ||
+                job_hold(env, job, argv[7]))) {
+    job_free(env, job);
+    return NULL;
+  }
+  return job_submit(env, job, async);
+}
+
+static const kernel_export_t table[] = {
+  {"quantizeTiles", js_quantize_tiles},
+};
+
+EXPORTS(quantize) { return EXPORT_TABLE(table); }

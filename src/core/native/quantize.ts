@@ -1,0 +1,92 @@
+import { kernel } from './kernels.js';
+
+/** MapProxy's `encoding_options.quantizer`: Pillow's FASTOCTREE (the default) or its median cut. */
+export type Quantizer = 'fastoctree' | 'mediancut';
+
+/** How the tiles of one image are quantized (kernels/quantize.h). */
+export interface TileQuantizeOptions {
+  /** Palette size, 1..256. */
+  colors: number;
+  quantizer: Quantizer;
+  /** The target keeps transparency; without it pixels are flattened onto `background` first. */
+  alpha: boolean;
+  background: readonly [r: number, g: number, b: number];
+}
+
+/** A rectangle of the image, which may reach outside it (that part is transparent white). */
+export interface TileRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One quantized tile: Pillow's palette (RGBA, 4 bytes an entry) and one index per pixel. */
+export interface QuantizedTile {
+  palette: Buffer;
+  indices: Uint8Array;
+}
+
+type QuantizeTiles = (
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  rects: Int32Array,
+  options: Int32Array,
+  indices: Uint8Array,
+  palettes: Uint8Array,
+  entries: Int32Array,
+  async: boolean,
+) => Promise<void> | undefined;
+
+const quantizeTilesKernel = kernel<QuantizeTiles>('quantizeTiles');
+
+const PALETTE_BYTES = 1024;
+
+interface Call {
+  args: Parameters<QuantizeTiles>;
+  finish: () => QuantizedTile[];
+}
+
+function prepare(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions, async: boolean): Call {
+  if (rgba.length !== width * height * 4) throw new RangeError(`quantize: ${rgba.length} bytes for ${width}x${height} RGBA pixels`);
+  if (tiles.length === 0) throw new RangeError('quantize: no tiles');
+  if (!Number.isInteger(opts.colors) || opts.colors < 1 || opts.colors > 256) throw new RangeError(`quantize: colors ${opts.colors} is not 1..256`);
+  const rects = new Int32Array(tiles.length * 4);
+  const offsets: number[] = [];
+  let total = 0;
+  tiles.forEach((t, i) => {
+    for (const v of [t.x, t.y, t.width, t.height]) if (!Number.isInteger(v)) throw new RangeError(`quantize: tile ${i} has a non-integer rect`);
+    if (t.width < 1 || t.height < 1) throw new RangeError(`quantize: tile ${i} is ${t.width}x${t.height}`);
+    rects.set([t.x, t.y, t.width, t.height], i * 4);
+    offsets.push(total);
+    total += t.width * t.height;
+  });
+  const [r, g, b] = opts.background;
+  const options = Int32Array.from([opts.colors, opts.quantizer === 'mediancut' ? 1 : 0, opts.alpha ? 1 : 0, r, g, b]);
+  const indices = new Uint8Array(total);
+  const palettes = Buffer.alloc(tiles.length * PALETTE_BYTES);
+  const entries = new Int32Array(tiles.length);
+  return {
+    args: [rgba, width, height, rects, options, indices, palettes, entries, async],
+    finish: () =>
+      tiles.map((t, i) => ({
+        palette: palettes.subarray(i * PALETTE_BYTES, i * PALETTE_BYTES + entries[i] * 4),
+        indices: indices.subarray(offsets[i], offsets[i] + t.width * t.height),
+      })),
+  };
+}
+
+/** Quantizes each tile of an RGBA image on its own, as MapProxy quantizes each tile it stores. */
+export function quantizeTilesSync(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions): QuantizedTile[] {
+  const call = prepare(rgba, width, height, tiles, opts, false);
+  quantizeTilesKernel(...call.args);
+  return call.finish();
+}
+
+/** quantizeTilesSync on the libuv pool: the event loop keeps answering while a meta tile is quantized. */
+export async function quantizeTiles(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions): Promise<QuantizedTile[]> {
+  const call = prepare(rgba, width, height, tiles, opts, true);
+  await quantizeTilesKernel(...call.args);
+  return call.finish();
+}
