@@ -1,6 +1,9 @@
-import { constants, crc32, deflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, crc32, deflate, deflateSync, type ZlibOptions } from 'node:zlib';
 import type { Point, Size } from '../geo/bbox.js';
+import { pngFilterRgba, pngFilterRgbaAsync, pngIndexStats, pngPackIndices } from '../native/png.js';
 import type { IndexedImage } from './quantize.js';
+import type { RawImage } from './raw-image.js';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -28,43 +31,14 @@ export function encodeIndexedPngRegion(img: IndexedImage, offset: Point, size: S
   const cx1 = Math.min(img.width, x0 + w);
   const cy1 = Math.min(img.height, y0 + h);
 
-  let maxIndex = inside ? 0 : fillIndex;
-  let changes = 0; // neighbours of different index: how well run-length compression will do
-  const idx = img.indices;
-  for (let y = cy0; y < cy1; y++) {
-    const row = y * img.width;
-    let prev = idx[row + cx0];
-    for (let i = row + cx0, end = row + cx1; i < end; i++) {
-      const v = idx[i];
-      if (v > maxIndex) maxIndex = v;
-      if (v !== prev) changes++;
-      prev = v;
-    }
-  }
+  // The largest index (the bit depth) and how runny the rows are (the deflate strategy), over the visible part.
+  const stats = cx1 > cx0 && cy1 > cy0 ? pngIndexStats(img, cx0, cy0, cx1, cy1) : { maxIndex: 0, changes: 0 };
+  const maxIndex = inside ? stats.maxIndex : Math.max(stats.maxIndex, fillIndex);
+  const changes = stats.changes;
   const entries = Math.min(maxIndex + 1, img.palette.length / 4);
   const depth = entries <= 2 ? 1 : entries <= 4 ? 2 : entries <= 16 ? 4 : 8;
-  const stride = Math.ceil((w * depth) / 8);
-  const lines = Buffer.alloc((stride + 1) * h); // zeros: filter byte 0 and the padding bits
-
-  const rowIndices = depth === 8 ? undefined : new Uint8Array(w);
-  for (let ty = 0; ty < h; ty++) {
-    const y = y0 + ty;
-    const out = ty * (stride + 1) + 1;
-    const visible = y >= cy0 && y < cy1 && cx1 > cx0;
-    // The row's indices: a view into the image when the whole row is inside, else assembled.
-    let row: Uint8Array;
-    if (visible && inside) row = idx.subarray(y * img.width + x0, y * img.width + x0 + w);
-    else {
-      row = rowIndices ?? lines.subarray(out, out + w);
-      row.fill(fillIndex);
-      if (visible) row.set(idx.subarray(y * img.width + cx0, y * img.width + cx1), cx0 - x0);
-    }
-    if (depth === 8) {
-      if (row.buffer !== lines.buffer || row.byteOffset !== lines.byteOffset + out) lines.set(row, out);
-    } else {
-      packRow(row, lines, out, depth);
-    }
-  }
+  if (!inside && !(fillIndex >= 0 && fillIndex < 256)) throw new Error(`a PNG region reaching outside the image needs a fill index, got ${fillIndex}`);
+  const lines = pngPackIndices(img, x0, y0, w, h, inside ? 0 : fillIndex, depth);
 
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(w, 0);
@@ -90,15 +64,54 @@ export function encodeIndexedPngRegion(img: IndexedImage, offset: Point, size: S
   return writeChunks(chunks);
 }
 
-/** Pack 8-bit indices into `depth`-bit samples, most significant bits first. */
-function packRow(row: Uint8Array, out: Buffer, pos: number, depth: number): void {
-  const perByte = 8 / depth;
-  const n = row.length;
-  for (let i = 0; i < n; i += perByte) {
-    let byte = 0;
-    for (let k = 0; k < perByte; k++) byte = (byte << depth) | (i + k < n ? row[i + k] : 0);
-    out[pos++] = byte;
-  }
+export interface RgbaPngOptions {
+  /** Keep the alpha channel (colour type 6); without it the PNG is RGB (colour type 2) and alpha is dropped. */
+  alpha: boolean;
+  /** zlib level, 0–9 (default 6, Pillow's). */
+  level?: number;
+  /** zlib strategy (default Z_DEFAULT_STRATEGY, Pillow's). */
+  strategy?: number;
+}
+
+/** From this many pixels on, the async writer filters and deflates on the libuv pool. */
+const POOL_PIXELS = 1 << 18;
+
+function zlibOptions(opts: RgbaPngOptions): ZlibOptions {
+  return { level: opts.level ?? 6, strategy: opts.strategy ?? constants.Z_DEFAULT_STRATEGY };
+}
+
+function rgbaPngChunks(raw: RawImage, opts: RgbaPngOptions, idat: Buffer): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(raw.width, 0);
+  ihdr.writeUInt32BE(raw.height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = opts.alpha ? 6 : 2;
+  return writeChunks([['IHDR', ihdr], ['IDAT', idat], ['IEND', Buffer.alloc(0)]]);
+}
+
+function checkSize(raw: RawImage): void {
+  if (raw.width <= 0 || raw.height <= 0) throw new Error(`cannot write a PNG of ${raw.width}x${raw.height} pixels`);
+}
+
+/**
+ * Write RGBA pixels as a truecolour PNG, 8 bits per sample: RGBA when `alpha` is kept, else RGB with alpha
+ * dropped (flatten first when it matters). Like Pillow: each row gets the filter with the smallest sum of absolute
+ * residues, then zlib level 6.
+ */
+export function encodeRgbaPngSync(raw: RawImage, opts: RgbaPngOptions): Buffer {
+  checkSize(raw);
+  const rows = pngFilterRgba(raw.data, raw.width, raw.height, opts.alpha ? 4 : 3);
+  return rgbaPngChunks(raw, opts, deflateSync(rows, zlibOptions(opts)));
+}
+
+const deflateAsync = promisify<Buffer, ZlibOptions, Buffer>(deflate);
+
+/** encodeRgbaPngSync with big images filtered and deflated on the libuv pool, so the event loop keeps answering. */
+export async function encodeRgbaPng(raw: RawImage, opts: RgbaPngOptions): Promise<Buffer> {
+  checkSize(raw);
+  if (raw.width * raw.height < POOL_PIXELS) return encodeRgbaPngSync(raw, opts);
+  const rows = await pngFilterRgbaAsync(raw.data, raw.width, raw.height, opts.alpha ? 4 : 3);
+  return rgbaPngChunks(raw, opts, await deflateAsync(rows, zlibOptions(opts)));
 }
 
 function writeChunks(chunks: readonly [string, Buffer][]): Buffer {

@@ -1,5 +1,5 @@
 import { decode } from './encode.js';
-import { decodePngPaletted, type PalettedPixels } from './png-decode.js';
+import { decodePngAsync, decodePngPaletted, isPng, type PalettedPixels } from './png-decode.js';
 import type { RawImage } from './raw-image.js';
 
 /**
@@ -8,9 +8,11 @@ import type { RawImage } from './raw-image.js';
  */
 export type TilePixels = { readonly kind: 'paletted'; readonly px: PalettedPixels } | { readonly kind: 'rgba'; readonly raw: RawImage };
 
+/** Any tile's bytes; a broken PNG throws (the native decoder reads every PNG, other formats go to sharp). */
 export async function decodeTilePixels(bytes: Buffer): Promise<TilePixels> {
+  if (!isPng(bytes)) return { kind: 'rgba', raw: await decode(bytes) };
   const px = decodePngPaletted(bytes);
-  return px ? { kind: 'paletted', px } : { kind: 'rgba', raw: await decode(bytes) };
+  return px ? { kind: 'paletted', px } : { kind: 'rgba', raw: await decodePngAsync(bytes) };
 }
 
 export function tilePixelsSize(t: TilePixels): { width: number; height: number } {
