@@ -4,11 +4,15 @@ import sharp from 'sharp';
 import { encode, encodePalettedTiles, isPalettedPng } from '../../src/core/image/encode.js';
 import { imageFormat } from '../../src/core/image/format.js';
 import { decodePngFast } from '../../src/core/image/png-decode.js';
-import { encodeIndexedPng, encodeIndexedPngRegion } from '../../src/core/image/png-encode.js';
+import { encodeIndexedPng, encodeIndexedPngRegion, encodeRgbaPng, encodeRgbaPngSync } from '../../src/core/image/png-encode.js';
 import { quantize } from '../../src/core/image/quantize.js';
 import { cropTiles } from '../../src/core/image/split.js';
 import type { RawImage } from '../../src/core/image/raw-image.js';
+import { constants } from 'node:zlib';
 import { paint, px, quadrants, type Px } from './image-helpers.js';
+import { pngHeader, pngImageData } from '../support/png-chunks.js';
+import { pillowDecode } from '../support/png-samples.js';
+import { execFileSync } from 'node:child_process';
 
 interface PngInfo {
   depth: number;
@@ -177,4 +181,69 @@ test('meta-tile API: many colours are quantized once, tiles with few colours sta
   const reds: Px[] = [[255, 0, 0, 255], [254, 1, 0, 255], [253, 0, 1, 255], [252, 2, 2, 200]];
   const meta = paint(70, 70, (x, y): Px => (x < 32 ? [x * 8, y * 3, 100 + x - y, 255] : reds[(x + 2 * y) % 4]!));
   await checkMetaTiles(meta);
+});
+
+/** A map-like test image: flat areas, gradients, noise and every kind of alpha. */
+function mapLike(width: number, height: number): RawImage {
+  return paint(width, height, (x, y): Px => {
+    const noise = (x * 7919 + y * 104729) % 61;
+    const a = (x >> 4) + (y >> 4) === 3 ? 0 : (x >> 3) % 4 === 1 ? (x * 9) & 255 : 255;
+    return [(x + noise) & 255, (y * 3) & 255, ((x * y) >> 6) & 255, a];
+  });
+}
+
+/** The pixels without alpha, as an RGB PNG keeps them. */
+function opaque(img: RawImage): RawImage {
+  const data = Buffer.from(img.data);
+  for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  return { ...img, data };
+}
+
+test('RGB and RGBA PNGs read back by Pillow give exactly the input', async () => {
+  const images = [mapLike(67, 45), mapLike(1, 1), mapLike(1, 50), mapLike(50, 1), mapLike(256, 256), mapLike(700, 400)];
+  const pngs: Buffer[] = [];
+  for (const img of images) {
+    pngs.push(await encodeRgbaPng(img, { alpha: true }), await encodeRgbaPng(img, { alpha: false }));
+  }
+  const pillow = pillowDecode(pngs);
+  images.forEach((img, i) => {
+    const [rgba, rgb] = [pillow[2 * i]!, pillow[2 * i + 1]!];
+    assert.equal(rgba.mode, 'RGBA');
+    assert.equal(rgb.mode, 'RGB');
+    assert.deepEqual([rgba.width, rgba.height], [img.width, img.height]);
+    assert.ok(rgba.rgba.equals(img.data), `RGBA ${img.width}x${img.height}`);
+    assert.ok(rgb.rgba.equals(opaque(img).data), `RGB ${img.width}x${img.height}`);
+    assert.ok(encodeRgbaPngSync(img, { alpha: true }).equals(pngs[2 * i]!), 'the pool and the inline writer agree');
+  });
+});
+
+test('rows are filtered adaptively like Pillow, and the files are no bigger than Pillow’s', () => {
+  const img = mapLike(256, 256);
+  for (const alpha of [true, false]) {
+    const png = encodeRgbaPngSync(img, { alpha });
+    const h = pngHeader(png);
+    assert.deepEqual([h.colorType, h.depth, h.interlace], [alpha ? 6 : 2, 8, 0]);
+    const data = pngImageData(png);
+    const types = new Set(Array.from({ length: 256 }, (_, y) => data[(y * data.length) / 256]));
+    assert.ok(types.size >= 2, `filter types ${[...types]}`);
+    const pillowSize = Number(
+      execFileSync('/usr/bin/python3', ['-c', `
+import io, sys
+from PIL import Image
+im = Image.frombytes('RGBA', (256, 256), sys.stdin.buffer.read())
+b = io.BytesIO(); (im if ${alpha ? 'True' : 'False'} else im.convert('RGB')).save(b, 'PNG'); print(len(b.getvalue()))`], { input: img.data }).toString(),
+    );
+    assert.ok(png.length <= pillowSize * 1.02, `${png.length} bytes, Pillow ${pillowSize}`);
+  }
+});
+
+test('the zlib level and strategy are the caller’s', () => {
+  const img = mapLike(64, 64);
+  const stored = encodeRgbaPngSync(img, { alpha: true, level: 0 });
+  const rle = encodeRgbaPngSync(img, { alpha: true, strategy: constants.Z_RLE });
+  const normal = encodeRgbaPngSync(img, { alpha: true });
+  assert.ok(stored.length > 64 * 64 * 4, 'level 0 stores');
+  assert.ok(normal.length < stored.length);
+  assert.ok(decodePngFast(rle)!.data.equals(img.data));
+  assert.throws(() => encodeRgbaPngSync({ data: Buffer.alloc(12), width: 2, height: 2 }, { alpha: true }), /12 bytes for 2x2/);
 });
