@@ -21,6 +21,11 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
  */
 #define KERNEL_MODULES(X) \
   X(pixels) \
+  X(resample) \
+  X(warp) \
+  X(compose) \
+  X(composite) \
+  X(mask) \
   X(png) \
   X(quantize)
 

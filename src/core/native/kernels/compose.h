@@ -1,0 +1,31 @@
+/* A window of a mosaic of decoded tiles as one RGBA image (MapProxy's TileMerger, limited to what a map samples). */
+#ifndef KERNELS_COMPOSE_H
+#define KERNELS_COMPOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { COMPOSE_NONE = 0, COMPOSE_RGBA = 1, COMPOSE_PALETTED = 2 } compose_kind_t;
+
+/* One tile: RGBA pixels, or palette indices (pixel (x, y) at y·pitch + first + x) and 256 RGBA palette words. */
+typedef struct {
+  compose_kind_t kind;
+  int width, height, pitch, first;
+  const uint8_t *pixels;
+  const uint8_t *palette;
+} compose_tile_t;
+
+/* Doubles of the geometry per tile passed from JavaScript: kind, width, height, pitch, first. */
+#define COMPOSE_TILE_INTS 5
+
+/*
+ * Writes every pixel of `out` (ww × wh), the window at (wx, wy) of the mosaic of cols × rows tiles of tw × th
+ * (row-major, top row first). Missing tiles, the parts of smaller tiles, and the window outside the mosaic are
+ * transparent black. Tiles must have been checked with compose_check_tile.
+ */
+void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int th, int wx, int wy, int ww, int wh, uint8_t *out);
+
+/* NULL when the tile's buffers hold every pixel its geometry names, else what is wrong. */
+const char *compose_check_tile(const compose_tile_t *t, size_t pixels_length, size_t palette_length);
+
+#endif

@@ -1,0 +1,218 @@
+#include "resample.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "module.h"
+#include "resample_args.h"
+#include "simd.h"
+
+/*
+ * Nearest as Pillow's ImagingScaleAffine: positions accumulated from the first pixel centre (so they drift
+ * exactly as there), truncated; a row or column outside the source stays transparent.
+ */
+static int extent_nearest(const rf_image_t *src, uint8_t *dst, int dw, int dh, double x0, double y0, double xs, double ys) {
+  int *cols = malloc(sizeof(int) * (size_t)dw);
+  if (!cols) return -1;
+  double xo = x0 + xs * 0.5;
+  for (int i = 0; i < dw; i++, xo += xs) cols[i] = xo >= 0.0 && xo < (double)src->width ? (int)xo : -1;
+  const uint32_t zero = 0;
+  double yo = y0 + ys * 0.5;
+  for (int j = 0; j < dh; j++, yo += ys) {
+    uint8_t *out = dst + (size_t)j * dw * 4;
+    if (!(yo >= 0.0 && yo < (double)src->height)) {
+      memset(out, 0, (size_t)dw * 4);
+      continue;
+    }
+    const uint8_t *in = src->rgba + (size_t)(int)yo * src->width * 4;
+    for (int i = 0; i < dw; i++) memcpy(out + (size_t)i * 4, cols[i] >= 0 ? in + (size_t)cols[i] * 4 : (const uint8_t *)&zero, 4);
+  }
+  free(cols);
+  return 0;
+}
+
+/* One axis of a separable filter: per destination position, whether it is inside, its first tap and fraction. */
+typedef struct {
+  int *first; /* index of tap 0 before clamping (floor(p − 0.5) − 1 for bicubic) */
+  double *frac;
+  uint8_t *valid;
+} axis_t;
+
+static int axis_new(axis_t *a, int n, double origin, double step, int size, int taps) {
+  a->first = malloc(sizeof(int) * (size_t)n);
+  a->frac = malloc(sizeof(double) * (size_t)n);
+  a->valid = malloc((size_t)n);
+  if (!a->first || !a->frac || !a->valid) return -1;
+  for (int i = 0; i < n; i++) {
+    /* Pillow: a0·xin + a1·yin + a2 with the cross term zero. */
+    double p = step * (i + 0.5) + origin;
+    a->valid[i] = p >= 0.0 && p < (double)size;
+    if (!a->valid[i]) {
+      a->first[i] = 0;
+      a->frac[i] = 0;
+      continue;
+    }
+    double u = p - 0.5;
+    int f = (int)floor(u);
+    a->frac[i] = u - f;
+    a->first[i] = taps == 4 ? f - 1 : f;
+  }
+  return 0;
+}
+
+static void axis_free(axis_t *a) {
+  free(a->first);
+  free(a->frac);
+  free(a->valid);
+}
+
+/* One premultiplied source row through the horizontal filter: 4 doubles per destination column. */
+TARGET_CLONES
+static void filter_row(const uint8_t *row, int sw, const axis_t *X, int dw, int taps, double *out) {
+  for (int i = 0; i < dw; i++, out += 4) {
+    if (!X->valid[i]) continue;
+    int f = X->first[i];
+    double d = X->frac[i];
+    if (taps == 2) {
+      const uint8_t *a = row + rf_clip(f, sw) * 4, *b = row + rf_clip(f + 1, sw) * 4;
+      for (int k = 0; k < 4; k++) out[k] = a[k] + (b[k] - a[k]) * d;
+    } else {
+      const uint8_t *a = row + rf_clip(f, sw) * 4, *b = row + rf_clip(f + 1, sw) * 4;
+      const uint8_t *c = row + rf_clip(f + 2, sw) * 4, *e = row + rf_clip(f + 3, sw) * 4;
+      for (int k = 0; k < 4; k++) out[k] = rf_cubic(a[k], b[k], c[k], e[k], d);
+    }
+  }
+}
+
+TARGET_CLONES
+static void vertical(const double *const *rows, const axis_t *X, int dw, int taps, double d, uint8_t *out) {
+  for (int i = 0; i < dw; i++, out += 4) {
+    if (!X->valid[i]) {
+      memset(out, 0, 4);
+      continue;
+    }
+    size_t c = (size_t)i * 4;
+    if (taps == 2) {
+      for (int k = 0; k < 4; k++) {
+        double v1 = rows[0][c + k], v2 = rows[1][c + k];
+        out[k] = (uint8_t)(v1 + (v2 - v1) * d);
+      }
+    } else {
+      for (int k = 0; k < 4; k++) out[k] = rf_bicubic_byte(rf_cubic(rows[0][c + k], rows[1][c + k], rows[2][c + k], rows[3][c + k], d));
+    }
+    rf_unpremultiply(out);
+  }
+}
+
+/*
+ * Bilinear and bicubic in two passes, as Pillow computes them (each tap row filtered horizontally, then the rows
+ * combined), but each source row filtered once for all destination rows that use it: the filtered rows live in
+ * a ring of `taps` rows keyed by source row.
+ */
+static int extent_separable(const rf_image_t *pm, uint8_t *dst, int dw, int dh, double x0, double y0, double xs, double ys, int taps) {
+  axis_t X = {0}, Y = {0};
+  double *ring = NULL;
+  int rc = -1;
+  if (axis_new(&X, dw, x0, xs, pm->width, taps) || axis_new(&Y, dh, y0, ys, pm->height, taps)) goto done;
+  ring = malloc(sizeof(double) * 4 * (size_t)dw * taps);
+  if (!ring) goto done;
+  int ring_row[4] = {-1, -1, -1, -1};
+  const double *rows[4];
+  for (int j = 0; j < dh; j++) {
+    uint8_t *out = dst + (size_t)j * dw * 4;
+    if (!Y.valid[j]) {
+      memset(out, 0, (size_t)dw * 4);
+      continue;
+    }
+    for (int k = 0; k < taps; k++) {
+      int r = rf_clip(Y.first[j] + k, pm->height);
+      int slot = r % taps;
+      double *buf = ring + (size_t)slot * dw * 4;
+      if (ring_row[slot] != r) {
+        filter_row(pm->rgba + (size_t)r * pm->width * 4, pm->width, &X, dw, taps, buf);
+        ring_row[slot] = r;
+      }
+      rows[k] = buf;
+    }
+    vertical(rows, &X, dw, taps, Y.frac[j], out);
+  }
+  rc = 0;
+done:
+  axis_free(&X);
+  axis_free(&Y);
+  free(ring);
+  return rc;
+}
+
+int resample_extent(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double extent[4], resample_method_t method) {
+  double xs = (extent[2] - extent[0]) / dw, ys = (extent[3] - extent[1]) / dh;
+  if (method == RESAMPLE_NEAREST) return extent_nearest(src, dst, dw, dh, extent[0], extent[1], xs, ys);
+  rf_image_t pm;
+  uint8_t *owned;
+  if (rf_premultiplied_source(src, &pm, &owned)) return -1;
+  int rc = extent_separable(&pm, dst, dw, dh, extent[0], extent[1], xs, ys, method == RESAMPLE_BICUBIC ? 4 : 2);
+  free(owned);
+  return rc;
+}
+
+/* ---- JavaScript ---- */
+
+typedef struct {
+  rf_image_t src;
+  uint8_t *dst;
+  int dw, dh;
+  double extent[4];
+  resample_method_t method;
+} extent_args_t;
+
+static int run_extent(job_t *job) {
+  extent_args_t *a = job->args;
+  if (resample_extent(&a->src, a->dst, a->dw, a->dh, a->extent, a->method)) {
+    strcpy(job->error, "resampleExtent: out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+/*
+ * resampleExtent(src, srcWidth, srcHeight, dst, dstWidth, dstHeight, x0, y0, x1, y1, method, async):
+ * dst is written in full; with async a promise settles when it is, and neither buffer may be touched before.
+ */
+static napi_value js_resample_extent(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  if (args_get(env, info, "resampleExtent", 12, argv)) return NULL;
+  rf_image_t src, dst;
+  if (arg_image(env, argv, "src", &src) || arg_image(env, argv + 3, "dst", &dst)) return NULL;
+  double extent[4];
+  int64_t method;
+  int async;
+  for (int k = 0; k < 4; k++) {
+    static const char *names[] = {"x0", "y0", "x1", "y1"};
+    if (arg_double(env, argv[6 + k], names[k], &extent[k])) return NULL;
+  }
+  if (arg_int(env, argv[10], "method", 0, 2, &method) || arg_bool(env, argv[11], &async)) return NULL;
+  extent_args_t *a = malloc(sizeof *a);
+  if (!a) {
+    napi_throw_error(env, NULL, "resampleExtent: out of memory");
+    return NULL;
+  }
+  *a = (extent_args_t){src, (uint8_t *)dst.rgba, dst.width, dst.height, {extent[0], extent[1], extent[2], extent[3]}, (resample_method_t)method};
+  job_t *job = job_new(a, run_extent, NULL);
+  if (!job) {
+    napi_throw_error(env, NULL, "resampleExtent: out of memory");
+    return NULL;
+  }
+  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[3]))) {
+    job_free(env, job);
+    return NULL;
+  }
+  return job_submit(env, job, async);
+}
+
+static const kernel_export_t table[] = {
+  {"resampleExtent", js_resample_extent},
+};
+
+EXPORTS(resample) { return EXPORT_TABLE(table); }

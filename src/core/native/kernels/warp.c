@@ -1,0 +1,178 @@
+#include "warp.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "module.h"
+#include "resample_args.h"
+#include "simd.h"
+
+static int sample(const rf_image_t *im, double x, double y, resample_method_t method, uint8_t *out) {
+  switch (method) {
+    case RESAMPLE_NEAREST: return rf_nearest(im, x, y, out);
+    case RESAMPLE_BILINEAR: return rf_bilinear(im, x, y, out);
+    default: return rf_bicubic(im, x, y, out);
+  }
+}
+
+TARGET_CLONES
+static void fill_quad(const rf_image_t *im, uint8_t *dst, int dw, const double *q, resample_method_t method) {
+  int bx0 = (int)q[0], by0 = (int)q[1], bx1 = (int)q[2], by1 = (int)q[3];
+  /* Pillow's QUAD coefficients, computed in its order. */
+  double nwx = q[4], nwy = q[5], swx = q[6], swy = q[7], sex = q[8], sey = q[9], nex = q[10], ney = q[11];
+  double As = 1.0 / (bx1 - bx0), At = 1.0 / (by1 - by0);
+  double a0 = nwx, a1 = (nex - nwx) * As, a2 = (swx - nwx) * At, a3 = (sex - swx - nex + nwx) * As * At;
+  double a4 = nwy, a5 = (ney - nwy) * As, a6 = (swy - nwy) * At, a7 = (sey - swy - ney + nwy) * As * At;
+  for (int y = by0; y < by1; y++) {
+    uint8_t *out = dst + ((size_t)y * dw + bx0) * 4;
+    double yin = (y - by0) + 0.5;
+    for (int x = bx0; x < bx1; x++, out += 4) {
+      double xin = (x - bx0) + 0.5;
+      double sx = a0 + a1 * xin + a2 * yin + a3 * xin * yin;
+      double sy = a4 + a5 * xin + a6 * yin + a7 * xin * yin;
+      if (!sample(im, sx, sy, method, out)) memset(out, 0, 4);
+    }
+  }
+}
+
+long warp_check_quads(const double *quads, size_t nquads, int dw, int dh) {
+  for (size_t i = 0; i < nquads; i++) {
+    const double *q = quads + i * WARP_QUAD_DOUBLES;
+    for (int k = 0; k < 4; k++)
+      if (floor(q[k]) != q[k]) return (long)i;
+    if (!(q[0] >= 0 && q[0] < q[2] && q[2] <= dw && q[1] >= 0 && q[1] < q[3] && q[3] <= dh)) return (long)i;
+    /* Corners may be anything finite; a non-finite corner makes positions NaN, which sample nothing. */
+  }
+  return -1;
+}
+
+long warp_check_points(const double *points, size_t npoints, int dw, int dh) {
+  for (size_t i = 0; i < npoints; i++) {
+    const double *p = points + i * WARP_POINT_DOUBLES;
+    if (floor(p[0]) != p[0] || floor(p[1]) != p[1] || !(p[0] >= 0 && p[0] < dw && p[1] >= 0 && p[1] < dh)) return (long)i;
+  }
+  return -1;
+}
+
+int warp_mesh(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double *quads, size_t nquads,
+              const double *points, size_t npoints, resample_method_t method) {
+  memset(dst, 0, (size_t)dw * dh * 4);
+  rf_image_t im = *src;
+  uint8_t *owned = NULL;
+  if (method != RESAMPLE_NEAREST && rf_premultiplied_source(src, &im, &owned)) return -1;
+  for (size_t i = 0; i < nquads; i++) fill_quad(&im, dst, dw, quads + i * WARP_QUAD_DOUBLES, method);
+  for (size_t i = 0; i < npoints; i++) {
+    const double *p = points + i * WARP_POINT_DOUBLES;
+    uint8_t *out = dst + ((size_t)p[1] * dw + (size_t)p[0]) * 4;
+    if (!sample(&im, p[2], p[3], method, out)) memset(out, 0, 4);
+  }
+  free(owned);
+  return 0;
+}
+
+/* ---- JavaScript ---- */
+
+typedef struct {
+  rf_image_t src;
+  uint8_t *dst;
+  int dw, dh;
+  const double *quads, *points;
+  size_t nquads, npoints;
+  resample_method_t method;
+} warp_args_t;
+
+static int run_warp(job_t *job) {
+  warp_args_t *a = job->args;
+  if (warp_mesh(&a->src, a->dst, a->dw, a->dh, a->quads, a->nquads, a->points, a->npoints, a->method)) {
+    strcpy(job->error, "warpMesh: out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static int arg_doubles(napi_env env, napi_value v, const char *name, size_t group, const double **out, size_t *n) {
+  bool is = false;
+  napi_typedarray_type type;
+  size_t count;
+  void *data;
+  napi_is_typedarray(env, v, &is);
+  if (!is || napi_get_typedarray_info(env, v, &type, &count, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s must be a Float64Array", name);
+    napi_throw_type_error(env, "ERR_KERNEL_ARGUMENT", msg);
+    return -1;
+  }
+  if (count % group) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s: length %zu is not a multiple of %zu", name, count, group);
+    return throw_range(env, msg);
+  }
+  *out = data;
+  *n = count / group;
+  return 0;
+}
+
+/*
+ * warpMesh(src, srcWidth, srcHeight, dst, dstWidth, dstHeight, quads, points, method, async): dst is written in
+ * full; with async a promise settles when it is, and no argument buffer may be touched before.
+ */
+static napi_value js_warp_mesh(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  if (args_get(env, info, "warpMesh", 10, argv)) return NULL;
+  warp_args_t a;
+  rf_image_t dst;
+  int64_t method;
+  int async;
+  if (arg_image(env, argv, "src", &a.src) || arg_image(env, argv + 3, "dst", &dst) ||
+      arg_doubles(env, argv[6], "quads", WARP_QUAD_DOUBLES, &a.quads, &a.nquads) ||
+      arg_doubles(env, argv[7], "points", WARP_POINT_DOUBLES, &a.points, &a.npoints) ||
+      arg_int(env, argv[8], "method", 0, 2, &method) || arg_bool(env, argv[9], &async))
+    return NULL;
+  a.dst = (uint8_t *)dst.rgba;
+  a.dw = dst.width;
+  a.dh = dst.height;
+  a.method = (resample_method_t)method;
+  char msg[120];
+  long bad = warp_check_quads(a.quads, a.nquads, a.dw, a.dh);
+  if (bad >= 0) {
+    snprintf(msg, sizeof msg, "quads: box %ld is not integral and inside %dx%d", bad, a.dw, a.dh);
+    throw_range(env, msg);
+    return NULL;
+  }
+  bad = warp_check_points(a.points, a.npoints, a.dw, a.dh);
+  if (bad >= 0) {
+    snprintf(msg, sizeof msg, "points: point %ld is not a pixel of %dx%d", bad, a.dw, a.dh);
+    throw_range(env, msg);
+    return NULL;
+  }
+  warp_args_t *args = malloc(sizeof *args);
+  if (!args) {
+    napi_throw_error(env, NULL, "warpMesh: out of memory");
+    return NULL;
+  }
+  *args = a;
+  job_t *job = job_new(args, run_warp, NULL);
+  if (!job) {
+    napi_throw_error(env, NULL, "warpMesh: out of memory");
+    return NULL;
+  }
+  if (async) {
+    for (int k = 0; k < 8; k++) {
+      if (k == 1 || k == 2 || k == 4 || k == 5) continue;
+      if (job_hold(env, job, argv[k])) {
+        job_free(env, job);
+        return NULL;
+      }
+    }
+  }
+  return job_submit(env, job, async);
+}
+
+static const kernel_export_t table[] = {
+  {"warpMesh", js_warp_mesh},
+};
+
+EXPORTS(warp) { return EXPORT_TABLE(table); }

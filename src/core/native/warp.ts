@@ -1,0 +1,28 @@
+import { kernel } from './kernels.js';
+import { checkRgba, RESAMPLE_METHOD, type ResampleMethod, type RgbaPixels } from './resample.js';
+
+/** Doubles per mesh quad: box x0, y0, x1, y1, then the source positions of its NW, SW, SE and NE corners. */
+export const QUAD_DOUBLES = 12;
+/** Doubles per exactly mapped pixel: destination x, y and its source position (NaN where the mapping failed). */
+export const POINT_DOUBLES = 4;
+
+const native = kernel<
+  (
+    src: Uint8Array, sw: number, sh: number, dst: Uint8Array, dw: number, dh: number,
+    quads: Float64Array, points: Float64Array, method: number, async: boolean,
+  ) => Promise<void> | undefined
+>('warpMesh');
+
+/**
+ * Fills `dst` from `src` through a mesh (kernels/warp.c, Pillow's MESH transform), on the libuv pool: every
+ * pixel of each quad sampled at the bilinear interpolation of its corners, then each exact point. Pixels in no
+ * quad, not mapped or mapped outside the source are transparent. No buffer may be touched until the promise settles.
+ */
+export function warpMesh(
+  src: RgbaPixels, dst: RgbaPixels, quads: Float64Array, points: Float64Array, method: ResampleMethod,
+): Promise<void> {
+  checkRgba(src, 'src');
+  checkRgba(dst, 'dst');
+  if (quads.length % QUAD_DOUBLES || points.length % POINT_DOUBLES) throw new RangeError('warpMesh: partial quad or point');
+  return native(src.data, src.width, src.height, dst.data, dst.width, dst.height, quads, points, RESAMPLE_METHOD[method], true)!;
+}
