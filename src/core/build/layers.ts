@@ -1,6 +1,6 @@
 import { splitTaggedName } from '../config/references.js';
 import type { LayerConfig, ProxyConfig } from '../config/types.js';
-import { mergeExtents } from '../geo/extent.js';
+import { MapExtent, mergeExtents } from '../geo/extent.js';
 import { ResolutionRange } from '../geo/resolution-range.js';
 import { CacheMapLayer } from '../layer/cache-map-layer.js';
 import { DirectMapLayer } from '../layer/direct-map-layer.js';
@@ -8,6 +8,7 @@ import type { LayerMetadata } from '../layer/layer-metadata.js';
 import type { MapLayer } from '../layer/map-layer.js';
 import { CacheTileLayer, type TileLayer } from '../layer/tile-layer.js';
 import type { WmsLayer } from '../layer/wms-layer.js';
+import type { TileManager } from '../tiles/tile-manager.js';
 import type { CacheBuilder } from './caches.js';
 
 /** The published WMS layer tree. */
@@ -56,10 +57,17 @@ export function buildTileLayers(config: ProxyConfig, caches: CacheBuilder): Tile
       const cache = caches.get(splitTaggedName(cacheName).name);
       for (const manager of cache.managers) {
         result.push(
-          new CacheTileLayer(layer.name, layer.title ?? layer.name, layer.md as LayerMetadata, manager, cache.extent),
+          new CacheTileLayer(layer.name, layer.title ?? layer.name, layer.md as LayerMetadata, manager, tileLayerExtent(manager)),
         );
       }
     }
   }
   return result;
+}
+
+/** A tile layer's extent in MapProxy 7: the cache's coverage, else its sources' extents, else this grid's bbox. */
+function tileLayerExtent(manager: TileManager): MapExtent {
+  if (manager.options.coverage) return manager.options.coverage.extent;
+  const sources = mergeExtents(manager.options.sources.map((s) => s.extent));
+  return sources.isDefault ? new MapExtent(manager.grid.bbox, manager.grid.srs) : sources;
 }

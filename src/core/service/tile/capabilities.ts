@@ -33,9 +33,13 @@ ${maps.join('\n')}
 </TileMapService>`;
 }
 
-/** `/tms/1.0.0/<layer>/<spec>`: one TileMap with its published tile sets. */
+/**
+ * `/tms/1.0.0/<layer>/<spec>`: one TileMap with its published tile sets. BoundingBox is the layer's
+ * extent in the grid's SRS and Origin its lower-left corner, as MapProxy 7 writes them (1.15 wrote
+ * the bbox of the first level's tiles, which is larger than the data when the grid is not tile-aligned).
+ */
 export function tmsTileMap(url: string, l: PublishedTileLayer): string {
-  const b = l.grid.bbox;
+  const b = l.layer.extent.bboxFor(l.layer.grid.srs);
   const [tw, th] = l.layer.grid.tileSize;
   const sets = l.grid.tileSets.map(
     ([order, res]) => `    <TileSet href="${x(url)}/${order}" units-per-pixel="${f(res)}" order="${order}" />`,

@@ -33,7 +33,7 @@ export class TileServiceGrid {
     return this.grid.limitTile([x, y, z]);
   }
 
-  /** The level MapProxy's internal_level gives for a published TMS level (used for the TileMap bbox). */
+  /** The level MapProxy's internal_level gives for a published TMS level. */
   internalLevel(level: number): number {
     let l = level;
     if (this.skipFirstLevel) {
@@ -44,7 +44,7 @@ export class TileServiceGrid {
     return l;
   }
 
-  /** Bbox of all tiles of the first published level. */
+  /** Bbox of all tiles of the first published level: where the published tile rows and columns begin. */
   get bbox(): BBox {
     const level = Math.min(this.internalLevel(0), this.grid.levels - 1);
     const [nx, ny] = this.grid.gridSize(level);
