@@ -1,114 +1,117 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { quantize, quantizeExact } from '../../src/core/image/quantize.js';
+import { quantize, quantizeImage, quantizeTiles, type IndexedImage } from '../../src/core/image/quantize.js';
+import { cropTiles } from '../../src/core/image/split.js';
 import type { RawImage } from '../../src/core/image/raw-image.js';
 import { paint, px, quadrants, type Px } from './image-helpers.js';
 
 /** The RGBA colour the quantized image shows at (x, y). */
-function shown(q: { palette: Buffer; indices: Uint8Array; width: number }, x: number, y: number): Px {
+function shown(q: IndexedImage, x: number, y: number): Px {
   const i = q.indices[y * q.width + x]! * 4;
   return [q.palette[i]!, q.palette[i + 1]!, q.palette[i + 2]!, q.palette[i + 3]!];
 }
 
-function distinct(img: RawImage): number {
-  const s = new Set<number>();
-  for (let i = 0; i < img.data.length; i += 4) s.add(img.data.readUInt32LE(i));
-  return s.size;
+function entry(q: IndexedImage, i: number): Px {
+  return [q.palette[i * 4]!, q.palette[i * 4 + 1]!, q.palette[i * 4 + 2]!, q.palette[i * 4 + 3]!];
 }
 
-test('an image with few colours keeps every colour exactly', () => {
+test('fastoctree: colours in cells of their own are kept exactly, most used first; the palette has `colors` entries', () => {
+  // 3 × 21 red, 2 × 21 blue, 2 × 21 yellow, 2 × 21 green pixels: ties keep the octree's cell order.
   const img = quadrants(37, 21);
   const q = quantize(img);
-  assert.equal(q.exact, true);
-  assert.equal(q.palette.length / 4, 4);
+  assert.equal(q.palette.length / 4, 256, 'Pillow keeps every entry of the palette');
   for (let y = 0; y < 21; y++) for (let x = 0; x < 37; x++) assert.deepEqual(shown(q, x, y), px(img, x, y));
+  const used = new Set(q.indices);
+  assert.equal(used.size, 4);
+  assert.deepEqual([...used].sort(), [0, 1, 2, 3], 'the colours come first');
+  for (let i = 4; i < 256; i++) assert.deepEqual(entry(q, i), [0, 0, 0, 0], 'unused entries are (0,0,0,0), as in Pillow');
+  assert.equal(quantize(img, { colors: 16 }).palette.length / 4, 16);
 });
 
-test('exactly `colors` distinct colours stay exact, one more does not', () => {
-  const img = paint(16, 16, (x, y) => [x * 16, y * 16, 7, 255]); // 256 colours
-  assert.equal(quantize(img).exact, true);
-  assert.equal(quantizeExact(img, { colors: 255 }), null);
-  const q = quantize(img, { colors: 255 });
-  assert.equal(q.exact, false);
-  assert.ok(q.palette.length / 4 <= 255);
-});
-
-test('a many-colour gradient gets ≤ 256 entries and a small mean error', () => {
-  const img = paint(300, 200, (x, y) => [Math.round((x * 255) / 299), Math.round((y * 255) / 199), (x + y) & 255, 255]);
-  assert.ok(distinct(img) > 10000);
+test('fastoctree: near colours in one octree cell become their (truncated) mean, as Pillow gives them', () => {
+  const img = paint(10, 10, (x): Px => (x < 5 ? [100, 100, 100, 255] : [101, 103, 100, 255]));
   const q = quantize(img);
-  assert.ok(q.palette.length / 4 <= 256);
-  let err = 0;
-  let worst = 0;
-  for (let y = 0; y < 200; y++) {
-    for (let x = 0; x < 300; x++) {
-      const a = px(img, x, y);
-      const b = shown(q, x, y);
-      for (let c = 0; c < 4; c++) {
-        const d = Math.abs(a[c]! - b[c]!);
-        err += d;
-        worst = Math.max(worst, d);
-      }
-    }
-  }
-  const mean = err / (300 * 200 * 4);
-  assert.ok(mean < 6, `mean error ${mean}`);
-  assert.ok(worst < 40, `worst error ${worst}`);
-  assert.ok(q.palette.every((v, i) => i % 4 !== 3 || v === 255), 'an opaque image gets an opaque palette');
+  assert.deepEqual(shown(q, 0, 0), [100, 101, 100, 255]);
+  assert.deepEqual(shown(q, 9, 9), [100, 101, 100, 255]);
 });
 
-test('all fully transparent pixels share one entry, which comes first; partial alpha is kept approximately', () => {
+test('fastoctree: fully transparent pixels share one transparent entry; partial alpha stays close', () => {
   const img = paint(64, 64, (x, y): Px => {
     if (x < 16) return [x * 10, y, 0, 0]; // transparent, with varying (meaningless) colour
     if (x < 32) return [200, 100, 50, 128];
     return [x * 4, y * 4, (x * y) & 255, 255];
   });
   const q = quantize(img);
-  assert.equal(q.exact, false);
   const clear = new Set<number>();
   for (let y = 0; y < 64; y++) for (let x = 0; x < 16; x++) clear.add(q.indices[y * 64 + x]!);
   assert.equal(clear.size, 1);
-  assert.equal(q.palette[[...clear][0]! * 4 + 3], 0);
-  const half = shown(q, 20, 10);
-  assert.ok(Math.abs(half[3] - 128) <= 16 && Math.abs(half[0] - 200) <= 8, `partial pixel ${half}`);
-  assert.deepEqual(shown(q, 40, 40)[3], 255, 'opaque pixels stay opaque');
-  // Translucent entries first: a PNG tRNS chunk can stop after them.
-  const alphas = [...Array(q.palette.length / 4).keys()].map((i) => q.palette[i * 4 + 3]!);
-  const firstOpaque = alphas.indexOf(255);
-  assert.ok(alphas.slice(firstOpaque).every((a) => a === 255), `alphas ${alphas}`);
+  assert.equal(entry(q, [...clear][0]!)[3], 0);
+  assert.deepEqual(shown(q, 20, 10), [200, 100, 50, 128], 'one partial colour in its own cell is exact');
+  assert.equal(shown(q, 40, 40)[3], 255, 'opaque pixels stay opaque');
 });
 
-test('an extra colour gets its own entry', () => {
-  const img = quadrants(8, 8);
-  const q = quantize(img, { extra: [255, 255, 255, 0] });
-  assert.equal(q.palette.length / 4, 5);
-  assert.equal(q.palette[q.extraIndex * 4 + 3], 0);
-  const big = paint(300, 200, (x, y) => [x & 255, y, (x * 3) & 255, 255]);
-  const q2 = quantize(big, { extra: [255, 255, 255, 0] });
-  assert.equal(q2.exact, false);
-  assert.equal(q2.palette[q2.extraIndex * 4 + 3], 0);
-  assert.ok(q2.palette.length / 4 <= 256);
+test('an opaque target flattens onto the background and gets an opaque palette', () => {
+  const img = paint(8, 8, (x): Px => (x < 4 ? [0, 0, 0, 0] : x < 6 ? [255, 0, 0, 128] : [255, 0, 0, 255]));
+  for (const quantizer of ['fastoctree', 'mediancut'] as const) {
+    const q = quantize(img, { alpha: false, background: [0, 0, 255], quantizer });
+    assert.deepEqual(shown(q, 0, 0), [0, 0, 255, 255], quantizer);
+    assert.deepEqual(shown(q, 4, 0), [128, 0, 127, 255], `${quantizer}: half red over blue, rounded`);
+    assert.deepEqual(shown(q, 7, 0), [255, 0, 0, 255], quantizer);
+    for (let i = 0; i < q.palette.length / 4; i++) assert.equal(entry(q, i)[3], 255, `${quantizer}: entry ${i} opaque`);
+  }
+});
+
+test('mediancut: up to `colors` colours are kept exactly; with alpha, alpha <= 128 is the transparent index 255', () => {
+  const opaque = quadrants(20, 20);
+  const q = quantize(opaque, { quantizer: 'mediancut', alpha: false });
+  assert.equal(q.palette.length / 4, 4, 'one box per colour');
+  for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) assert.deepEqual(shown(q, x, y), px(opaque, x, y));
+
+  const img = paint(16, 4, (x): Px => [x * 16, 0, 0, x < 4 ? 0 : x < 8 ? 128 : x < 12 ? 129 : 255]);
+  const t = quantize(img, { quantizer: 'mediancut', alpha: true });
+  assert.equal(t.palette.length / 4, 256);
+  assert.deepEqual(entry(t, 255), [0, 0, 0, 0]);
+  for (let x = 0; x < 16; x++) {
+    if (x < 8) assert.equal(t.indices[x], 255, `alpha ${x < 4 ? 0 : 128} is transparent`);
+    else assert.deepEqual(shown(t, x, 0), [x * 16, 0, 0, 255], 'alpha above 128 becomes opaque, colour kept');
+  }
+  const few = quantize(paint(8, 8, (x, y): Px => [x * 30, y * 30, 0, 255]), { quantizer: 'mediancut', colors: 8, alpha: true });
+  assert.ok(Math.max(...few.indices) < 7, 'with alpha: colors - 1 entries for the colours');
 });
 
 test('unaligned pixel buffers quantize the same', () => {
-  const img = quadrants(10, 10);
+  const img = paint(33, 17, (x, y): Px => [x * 7, y * 13, (x ^ y) * 3, 255]);
   const backing = Buffer.alloc(img.data.length + 1);
   img.data.copy(backing, 1);
-  const q = quantize({ data: backing.subarray(1), width: 10, height: 10 });
-  for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) assert.deepEqual(shown(q, x, y), px(img, x, y));
+  for (const quantizer of ['fastoctree', 'mediancut'] as const) {
+    const a = quantize(img, { quantizer });
+    const b = quantize({ data: backing.subarray(1), width: 33, height: 17 }, { quantizer });
+    assert.ok(a.palette.equals(b.palette));
+    assert.deepEqual(a.indices, b.indices);
+  }
 });
 
-test('quantizing one image leaves nothing behind for the next (the histogram is reused)', () => {
-  const gradient = (w: number, h: number, seed: number): RawImage => {
-    const data = Buffer.alloc(w * h * 4);
-    for (let i = 0; i < w * h; i++) data.set([(i * seed) & 255, (i * 7 + seed) & 255, ((i >> 3) * 13) & 255, i % 97 === 0 ? 128 : 255], i * 4);
-    return { data, width: w, height: h };
-  };
-  const b = gradient(120, 90, 3);
-  const first = quantize(b);
-  assert.equal(first.exact, false, 'many colours: the median cut runs');
-  quantize(gradient(200, 150, 11));
-  const again = quantize(b);
-  assert.ok(again.palette.equals(first.palette));
-  assert.deepEqual(again.indices, first.indices);
+test('tiles are quantized one by one, as cropping each and quantizing it; off the event loop like inline', async () => {
+  const meta: RawImage = paint(70, 50, (x, y): Px => (x < 35 ? [x * 7, y * 5, 90, 255] : [(x * y) & 255, 40, y * 5, y < 10 ? 0 : 200]));
+  const tiles = [
+    { offset: [0, 0] as [number, number], size: [32, 32] as [number, number] },
+    { offset: [32, 0] as [number, number], size: [32, 32] as [number, number] },
+    { offset: [-16, 30] as [number, number], size: [32, 32] as [number, number] },
+    { offset: [60, 40] as [number, number], size: [32, 32] as [number, number] },
+    { offset: [100, 100] as [number, number], size: [8, 8] as [number, number] },
+  ];
+  const parts = cropTiles(meta, tiles); // transparent white outside, as MapProxy's TileSplitter
+  for (const opts of [{}, { quantizer: 'mediancut' as const }, { alpha: false, background: [9, 99, 199] as const }]) {
+    const together = await quantizeTiles(meta, tiles, opts);
+    tiles.forEach((t, i) => {
+      const alone = quantize(parts[i]!, opts);
+      assert.ok(together[i]!.palette.equals(alone.palette), `tile ${i} palette`);
+      assert.deepEqual(together[i]!.indices, alone.indices, `tile ${i} indices`);
+      assert.equal(together[i]!.width, t.size[0]);
+    });
+    const whole = await quantizeImage(meta, opts);
+    assert.deepEqual(whole.indices, quantize(meta, opts).indices);
+  }
+  const outside = (await quantizeTiles(meta, [tiles[4]!], { alpha: false, background: [9, 99, 199] }))[0]!;
+  assert.deepEqual(shown(outside, 3, 3), [9, 99, 199, 255], 'an opaque target fills outside with the background');
 });

@@ -2,9 +2,8 @@ import sharp from 'sharp';
 import { decodePngFast } from './png-decode.js';
 import type { Point, Size } from '../geo/bbox.js';
 import type { ImageFormat } from './format.js';
-import { encodeIndexedPng, encodeIndexedPngRegion } from './png-encode.js';
-import { quantize, quantizeExact } from './quantize.js';
-import { cropImage } from './split.js';
+import { encodeIndexedPng } from './png-encode.js';
+import { quantizeImage, quantizeTiles, type QuantizeOptions } from './quantize.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
 
@@ -13,6 +12,11 @@ export interface EncodeOptions {
   bgcolor?: RGB;
   /** Georeference for image/GeoTIFF; without it a GeoTIFF is written as a plain TIFF. */
   georef?: GeoReference;
+  /**
+   * MapProxy's `image_opts.transparent` for paletted PNG: false quantizes RGB pixels flattened onto bgcolor,
+   * true RGBA pixels. Default: the format's `transparent`; when neither says, transparency is kept.
+   */
+  transparent?: boolean;
 }
 
 /** Decode any supported bytes (png, jpeg, gif, tiff, webp) to 8-bit RGBA. */
@@ -34,7 +38,7 @@ export async function decode(bytes: Buffer): Promise<RawImage> {
  */
 export async function encode(raw: RawImage, format: ImageFormat, opts: EncodeOptions = {}): Promise<Buffer> {
   const bg = opts.bgcolor ?? WHITE;
-  if (isPalettedPng(format)) return encodePalettedPng(raw, format, bg);
+  if (isPalettedPng(format)) return encodePalettedPng(raw, format, opts);
   const background = { r: bg[0], g: bg[1], b: bg[2] };
   let kind = format.kind;
   const transparentPixels = hasTransparency(raw);
@@ -83,76 +87,37 @@ export function isPalettedPng(format: ImageFormat): boolean {
   return ((format.paletted ?? false) && (format.colors ?? 0) > 0) || format.mode === 'P';
 }
 
-/** Formats without alpha: transparency is flattened onto bgcolor before quantizing. */
-function opaqueTarget(format: ImageFormat): boolean {
-  return format.mode === 'RGB' || format.transparent === false;
+/**
+ * MapProxy's quantize() arguments for a paletted PNG format: `colors` entries, the configured quantizer, and
+ * alpha unless the mode or the transparency option says the target is opaque (then flattened onto bgcolor).
+ */
+function quantizeOptions(format: ImageFormat, opts: EncodeOptions): QuantizeOptions {
+  const transparent = opts.transparent ?? format.transparent;
+  return {
+    colors: format.colors && format.colors > 0 ? format.colors : 256,
+    quantizer: format.quantizer ?? 'fastoctree',
+    alpha: format.mode !== 'RGB' && transparent !== false,
+    background: opts.bgcolor ?? WHITE,
+  };
 }
 
-/** Paste on an opaque canvas of `bg` (what libvips' flatten does), copying only when something is not opaque. */
-function flattenOnto(raw: RawImage, bg: RGB): RawImage {
-  if (!hasTransparency(raw)) return raw;
-  const src = raw.data;
-  const out = Buffer.allocUnsafe(src.length);
-  for (let i = 0; i < src.length; i += 4) {
-    const a = src[i + 3];
-    if (a === 255) {
-      out[i] = src[i];
-      out[i + 1] = src[i + 1];
-      out[i + 2] = src[i + 2];
-    } else {
-      const rest = 255 - a;
-      out[i] = Math.round((src[i] * a + bg[0] * rest) / 255);
-      out[i + 1] = Math.round((src[i + 1] * a + bg[1] * rest) / 255);
-      out[i + 2] = Math.round((src[i + 2] * a + bg[2] * rest) / 255);
-    }
-    out[i + 3] = 255;
-  }
-  return { data: out, width: raw.width, height: raw.height };
-}
-
-function paletteSize(format: ImageFormat): number {
-  return format.colors && format.colors > 0 ? format.colors : 256;
-}
-
-function encodePalettedPng(raw: RawImage, format: ImageFormat, bg: RGB): Buffer {
-  const pixels = opaqueTarget(format) ? flattenOnto(raw, bg) : raw;
-  return encodeIndexedPng(quantize(pixels, { colors: paletteSize(format) }));
+async function encodePalettedPng(raw: RawImage, format: ImageFormat, opts: EncodeOptions): Promise<Buffer> {
+  return encodeIndexedPng(await quantizeImage(raw, quantizeOptions(format, opts)));
 }
 
 /**
- * Encode the tiles of a meta tile as paletted PNGs (format must satisfy isPalettedPng): the same pixels as
- * cropTiles + encode per tile, but the meta image is quantized once and each tile written from the shared
- * indices. A tile with few enough colours of its own still gets its exact palette, as per-tile quantizing
- * would give it. Parts of a tile outside the meta image are transparent (bgcolor for opaque formats).
+ * Encode the tiles of a meta tile as paletted PNGs (format must satisfy isPalettedPng), each quantized on its own
+ * as MapProxy stores it (TileSplitter crop, then img_to_buf): the same palette and pixels, without cropping
+ * copies in JavaScript. Parts of a tile outside the meta image are transparent white (bgcolor for opaque
+ * targets). Quantizing runs on the libuv pool.
  */
-export function encodePalettedTiles(
+export async function encodePalettedTiles(
   meta: RawImage,
   tiles: readonly { offset: Point; size: Size }[],
   format: ImageFormat,
   opts: EncodeOptions = {},
-): Buffer[] {
+): Promise<Buffer[]> {
   if (!isPalettedPng(format)) throw new Error(`encodePalettedTiles: ${format.mimeType} is not a paletted PNG format`);
-  const bg = opts.bgcolor ?? WHITE;
-  const opaque = opaqueTarget(format);
-  const pixels = opaque ? flattenOnto(meta, bg) : meta;
-  const colors = paletteSize(format);
-  // cropTiles fills with a transparent white canvas; an opaque format flattens that onto bg.
-  const fill: [number, number, number, number] = opaque ? [bg[0], bg[1], bg[2], 255] : [WHITE[0], WHITE[1], WHITE[2], 0];
-  const canvas = opaque ? { bgcolor: bg } : { transparent: true };
-  const reachesOut = tiles.some(
-    (t) => t.offset[0] < 0 || t.offset[1] < 0 || t.offset[0] + t.size[0] > meta.width || t.offset[1] + t.size[1] > meta.height,
-  );
-  const shared = quantize(pixels, reachesOut ? { colors, extra: fill } : { colors });
-  return tiles.map((t) => {
-    if (!shared.exact) {
-      const [x, y] = t.offset;
-      const [width, height] = t.size;
-      const inside = x >= 0 && y >= 0 && x + width <= pixels.width && y + height <= pixels.height;
-      const own = inside
-        ? quantizeExact(pixels, { colors }, { x, y, width, height })
-        : quantizeExact(cropImage(pixels, t.offset, t.size, canvas), { colors });
-      if (own) return encodeIndexedPng(own);
-    }
-    return encodeIndexedPngRegion(shared, t.offset, t.size, shared.extraIndex);
-  });
+  const indexed = await quantizeTiles(meta, tiles, quantizeOptions(format, opts));
+  return indexed.map((tile) => encodeIndexedPng(tile));
 }

@@ -157,9 +157,9 @@ export class TileCreator {
       const raw = await checkedRaw(image, meta.size);
       const tileSize = this.opts.grid.tileSize;
       const rects = meta.tiles.map((t) => ({ offset: t.offset, size: tileSize }));
-      // Paletted PNG (MapProxy's default): the meta image is quantized once for all of its tiles.
+      // Paletted PNG (MapProxy's default): every tile quantized as MapProxy stores it, off the event loop.
       const datas = isPalettedPng(this.opts.format)
-        ? encodePalettedTiles(raw, rects, this.opts.format)
+        ? await encodePalettedTiles(raw, rects, this.opts.format, { transparent: this.opts.transparent })
         : await Promise.all(
             cropTiles(raw, rects).map((part) =>
               ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format),
