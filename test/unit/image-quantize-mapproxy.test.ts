@@ -116,13 +116,18 @@ test('each tile of a MapServer meta tile: the palette and indices MapProxy store
   }
 });
 
-test('synthetic images: antialiased strokes and text, partial alpha, a full gradient, a few near colours', async () => {
+test('synthetic images: antialiased strokes and text, partial alpha, a full gradient, a few near colours, noise', async () => {
   const svg = await antialiased(300);
   const gradient: RawImage = { data: Buffer.alloc(256 * 256 * 4), width: 256, height: 256 };
   for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) gradient.data.set([x, y, (x * y) >> 8, y < 40 ? 0 : y < 90 ? x : 255], (y * 256 + x) * 4);
   const near: RawImage = { data: Buffer.alloc(64 * 64 * 4), width: 64, height: 64 };
   const reds = [[255, 0, 0, 255], [254, 1, 0, 255], [250, 3, 2, 255], [0, 0, 255, 128], [10, 20, 30, 0]];
   for (let i = 0; i < 64 * 64; i++) near.data.set(reds[(i * 7 + (i >> 6)) % reds.length]!, i * 4);
+  // More than 65536 colours: Pillow's median cut counts them with a bit less per channel.
+  const noisy: RawImage = { data: Buffer.alloc(300 * 300 * 4), width: 300, height: 300 };
+  let seed = 7;
+  const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+  for (let i = 0; i < 300 * 300; i++) noisy.data.set([next(), next(), (i >> 4) & 255, 255], i * 4);
   const whole = (img: RawImage): TileWindow[] => [{ offset: [0, 0], size: [img.width, img.height] }, { offset: [-40, 30], size: [256, 256] }];
   // An opaque target: we flatten onto bgcolor where MapProxy's quantize() drops alpha (see encode.ts), so both
   // are given the flattened pixels.
@@ -137,6 +142,7 @@ test('synthetic images: antialiased strokes and text, partial alpha, a full grad
       cases.push({ image: await flat(image), tiles: whole(image), colors: 256, quantizer, transparent: false });
     }
     cases.push({ image: gradient, tiles: whole(gradient), colors: 16, quantizer, transparent: true });
+    cases.push({ image: noisy, tiles: [{ offset: [0, 0], size: [300, 300] }], colors: 256, quantizer, transparent: false });
   }
   const refs = mapproxyTiles(cases);
   for (const [i, c] of cases.entries()) {
