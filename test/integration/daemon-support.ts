@@ -43,11 +43,10 @@ export class Daemon {
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** The CLI from the sources (through tsx), or an installed `command` run in `cwd`. */
+  constructor(args: string[], opts: { command?: string; cwd?: string } = {}) {
+    const [cmd, argv] = opts.command ? [opts.command, args] : [process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args]];
+    this.proc = spawn(cmd, argv, { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (d) => (this.output += d));
     this.proc.stderr!.on('data', (d) => (this.output += d));
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
