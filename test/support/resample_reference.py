@@ -5,6 +5,7 @@ Images travel as {"b64": RGBA bytes, "w": width, "h": height}. Jobs:
   extent:    Pillow's transform(size, EXTENT, extent, method) of the image in `mode` (RGB or RGBA)
   mesh:      Pillow's transform(size, MESH, quads, method), quads as [[box], [nw, sw, se, ne corners]]
   transform: MapProxy's ImageTransformer(src_srs, dst_srs).transform(...) (the mesh of reprojection)
+  meshes:    the quads MapProxy's transform_meshes makes for that transform (JSON, not an image)
   merge:     MapProxy's LayerMerger of layers with opacity onto a canvas (transparent or bgcolor)
 """
 import base64
@@ -16,7 +17,7 @@ from PIL import Image
 from mapproxy.image import ImageSource
 from mapproxy.image.merge import LayerMerger
 from mapproxy.image.opts import ImageOptions
-from mapproxy.image.transform import ImageTransformer
+from mapproxy.image.transform import ImageTransformer, transform_meshes
 from mapproxy.srs import SRS
 
 FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
@@ -46,6 +47,11 @@ def run(job):
         t = ImageTransformer(SRS(job["src_srs"]), SRS(job["dst_srs"]))
         out = t.transform(src, tuple(job["src_bbox"]), tuple(job["size"]), tuple(job["dst_bbox"]), opts)
         return rgba(out.as_image())
+    if op == "meshes":
+        return transform_meshes(
+            src_size=tuple(job["src_size"]), src_bbox=tuple(job["src_bbox"]), src_srs=SRS(job["src_srs"]),
+            dst_size=tuple(job["size"]), dst_bbox=tuple(job["dst_bbox"]), dst_srs=SRS(job["dst_srs"]),
+        )
     if op == "merge":
         merger = LayerMerger()
         for layer in job["layers"]:

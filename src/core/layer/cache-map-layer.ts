@@ -131,11 +131,12 @@ export class CacheMapLayer implements MapLayer, MapSource {
     const mosaicSize: Size = [affected.gridSize[0] * grid.tileSize[0], affected.gridSize[1] * grid.tileSize[1]];
     // Only the source pixels the map samples are composed: the query's extent in the grid SRS, plus the taps.
     const window = sourceWindow(affected.bbox, mosaicSize, gridBBox, !sameSrs);
-    const src = composeWindow(pixels, affected.gridSize, grid.tileSize, window);
+    const src = await composeWindow(pixels, affected.gridSize, grid.tileSize, window);
     const srcBBox = windowBBox(affected.bbox, mosaicSize, window);
+    // Both steps run on the libuv pool: the event loop keeps answering cached tiles meanwhile.
     const out = sameSrs
-      ? resample(src, srcBBox, query.bbox, query.size, this.opts.resampling)
-      : warp(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
+      ? await resample(src, srcBBox, query.bbox, query.size, this.opts.resampling)
+      : await warp(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
     return ImageResult.fromRaw(out, { transparent: this.opts.transparent, cacheable });
   }
 }

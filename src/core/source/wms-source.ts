@@ -144,7 +144,7 @@ export class WmsSource implements MapSource {
       ? await this.fetchSubQuery(srcQuery, format)
       : await this.retrieveImage(srcBBox, srcSize, srcSrs, format, query);
     if (!img) return null;
-    const warped = warp(await img.raw(), srcBBox, dstBBox, query.size,
+    const warped = await warp(await img.raw(), srcBBox, dstBBox, query.size,
       (pts) => dstSrs.transformTo(srcSrs, pts), this.options.resampling ?? 'bicubic');
     return ImageResult.fromRaw(warped, { transparent: true, cacheable: img.cacheable });
   }

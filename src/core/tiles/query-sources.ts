@@ -25,7 +25,7 @@ export async function querySources(sources: readonly MapSource[], query: MapQuer
   });
   if (layers.length === 0) return null;
   const raws = await Promise.all(layers.map((l) => l.image.raw()));
-  const merged = mergeImages(
+  const merged = await mergeImages(
     raws.map((raw, i) => ({ image: raw, opacity: layers[i].opacity })),
     query.size,
     { transparent: query.transparent, bgcolor: query.bgcolor },

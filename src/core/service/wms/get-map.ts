@@ -110,7 +110,7 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
   let cacheable = true;
   for (const r of rendered) {
     if ('error' in r) {
-      if (ctx.onSourceErrors === 'raise') throw new RequestError(r.error.message);
+      if (ctx.onSourceErrors === 'raise') throw new RequestError(r.error.message, { internal: true });
       errors.push(r.error.message);
       cacheable = false;
     } else if (r.image) {
@@ -119,7 +119,7 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
     }
   }
   if (errors.length > 0 && errors.length === rendered.length) {
-    throw new RequestError(`Could not get any sources:\n${errors.join('\n')}`);
+    throw new RequestError(`Could not get any sources:\n${errors.join('\n')}`, { internal: true });
   }
 
   const overlays: MergeLayer[] = [];
@@ -145,7 +145,7 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
   } else {
     const raws: MergeLayer[] = [];
     for (const i of images) raws.push({ image: await i.image.raw(), opacity: i.opacity });
-    const merged = mergeImages([...raws, ...overlays], query.size, canvas);
+    const merged = await mergeImages([...raws, ...overlays], query.size, canvas);
     if (offset) {
       const full = blankImage(req.size, canvas);
       pasteImage(full, merged, offset[0], offset[1]);
