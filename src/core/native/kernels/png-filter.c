@@ -6,38 +6,52 @@
 #include "png.h"
 #include "simd.h"
 
-/* The byte a filter predicts from left (a), above (b) and upper-left (c). */
-static inline uint8_t paeth(int a, int b, int c) {
+/* The byte Paeth predicts from left (a), above (b) and upper-left (c), without branches. */
+static inline int paeth(int a, int b, int c) {
   int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
-  return (uint8_t)((pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c));
+  int pred = pb <= pc ? b : c;
+  return (pa <= pb && pa <= pc) ? a : pred;
 }
 
 /* |signed byte|: the distance from zero the heuristic sums (a residue of 255 is -1, small). */
-static inline unsigned mag(uint8_t v) { return v < 128 ? v : 256u - v; }
+static inline unsigned mag(uint8_t v) { return (unsigned)abs((int8_t)v); }
 
 /*
- * The residues of filter `f` for `cur` over `prev` (a zero row for the first) into `dst` (may be NULL to only
- * measure); returns their sum of magnitudes.
+ * The sums of residue magnitudes of all five filters for `cur` over `prev` (a zero row for the first), in one pass.
+ * Encoding has no chain from byte to byte (every input is known), so this loop vectorizes.
  */
 TARGET_CLONES
-static uint64_t filter_row(int f, const uint8_t *restrict cur, const uint8_t *restrict prev, size_t n, size_t bpp,
-                           uint8_t *restrict dst) {
-  uint64_t sum = 0;
+static void filter_sums(const uint8_t *restrict cur, const uint8_t *restrict prev, size_t n, size_t bpp, uint64_t sums[5]) {
+  uint64_t s[5] = {0, 0, 0, 0, 0};
+  for (size_t i = 0; i < bpp && i < n; i++) {
+    s[0] += mag(cur[i]), s[1] += mag(cur[i]), s[2] += mag((uint8_t)(cur[i] - prev[i]));
+    s[3] += mag((uint8_t)(cur[i] - (prev[i] >> 1))), s[4] += mag((uint8_t)(cur[i] - prev[i]));
+  }
+  /* Row sums fit 32 bits per block of 2^24 bytes (at most 128 each): vector lanes stay 32-bit. */
+  for (size_t start = bpp; start < n; start += 1u << 24) {
+    size_t end = n - start > (1u << 24) ? start + (1u << 24) : n;
+    uint32_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    for (size_t i = start; i < end; i++) {
+      int x = cur[i], a = cur[i - bpp], b = prev[i], c = prev[i - bpp];
+      t0 += mag((uint8_t)x);
+      t1 += mag((uint8_t)(x - a));
+      t2 += mag((uint8_t)(x - b));
+      t3 += mag((uint8_t)(x - ((a + b) >> 1)));
+      t4 += mag((uint8_t)(x - paeth(a, b, c)));
+    }
+    s[0] += t0, s[1] += t1, s[2] += t2, s[3] += t3, s[4] += t4;
+  }
+  memcpy(sums, s, sizeof s);
+}
+
+/* The residues of filter `f` for `cur` over `prev` into `dst`. */
+static void filter_row(int f, const uint8_t *restrict cur, const uint8_t *restrict prev, size_t n, size_t bpp,
+                       uint8_t *restrict dst) {
   for (size_t i = 0; i < n; i++) {
     int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
-    uint8_t pred;
-    switch (f) {
-      case 0: pred = 0; break;
-      case 1: pred = (uint8_t)a; break;
-      case 2: pred = (uint8_t)b; break;
-      case 3: pred = (uint8_t)((a + b) >> 1); break;
-      default: pred = paeth(a, b, c); break;
-    }
-    uint8_t r = (uint8_t)(cur[i] - pred);
-    sum += mag(r);
-    if (dst) dst[i] = r;
+    int pred = f == 0 ? 0 : f == 1 ? a : f == 2 ? b : f == 3 ? (a + b) >> 1 : paeth(a, b, c);
+    dst[i] = (uint8_t)(cur[i] - pred);
   }
-  return sum;
 }
 
 int png_filter_rgba(const uint8_t *rgba, size_t rgba_len, uint32_t width, uint32_t height, int channels, uint8_t *out,
@@ -71,12 +85,11 @@ int png_filter_rgba(const uint8_t *rgba, size_t rgba_len, uint32_t width, uint32
       for (size_t x = 0; x < width; x++) memcpy(rgb + x * 3, src + x * 4, 3);
       cur = rgb;
     }
-    int best = 0;
-    uint64_t best_sum = filter_row(0, cur, prev, n, (size_t)channels, NULL);
-    for (int f = 1; f < 5 && best_sum > 0; f++) {
-      uint64_t s = filter_row(f, cur, prev, n, (size_t)channels, NULL);
-      if (s < best_sum) best = f, best_sum = s;
-    }
+    uint64_t sums[5];
+    filter_sums(cur, prev, n, (size_t)channels, sums);
+    int best = 0; /* ties go to the lower type, None first */
+    for (int f = 1; f < 5; f++)
+      if (sums[f] < sums[best]) best = f;
     uint8_t *dst = out + (size_t)y * (n + 1);
     dst[0] = (uint8_t)best;
     filter_row(best, cur, prev, n, (size_t)channels, dst + 1);
