@@ -22,29 +22,39 @@ static void release_tiles(job_t *job) {
   free(a->rects);
 }
 
+/*
+ * Each thread (the JS thread, every libuv pool thread) keeps its work memory (~0.5 MB and the last tile's
+ * pixels) from job to job: allocating it per meta tile cost more than quantizing a tile.
+ */
+static _Thread_local qz_work_t *thread_work;
+#define KEEP_TILE_BYTES (1 << 20)
+
 static int run_tiles(job_t *job) {
   tiles_args *a = job->args;
-  qz_work_t *w = qz_work_new();
+  qz_work_t *w = thread_work ? thread_work : qz_work_new();
+  thread_work = NULL;
   if (!w) {
     strcpy(job->error, "quantizeTiles: out of memory");
     return -1;
   }
   size_t offset = 0;
+  int status = 0;
   for (size_t i = 0; i < a->ntiles; i++) {
     uint8_t *palette = a->palettes.data + i * PALETTE_BYTES;
     int n = qz_tile(w, a->rgba.data, a->width, a->height, a->rects[i], &a->opts, palette, a->indices.data + offset);
     if (n < 0) {
-      qz_work_free(w);
       strcpy(job->error, "quantizeTiles: out of memory");
-      return -1;
+      status = -1;
+      break;
     }
     memset(palette + (size_t)n * 4, 0, PALETTE_BYTES - (size_t)n * 4);
     int32_t count = n;
     memcpy(a->entries.data + i * 4, &count, 4);
     offset += (size_t)a->rects[i].width * a->rects[i].height;
   }
-  qz_work_free(w);
-  return 0;
+  qz_work_trim(w, KEEP_TILE_BYTES);
+  thread_work = w;
+  return status;
 }
 
 static int32_t read_i32(const uint8_t *p) {

@@ -36,6 +36,8 @@ typedef struct {
 typedef struct qz_work qz_work_t;
 qz_work_t *qz_work_new(void);
 void qz_work_free(qz_work_t *w);
+/* Frees the tile buffer when it is larger than `max_bytes` (after a large image), keeping the rest. */
+void qz_work_trim(qz_work_t *w, size_t max_bytes);
 
 /*
  * Quantizes the `rect` of the `width`×`height` RGBA image: writes up to 256 RGBA entries to `palette` (room for

@@ -125,16 +125,44 @@ static void subtract(cell_t *coarse, const cube_t *cc, const cell_t *fine, const
   }
 }
 
+/* A pixel as one word, r | g << 8 | b << 16 | a << 24, whatever the machine's byte order. */
+static inline uint32_t word_of(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The fine cell of a pixel word, with the cube's bits as constants (the generic cell_of, unrolled). */
+static inline unsigned fine_cell(uint32_t v, int with_alpha) {
+  if (with_alpha) return ((v >> 5) & 7) << 10 | ((v >> 12) & 15) << 6 | ((v >> 21) & 7) << 3 | v >> 29;
+  return ((v >> 4) & 15) << 8 | ((v >> 12) & 15) << 4 | ((v >> 20) & 15);
+}
+
+/* Length of the run of pixels equal to pixel i (maps are mostly runs: one cell update per run). */
+static inline size_t run_length(const uint8_t *rgba, size_t i, size_t n) {
+  uint32_t v, w;
+  memcpy(&v, rgba + i * 4, 4);
+  size_t j = i + 1;
+  while (j < n && (memcpy(&w, rgba + j * 4, 4), w == v)) j++;
+  return j - i;
+}
+
 TARGET_CLONES
-static void histogram(cell_t *fine, const cube_t *fc, const uint8_t *rgba, size_t n) {
-  for (size_t i = 0; i < n; i++) {
+static void histogram(cell_t *fine, int with_alpha, const uint8_t *rgba, size_t n) {
+  for (size_t i = 0; i < n;) {
     const uint8_t *p = rgba + i * 4;
-    cell_t *c = &fine[cell_of(fc, p)];
-    c->count++;
-    c->sum[0] += p[0];
-    c->sum[1] += p[1];
-    c->sum[2] += p[2];
-    c->sum[3] += p[3];
+    size_t run = run_length(rgba, i, n);
+    cell_t *c = &fine[fine_cell(word_of(p), with_alpha)];
+    c->count += (uint32_t)run;
+    for (int k = 0; k < 4; k++) c->sum[k] += (uint64_t)p[k] * run;
+    i += run;
+  }
+}
+
+TARGET_CLONES
+static void map_pixels(const uint32_t *lookup, int with_alpha, const uint8_t *rgba, size_t n, uint8_t *indices) {
+  for (size_t i = 0; i < n;) {
+    size_t run = run_length(rgba, i, n);
+    memset(indices + i, (uint8_t)lookup[fine_cell(word_of(rgba + i * 4), with_alpha)], run);
+    i += run;
   }
 }
 
@@ -146,7 +174,7 @@ int qz_octree(qz_octree_scratch_t *s, const uint8_t *rgba, size_t n, unsigned co
 
   memset(s->fine, 0, fc.cells * sizeof(cell_t));
   memset(s->coarse, 0, cc.cells * sizeof(cell_t));
-  histogram(s->fine, &fc, rgba, n);
+  histogram(s->fine, with_alpha != 0, rgba, n);
   for (unsigned f = 0; f < fc.cells; f++) {
     const cell_t *src = &s->fine[f];
     if (!src->count) continue;
@@ -192,7 +220,7 @@ int qz_octree(qz_octree_scratch_t *s, const uint8_t *rgba, size_t n, unsigned co
     s->fine_lookup[cell_of(&fc, mean)] = i;
   }
 
-  for (size_t i = 0; i < n; i++) indices[i] = (uint8_t)s->fine_lookup[cell_of(&fc, rgba + i * 4)];
+  map_pixels(s->fine_lookup, with_alpha != 0, rgba, n, indices);
   for (unsigned i = 0; i < colors; i++) {
     cell_mean(&s->entries[i], palette + i * 4);
     if (!with_alpha) palette[i * 4 + 3] = 255;

@@ -24,6 +24,13 @@ qz_work_t *qz_work_new(void) {
   return w;
 }
 
+void qz_work_trim(qz_work_t *w, size_t max_bytes) {
+  if (w->capacity * 4 <= max_bytes) return;
+  free(w->pixels);
+  w->pixels = NULL;
+  w->capacity = 0;
+}
+
 void qz_work_free(qz_work_t *w) {
   if (!w) return;
   qz_octree_scratch_free(w->octree);
@@ -31,13 +38,13 @@ void qz_work_free(qz_work_t *w) {
   free(w);
 }
 
+/* Branch-free so that it vectorizes: for alpha 255 the sum rounds back to the pixel itself. */
 TARGET_CLONES
 void qz_flatten(uint8_t *rgba, size_t pixels, const uint8_t background[3]) {
   for (size_t i = 0; i < pixels; i++) {
     uint8_t *p = rgba + i * 4;
-    unsigned a = p[3], rest = 255 - a;
-    if (a == 255) continue;
-    for (int k = 0; k < 3; k++) p[k] = (uint8_t)((p[k] * a + background[k] * rest + 127) / 255);
+    uint16_t a = p[3], rest = 255 - a;
+    for (int k = 0; k < 3; k++) p[k] = (uint8_t)((uint16_t)(p[k] * a + background[k] * rest + 127) / 255);
     p[3] = 255;
   }
 }
