@@ -75,7 +75,7 @@ describe('WMS versions and errors', () => {
     assert.match(body(await get(limited, '/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0')), /version="1.1.1"/);
   });
 
-  it('renders exceptions per version with their content types and HTTP 500', async () => {
+  it('renders exceptions per version with their content types and HTTP 400 (the client\'s mistake)', async () => {
     const { ows } = setup();
     const cases: [string, RegExp, string][] = [
       ['1.0.0', /<WMTException version="1.0.0">\nunknown WMS request type 'foo'\n<\/WMTException>/, 'text/xml'],
@@ -85,7 +85,7 @@ describe('WMS versions and errors', () => {
     ];
     for (const [v, re, ct] of cases) {
       const r = await get(ows, `/service?SERVICE=WMS&REQUEST=foo&VERSION=${v}`);
-      assert.equal(r.status, 500, v);
+      assert.equal(r.status, 400, v);
       assert.equal(r.headers['Content-Type'], ct, v);
       assert.match(body(r), re, v);
       assert.equal(r.headers['Cache-Control'], 'no-cache, no-store');
@@ -128,14 +128,14 @@ describe('WMS versions and errors', () => {
   it('keeps the oversize error an XML exception even when inimage is asked', async () => {
     const { ows } = setup();
     const r = await get(ows, `/service?${MAP.replace('WIDTH=20&HEIGHT=20', 'WIDTH=100000&HEIGHT=1000')}&EXCEPTIONS=application/vnd.ogc.se_inimage`);
-    assert.equal(r.status, 500);
+    assert.equal(r.status, 400);
     assert.match(body(r), /image size too large/);
   });
 
   it('answers GetFeatureInfo on non-queryable layers with a ServiceException', async () => {
     const { ows } = setup();
     const r = await get(ows, `/service?${MAP.replace('GetMap', 'GetFeatureInfo')}&QUERY_LAYERS=red&X=1&Y=1`);
-    assert.equal(r.status, 500);
+    assert.equal(r.status, 400);
     assert.match(body(r), /layer red is not queryable/);
   });
 

@@ -33,9 +33,9 @@ describe('WMTS', () => {
 
   it('maps errors to OWS exception codes and statuses', async () => {
     const missing = await getKvp('REQUEST=GetTile&VERSION=1.0.0&LAYER=osm');
-    assert.equal(missing.status, 500);
+    assert.equal(missing.status, 400);
     assert.match(text(missing), /missing parameters \['style', 'tilematrixset', 'tilematrix', 'tilerow', 'tilecol', 'format'\]/);
-    assert.match(text(missing), /exceptionCode="NoApplicableCode"/);
+    assert.match(text(missing), /exceptionCode="MissingParameterValue"/);
     const out = await getKvp(`${TILE}&TILEMATRIX=1&TILEROW=5&TILECOL=0`);
     assert.equal(out.status, 400);
     assert.match(text(out), /exceptionCode="TileOutOfRange"/);
@@ -64,7 +64,8 @@ describe('WMTS', () => {
     assert.equal(dim.status, 400);
     assert.match(text(dim), /unknown dimension: time/);
     const bad = await getRest('/wmts/osm/foo');
-    assert.equal(bad.status, 500);
+    assert.equal(bad.status, 400);
+    assert.match(text(bad), /<ows:Exception exceptionCode="InvalidParameterValue">\s*<ows:ExceptionText>invalid request \(\/wmts\/osm\/foo\)/);
   });
 
   it('publishes valid capabilities for KVP and REST', async () => {

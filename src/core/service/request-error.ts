@@ -17,6 +17,14 @@ export class RequestError extends Error {
     this.status = opts.status;
     this.internal = opts.internal ?? false;
   }
+
+  /**
+   * The HTTP status to answer with: the error's own, else 500 for an internal failure (a source
+   * that failed), else `clientStatus`, the protocol's status for a request the client got wrong.
+   */
+  httpStatus(clientStatus: number): number {
+    return this.status ?? (this.internal ? 500 : clientStatus);
+  }
 }
 
 /** Errors of sources (unreachable upstream, bad response): the client sees their message with a 5xx. */

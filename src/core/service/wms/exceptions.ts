@@ -43,7 +43,9 @@ export function wmsXmlException(version: WmsVersion, message: string, code?: str
 /**
  * Renders a refused WMS request. EXCEPTIONS containing 'image' draws the message into an image
  * of the requested size and format, 'blank' gives the same image without text (both HTTP 200);
- * everything else is the version's XML report with HTTP 500 unless the error names a status.
+ * everything else is the version's XML report: HTTP 400 for a request the client got wrong, 501 for an
+ * operation we do not offer, 500 for a failed source (MapProxy 7 answers 500 for all), unless the error
+ * names a status.
  */
 export async function renderWmsError(
   err: RequestError,
@@ -60,7 +62,7 @@ export async function renderWmsError(
     return serviceResponse(body, { contentType: exc.format.startsWith('image/') ? exc.format : format.mimeType, noCache: true });
   }
   const { body, contentType } = wmsXmlException(exc.version, err.message, err.code);
-  return serviceResponse(body, { status: err.status ?? 500, contentType, noCache: true });
+  return serviceResponse(body, { status: err.httpStatus(err.code === 'OperationNotSupported' ? 501 : 400), contentType, noCache: true });
 }
 
 function imageExceptionMode(exceptions: string | undefined): 'image' | 'blank' | null {

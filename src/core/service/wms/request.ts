@@ -95,14 +95,26 @@ function parseSize(params: RequestParams): Size | undefined {
   return [width, height];
 }
 
-/** The error context of a request of `type`, built before any validation so every error can be rendered. */
-export function exceptionContext(params: RequestParams, version: WmsVersion, type: string | undefined): ExceptionContext {
+/**
+ * The longest side of an image we draw: text (messages, the debug source) is rendered through librsvg,
+ * which stops at 32767 pixels; JPEG and GIF stop at 65535.
+ */
+export const MAX_IMAGE_SIDE = 32_767;
+
+/**
+ * The error context of a request of `type`, built before any validation so every error can be rendered.
+ * A size beyond `maxOutputPixels` (0: no limit) gets an XML exception: an error is never drawn into an
+ * image larger than a map may be, whichever check fails first.
+ */
+export function exceptionContext(params: RequestParams, version: WmsVersion, type: string | undefined, maxOutputPixels: number): ExceptionContext {
+  const size = parseSize(params);
+  const sizeAllowed = !size || (Math.max(...size) <= MAX_IMAGE_SIDE && (maxOutputPixels <= 0 || size[0] * size[1] <= maxOutputPixels));
   return {
     version,
     exceptions: params.get('exceptions'),
-    imageExceptionsAllowed: type !== 'capabilities',
+    imageExceptionsAllowed: type !== 'capabilities' && sizeAllowed,
     format: params.get('format') ?? '',
-    size: parseSize(params),
+    size,
     transparent: (params.get('transparent') ?? 'false').toLowerCase() === 'true',
     bgcolor: parseBgcolor(params.get('bgcolor')),
   };
@@ -160,7 +172,7 @@ export function parseMapRequest(
   }
 
   const size = exc.size;
-  if (!size) throw new RequestError(`invalid size ${params.get('width')}x${params.get('height')}`);
+  if (!size || size[0] <= 0 || size[1] <= 0) throw new RequestError(`invalid size ${params.get('width')}x${params.get('height')}`);
 
   const srs = (version === '1.3.0' ? params.get('crs') : params.get('srs')) ?? '';
   let bbox: BBox = [nums[0], nums[1], nums[2], nums[3]];

@@ -11,6 +11,7 @@ import { srsExtents, type SrsExtent } from './layer-bboxes.js';
 import type { WmsServiceOptions } from './options.js';
 import {
   exceptionContext,
+  MAX_IMAGE_SIDE,
   parseLegendGraphicRequest,
   parseMapRequest,
   parseRequestType,
@@ -42,7 +43,7 @@ export class WmsService implements OwsHandler {
     const requested = params.get('version') ?? params.get('wmtver');
     const version = negotiateVersion(requested, this.versions);
     const type = parseRequestType(params);
-    const exc = exceptionContext(params, version, type);
+    const exc = exceptionContext(params, version, type, this.opts.maxOutputPixels);
     try {
       switch (type) {
         case 'capabilities':
@@ -78,10 +79,13 @@ export class WmsService implements OwsHandler {
     return serviceResponse(doc, { mimetype: WMS_CAPABILITIES_MIMETYPE[version] });
   }
 
-  /** Size limit (always an XML exception), layers, format and SRS: MapProxy's check_map_request. */
+  /**
+   * Size limit (always an XML exception), layers, format and SRS: MapProxy's check_map_request. A side
+   * longer than we can draw is too large whatever max_output_pixels allows.
+   */
   private checkMapRequest(req: WmsMapRequest | WmsFeatureInfoRequest, exc: ExceptionContext): void {
     const max = this.opts.maxOutputPixels;
-    if (max > 0 && req.size[0] * req.size[1] > max) {
+    if ((max > 0 && req.size[0] * req.size[1] > max) || Math.max(...req.size) > MAX_IMAGE_SIDE) {
       exc.imageExceptionsAllowed = false;
       throw new RequestError('image size too large');
     }

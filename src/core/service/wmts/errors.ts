@@ -9,8 +9,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   OperationNotSupported: 501,
 };
 
-/** WMTS errors as OWS ExceptionReports; errors without a code (missing parameters, source errors) are 500. */
+/**
+ * WMTS errors as OWS ExceptionReports, with the status OWS assigns to the code; a request the client
+ * got wrong is never a 500 (MapProxy answers 500 where it sets no code, as for missing parameters).
+ */
 export function wmtsError(err: RequestError): CoreResponse {
-  const status = err.status ?? (err.code !== undefined ? (STATUS_BY_CODE[err.code] ?? 500) : 500);
-  return owsExceptionReport(err.message, { code: err.code, status });
+  const byCode = err.code !== undefined ? STATUS_BY_CODE[err.code] : undefined;
+  return owsExceptionReport(err.message, { code: err.code, status: byCode ?? err.httpStatus(400) });
 }

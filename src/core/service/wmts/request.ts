@@ -35,10 +35,15 @@ export function formatName(value: string): string {
   return sub.split(';')[0]!.trim();
 }
 
-/** KVP GetTile: all parameters required (their absence is an error without code, HTTP 500, as MapProxy), TILEMATRIX '01' or '1'. */
+/**
+ * KVP GetTile: all parameters required, TILEMATRIX '01' or '1'. Missing ones are MissingParameterValue
+ * (HTTP 400); MapProxy gives them no code and so answers 500.
+ */
 export function parseKvpTileRequest(params: RequestParams): WmtsTileRequest {
   const missing = KVP_TILE_PARAMS.filter((p) => !params.has(p));
-  if (missing.length > 0) throw new RequestError(`missing parameters ${pyStrList(missing)}`);
+  if (missing.length > 0) {
+    throw new RequestError(`missing parameters ${pyStrList(missing)}`, { code: 'MissingParameterValue' });
+  }
   const styles = params.get('styles');
   if (styles !== undefined && styles.replace(/,/g, '').trim() !== '') {
     throw new RequestError(`unsupported styles: ${styles}`, { code: 'StyleNotDefined' });

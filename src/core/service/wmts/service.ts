@@ -43,7 +43,10 @@ export class WmtsKvpService implements OwsHandler {
       }
       if (type === 'tile') return await getTile(req, this.layers, parseKvpTileRequest(params), this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
       if (type === 'featureinfo') throw new RequestError(`layer ${params.get('layer') ?? ''} not queryable`, { code: 'OperationNotSupported' });
-      throw new RequestError(`unknown WMTS request type '${params.get('request') ? params.get('request')!.toLowerCase() : 'None'}'`);
+      const request = params.get('request');
+      throw new RequestError(`unknown WMTS request type '${request ? request.toLowerCase() : 'None'}'`, {
+        code: request ? 'InvalidParameterValue' : 'MissingParameterValue',
+      });
     } catch (err) {
       if (err instanceof RequestError) return wmtsError(err);
       throw err;
@@ -68,11 +71,10 @@ export class WmtsRestService implements Service {
       const doc = wmtsCapabilities({ md: this.opts.md, url, layers: this.layers, restfulTemplate: this.template.template });
       return serviceResponse(doc, { mimetype: 'application/xml' });
     }
-    const t = this.template.match(path);
-    // MapProxy answers unparseable REST paths with a plain internal error, in its default content type
-    // (`text/plain` without a charset).
-    if (!t) return serviceResponse(`internal error: invalid request (${path})`, { status: 500, contentType: 'text/plain', noCache: true });
     try {
+      // A path that fits neither the capabilities nor the restful_template (MapProxy: a plain 500).
+      const t = this.template.match(path);
+      if (!t) throw new RequestError(`invalid request (${path})`, { code: 'InvalidParameterValue' });
       for (const [dim, value] of Object.entries(t.dimensions)) {
         if (value !== 'default') throw new RequestError(`unknown dimension: ${dim}`, { code: 'InvalidParameterValue' });
       }
