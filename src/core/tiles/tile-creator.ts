@@ -157,9 +157,11 @@ export class TileCreator {
       const raw = await checkedRaw(image, meta.size);
       const tileSize = this.opts.grid.tileSize;
       const rects = meta.tiles.map((t) => ({ offset: t.offset, size: tileSize }));
-      // Paletted PNG (MapProxy's default): every tile quantized as MapProxy stores it, off the event loop.
+      // Paletted PNG (MapProxy's default): every tile quantized as MapProxy stores it, off the event loop; alpha
+      // is kept for a transparent cache and for an image clipped to the cache's coverage (MapProxy clips to PNG).
+      const transparent = this.opts.transparent || image.transparent;
       const datas = isPalettedPng(this.opts.format)
-        ? await encodePalettedTiles(raw, rects, this.opts.format, { transparent: this.opts.transparent })
+        ? await encodePalettedTiles(raw, rects, this.opts.format, { transparent })
         : await Promise.all(
             cropTiles(raw, rects).map((part) =>
               ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format),
