@@ -137,21 +137,24 @@ async function inflatedAsync(png: PngChunks): Promise<Buffer> {
   return checkInflated(data, expected);
 }
 
-/** Any valid PNG as RGBA8 pixels; throws an Error for anything else. */
-export function decodePng(bytes: Buffer): RawImage {
-  const png = readChunks(bytes);
+function toRgba(png: PngChunks, data: Buffer): RawImage {
   const { width, height } = png.header;
-  const data = inflated(png);
   const out = Buffer.allocUnsafe(width * height * 4);
   pngToRgba(data, png.header, png.plte, png.trns, out);
   return { data: out, width, height };
+}
+
+/** Any valid PNG as RGBA8 pixels; throws an Error for anything else. */
+export function decodePng(bytes: Buffer): RawImage {
+  const png = readChunks(bytes);
+  return toRgba(png, inflated(png));
 }
 
 /** decodePng with big images inflated and expanded on the libuv pool, so the event loop keeps answering. */
 export async function decodePngAsync(bytes: Buffer): Promise<RawImage> {
   const png = readChunks(bytes);
   const { width, height } = png.header;
-  if (width * height < POOL_PIXELS) return decodePng(bytes);
+  if (width * height < POOL_PIXELS) return toRgba(png, inflated(png));
   const data = await inflatedAsync(png);
   const out = Buffer.allocUnsafe(width * height * 4);
   await pngToRgbaAsync(data, png.header, png.plte, png.trns, out);
