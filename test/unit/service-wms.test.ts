@@ -119,7 +119,9 @@ describe('WMS versions and errors', () => {
     const sharp = (await import('sharp')).default;
     const meta = await sharp(img.body as Buffer).metadata();
     assert.deepEqual([meta.width, meta.height], [300, 200]);
-    assert.deepEqual((await pixel(img.body, 299, 199)).slice(0, 3), [0, 255, 0]);
+    // Quantized like MapProxy (FASTOCTREE): the background shares its octree cell with antialiased text edges.
+    const bg = (await pixel(img.body, 299, 199)).slice(0, 3);
+    assert.ok(bg[0]! <= 2 && bg[1]! >= 253 && bg[2]! <= 2, `background ${bg} is green`);
     const blank = await get(ows, `/service?${q}&EXCEPTIONS=BLANK&TRANSPARENT=true`);
     assert.equal(blank.status, 200);
     assert.equal((await pixel(blank.body, 10, 10))[3], 0);
