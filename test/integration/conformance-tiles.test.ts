@@ -9,6 +9,9 @@
 //   MissingParameterValue report, HTTP 400.
 // - An unknown SERVICE: 1.15 crashes ("internal error", 500); 7.0 (and we) answer InvalidParameterValue, 400.
 // - WMTS KVP TILEMATRIX that is not a number: 1.15 crashes ("internal error", 500); we answer InvalidParameterValue, 400.
+// - Client mistakes are never a 500 here: WMTS KVP missing parameters are MissingParameterValue, an unknown
+//   REQUEST InvalidParameterValue, a REST path that fits no template an ExceptionReport — all HTTP 400 (1.15 and
+//   7.0: 500, a plain "internal error" for the REST path).
 // - KML documents declare encoding="UTF-8" in the XML declaration; the documents are otherwise equal.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -254,11 +257,9 @@ describe('conformance with MapProxy 1.15: tile services', () => {
       `${kvp}&TILEMATRIX=99&TILEROW=1&TILECOL=2`,   // unknown tile matrix
       `${kvp}&TILEMATRIX=-1&TILEROW=1&TILECOL=2`,
       `${kvp}&TILEMATRIX=02&TILEROW=9&TILECOL=2`,   // out of range
-      `${kvp}&TILEROW=1&TILECOL=2`,                 // missing TILEMATRIX
       '/service?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=areas_cached&STYLE=&TILEMATRIXSET=nope&FORMAT=image/png&TILEMATRIX=02&TILEROW=1&TILECOL=2',
       '/service?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=areas_cached&STYLE=&TILEMATRIXSET=GLOBAL_WEBMERCATOR&FORMAT=image/jpeg&TILEMATRIX=02&TILEROW=1&TILECOL=2',
       '/wmts/areas_cached/GLOBAL_WEBMERCATOR/99/2/1.png',
-      '/wmts/areas_cached/GLOBAL_WEBMERCATOR/abc/2/1.png',  // no template match: plain internal error
       '/wmts/areas_cached/GLOBAL_WEBMERCATOR/02/2/1.jpeg',
       '/wmts/areas_cached/GLOBAL_GEODETIC/02/2/1.png',      // grid not compatible with WMTS
     ];
@@ -269,14 +270,28 @@ describe('conformance with MapProxy 1.15: tile services', () => {
       });
     }
 
-    it('unknown WMTS request: same OWS exception code and status', async () => {
+    it('unknown WMTS request: an ExceptionReport as 1.15, but InvalidParameterValue and 400 (1.15: 500)', async () => {
       const { a, b } = await s.both('/service?SERVICE=WMTS&REQUEST=Foo');
-      assert.equal(a.status, b.status);
+      assert.equal(b.status, 500);
+      assert.equal(a.status, 400);
       assert.equal(a.headers['content-type'], b.headers['content-type']);
-      assert.equal(exceptionCode(a), exceptionCode(b));
+      assert.equal(exceptionCode(a), 'InvalidParameterValue@');
       // 1.15 names the request type 'None' here (it reads a parameter it never set); we name it
       assert.match(a.text, /unknown WMTS request type/);
     });
+
+    for (const [path, code] of [
+      [`${kvp}&TILEROW=1&TILECOL=2`, 'MissingParameterValue@'],
+      ['/wmts/areas_cached/GLOBAL_WEBMERCATOR/abc/2/1.png', 'InvalidParameterValue@'],
+    ] as const) {
+      it(`client mistake ${path.replace(/^.*LAYER=/, '…LAYER=')}: ${code.slice(0, -1)}, 400 (1.15: 500)`, async () => {
+        const { a, b } = await s.both(path);
+        assert.equal(b.status, 500);
+        assert.equal(a.status, 400);
+        assert.equal(exceptionCode(a), code);
+        assert.ok((await validateXml(a.body, 'ows-1.1-exception')).valid);
+      });
+    }
 
     it('a TILEMATRIX that is not a number is an InvalidParameterValue (1.15: internal error)', async () => {
       const a = await s.fetchOurs(`${kvp}&TILEMATRIX=abc&TILEROW=1&TILECOL=2`);
