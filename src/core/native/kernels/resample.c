@@ -68,40 +68,33 @@ static void axis_free(axis_t *a) {
   free(a->valid);
 }
 
-/* One premultiplied source row through the horizontal filter: 4 doubles per destination column. */
+/* One premultiplied source row through the horizontal filter: one vector (4 channels) per destination column. */
 TARGET_CLONES
-static void filter_row(const uint8_t *row, int sw, const axis_t *X, int dw, int taps, double *out) {
-  for (int i = 0; i < dw; i++, out += 4) {
+static void filter_row(const uint8_t *row, int sw, const axis_t *X, int dw, int taps, rf_v4 *out) {
+  for (int i = 0; i < dw; i++) {
     if (!X->valid[i]) continue;
     int f = X->first[i];
     double d = X->frac[i];
     if (taps == 2) {
       const uint8_t *a = row + rf_clip(f, sw) * 4, *b = row + rf_clip(f + 1, sw) * 4;
-      for (int k = 0; k < 4; k++) out[k] = a[k] + (b[k] - a[k]) * d;
+      out[i] = rf_word(a) == rf_word(b) ? rf_load(a) : rf_lerp(rf_load(a), rf_load(b), d);
     } else {
       const uint8_t *a = row + rf_clip(f, sw) * 4, *b = row + rf_clip(f + 1, sw) * 4;
       const uint8_t *c = row + rf_clip(f + 2, sw) * 4, *e = row + rf_clip(f + 3, sw) * 4;
-      for (int k = 0; k < 4; k++) out[k] = rf_cubic(a[k], b[k], c[k], e[k], d);
+      /* Equal taps: Pillow's cubic gives the value itself, exactly. */
+      out[i] = rf_same4(a, b, c, e) ? rf_load(a) : rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), d);
     }
   }
 }
 
 TARGET_CLONES
-static void vertical(const double *const *rows, const axis_t *X, int dw, int taps, double d, uint8_t *out) {
+static void vertical(const rf_v4 *const *rows, const axis_t *X, int dw, int taps, double d, uint8_t *out) {
   for (int i = 0; i < dw; i++, out += 4) {
     if (!X->valid[i]) {
       memset(out, 0, 4);
       continue;
     }
-    size_t c = (size_t)i * 4;
-    if (taps == 2) {
-      for (int k = 0; k < 4; k++) {
-        double v1 = rows[0][c + k], v2 = rows[1][c + k];
-        out[k] = (uint8_t)(v1 + (v2 - v1) * d);
-      }
-    } else {
-      for (int k = 0; k < 4; k++) out[k] = rf_bicubic_byte(rf_cubic(rows[0][c + k], rows[1][c + k], rows[2][c + k], rows[3][c + k], d));
-    }
+    rf_store(taps == 2 ? rf_lerp(rows[0][i], rows[1][i], d) : rf_cubic(rows[0][i], rows[1][i], rows[2][i], rows[3][i], d), out);
     rf_unpremultiply(out);
   }
 }
@@ -113,13 +106,13 @@ static void vertical(const double *const *rows, const axis_t *X, int dw, int tap
  */
 static int extent_separable(const rf_image_t *pm, uint8_t *dst, int dw, int dh, double x0, double y0, double xs, double ys, int taps) {
   axis_t X = {0}, Y = {0};
-  double *ring = NULL;
+  rf_v4 *ring = NULL;
   int rc = -1;
   if (axis_new(&X, dw, x0, xs, pm->width, taps) || axis_new(&Y, dh, y0, ys, pm->height, taps)) goto done;
-  ring = malloc(sizeof(double) * 4 * (size_t)dw * taps);
+  ring = aligned_alloc(sizeof(rf_v4), sizeof(rf_v4) * (size_t)dw * taps);
   if (!ring) goto done;
   int ring_row[4] = {-1, -1, -1, -1};
-  const double *rows[4];
+  const rf_v4 *rows[4];
   for (int j = 0; j < dh; j++) {
     uint8_t *out = dst + (size_t)j * dw * 4;
     if (!Y.valid[j]) {
@@ -129,7 +122,7 @@ static int extent_separable(const rf_image_t *pm, uint8_t *dst, int dw, int dh, 
     for (int k = 0; k < taps; k++) {
       int r = rf_clip(Y.first[j] + k, pm->height);
       int slot = r % taps;
-      double *buf = ring + (size_t)slot * dw * 4;
+      rf_v4 *buf = ring + (size_t)slot * dw;
       if (ring_row[slot] != r) {
         filter_row(pm->rgba + (size_t)r * pm->width * 4, pm->width, &X, dw, taps, buf);
         ring_row[slot] = r;

@@ -10,7 +10,7 @@
 #include "resample_args.h"
 #include "simd.h"
 
-static int sample(const rf_image_t *im, double x, double y, resample_method_t method, uint8_t *out) {
+RF_INLINE int sample(const rf_image_t *im, double x, double y, resample_method_t method, uint8_t *out) {
   switch (method) {
     case RESAMPLE_NEAREST: return rf_nearest(im, x, y, out);
     case RESAMPLE_BILINEAR: return rf_bilinear(im, x, y, out);
