@@ -79,9 +79,10 @@ RF_INLINE int rf_inside(const rf_image_t *im, double x, double y) {
 
 /* Nearest neighbour of the straight image; returns 0 (and writes nothing) outside the source. */
 RF_INLINE int rf_nearest(const rf_image_t *im, double x, double y, uint8_t *out) {
-  int xi = rf_coord(x), yi = rf_coord(y);
-  if (xi < 0 || xi >= im->width || yi < 0 || yi >= im->height) return 0;
-  memcpy(out, im->rgba + ((size_t)yi * im->width + xi) * 4, 4);
+  /* Tested as doubles first: converting a huge or NaN position to int is undefined. Same pixels as Pillow's
+   * COORD test, which maps (-1, 0) to -1. */
+  if (!rf_inside(im, x, y)) return 0;
+  memcpy(out, im->rgba + ((size_t)rf_coord(y) * im->width + rf_coord(x)) * 4, 4);
   return 1;
 }
 
