@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
 import { HttpClient, HTTPClientError } from '../../src/core/client/http-client.js';
 import { HttpDispatchers, IDLE_CONNECTION_MS } from '../../src/core/client/dispatchers.js';
 
@@ -82,6 +83,17 @@ test('a GET on a reused connection that the server closes unanswered is sent aga
     { connection: 1, method: 'GET' }, // closed unanswered
     { connection: 2, method: 'GET' },
   ]);
+});
+
+test('undici alone does not retry: a plain Agent fails with "other side closed" (why our client retries)', async () => {
+  const server = await rawServer((n) => (n === 1 ? 'answer' : 'close'));
+  const agent = new Agent();
+  after(() => agent.close());
+  const get = async (path: string) => (await agent.request({ origin: server.base, path, method: 'GET' })).body.text();
+  assert.equal(await get('/a'), 'ok');
+  await pause();
+  await assert.rejects(get('/b'), /other side closed/);
+  assert.equal(server.requests.length, 2);
 });
 
 test('a GET is retried once only', async () => {
