@@ -97,8 +97,8 @@ t = m.crop((272, 16, 528, 272)).convert('RGBA'); t.putalpha(200); t.save('${work
     js: () => old.warp(meta, metaBBox, dst4326, [512, 512], toSrc, 'bicubic'),
   });
   await add('composite over (opacity 1)', 1184 * 1184, {
-    native: () => now.compositeOver({ ...meta, data: Buffer.from(meta.data) }, over, 1),
-    js: () => old.compositeOver({ ...meta, data: Buffer.from(meta.data) }, over, 1),
+    native: () => now.mergeImages([{ image: meta }, { image: over }], [1184, 1184], { transparent: true }),
+    js: () => old.mergeImages([{ image: meta }, { image: over }], [1184, 1184], { transparent: true }),
     libvips: () => sharp(meta.data, { raw: { width: 1184, height: 1184, channels: 4 } })
       .composite([{ input: over.data, raw: { width: 1184, height: 1184, channels: 4 } }]).raw().toBuffer(),
   });
@@ -133,7 +133,7 @@ async function loadImpl(core: string) {
   const [encode, transform, merge, format, blank] = await Promise.all([img('encode.ts'), img('transform.ts'), img('merge.ts'), img('format.ts'), img('blank.ts')]);
   return {
     decode: encode.decode, encodePalettedTiles: encode.encodePalettedTiles,
-    resample: transform.resample, warp: transform.warp, compositeOver: merge.compositeOver,
+    resample: transform.resample, warp: transform.warp, mergeImages: merge.mergeImages,
     imageFormat: format.imageFormat, blankImage: blank.blankImage,
   } as Record<string, (...a: any[]) => any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
