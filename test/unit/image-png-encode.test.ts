@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { encode, encodePalettedTiles, isPalettedPng } from '../../src/core/image/encode.js';
 import { imageFormat } from '../../src/core/image/format.js';
-import { decodePngFast } from '../../src/core/image/png-decode.js';
+import { decodePng } from '../../src/core/image/png-decode.js';
 import { encodeIndexedPng, encodeIndexedPngRegion, encodeRgbaPng, encodeRgbaPngSync } from '../../src/core/image/png-encode.js';
 import { quantize } from '../../src/core/image/quantize.js';
 import { cropTiles } from '../../src/core/image/split.js';
@@ -36,7 +36,7 @@ function pngInfo(png: Buffer): PngInfo {
 /** Decoded with libvips (libpng) and with our own decoder, which must agree. */
 async function decodeBoth(png: Buffer): Promise<RawImage> {
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const ours = decodePngFast(png);
+  const ours = decodePng(png);
   assert.ok(ours, 'png-decode reads it');
   assert.equal(ours.width, info.width);
   assert.equal(ours.height, info.height);
@@ -248,6 +248,6 @@ test('the zlib level and strategy are the caller’s', () => {
   const normal = encodeRgbaPngSync(img, { alpha: true });
   assert.ok(stored.length > 64 * 64 * 4, 'level 0 stores');
   assert.ok(normal.length < stored.length);
-  assert.ok(decodePngFast(rle)!.data.equals(img.data));
+  assert.ok(decodePng(rle).data.equals(img.data));
   assert.throws(() => encodeRgbaPngSync({ data: Buffer.alloc(12), width: 2, height: 2 }, { alpha: true }), /12 bytes for 2x2/);
 });

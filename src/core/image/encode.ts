@@ -1,8 +1,9 @@
 import sharp from 'sharp';
-import { decodePngFast } from './png-decode.js';
+import { decodePngAsync, isPng } from './png-decode.js';
+import { mergeImages } from './merge.js';
 import type { Point, Size } from '../geo/bbox.js';
 import type { ImageFormat } from './format.js';
-import { encodeIndexedPng } from './png-encode.js';
+import { encodeIndexedPng, encodeRgbaPng } from './png-encode.js';
 import { quantizeImage, quantizeTiles, type QuantizeOptions } from './quantize.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
@@ -19,10 +20,12 @@ export interface EncodeOptions {
   transparent?: boolean;
 }
 
-/** Decode any supported bytes (png, jpeg, gif, tiff, webp) to 8-bit RGBA. */
+/**
+ * Decode any supported bytes (png, jpeg, gif, tiff, webp) to 8-bit RGBA. PNG through the native kernels (a
+ * broken PNG is an error, never passed on to another codec); the other formats through libvips.
+ */
 export async function decode(bytes: Buffer): Promise<RawImage> {
-  const fast = decodePngFast(bytes);
-  if (fast) return fast;
+  if (isPng(bytes)) return decodePngAsync(bytes);
   const { data, info } = await sharp(bytes)
     .toColourspace('srgb')
     .ensureAlpha()
@@ -47,6 +50,13 @@ export async function encode(raw: RawImage, format: ImageFormat, opts: EncodeOpt
   // An RGB mode or an explicitly opaque format has no alpha to write: flatten like a paste on an RGB canvas.
   const opaqueTarget = format.mode === 'RGB' || format.mode === 'L' || format.transparent === false || kind === 'jpeg';
   const keepAlpha = transparentPixels && !opaqueTarget;
+
+  // Truecolour PNG (`paletted: false`, or the PNG half of `mixed`): our filter kernel and Node's zlib, as Pillow
+  // writes it (level 6, adaptive filters). Paletted PNGs returned above; grey (mode L) PNGs go to libvips below.
+  if (kind === 'png' && format.mode !== 'L') {
+    const pixels = transparentPixels && !keepAlpha ? await mergeImages([{ image: raw }], [raw.width, raw.height], { bgcolor: bg }) : raw;
+    return encodeRgbaPng(pixels, { alpha: keepAlpha });
+  }
 
   let img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 4 } });
   if (transparentPixels && !keepAlpha) img = img.flatten({ background });

@@ -161,14 +161,6 @@ export async function decodePngAsync(bytes: Buffer): Promise<RawImage> {
   return { data: out, width, height };
 }
 
-/**
- * For the general decoder (encode.ts), which tries other codecs on anything that is not a PNG: null when the
- * bytes do not start with the PNG signature; a PNG is decoded or throws.
- */
-export function decodePngFast(bytes: Buffer): RawImage | null {
-  return isPng(bytes) ? decodePng(bytes) : null;
-}
-
 /** A paletted image as one index byte per pixel and its palette: a quarter of the RGBA bytes. */
 export interface PalettedPixels {
   width: number;
