@@ -139,13 +139,32 @@ done:
   return rc;
 }
 
+/* The source pixels the taps of an axis reach: [lo, hi), empty when no position is inside. */
+static void axis_reach(double origin, double step, int n, int size, int taps, int *lo, int *hi) {
+  *lo = size;
+  *hi = 0;
+  /* Positions are monotonic in i: the first and last valid ones bound the rest. */
+  for (int i = 0; i < n; i++) {
+    double p = step * (i + 0.5) + origin;
+    if (!(p >= 0.0 && p < (double)size)) continue;
+    int f = (int)floor(p - 0.5) - (taps == 4 ? 1 : 0);
+    int a = rf_clip(f, size), b = rf_clip(f + taps - 1, size) + 1;
+    if (a < *lo) *lo = a;
+    if (b > *hi) *hi = b;
+  }
+}
+
 int resample_extent(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double extent[4], resample_method_t method) {
   double xs = (extent[2] - extent[0]) / dw, ys = (extent[3] - extent[1]) / dh;
   if (method == RESAMPLE_NEAREST) return extent_nearest(src, dst, dw, dh, extent[0], extent[1], xs, ys);
+  int taps = method == RESAMPLE_BICUBIC ? 4 : 2;
+  rf_rect_t reach;
+  axis_reach(extent[0], xs, dw, src->width, taps, &reach.x0, &reach.x1);
+  axis_reach(extent[1], ys, dh, src->height, taps, &reach.y0, &reach.y1);
   rf_image_t pm;
   uint8_t *owned;
-  if (rf_premultiplied_source(src, &pm, &owned)) return -1;
-  int rc = extent_separable(&pm, dst, dw, dh, extent[0], extent[1], xs, ys, method == RESAMPLE_BICUBIC ? 4 : 2);
+  if (rf_premultiplied_source(src, reach, &pm, &owned)) return -1;
+  int rc = extent_separable(&pm, dst, dw, dh, extent[0], extent[1], xs, ys, taps);
   free(owned);
   return rc;
 }

@@ -216,18 +216,30 @@ RF_INLINE int rf_bicubic(const rf_image_t *pm, double xin, double yin, uint8_t *
   return 1;
 }
 
+/* A rectangle of source pixels, [x0, x1) × [y0, y1). */
+typedef struct {
+  int x0, y0, x1, y1;
+} rf_rect_t;
+
 /*
- * The image bilinear and bicubic sample: `src` itself when it is opaque (premultiplying changes nothing), else a
- * premultiplied copy in *owned (free it). Returns -1 when out of memory.
+ * The image bilinear and bicubic sample, where they may read only inside `taps` (clamped to the image): `src`
+ * itself when those pixels are opaque (premultiplying changes nothing), else a premultiplied copy in *owned (free
+ * it) of which only that rectangle is written. A map often samples a small part of a large source: only that
+ * part is tested and converted. Returns -1 when out of memory.
  */
-RF_INLINE int rf_premultiplied_source(const rf_image_t *src, rf_image_t *pm, uint8_t **owned) {
-  size_t n = (size_t)src->width * src->height;
+RF_INLINE int rf_premultiplied_source(const rf_image_t *src, rf_rect_t taps, rf_image_t *pm, uint8_t **owned) {
   *owned = NULL;
   *pm = *src;
-  if (!px_has_transparency(src->rgba, n)) return 0;
-  uint8_t *copy = malloc(n * 4);
+  int x0 = taps.x0 < 0 ? 0 : taps.x0, y0 = taps.y0 < 0 ? 0 : taps.y0;
+  int x1 = taps.x1 > src->width ? src->width : taps.x1, y1 = taps.y1 > src->height ? src->height : taps.y1;
+  if (x1 <= x0 || y1 <= y0) return 0;
+  size_t pitch = (size_t)src->width * 4, n = (size_t)(x1 - x0);
+  int opaque = 1;
+  for (int y = y0; y < y1 && opaque; y++) opaque = !px_has_transparency(src->rgba + y * pitch + (size_t)x0 * 4, n);
+  if (opaque) return 0;
+  uint8_t *copy = malloc(pitch * src->height);
   if (!copy) return -1;
-  rf_premultiply(copy, src->rgba, n);
+  for (int y = y0; y < y1; y++) rf_premultiply(copy + y * pitch + (size_t)x0 * 4, src->rgba + y * pitch + (size_t)x0 * 4, n);
   pm->rgba = copy;
   *owned = copy;
   return 0;

@@ -57,12 +57,36 @@ long warp_check_points(const double *points, size_t npoints, int dw, int dh) {
   return -1;
 }
 
+/*
+ * The source pixels the samples may touch: every position in a quad interpolates its corners, so the corners'
+ * bounding box plus the filter's reach bounds them. The whole image when a position is not finite.
+ */
+static rf_rect_t reach(const rf_image_t *src, const double *quads, size_t nquads, const double *points, size_t npoints) {
+  double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+  for (size_t i = 0; i < nquads; i++)
+    for (int k = 4; k < WARP_QUAD_DOUBLES; k += 2) {
+      double x = quads[i * WARP_QUAD_DOUBLES + k], y = quads[i * WARP_QUAD_DOUBLES + k + 1];
+      x0 = fmin(x0, x), x1 = fmax(x1, x), y0 = fmin(y0, y), y1 = fmax(y1, y);
+      if (!isfinite(x) || !isfinite(y)) return (rf_rect_t){0, 0, src->width, src->height};
+    }
+  for (size_t i = 0; i < npoints; i++) {
+    double x = points[i * WARP_POINT_DOUBLES + 2], y = points[i * WARP_POINT_DOUBLES + 3];
+    if (!isfinite(x) || !isfinite(y)) continue; /* samples nothing */
+    x0 = fmin(x0, x), x1 = fmax(x1, x), y0 = fmin(y0, y), y1 = fmax(y1, y);
+  }
+  if (!(x0 <= x1 && y0 <= y1)) return (rf_rect_t){0, 0, 0, 0};
+  /* Clamped to the image before converting (positions may be huge); taps reach two pixels beyond. */
+  double w = src->width, h = src->height;
+  return (rf_rect_t){(int)fmax(0, fmin(w, floor(x0) - 2)), (int)fmax(0, fmin(h, floor(y0) - 2)),
+                     (int)fmax(0, fmin(w, ceil(x1) + 3)), (int)fmax(0, fmin(h, ceil(y1) + 3))};
+}
+
 int warp_mesh(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double *quads, size_t nquads,
               const double *points, size_t npoints, resample_method_t method) {
   memset(dst, 0, (size_t)dw * dh * 4);
   rf_image_t im = *src;
   uint8_t *owned = NULL;
-  if (method != RESAMPLE_NEAREST && rf_premultiplied_source(src, &im, &owned)) return -1;
+  if (method != RESAMPLE_NEAREST && rf_premultiplied_source(src, reach(src, quads, nquads, points, npoints), &im, &owned)) return -1;
   for (size_t i = 0; i < nquads; i++) fill_quad(&im, dst, dw, quads + i * WARP_QUAD_DOUBLES, method);
   for (size_t i = 0; i < npoints; i++) {
     const double *p = points + i * WARP_POINT_DOUBLES;
