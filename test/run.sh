@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test suite (`npm test`). usage: bash test/run.sh [all|unit|integration] [extra node --test args]
-#   all (default): Debian packages check, TypeScript typecheck, unit tests, then integration tests
-#   unit:          packages check and unit tests (no typecheck; some unit tests run MapServer or MapProxy 1.15)
+#   all (default): Debian packages check, TypeScript typecheck, the native kernels under ASan/UBSan, unit tests,
+#                  then integration tests
+#   unit:          packages check, kernels under ASan/UBSan and unit tests (no typecheck; some unit tests run
+#                  MapServer or MapProxy 1.15)
 #   integration:   packages check and integration tests only
 # Exits non-zero when the typecheck or any test fails. The last lines are node:test's summary.
 set -uo pipefail
@@ -21,6 +23,18 @@ if [ "$mode" = all ]; then
     echo "✔ typecheck"
   else
     echo "✖ typecheck failed"
+    status=1
+  fi
+fi
+
+# The pixel kernels once under AddressSanitizer/UBSan: fuzz harnesses and the kernel unit tests in Node.
+if [ "$mode" != integration ]; then
+  echo "▶ native kernels under ASan/UBSan"
+  if bash scripts/sanitize-kernels.sh >/tmp/mapproxy-ts-sanitize.log 2>&1; then
+    echo "✔ native kernels under ASan/UBSan"
+  else
+    tail -n 60 /tmp/mapproxy-ts-sanitize.log
+    echo "✖ native kernels under ASan/UBSan (log: /tmp/mapproxy-ts-sanitize.log)"
     status=1
   fi
 fi
