@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../core/config/load-config.js';
 import type { ServerConfig } from '../core/config/server.js';
+import { clientLimits, type ClientLimits } from '../worker/client-limits.js';
 import { parseBindAddress, type BindAddress } from './bind-address.js';
 
 export type ServeMode = 'app' | 'reload' | 'multiapp';
@@ -22,6 +23,8 @@ export interface DaemonSettings {
   /** null: no metrics endpoint. `bind` set: the master serves it on that address, not the workers. */
   metrics: { path: string; bind?: BindAddress } | null;
   shutdownTimeoutMs: number;
+  /** `server.limits` with defaults: what clients may hold of a worker. */
+  limits: ClientLimits;
   /** Warnings of the configuration, for the log. */
   warnings: string[];
 }
@@ -83,6 +86,7 @@ export function resolveSettings(mode: ServeMode, target: string, cli: ServeCliOp
     fastcgi: fastcgi !== undefined ? parseBindAddress(fastcgi) : undefined,
     metrics: metricsOn ? { path: metricsPath, bind: metricsBind !== undefined ? parseBindAddress(metricsBind) : undefined } : null,
     shutdownTimeoutMs: timeout * 1000,
+    limits: clientLimits(server.limits),
     warnings,
   };
 }

@@ -22,6 +22,8 @@ export interface FastCgiConnectionContext {
   maxParamsBytes: number;
   /** Request bodies above this get 413 instead of reaching the core. */
   maxBodyBytes: number;
+  /** Output not taken by the peer within this time ends the connection (a web server that stopped reading). */
+  sendTimeoutMs: number;
   /** Admits one more request in flight, or refuses (→ FCGI_OVERLOADED). */
   admit(): boolean;
   release(): void;
@@ -47,6 +49,8 @@ export class FastCgiConnection {
   private readonly requests = new Map<number, RequestState>();
   private closing = false;
   private closed = false;
+  /** Runs while written output waits in the socket's buffer. */
+  private sendTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly socket: Socket, private readonly ctx: FastCgiConnectionContext) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -54,6 +58,12 @@ export class FastCgiConnection {
     socket.on('finish', () => socket.destroy());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.stopSendTimer());
+  }
+
+  private stopSendTimer(): void {
+    clearTimeout(this.sendTimer);
+    this.sendTimer = undefined;
   }
 
   get activeRequests(): number {
@@ -72,6 +82,7 @@ export class FastCgiConnection {
 
   private onClose(): void {
     this.closed = true;
+    this.stopSendTimer();
     for (let i = 0; i < this.requests.size; i++) this.ctx.release();
     this.requests.clear();
   }
@@ -218,5 +229,10 @@ export class FastCgiConnection {
     this.socket.cork();
     for (const r of records) this.socket.write(r);
     this.socket.uncork();
+    // Answers are buffered whole; a peer that does not take them must not keep them (and us) forever.
+    if (this.socket.writableNeedDrain && !this.sendTimer) {
+      this.sendTimer = setTimeout(() => this.socket.destroy(), this.ctx.sendTimeoutMs);
+      this.sendTimer.unref();
+    }
   }
 }

@@ -23,6 +23,8 @@ export interface FastCgiServeOptions {
   maxRequests?: number;
   /** Larger request bodies are answered with 413. Default 16 MiB. */
   maxBodyBytes?: number;
+  /** Output the web server has not taken within this time closes its connection. Default 60 s. */
+  sendTimeoutMs?: number;
   log?: Pick<Console, 'warn' | 'error'>;
 }
 
@@ -84,6 +86,7 @@ export async function serveFastCgi(handler: RequestHandler, opts: FastCgiServeOp
     log: opts.log ?? console,
     maxParamsBytes: DEFAULT_PARAMS_LIMIT,
     maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024,
+    sendTimeoutMs: opts.sendTimeoutMs ?? 60_000,
     admit: () => (inFlight < maxRequests ? (inFlight++, true) : false),
     release: () => {
       inFlight--;

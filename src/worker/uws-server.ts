@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { CoreRequest, CoreResponse } from '../core/http.js';
 import type { RequestHandler } from '../core/node-http-adapter.js';
+import { AcceptGuard } from './accept-guard.js';
 import type { Uws } from './uws-native.js';
 
 export interface UwsServerOptions {
@@ -11,10 +12,23 @@ export interface UwsServerOptions {
   maxBodyBytes?: number;
   /** A request body must arrive within this time, else 408 (default 30 s). */
   bodyTimeoutMs?: number;
-  /** A response must be taken by the client within this time, else the connection is closed (default 60 s). */
+  /**
+   * A response must be taken by the client within this time, else the connection is closed (default 60 s).
+   * uWS itself also closes a connection that takes no bytes for 10 s while a response is pending.
+   */
   sendTimeoutMs?: number;
-  /** Where handler failures are reported (default console). */
-  log?: Pick<Console, 'error'>;
+  /**
+   * Requests in progress (computing or sending) beyond this are answered 503 at once (default 1024): each holds
+   * its response body until the client has taken it, so slow readers must not pile up without bound.
+   */
+  maxRequests?: number;
+  /**
+   * Open connections (counted as file descriptors) at which the listener stops taking new ones until some close
+   * (default 10000); see AcceptGuard.
+   */
+  maxConnections?: number;
+  /** Where handler failures and the guard's notices are reported (default console). */
+  log?: Pick<Console, 'error' | 'warn'>;
 }
 
 export interface UwsServer {
@@ -41,6 +55,7 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
   const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
   const bodyTimeout = opts.bodyTimeoutMs ?? 30_000;
   const sendTimeout = opts.sendTimeoutMs ?? 60_000;
+  const maxRequests = opts.maxRequests ?? 1024;
   const log = opts.log ?? console;
   const app: TemplatedApp = uws.App();
   let inFlight = 0;
@@ -118,6 +133,14 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
     const fail = (status: number, text: string, close = false) =>
       respond({ status, headers: { 'Content-Type': 'text/plain' }, body: text }, close);
 
+    if (inFlight > maxRequests) {
+      return respond({
+        status: 503,
+        headers: { 'Content-Type': 'text/plain', 'Retry-After': '1' },
+        body: `server busy: more than ${maxRequests} requests in progress`,
+      }, BODY_METHODS.has(method)); // an unread request body would otherwise be taken for the next request
+    }
+
     let path: string;
     try {
       path = decodeURIComponent(url);
@@ -168,13 +191,31 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
         return;
       }
       let socket: us_listen_socket | null = listenSocket;
+      const port = uws.us_socket_local_port(listenSocket);
+      const guard = new AcceptGuard({
+        maxConnections: opts.maxConnections ?? 10_000,
+        log,
+        pause: () => {
+          if (socket) uws.us_listen_socket_close(socket);
+          socket = null;
+        },
+        resume: () => {
+          if (draining) return;
+          app.listen(opts.host, port, (again: us_listen_socket | false) => {
+            if (!again) log.error(`cannot listen on ${opts.host}:${port} again`);
+            else if (draining) uws.us_listen_socket_close(again);
+            else socket = again;
+          });
+        },
+      }).start();
       resolve({
-        port: uws.us_socket_local_port(listenSocket),
+        port,
         get inFlight() {
           return inFlight;
         },
         stopAccepting() {
           draining = true;
+          guard.stop();
           if (socket) uws.us_listen_socket_close(socket);
           socket = null;
         },
@@ -195,6 +236,7 @@ export function listenUws(uws: Uws, handler: RequestHandler, opts: UwsServerOpti
         },
         close() {
           draining = true;
+          guard.stop();
           if (socket) uws.us_listen_socket_close(socket);
           socket = null;
           // A response ended outside a uWS callback is sent when the event loop comes round; closing at once

@@ -5,6 +5,7 @@ import type { DaemonSettings } from '../cli/daemon-settings.js';
 import { isMessage, type MasterToWorker, type WorkerToMaster } from '../master/messages.js';
 import { instrumentHandler } from './instrumented-handler.js';
 import { WorkerMetrics } from './metrics.js';
+import { ensureFdLimit } from './fd-limit.js';
 import { createModeHandler, type ModeHandler } from './mode-handler.js';
 import { LayerNames } from './request-labels.js';
 import { listenUnix } from './unix-listener.js';
@@ -66,10 +67,14 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
     process.exit(1);
   });
 
+  const fdProblem = settings.limits.maxOpenFiles !== undefined ? ensureFdLimit(settings.limits.maxOpenFiles) : undefined;
+  if (fdProblem) console.warn(`${tag}: ${fdProblem}`);
+
   try {
     const uws = settings.binds.some((b) => 'port' in b) ? loadNativeUws() : undefined;
     configureSharp();
     const metrics = new WorkerMetrics(slot);
+    const limits = settings.limits;
     handler = await createModeHandler(settings.mode, settings.target, { metrics, allowListing: settings.allowListing });
     const layers = new LayerNames(handler.layerNames);
     const metricsText = inCluster ? clusterMetricsText() : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
@@ -82,15 +87,25 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
     if (inCluster) answerCollects(metrics);
 
     for (const bind of settings.binds) {
-      if ('socketPath' in bind) listeners.push(await listenUnix(served, bind.socketPath, settings.socketMode));
-      else listeners.push(await listenUws(uws!, served, { host: bind.host, port: bind.port }));
+      if ('socketPath' in bind) listeners.push(await listenUnix(served, bind.socketPath, { mode: settings.socketMode, limits }));
+      else {
+        listeners.push(await listenUws(uws!, served, {
+          host: bind.host,
+          port: bind.port,
+          maxRequests: limits.maxRequests,
+          maxConnections: limits.maxConnections,
+          bodyTimeoutMs: limits.requestTimeoutMs,
+          sendTimeoutMs: limits.sendTimeoutMs,
+        }));
+      }
     }
     if (settings.fastcgi) {
       const { serveFastCgi } = await import('./fastcgi.js');
       const f = settings.fastcgi;
+      const fcgiLimits = { maxConns: limits.maxConnections, maxRequests: limits.maxRequests, sendTimeoutMs: limits.sendTimeoutMs };
       const fcgi = await serveFastCgi(served, 'socketPath' in f
-        ? { socketPath: f.socketPath, socketMode: settings.socketMode }
-        : { host: f.host, port: f.port });
+        ? { socketPath: f.socketPath, socketMode: settings.socketMode, ...fcgiLimits }
+        : { host: f.host, port: f.port, ...fcgiLimits });
       let closing: Promise<void> | undefined;
       listeners.push({
         stopAccepting: () => void (closing = fcgi.close()),

@@ -16,6 +16,8 @@ export interface ServerConfig {
   shutdownTimeout?: number;
   /** FastCGI listener address, in the same forms as `bind`. */
   fastcgi?: string;
+  /** Limits on clients, per worker process. */
+  limits?: ServerLimitsConfig;
   metrics?: {
     /** false turns the endpoint off. */
     enabled?: boolean;
@@ -24,6 +26,22 @@ export interface ServerConfig {
     /** Serve metrics from the master on this separate address instead of the main listeners. */
     bind?: string;
   };
+}
+
+/** `server.limits`: what clients may hold of a worker (times in seconds). Absent keys take the defaults. */
+export interface ServerLimitsConfig {
+  /** Open connections per listener and worker; beyond, new connections go to other workers or wait. */
+  maxConnections?: number;
+  /** Requests in progress (being answered or being sent) per listener; more are refused with 503 at once. */
+  maxRequests?: number;
+  /** Keep-alive connections of the unix-socket listener idle this long are closed (uWS: always 10 s). */
+  idleTimeout?: number;
+  /** A client must have taken a whole response within this time, else its connection is closed. */
+  sendTimeout?: number;
+  /** A request's headers and body must have arrived within this time (408). */
+  requestTimeout?: number;
+  /** The open-files limit a worker raises itself to at start (above the hard limit only with CAP_SYS_RESOURCE). */
+  maxOpenFiles?: number;
 }
 
 const ADDRESS = /^(?:\/.+|unix:\/.+|(?:\[[0-9a-fA-F:.]+\]|[^:\s/]*)?:?\d{1,5})$/;
@@ -72,6 +90,31 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig | und
   if (fastcgi !== undefined) {
     if (!ADDRESS.test(fastcgi)) throw r.error('fastcgi', `expected host:port or a unix socket path, got '${fastcgi}'`);
     out.fastcgi = fastcgi;
+  }
+
+  const l = r.map('limits');
+  if (l) {
+    out.limits = {};
+    const positiveInt = (key: string): number | undefined => {
+      const v = l.int(key);
+      if (v !== undefined && v < 1) throw l.error(key, `expected a whole number of 1 or more, got ${v}`);
+      return v;
+    };
+    const seconds = (key: string): number | undefined => {
+      const v = l.num(key);
+      if (v !== undefined && !(v > 0)) throw l.error(key, `expected seconds greater than 0, got ${v}`);
+      return v;
+    };
+    const limits: ServerLimitsConfig = {
+      maxConnections: positiveInt('max_connections'),
+      maxRequests: positiveInt('max_requests'),
+      idleTimeout: seconds('idle_timeout'),
+      sendTimeout: seconds('send_timeout'),
+      requestTimeout: seconds('request_timeout'),
+      maxOpenFiles: positiveInt('max_open_files'),
+    };
+    for (const [k, v] of Object.entries(limits)) if (v !== undefined) (out.limits as Record<string, number>)[k] = v;
+    l.finish();
   }
 
   const m = r.map('metrics');

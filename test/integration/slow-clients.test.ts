@@ -1,0 +1,293 @@
+// Thousands of idle keep-alive connections and a few slow readers of a large answer must not keep the real
+// 2-worker daemon from answering everyone else quickly, nor grow its memory; a worker whose file descriptors run
+// out stops taking connections (the other worker takes them) instead of spinning on EMFILE.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { resolveSettings } from '../../src/cli/daemon-settings.js';
+import { readFdLimit } from '../../src/worker/fd-limit.js';
+import { tempDir } from '../support/configs.js';
+import { Daemon, debugConfig, freePort, request } from './daemon-support.js';
+
+const TILE = '/tms/1.0.0/dbg/EPSG3857/1/0/0.png';
+const IDLE_CONNECTIONS = 3000;
+const SLOW_READERS = 4;
+const SEND_TIMEOUT_S = 20;
+/** A large answer: an uncompressed TIFF of 2000×2000 RGBA pixels, 16 MB. */
+const BIG_MAP =
+  '/service?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=dbg&STYLES=&SRS=EPSG:3857&TRANSPARENT=TRUE' +
+  '&BBOX=-20037508,-20037508,20037508,20037508&WIDTH=2000&HEIGHT=2000&FORMAT=image/tiff';
+
+const rssKb = (pid: number): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+/** CPU seconds a process has used (user + system). */
+const cpuSeconds = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+};
+
+/** A request on a fresh connection that fails instead of waiting longer than `ms`. */
+const requestWithin = (port: number, path: string, ms: number) =>
+  Promise.race([
+    request(port, path),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+  ]);
+
+/** A connection that asks for one small answer with keep-alive, reads it, then stays open doing nothing. */
+function idleConnection(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error('no answer within 5 s'));
+    }, 5000);
+    s.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (got.startsWith('HTTP/1.1 200') && got.includes('\r\n\r\n')) {
+        const len = Number(/content-length: (\d+)/i.exec(got)?.[1] ?? NaN);
+        if (got.length - got.indexOf('\r\n\r\n') - 4 >= len) {
+          clearTimeout(timer);
+          s.removeAllListeners('data');
+          s.on('data', () => {});
+          s.on('error', () => {});
+          resolve(s);
+        }
+      }
+    });
+    s.write(`GET ${TILE} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`);
+  });
+}
+
+interface SlowReader {
+  socket: net.Socket;
+  received: () => number;
+  /** Stops the slow reading and reads whatever is left; resolves with the bytes received in all. */
+  drain: () => Promise<number>;
+}
+
+/**
+ * Asks for the big map, then reads slowly: `stall` takes 1 byte per 100 ms, a pace at which uWS sees no progress
+ * at all; `trickle` takes 256 KB per 500 ms, steady progress that only the send timeout ends (16 MB would take 32 s).
+ */
+function slowReader(port: number, pace: 'stall' | 'trickle'): SlowReader {
+  const socket = net.connect({ port, host: '127.0.0.1', readableHighWaterMark: 1024 } as net.NetConnectOpts);
+  let received = 0;
+  let thisTick = 0;
+  socket.on('error', () => {});
+  socket.write(`GET ${BIG_MAP} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  let timer: NodeJS.Timeout;
+  if (pace === 'stall') {
+    socket.pause();
+    timer = setInterval(() => {
+      if (socket.read(1) !== null) received++;
+    }, 100);
+  } else {
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+      thisTick += d.length;
+      if (thisTick >= 256 * 1024) socket.pause();
+    });
+    timer = setInterval(() => {
+      thisTick = 0;
+      socket.resume();
+    }, 500);
+  }
+  return {
+    socket,
+    received: () => received,
+    drain: () =>
+      new Promise((resolve) => {
+        clearInterval(timer);
+        socket.removeAllListeners('data');
+        socket.on('data', (d: Buffer) => (received += d.length));
+        socket.once('close', () => resolve(received));
+        socket.resume();
+      }),
+  };
+}
+
+/** Sockets a process has open. */
+const socketCount = (pid: number): number =>
+  readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
+
+const until = async (what: string, cond: () => boolean, timeoutMs: number): Promise<number> => {
+  const started = Date.now();
+  while (!cond()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timeout waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - started;
+};
+
+describe('slow and idle clients', { timeout: 240_000 }, () => {
+  const dir = tempDir('mapproxy-ts-slow-');
+  const config = join(dir, 'mapproxy.yaml');
+  let port: number;
+  let daemon: Daemon;
+  let maxOpenFiles: number;
+  const idle: net.Socket[] = [];
+  const slow: SlowReader[] = [];
+
+  before(async () => {
+    // Node raises its soft open-files limit to the hard limit at start, so this process can hold the clients.
+    const own = readFdLimit()!;
+    assert.ok(own.soft >= IDLE_CONNECTIONS + 1000, `the open-files limit (${own.soft}) allows the test`);
+    // above the hard limit: the workers need their privilege (the tests run as root) to get there
+    maxOpenFiles = own.hard + 1000;
+    writeFileSync(
+      config,
+      debugConfig(join(dir, 'cache')) +
+        `server:\n  limits: {send_timeout: ${SEND_TIMEOUT_S}, max_requests: 500, max_open_files: ${maxOpenFiles}}\n`,
+    );
+    port = await freePort();
+    daemon = new Daemon(['serve', config, '--workers', '2', '--bind', `127.0.0.1:${port}`]);
+    await daemon.waitFor(/master \(pid \d+\): serving/);
+  });
+
+  after(() => {
+    for (const s of idle) s.destroy();
+    for (const r of slow) void r.drain();
+    for (const r of slow) r.socket.destroy();
+    daemon?.kill();
+  });
+
+  it('reads the limits from server.limits, with defaults', () => {
+    const s = resolveSettings('app', config, {});
+    assert.equal(s.limits.sendTimeoutMs, SEND_TIMEOUT_S * 1000);
+    assert.equal(s.limits.maxRequests, 500);
+    assert.equal(s.limits.idleTimeoutMs, 10_000);
+    writeFileSync(join(dir, 'bad.yaml'), debugConfig(join(dir, 'cache')) + 'server:\n  limits: {idle_timeout: 0}\n');
+    assert.throws(() => resolveSettings('app', join(dir, 'bad.yaml'), {}), /server\.limits\.idle_timeout: expected seconds greater than 0/);
+    writeFileSync(join(dir, 'bad.yaml'), debugConfig(join(dir, 'cache')) + 'server:\n  limits: {max_conns: 5}\n');
+    assert.ok(resolveSettings('app', join(dir, 'bad.yaml'), {}).warnings.some((w) => w.includes('server.limits.max_conns: unknown option')));
+  });
+
+  it('workers raise their open-files limit to server.limits.max_open_files, or say why they cannot', () => {
+    const pids = [...daemon.workerPids().values()];
+    assert.equal(pids.length, 2);
+    // above the hard limit only with CAP_SYS_RESOURCE, which containers often drop even for root
+    const refused = new RegExp(`cannot raise the open-files limit from \\d+ to ${maxOpenFiles} \\(server\\.limits\\.max_open_files\\): .*not permitted`, 'g');
+    const warnings = daemon.output.match(refused) ?? [];
+    for (const pid of pids) {
+      if (warnings.length === 0) assert.equal(readFdLimit(pid)!.soft, maxOpenFiles, `worker ${pid}`);
+    }
+    if (warnings.length) assert.equal(warnings.length, 2, daemon.output);
+  });
+
+  it(`answers quickly next to ${IDLE_CONNECTIONS} idle keep-alive connections and ${SLOW_READERS} slow readers`, async () => {
+    assert.equal((await request(port, TILE)).status, 200); // cached from here on
+    const pids = [...daemon.workerPids().values()];
+    const socketsBefore = pids.map(socketCount);
+
+    for (let i = 0; i < SLOW_READERS; i++) slow.push(slowReader(port, i % 2 ? 'trickle' : 'stall'));
+    await until('the big maps to be rendered and under way', () => slow.every((r) => r.received() > 0), 60_000);
+    const slowStarted = Date.now();
+    const rssBefore = pids.map(rssKb);
+
+    const opened = Date.now();
+    for (let i = 0; i < IDLE_CONNECTIONS; i += 500) {
+      const batch = Array.from({ length: Math.min(500, IDLE_CONNECTIONS - i) }, () => idleConnection(port));
+      idle.push(...(await Promise.all(batch)));
+    }
+    const openMs = Date.now() - opened;
+    const socketsIdle = pids.map(socketCount);
+
+    const latencies: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      const res = await request(port, TILE);
+      latencies.push(performance.now() - t0);
+      assert.equal(res.status, 200);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[100];
+    const p99 = latencies[197];
+    const stillOpen = idle.filter((s) => !s.destroyed).length;
+    const rss = pids.map(rssKb);
+    const mb = (kb: number[]) => kb.map((k) => (k / 1024).toFixed(0)).join('+');
+    console.log(
+      `opened ${IDLE_CONNECTIONS} idle connections in ${openMs} ms (worker sockets ${socketsBefore.join('+')} → ${socketsIdle.join('+')}); ` +
+        `200 requests: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${stillOpen} idle still open; RSS ${mb(rssBefore)} → ${mb(rss)} MB`,
+    );
+    // the load was there: the workers held the idle connections while the requests were measured
+    assert.ok(socketsIdle.reduce((a, b) => a + b) >= socketsBefore.reduce((a, b) => a + b) + IDLE_CONNECTIONS);
+    assert.ok(stillOpen >= IDLE_CONNECTIONS * 0.95, `the idle connections were open while measuring (${stillOpen})`);
+    assert.ok(slow.every((r) => !r.socket.destroyed && r.received() < 16_000_000), 'the slow readers were still reading');
+    assert.ok(p99 < 200, `p99 ${p99.toFixed(1)} ms`);
+    for (let i = 0; i < pids.length; i++) {
+      assert.ok(rss[i] - rssBefore[i] < 64 * 1024, `worker RSS grew by ${((rss[i] - rssBefore[i]) / 1024).toFixed(0)} MB`);
+      assert.ok(rss[i] < 600 * 1024, `worker RSS ${rss[i] >> 10} MB`);
+    }
+
+    // uWS closes idle connections after 10 s and stalled readers after 10 s without progress; the send timeout
+    // ends the trickling ones. Then the workers hold no more sockets than before.
+    const waited = await until(
+      'the workers to let go of idle connections and slow readers',
+      () => pids.every((pid, i) => socketCount(pid) <= socketsBefore[i]),
+      (SEND_TIMEOUT_S + 15) * 1000,
+    );
+    const sinceSlow = (Date.now() - slowStarted) / 1000;
+    console.log(`workers back to ${pids.map(socketCount).join('+')} sockets ${(waited / 1000).toFixed(1)} s later (${sinceSlow.toFixed(1)} s after the slow answers began)`);
+    // the trickling readers made progress all along: what cut them is the send timeout, not uWS
+    assert.ok(sinceSlow > SEND_TIMEOUT_S - 3 && sinceSlow < SEND_TIMEOUT_S + 5, `slow readers cut by the send timeout (${sinceSlow.toFixed(1)} s)`);
+    const totals = await Promise.all(slow.map((r) => r.drain()));
+    for (const total of totals) assert.ok(total < 16_000_000, `a slow reader got ${total} bytes: cut off, not served in full`);
+    assert.equal((await request(port, TILE)).status, 200);
+  });
+
+  it('a worker out of file descriptors stops taking connections; the other takes them and nobody waits', async () => {
+    const pids = [...daemon.workerPids().values()];
+    const [small, other] = pids;
+    // as if this worker had been started with a hard limit of 1024 (root may lower another process's limit)
+    execFileSync('prlimit', ['--pid', String(small), '--nofile=1024:1024']);
+    const from = daemon.output.length;
+
+    // clients arriving at 1000 a second: many more than the worker has descriptors for
+    const pending: Promise<net.Socket>[] = [];
+    for (let i = 0; i < IDLE_CONNECTIONS; i += 50) {
+      for (let j = 0; j < 50; j++) pending.push(idleConnection(port));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const opened = await Promise.allSettled(pending);
+    const flood = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    idle.push(...flood);
+    await daemon.waitFor(/\d+ file descriptors open \(limit \d+: .*\); not taking new connections until some close/, 5000, from);
+    const held = [small, other].map(socketCount);
+    console.log(`${flood.length} of ${IDLE_CONNECTIONS} idle connections open; worker sockets ${held.join('+')}`);
+    assert.ok(held[0] < 1024, 'the small worker stayed within its descriptors');
+    assert.ok(flood.length >= IDLE_CONNECTIONS * 0.9, 'the other worker took the rest');
+
+    // it does not spin on its listen socket, and new clients are answered (by the other worker) at once
+    const cpu0 = cpuSeconds(small);
+    const latencies: number[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      assert.equal((await requestWithin(port, TILE, 2000)).status, 200);
+      latencies.push(performance.now() - t0);
+    }
+    const cpuShare = (cpuSeconds(small) - cpu0) / ((Date.now() - started) / 1000);
+    latencies.sort((a, b) => a - b);
+    console.log(`200 requests meanwhile: p99 ${latencies[197].toFixed(1)} ms; the full worker used ${(cpuShare * 100).toFixed(0)}% of a core`);
+    assert.ok(latencies[197] < 200, `p99 ${latencies[197].toFixed(1)} ms`);
+    assert.ok(cpuShare < 0.3, `the full worker is not spinning (${(cpuShare * 100).toFixed(0)}% of a core)`);
+
+    // the idle connections time out after 10 s; then it takes connections again
+    await daemon.waitFor(/file descriptors open; taking new connections again after [\d.]+ s/, 20_000, from);
+    for (const s of flood) s.destroy();
+  });
+});
