@@ -94,13 +94,64 @@ static void vertical(const rf_v4 *const *rows, const axis_t *X, int dw, int taps
       memset(out, 0, 4);
       continue;
     }
-    rf_store(taps == 2 ? rf_lerp(rows[0][i], rows[1][i], d) : rf_cubic(rows[0][i], rows[1][i], rows[2][i], rows[3][i], d), out);
+    rf_v4 a = rows[0][i], b = rows[1][i];
+    if (taps == 2) {
+      rf_store(rf_lerp(a, b, d), out);
+    } else {
+      rf_v4 c = rows[2][i], e = rows[3][i];
+      rf_v4i same = (a == b) & (a == c) & (a == e);
+      /* Equal rows (flat areas): the cubic gives the value itself, exactly. */
+      rf_store(same[0] & same[1] & same[2] & same[3] ? a : rf_cubic(a, b, c, e, d), out);
+    }
     rf_unpremultiply(out);
   }
 }
 
 /*
- * Bilinear and bicubic in two passes, as Pillow computes them (each tap row filtered horizontally, then the rows
+ * Bilinear per destination pixel, in Pillow's order (each tap row along x, then across the rows): map images are
+ * mostly flat, and four equal taps are copied without arithmetic (Pillow's formula is exact there too).
+ */
+TARGET_CLONES
+static void bilinear_row(const uint8_t *r0, const uint8_t *r1, int sw, const axis_t *X, int dw, double dy, uint8_t *out) {
+  for (int i = 0; i < dw; i++, out += 4) {
+    if (!X->valid[i]) {
+      memset(out, 0, 4);
+      continue;
+    }
+    int c0 = rf_clip(X->first[i], sw) * 4, c1 = rf_clip(X->first[i] + 1, sw) * 4;
+    if (rf_same4(r0 + c0, r0 + c1, r1 + c0, r1 + c1)) {
+      memcpy(out, r0 + c0, 4);
+    } else {
+      double dx = X->frac[i];
+      rf_store(rf_lerp(rf_lerp(rf_load(r0 + c0), rf_load(r0 + c1), dx), rf_lerp(rf_load(r1 + c0), rf_load(r1 + c1), dx), dy), out);
+    }
+    rf_unpremultiply(out);
+  }
+}
+
+static int extent_bilinear(const rf_image_t *pm, uint8_t *dst, int dw, int dh, double x0, double y0, double xs, double ys) {
+  axis_t X = {0}, Y = {0};
+  int rc = -1;
+  if (axis_new(&X, dw, x0, xs, pm->width, 2) || axis_new(&Y, dh, y0, ys, pm->height, 2)) goto done;
+  size_t pitch = (size_t)pm->width * 4;
+  for (int j = 0; j < dh; j++) {
+    uint8_t *out = dst + (size_t)j * dw * 4;
+    if (!Y.valid[j]) {
+      memset(out, 0, (size_t)dw * 4);
+      continue;
+    }
+    const uint8_t *r0 = pm->rgba + rf_clip(Y.first[j], pm->height) * pitch, *r1 = pm->rgba + rf_clip(Y.first[j] + 1, pm->height) * pitch;
+    bilinear_row(r0, r1, pm->width, &X, dw, Y.frac[j], out);
+  }
+  rc = 0;
+done:
+  axis_free(&X);
+  axis_free(&Y);
+  return rc;
+}
+
+/*
+ * Bicubic in two passes, as Pillow computes them (each tap row filtered horizontally, then the rows
  * combined), but each source row filtered once for all destination rows that use it: the filtered rows live in
  * a ring of `taps` rows keyed by source row.
  */
@@ -164,7 +215,8 @@ int resample_extent(const rf_image_t *src, uint8_t *dst, int dw, int dh, const d
   rf_image_t pm;
   uint8_t *owned;
   if (rf_premultiplied_source(src, reach, &pm, &owned)) return -1;
-  int rc = extent_separable(&pm, dst, dw, dh, extent[0], extent[1], xs, ys, taps);
+  int rc = taps == 2 ? extent_bilinear(&pm, dst, dw, dh, extent[0], extent[1], xs, ys)
+                     : extent_separable(&pm, dst, dw, dh, extent[0], extent[1], xs, ys, taps);
   free(owned);
   return rc;
 }
