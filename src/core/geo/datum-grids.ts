@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import proj4 from 'proj4';
+import type { ShiftGrid } from './grid-shift.js';
 
 /**
  * Where PROJ grid files are looked up: $PROJ_DATA / $PROJ_LIB (PROJ's own variables) and Debian's proj-data
@@ -50,4 +51,34 @@ export function ensureDatumGrids(definition: string, dirs: readonly string[] = p
     registered.add(grid.name);
   }
   return missing;
+}
+
+// Parsed grids by file path (immutable once read; null when a file is absent): a grid is read at most once.
+const shiftGrids = new Map<string, ShiftGrid | null>();
+
+/**
+ * The first of `files` (one grid under its PROJ name and its older names, e.g. de_adv_BETA2007.tif and
+ * BETA2007.gsb) found in the PROJ data directories as an NTv2 file, parsed; null when none is installed.
+ */
+export function loadShiftGrid(files: readonly string[], dirs: readonly string[] = projDataDirs()): ShiftGrid | null {
+  for (const name of files) {
+    // proj4js reads NTv2 only; the GeoTIFF form of a grid needs a reader we do not carry.
+    if (!/\.gsb$/i.test(name)) continue;
+    for (const dir of dirs) {
+      const file = join(dir, name);
+      let grid = shiftGrids.get(file);
+      if (grid === undefined) {
+        grid = null;
+        if (existsSync(file)) {
+          const bytes = readFileSync(file);
+          const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+          const parsed = proj4.nadgrid(name, ab) as unknown as { subgrids: ShiftGrid['subgrids'] };
+          grid = { name, subgrids: parsed.subgrids };
+        }
+        shiftGrids.set(file, grid);
+      }
+      if (grid) return grid;
+    }
+  }
+  return null;
 }

@@ -2,6 +2,8 @@ import proj4 from 'proj4';
 import type { BBox, Point } from './bbox.js';
 import { isAxisOrderNE } from './axis-order.js';
 import { ensureDatumGrids } from './datum-grids.js';
+import { datumOperationsFor, type DatumOperation } from './datum-operations.js';
+import { DatumPivot, type PivotCRS } from './datum-pivot.js';
 import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode, WEBMERCATOR_CODES } from './epsg.js';
 
 export { isAxisOrderNE } from './axis-order.js';
@@ -52,14 +54,22 @@ const WEBMERCATOR_DEF =
   '+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +wktext +no_defs';
 const WGS84_DEF = '+proj=longlat +datum=WGS84 +no_defs';
 
-class ProjSRS implements SRS {
+class ProjSRS implements SRS, PivotCRS {
   readonly code: string;
   readonly canonicalCode: string;
   readonly isLatLong: boolean;
   readonly isAxisOrderNE: boolean;
   readonly metersPerUnit: number;
   readonly definition: string;
-  /** Mandatory datum grids that are not installed: transformations through them are impossible. */
+  readonly plainDefinition: string;
+  readonly geographicDefinition: string;
+  readonly centralMeridian: number;
+  /**
+   * PROJ's operations from this CRS's datum to WGS 84 when its definition ties it to a grid (the grid where it
+   * reaches, Helmert transformations and a ballpark elsewhere), else null.
+   */
+  readonly operations: readonly DatumOperation[] | null;
+  /** Mandatory datum grids of a CRS without an operation table that are not installed. */
   readonly missingGrids: readonly string[];
   private readonly proj: Projection | null;
   private readonly converters = new Map<string, Converter>();
@@ -67,12 +77,19 @@ class ProjSRS implements SRS {
   constructor(code: string, canonicalCode: string, definition: string) {
     this.code = code;
     this.canonicalCode = canonicalCode;
-    this.definition = definition;
-    this.missingGrids = ensureDatumGrids(definition);
+    const num = epsgNumber(canonicalCode);
+    this.operations = num === null ? null : datumOperationsFor(num);
+    // With an operation table the grid is one operation among several, applied by us, not by proj4js.
+    this.definition = this.operations ? withoutDatum(definition) : definition;
+    this.missingGrids = this.operations ? [] : ensureDatumGrids(definition);
     this.isLatLong = /\+proj=(longlat|latlong|lonlat|latlon)\b/.test(definition);
     this.isAxisOrderNE = isAxisOrderNE(code);
     // proj4 would log and yield NaN for a projection whose mandatory grid is absent; keep it unbuilt instead.
-    this.proj = this.missingGrids.length ? null : new proj4.Proj(definition);
+    this.proj = this.missingGrids.length ? null : new proj4.Proj(this.definition);
+    const ellipsoid = this.proj ? `+a=${this.proj.a} +b=${this.proj.b}` : '';
+    this.plainDefinition = `${withoutDatum(this.definition).replace(/\s*\+(ellps|a|b|rf|R)=\S*/g, '')} ${ellipsoid}`;
+    this.geographicDefinition = `+proj=longlat ${ellipsoid} +no_defs`;
+    this.centralMeridian = (((this.proj as { long0?: number } | null)?.long0 ?? 0) * 180) / Math.PI;
     this.metersPerUnit = this.isLatLong ? METERS_PER_DEGREE : ((this.proj as { to_meter?: number } | null)?.to_meter ?? toMeterOf(definition));
   }
 
@@ -92,7 +109,9 @@ class ProjSRS implements SRS {
           );
         }
       }
-      c = proj4(this.proj!, other.proj!) as unknown as Converter;
+      c = this.operations || other.operations
+        ? new DatumPivot(this, other)
+        : (proj4(this.proj!, other.proj!) as unknown as Converter);
       this.converters.set(other.canonicalCode, c);
     }
     return c;
@@ -161,6 +180,12 @@ class ProjSRS implements SRS {
 function asProjSRS(srs: SRS): ProjSRS {
   if (srs instanceof ProjSRS) return srs;
   return getSRS(srs.code) as ProjSRS;
+}
+
+/** The definition without datum parameters: what remains is the projection and the ellipsoid. */
+function withoutDatum(definition: string): string {
+  // Some epsg-index grid names are quoted and hold spaces: +nadgrids="National 84 (02.07.01).gsb".
+  return definition.replace(/\s*\+(nadgrids|towgs84|datum)=("[^"]*"|\S*)/g, '');
 }
 
 function toMeterOf(definition: string): number {
