@@ -4,6 +4,7 @@ import { isAxisOrderNE } from './axis-order.js';
 import { ensureDatumGrids } from './datum-grids.js';
 import { datumOperationsFor, type DatumOperation } from './datum-operations.js';
 import { DatumPivot, type PivotCRS } from './datum-pivot.js';
+import { envelopeOfValidPart } from './valid-envelope.js';
 import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode, WEBMERCATOR_CODES } from './epsg.js';
 
 export { isAxisOrderNE } from './axis-order.js';
@@ -43,7 +44,11 @@ export interface SRS {
   equals(other: SRS): boolean;
   /** Transforms points (x/y = east/north order); throws TransformationError instead of returning NaN. */
   transformTo(other: SRS, points: readonly Point[]): Point[];
-  /** Transforms a bbox through `withPoints` points along its edges (default 16), clamping latitudes for mercator. */
+  /**
+   * Transforms a bbox through `withPoints` points along its edges (default 16), clamping latitudes for mercator.
+   * Where part of the bbox does not transform (outside a projection's domain), the envelope of the part that
+   * does; TransformationError when no part does.
+   */
   transformBBoxTo(other: SRS, bbox: BBox, withPoints?: number): BBox;
 }
 
@@ -155,7 +160,11 @@ class ProjSRS implements SRS, PivotCRS {
       src = [bbox[0], clampLat(bbox[1]), bbox[2], clampLat(bbox[3])];
     }
     const pts = this.transformLenient(target, generateEnvelopePoints(src, withPoints));
-    let result = calculateBBox(pts);
+    // Where some edge points fail (the bbox leaves a projection's domain), the envelope of the others would
+    // silently shrink: take the envelope of the whole part that transforms instead.
+    let result = pts.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+      ? calculateBBox(pts)
+      : envelopeOfValidPart(src, (p) => this.transformLenient(target, p));
     if (!result) {
       throw new TransformationError(`cannot transform bbox ${bbox.join(',')} from ${this.code} to ${other.code}`);
     }
