@@ -33,7 +33,7 @@ static int extent_nearest(const rf_image_t *src, uint8_t *dst, int dw, int dh, d
   return 0;
 }
 
-/* One axis of a separable filter: per destination position, whether it is inside, its first tap and fraction. */
+/* One axis of the filters: per destination position, whether it is inside, its first tap and fraction. */
 typedef struct {
   int *first; /* index of tap 0 before clamping (floor(p − 0.5) − 1 for bicubic) */
   double *frac;
@@ -68,41 +68,31 @@ static void axis_free(axis_t *a) {
   free(a->valid);
 }
 
-/* One premultiplied source row through the horizontal filter: one vector (4 channels) per destination column. */
+/* One premultiplied source row through the horizontal cubic: one vector (4 channels) per destination column. */
 TARGET_CLONES
-static void filter_row(const uint8_t *row, int sw, const axis_t *X, int dw, int taps, rf_v4 *out) {
+static void cubic_row(const uint8_t *row, int sw, const axis_t *X, int dw, rf_v4 *out) {
   for (int i = 0; i < dw; i++) {
     if (!X->valid[i]) continue;
     int f = X->first[i];
-    double d = X->frac[i];
-    if (taps == 2) {
-      const uint8_t *a = row + rf_clip(f, sw) * 4, *b = row + rf_clip(f + 1, sw) * 4;
-      out[i] = rf_word(a) == rf_word(b) ? rf_load(a) : rf_lerp(rf_load(a), rf_load(b), d);
-    } else {
-      const uint8_t *a = row + rf_clip(f, sw) * 4, *b = row + rf_clip(f + 1, sw) * 4;
-      const uint8_t *c = row + rf_clip(f + 2, sw) * 4, *e = row + rf_clip(f + 3, sw) * 4;
-      /* Equal taps: Pillow's cubic gives the value itself, exactly. */
-      out[i] = rf_same4(a, b, c, e) ? rf_load(a) : rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), d);
-    }
+    const uint8_t *a = row + rf_clip(f, sw) * 4, *b = row + rf_clip(f + 1, sw) * 4;
+    const uint8_t *c = row + rf_clip(f + 2, sw) * 4, *e = row + rf_clip(f + 3, sw) * 4;
+    /* Equal taps: Pillow's cubic gives the value itself, exactly. */
+    out[i] = rf_same4(a, b, c, e) ? rf_load(a) : rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), X->frac[i]);
   }
 }
 
+/* Four horizontally filtered rows through the vertical cubic into one destination row. */
 TARGET_CLONES
-static void vertical(const rf_v4 *const *rows, const axis_t *X, int dw, int taps, double d, uint8_t *out) {
+static void cubic_column(const rf_v4 *const *rows, const axis_t *X, int dw, double d, uint8_t *out) {
   for (int i = 0; i < dw; i++, out += 4) {
     if (!X->valid[i]) {
       memset(out, 0, 4);
       continue;
     }
-    rf_v4 a = rows[0][i], b = rows[1][i];
-    if (taps == 2) {
-      rf_store(rf_lerp(a, b, d), out);
-    } else {
-      rf_v4 c = rows[2][i], e = rows[3][i];
-      rf_v4i same = (a == b) & (a == c) & (a == e);
-      /* Equal rows (flat areas): the cubic gives the value itself, exactly. */
-      rf_store(same[0] & same[1] & same[2] & same[3] ? a : rf_cubic(a, b, c, e, d), out);
-    }
+    rf_v4 a = rows[0][i], b = rows[1][i], c = rows[2][i], e = rows[3][i];
+    rf_v4i same = (a == b) & (a == c) & (a == e);
+    /* Equal rows (flat areas): the cubic gives the value itself, exactly. */
+    rf_store(same[0] & same[1] & same[2] & same[3] ? a : rf_cubic(a, b, c, e, d), out);
     rf_unpremultiply(out);
   }
 }
@@ -151,16 +141,16 @@ done:
 }
 
 /*
- * Bicubic in two passes, as Pillow computes them (each tap row filtered horizontally, then the rows
- * combined), but each source row filtered once for all destination rows that use it: the filtered rows live in
- * a ring of `taps` rows keyed by source row.
+ * Bicubic in two passes, as Pillow computes it (each tap row filtered horizontally, then the rows combined), but
+ * each source row filtered once for all destination rows that use it: the filtered rows live in a ring of four
+ * keyed by source row (the four rows of one destination row are consecutive, so they never share a slot).
  */
-static int extent_separable(const rf_image_t *pm, uint8_t *dst, int dw, int dh, double x0, double y0, double xs, double ys, int taps) {
+static int extent_bicubic(const rf_image_t *pm, uint8_t *dst, int dw, int dh, double x0, double y0, double xs, double ys) {
   axis_t X = {0}, Y = {0};
   rf_v4 *ring = NULL;
   int rc = -1;
-  if (axis_new(&X, dw, x0, xs, pm->width, taps) || axis_new(&Y, dh, y0, ys, pm->height, taps)) goto done;
-  ring = aligned_alloc(sizeof(rf_v4), sizeof(rf_v4) * (size_t)dw * taps);
+  if (axis_new(&X, dw, x0, xs, pm->width, 4) || axis_new(&Y, dh, y0, ys, pm->height, 4)) goto done;
+  ring = aligned_alloc(sizeof(rf_v4), sizeof(rf_v4) * (size_t)dw * 4);
   if (!ring) goto done;
   int ring_row[4] = {-1, -1, -1, -1};
   const rf_v4 *rows[4];
@@ -170,17 +160,16 @@ static int extent_separable(const rf_image_t *pm, uint8_t *dst, int dw, int dh, 
       memset(out, 0, (size_t)dw * 4);
       continue;
     }
-    for (int k = 0; k < taps; k++) {
+    for (int k = 0; k < 4; k++) {
       int r = rf_clip(Y.first[j] + k, pm->height);
-      int slot = r % taps;
-      rf_v4 *buf = ring + (size_t)slot * dw;
-      if (ring_row[slot] != r) {
-        filter_row(pm->rgba + (size_t)r * pm->width * 4, pm->width, &X, dw, taps, buf);
-        ring_row[slot] = r;
+      rf_v4 *buf = ring + (size_t)(r % 4) * dw;
+      if (ring_row[r % 4] != r) {
+        cubic_row(pm->rgba + (size_t)r * pm->width * 4, pm->width, &X, dw, buf);
+        ring_row[r % 4] = r;
       }
       rows[k] = buf;
     }
-    vertical(rows, &X, dw, taps, Y.frac[j], out);
+    cubic_column(rows, &X, dw, Y.frac[j], out);
   }
   rc = 0;
 done:
@@ -194,7 +183,7 @@ done:
 static void axis_reach(double origin, double step, int n, int size, int taps, int *lo, int *hi) {
   *lo = size;
   *hi = 0;
-  /* Positions are monotonic in i: the first and last valid ones bound the rest. */
+  /* Every position visited: cheap next to the filtering, and exact whatever the step's sign. */
   for (int i = 0; i < n; i++) {
     double p = step * (i + 0.5) + origin;
     if (!(p >= 0.0 && p < (double)size)) continue;
@@ -216,7 +205,7 @@ int resample_extent(const rf_image_t *src, uint8_t *dst, int dw, int dh, const d
   uint8_t *owned;
   if (rf_premultiplied_source(src, reach, &pm, &owned)) return -1;
   int rc = taps == 2 ? extent_bilinear(&pm, dst, dw, dh, extent[0], extent[1], xs, ys)
-                     : extent_separable(&pm, dst, dw, dh, extent[0], extent[1], xs, ys, taps);
+                     : extent_bicubic(&pm, dst, dw, dh, extent[0], extent[1], xs, ys);
   free(owned);
   return rc;
 }
