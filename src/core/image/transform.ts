@@ -50,6 +50,9 @@ type Quad = readonly [x0: number, y0: number, x1: number, y1: number];
  * the target is divided into quads until a bilinear interpolation of `dstToSrc` (destination SRS coordinates →
  * source SRS coordinates, batched) is accurate to `maxErrorPx`; each quad is then filled by sampling the source.
  * Destination pixels that fall outside the source, or where `dstToSrc` fails, are transparent.
+ * The mesh is computed here (it needs the projection); the native kernel fills it on the libuv pool as Pillow's
+ * MESH transform does. The mesh is finer than MapProxy's (0.5 px, tested at 25 points per quad, not 1 px at the
+ * centre), so edges sit where the projection puts them.
  */
 export async function warp(
   src: RawImage,
