@@ -9,6 +9,14 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { resolveSettings } from '../../src/cli/daemon-settings.js';
 import { readFdLimit } from '../../src/worker/fd-limit.js';
+import {
+  FCGI_KEEP_CONN, RecordParser, RecordType, Role, encodeBeginRequest, encodeNameValuePairs, encodeRecord,
+} from '../../src/worker/fastcgi-protocol.js';
+import { serveFastCgi } from '../../src/worker/fastcgi.js';
+import { DEFAULT_CLIENT_LIMITS } from '../../src/worker/client-limits.js';
+import { listenUnix } from '../../src/worker/unix-listener.js';
+import { loadNativeUws } from '../../src/worker/uws-native.js';
+import { listenUws } from '../../src/worker/uws-server.js';
 import { tempDir } from '../support/configs.js';
 import { Daemon, debugConfig, freePort, request } from './daemon-support.js';
 
@@ -69,6 +77,8 @@ function idleConnection(port: number): Promise<net.Socket> {
 interface SlowReader {
   socket: net.Socket;
   received: () => number;
+  /** When the first byte of the answer arrived (the answer was ready: the send timeout counts from there). */
+  firstByteAt: () => number;
   /** Stops the slow reading and reads whatever is left; resolves with the bytes received in all. */
   drain: () => Promise<number>;
 }
@@ -80,18 +90,23 @@ interface SlowReader {
 function slowReader(port: number, pace: 'stall' | 'trickle'): SlowReader {
   const socket = net.connect({ port, host: '127.0.0.1', readableHighWaterMark: 1024 } as net.NetConnectOpts);
   let received = 0;
+  let firstByteAt = 0;
   let thisTick = 0;
+  const got = (n: number) => {
+    if (received === 0) firstByteAt = Date.now();
+    received += n;
+  };
   socket.on('error', () => {});
   socket.write(`GET ${BIG_MAP} HTTP/1.1\r\nHost: x\r\n\r\n`);
   let timer: NodeJS.Timeout;
   if (pace === 'stall') {
     socket.pause();
     timer = setInterval(() => {
-      if (socket.read(1) !== null) received++;
+      if (socket.read(1) !== null) got(1);
     }, 100);
   } else {
     socket.on('data', (d: Buffer) => {
-      received += d.length;
+      got(d.length);
       thisTick += d.length;
       if (thisTick >= 256 * 1024) socket.pause();
     });
@@ -103,6 +118,7 @@ function slowReader(port: number, pace: 'stall' | 'trickle'): SlowReader {
   return {
     socket,
     received: () => received,
+    firstByteAt: () => firstByteAt,
     drain: () =>
       new Promise((resolve) => {
         clearInterval(timer);
@@ -112,6 +128,18 @@ function slowReader(port: number, pace: 'stall' | 'trickle'): SlowReader {
         socket.resume();
       }),
   };
+}
+
+/** The state of the server's side of the TCP connection from `clientPort` to `serverPort` on 127.0.0.1. */
+function serverSideState(serverPort: number, clientPort: number): string {
+  const hex = (p: number) => p.toString(16).toUpperCase().padStart(4, '0');
+  const states: Record<string, string> = { '01': 'ESTABLISHED', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT', '07': 'CLOSE', '0B': 'CLOSING' };
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) continue;
+    if (f[1] === `0100007F:${hex(serverPort)}` && f[2] === `0100007F:${hex(clientPort)}`) return states[f[3]] ?? f[3];
+  }
+  return 'GONE';
 }
 
 /** Sockets a process has open. */
@@ -195,7 +223,6 @@ describe('slow and idle clients', { timeout: 240_000 }, () => {
 
     for (let i = 0; i < SLOW_READERS; i++) slow.push(slowReader(port, i % 2 ? 'trickle' : 'stall'));
     await until('the big maps to be rendered and under way', () => slow.every((r) => r.received() > 0), 60_000);
-    const slowStarted = Date.now();
     const rssBefore = pids.map(rssKb);
 
     const opened = Date.now();
@@ -233,17 +260,24 @@ describe('slow and idle clients', { timeout: 240_000 }, () => {
       assert.ok(rss[i] < 600 * 1024, `worker RSS ${rss[i] >> 10} MB`);
     }
 
-    // uWS closes idle connections after 10 s and stalled readers after 10 s without progress; the send timeout
-    // ends the trickling ones. Then the workers hold no more sockets than before.
-    const waited = await until(
-      'the workers to let go of idle connections and slow readers',
-      () => pids.every((pid, i) => socketCount(pid) <= socketsBefore[i]),
-      (SEND_TIMEOUT_S + 15) * 1000,
+    // The server's side of each slow reader's connection leaves ESTABLISHED when the worker closes it (the client
+    // notices much later: megabytes it has not read are still in the kernel's buffers before the FIN).
+    const closedAfter = await Promise.all(
+      slow.map(async (r) => {
+        const clientPort = r.socket.localPort!;
+        await until('the worker to close a slow reader', () => serverSideState(port, clientPort) !== 'ESTABLISHED', (SEND_TIMEOUT_S + 15) * 1000);
+        return (Date.now() - r.firstByteAt()) / 1000;
+      }),
     );
-    const sinceSlow = (Date.now() - slowStarted) / 1000;
-    console.log(`workers back to ${pids.map(socketCount).join('+')} sockets ${(waited / 1000).toFixed(1)} s later (${sinceSlow.toFixed(1)} s after the slow answers began)`);
-    // the trickling readers made progress all along: what cut them is the send timeout, not uWS
-    assert.ok(sinceSlow > SEND_TIMEOUT_S - 3 && sinceSlow < SEND_TIMEOUT_S + 5, `slow readers cut by the send timeout (${sinceSlow.toFixed(1)} s)`);
+    console.log(`slow readers closed ${closedAfter.map((t, i) => `${t.toFixed(1)} s (${i % 2 ? 'trickle' : 'stall'})`).join(', ')} after their answer began`);
+    for (let i = 0; i < SLOW_READERS; i++) {
+      // stalled: uWS closes after 10 s without progress (its timer ticks every 4 s)
+      if (i % 2 === 0) assert.ok(closedAfter[i] < SEND_TIMEOUT_S - 2, `stalled reader closed after ${closedAfter[i].toFixed(1)} s`);
+      // trickling: progress all along, so only the send timeout ends it
+      else assert.ok(closedAfter[i] > SEND_TIMEOUT_S - 1 && closedAfter[i] < SEND_TIMEOUT_S + 3, `trickling reader closed after ${closedAfter[i].toFixed(1)} s`);
+    }
+    // and the idle connections are gone after uWS's 10 s: the workers hold no more sockets than before
+    await until('the workers to let go of the idle connections', () => pids.every((pid, i) => socketCount(pid) <= socketsBefore[i]), 20_000);
     const totals = await Promise.all(slow.map((r) => r.drain()));
     for (const total of totals) assert.ok(total < 16_000_000, `a slow reader got ${total} bytes: cut off, not served in full`);
     assert.equal((await request(port, TILE)).status, 200);
@@ -289,5 +323,106 @@ describe('slow and idle clients', { timeout: 240_000 }, () => {
     // the idle connections time out after 10 s; then it takes connections again
     await daemon.waitFor(/file descriptors open; taking new connections again after [\d.]+ s/, 20_000, from);
     for (const s of flood) s.destroy();
+  });
+});
+
+describe('listener limits in process', () => {
+  const BIG = Buffer.alloc(16_000_000, 0x2a);
+  const bigAnswer = async () => ({ status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: BIG });
+
+  /** Sends one FastCGI GET on a new connection; `readAfterMs` later starts reading; resolves with the bytes received. */
+  function fastCgiRead(port: number, readAfterMs: number): Promise<{ bytes: number; ended: boolean }> {
+    return new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      const params = encodeNameValuePairs([['REQUEST_METHOD', 'GET'], ['SCRIPT_NAME', ''], ['PATH_INFO', '/big'], ['QUERY_STRING', '']]);
+      s.write(Buffer.concat([
+        encodeRecord(RecordType.BEGIN_REQUEST, 1, encodeBeginRequest({ role: Role.RESPONDER, flags: FCGI_KEEP_CONN })),
+        encodeRecord(RecordType.PARAMS, 1, params),
+        encodeRecord(RecordType.PARAMS, 1),
+        encodeRecord(RecordType.STDIN, 1),
+      ]));
+      s.pause();
+      const parser = new RecordParser();
+      let bytes = 0;
+      let ended = false;
+      s.on('error', () => {});
+      setTimeout(() => {
+        s.on('data', (chunk: Buffer) => {
+          for (const r of parser.push(chunk)) {
+            if (r.type === RecordType.STDOUT) bytes += r.content.length;
+            if (r.type === RecordType.END_REQUEST) {
+              ended = true;
+              s.end();
+            }
+          }
+        });
+        s.resume();
+      }, readAfterMs);
+      s.once('close', () => resolve({ bytes, ended }));
+    });
+  }
+
+  it('FastCGI: a web server that does not take an answer within send_timeout loses its connection', async () => {
+    const server = await serveFastCgi({ handle: bigAnswer }, { host: '127.0.0.1', port: 0, sendTimeoutMs: 1000, log: console });
+    try {
+      const { port } = server.address as net.AddressInfo;
+      const reading = await fastCgiRead(port, 0);
+      assert.ok(reading.ended && reading.bytes > BIG.length, 'a reading peer gets the whole answer');
+      const stalled = await fastCgiRead(port, 3000);
+      assert.ok(!stalled.ended && stalled.bytes < BIG.length, `a stalled peer is cut off (${stalled.bytes} bytes)`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('unix socket (node:http): a client that does not take an answer within send_timeout loses its connection', async () => {
+    const path = join(tempDir('mapproxy-ts-unix-'), 'http.sock');
+    const limits = { ...DEFAULT_CLIENT_LIMITS, sendTimeoutMs: 1000 };
+    const listener = await listenUnix({ handle: bigAnswer }, path, { limits });
+    const read = (afterMs: number) =>
+      new Promise<number>((resolve) => {
+        const s = net.connect(path);
+        let bytes = 0;
+        s.on('error', () => {});
+        s.write('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        s.pause();
+        setTimeout(() => {
+          s.on('data', (d: Buffer) => (bytes += d.length));
+          s.resume();
+        }, afterMs);
+        s.once('close', () => resolve(bytes));
+      });
+    try {
+      assert.ok((await read(0)) > BIG.length, 'a reading client gets the whole answer');
+      const stalled = await read(3000);
+      assert.ok(stalled < BIG.length, `a stalled client is cut off (${stalled} bytes)`);
+    } finally {
+      listener.close();
+      listener.stopAccepting();
+    }
+  });
+
+  it('uWS: requests beyond max_requests get 503 at once, the others their answer', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const handler = {
+      async handle(req: { path: string }) {
+        if (req.path === '/slow') await gate;
+        return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'ok' };
+      },
+    };
+    const server = await listenUws(loadNativeUws(), handler, { host: '127.0.0.1', port: 0, maxRequests: 2 });
+    try {
+      const held = [request(server.port, '/slow'), request(server.port, '/slow')];
+      await until('both slow requests in progress', () => server.inFlight === 2, 5000);
+      const refused = await request(server.port, '/fast');
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers['retry-after'], '1');
+      release();
+      for (const answer of await Promise.all(held)) assert.equal(answer.status, 200);
+      assert.equal((await request(server.port, '/fast')).status, 200);
+    } finally {
+      await server.close();
+    }
   });
 });
