@@ -5,10 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
-#include "module.h"
-#include "resample_args.h"
-
 static const uint8_t MASKED[4] = {255, 255, 255, 0};
 
 static void clear_run(uint8_t *row, int from, int to) {
@@ -50,40 +46,3 @@ int mask_outside(uint8_t *rgba, int w, int h, const double *edges, size_t nedges
   free(xs);
   return 0;
 }
-
-/* ---- JavaScript ---- */
-
-/*
- * maskOutside(rgba, width, height, edges): in place and synchronous (one pass of row fills; callers are
- * synchronous), edges a Float64Array of MASK_EDGE_DOUBLES per edge, all finite.
- */
-static napi_value js_mask_outside(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (args_get(env, info, "maskOutside", 4, argv)) return NULL;
-  rf_image_t img;
-  bytes_t edges;
-  if (arg_image(env, argv, "rgba", &img) || arg_bytes(env, argv[3], "edges", &edges)) return NULL;
-  if ((uintptr_t)edges.data % sizeof(double) || edges.length % (MASK_EDGE_DOUBLES * sizeof(double))) {
-    throw_range(env, "edges: not four doubles per edge");
-    return NULL;
-  }
-  size_t n = edges.length / (MASK_EDGE_DOUBLES * sizeof(double));
-  const double *e = (const double *)edges.data;
-  for (size_t i = 0; i < n * MASK_EDGE_DOUBLES; i++) {
-    if (!isfinite(e[i])) {
-      throw_range(env, "edges: every coordinate must be finite");
-      return NULL;
-    }
-  }
-  if (mask_outside((uint8_t *)img.rgba, img.width, img.height, e, n)) {
-    napi_throw_error(env, NULL, "maskOutside: out of memory");
-    return NULL;
-  }
-  return NULL;
-}
-
-static const kernel_export_t table[] = {
-  {"maskOutside", js_mask_outside},
-};
-
-EXPORTS(mask) { return EXPORT_TABLE(table); }

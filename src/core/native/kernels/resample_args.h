@@ -6,9 +6,6 @@
 
 #include "resample_filters.h"
 
-/* The largest image side the kernels accept: far above any map, small enough that no size product overflows. */
-#define IMAGE_MAX_SIDE 65535
-
 /*
  * An RGBA8 image from three arguments (bytes, width, height): sides in [1, IMAGE_MAX_SIDE] and exactly
  * width·height·4 bytes. Returns 0, or -1 after throwing an error that names `name`.

@@ -20,13 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pixels.h"
 
 /*
  * Forced inline: inside the AVX2 clone of a hot loop (simd.h) GCC otherwise keeps these as calls to the
  * baseline-compiled copy, passing every vector through memory (twice as slow for bicubic).
  */
 #define RF_INLINE static inline __attribute__((always_inline))
+
+/* The largest image side the kernels accept: far above any map, small enough that no size product overflows. */
+#define IMAGE_MAX_SIDE 65535
 
 typedef enum { RESAMPLE_NEAREST = 0, RESAMPLE_BILINEAR = 1, RESAMPLE_BICUBIC = 2 } resample_method_t;
 
@@ -115,30 +117,41 @@ RF_INLINE rf_v4 rf_load(const uint8_t *px) {
   return __builtin_convertvector((v >> shift) & 0xff, rf_v4);
 }
 
-/* The cubic of Pillow's transform through v1..v4 at d in [0, 1) (a = -1), per lane. */
-RF_INLINE rf_v4 rf_cubic(rf_v4 v1, rf_v4 v2, rf_v4 v3, rf_v4 v4, double d) {
-  rf_v4 p1 = v2;
-  rf_v4 p2 = -v1 + v3;
-  rf_v4 p3 = 2.0 * (v1 - v2) + v3 - v4;
-  rf_v4 p4 = -v1 + v2 - v3 + v4;
-  return p1 + d * (p2 + d * (p3 + d * p4));
-}
+/*
+ * The operations on vectors are macros (GNU statement expressions), not functions: a function taking 32-byte
+ * vectors by value makes GCC print an ABI note in every build, and these are always inlined anyway.
+ */
+
+/* The cubic of Pillow's transform through v1..v4 at d in [0, 1) (a = -1), per lane, in Pillow's order. */
+#define rf_cubic(v1, v2, v3, v4, d)                               \
+  ({                                                              \
+    rf_v4 v1_ = (v1), v2_ = (v2), v3_ = (v3), v4_ = (v4);         \
+    double d_ = (d);                                              \
+    rf_v4 p2_ = -v1_ + v3_;                                       \
+    rf_v4 p3_ = 2.0 * (v1_ - v2_) + v3_ - v4_;                    \
+    rf_v4 p4_ = -v1_ + v2_ - v3_ + v4_;                           \
+    v2_ + d_ * (p2_ + d_ * (p3_ + d_ * p4_));                     \
+  })
 
 /* Pillow's linear step a + (b − a)·d, per lane. */
-RF_INLINE rf_v4 rf_lerp(rf_v4 a, rf_v4 b, double d) {
-  return a + (b - a) * d;
-}
+#define rf_lerp(a, b, d)              \
+  ({                                  \
+    rf_v4 a_ = (a), b_ = (b);         \
+    a_ + (b_ - a_) * (d);             \
+  })
 
 /* Bytes as Pillow stores a filter result: clamped to 0..255 (bicubic overshoots), truncated toward zero. */
-RF_INLINE void rf_store(rf_v4 v, uint8_t *out) {
-  const rf_v4 top = {255.0, 255.0, 255.0, 255.0};
-  rf_v4i pos = v > 0.0;                                   /* lanes at or below 0 become 0 */
-  rf_v4i below = v < 255.0;                               /* lanes at or above 255 become 255 */
-  rf_v4i bits = (rf_v4i)v & pos;
-  rf_v4 clamped = (rf_v4)((bits & below) | ((rf_v4i)top & ~below));
-  rf_u8x4 b = __builtin_convertvector(__builtin_convertvector(clamped, rf_i32x4), rf_u8x4);
-  memcpy(out, &b, 4);
-}
+#define rf_store(v, out)                                                                        \
+  do {                                                                                          \
+    const rf_v4 top_ = {255.0, 255.0, 255.0, 255.0};                                            \
+    rf_v4 v_ = (v);                                                                             \
+    rf_v4i positive_ = v_ > 0.0;    /* lanes at or below 0 become 0 */                          \
+    rf_v4i below_ = v_ < 255.0;     /* lanes at or above 255 become 255 */                      \
+    rf_v4i bits_ = (rf_v4i)v_ & positive_;                                                      \
+    rf_v4 clamped_ = (rf_v4)((bits_ & below_) | ((rf_v4i)top_ & ~below_));                     \
+    rf_u8x4 b_ = __builtin_convertvector(__builtin_convertvector(clamped_, rf_i32x4), rf_u8x4); \
+    memcpy((out), &b_, 4);                                                                      \
+  } while (0)
 
 RF_INLINE uint32_t rf_word(const uint8_t *px) {
   uint32_t w;
@@ -234,9 +247,13 @@ RF_INLINE int rf_premultiplied_source(const rf_image_t *src, rf_rect_t taps, rf_
   int x1 = taps.x1 > src->width ? src->width : taps.x1, y1 = taps.y1 > src->height ? src->height : taps.y1;
   if (x1 <= x0 || y1 <= y0) return 0;
   size_t pitch = (size_t)src->width * 4, n = (size_t)(x1 - x0);
-  int opaque = 1;
-  for (int y = y0; y < y1 && opaque; y++) opaque = !px_has_transparency(src->rgba + y * pitch + (size_t)x0 * 4, n);
-  if (opaque) return 0;
+  /* AND of the alpha bytes a row at a time (vectorizes), stopping at the first row with transparency. */
+  uint8_t all = 255;
+  for (int y = y0; y < y1 && all == 255; y++) {
+    const uint8_t *row = src->rgba + y * pitch + (size_t)x0 * 4;
+    for (size_t i = 0; i < n; i++) all &= row[i * 4 + 3];
+  }
+  if (all == 255) return 0;
   uint8_t *copy = malloc(pitch * src->height);
   if (!copy) return -1;
   for (int y = y0; y < y1; y++) rf_premultiply(copy + y * pitch + (size_t)x0 * 4, src->rgba + y * pitch + (size_t)x0 * 4, n);

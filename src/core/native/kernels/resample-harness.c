@@ -1,0 +1,142 @@
+/*
+ * Random inputs through the image kernels outside Node (resample, warp, compose, composite, mask), for the
+ * sanitizer run (scripts/sanitize-kernels.sh): every size, position and bound the Node-API layer lets through,
+ * including huge, infinite and NaN mesh positions. Checks the invariants that hold for any input; exits
+ * non-zero on a violation (and the sanitizers abort on any memory error).
+ * usage: resample-harness [iterations=2000] [seed=1]
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose.h"
+#include "composite.h"
+#include "mask.h"
+#include "resample.h"
+#include "warp.h"
+
+static uint64_t state;
+static uint32_t next(void) {
+  state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)(state >> 33);
+}
+static int below(int n) { return (int)(next() % (uint32_t)n); }
+static double any_position(void) {
+  static const double odd[] = {0, -1, 1e300, -1e300, INFINITY, -INFINITY, NAN, 0.5, 2147483648.0, -2147483649.0};
+  return below(4) == 0 ? odd[below(10)] : (next() / 4294967296.0 - 0.25) * 80;
+}
+
+static int failures;
+static void check(int ok, const char *what, int iteration) {
+  if (!ok && failures++ < 10) fprintf(stderr, "resample-harness: iteration %d: %s\n", iteration, what);
+}
+
+static uint8_t *image(int w, int h, int flat) {
+  uint8_t *p = malloc((size_t)w * h * 4);
+  uint32_t c = next() | 0xff000000u;
+  for (int i = 0; i < w * h; i++) {
+    uint32_t v = flat ? c : next();
+    if (!flat && below(3) == 0) v |= 0xff000000u;
+    memcpy(p + (size_t)i * 4, &v, 4);
+  }
+  return p;
+}
+
+int main(int argc, char **argv) {
+  int iterations = argc > 1 ? atoi(argv[1]) : 2000;
+  state = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
+  for (int it = 0; it < iterations; it++) {
+    int sw = 1 + below(24), sh = 1 + below(24), dw = 1 + below(24), dh = 1 + below(24);
+    int flat = below(3) == 0;
+    uint8_t *src = image(sw, sh, flat);
+    rf_image_t s = {src, sw, sh};
+    uint8_t *dst = malloc((size_t)dw * dh * 4);
+    resample_method_t method = (resample_method_t)below(3);
+
+    /* EXTENT: any finite extent. A flat opaque source gives its colour wherever the source is sampled. */
+    double extent[4];
+    for (int k = 0; k < 4; k++) {
+      do extent[k] = any_position();
+      while (!isfinite(extent[k]));
+    }
+    check(resample_extent(&s, dst, dw, dh, extent, method) == 0, "resample_extent failed", it);
+    if (flat) {
+      for (int i = 0; i < dw * dh; i++) {
+        uint32_t v, c;
+        memcpy(&v, dst + (size_t)i * 4, 4);
+        memcpy(&c, src, 4);
+        check(v == 0 || v == c, "flat source: a sampled pixel is not the source colour", it);
+      }
+    }
+
+    /* Mesh: boxes inside dst, corners anything; exact points on dst, positions anything. */
+    size_t nq = (size_t)below(4), np = (size_t)below(4);
+    double *quads = malloc(sizeof(double) * WARP_QUAD_DOUBLES * (nq + 1));
+    double *points = malloc(sizeof(double) * WARP_POINT_DOUBLES * (np + 1));
+    for (size_t q = 0; q < nq; q++) {
+      double *b = quads + q * WARP_QUAD_DOUBLES;
+      int x0 = below(dw), y0 = below(dh);
+      b[0] = x0, b[1] = y0, b[2] = x0 + 1 + below(dw - x0), b[3] = y0 + 1 + below(dh - y0);
+      for (int k = 4; k < WARP_QUAD_DOUBLES; k++) b[k] = any_position();
+    }
+    for (size_t p = 0; p < np; p++) {
+      double *b = points + p * WARP_POINT_DOUBLES;
+      b[0] = below(dw), b[1] = below(dh), b[2] = any_position(), b[3] = any_position();
+    }
+    check(warp_check_quads(quads, nq, dw, dh) < 0 && warp_check_points(points, np, dw, dh) < 0, "valid mesh refused", it);
+    check(warp_mesh(&s, dst, dw, dh, quads, nq, points, np, method) == 0, "warp_mesh failed", it);
+    if (nq) {
+      quads[2] = dw + 1;
+      check(warp_check_quads(quads, nq, dw, dh) == 0, "a box beyond dst accepted", it);
+    }
+
+    /* Window of a mosaic: tiles of any kind and size, checked as the Node-API layer checks them. */
+    int cols = 1 + below(3), rows = 1 + below(3), tw = 1 + below(8), th = 1 + below(8);
+    compose_tile_t tiles[9];
+    uint8_t *bufs[9];
+    uint32_t palette[256];
+    for (int k = 0; k < 256; k++) palette[k] = next();
+    for (int k = 0; k < cols * rows; k++) {
+      compose_tile_t *t = &tiles[k];
+      t->kind = (compose_kind_t)below(3);
+      t->width = 1 + below(10), t->height = 1 + below(10), t->pitch = t->width + below(3), t->first = below(2);
+      size_t len = (size_t)below(2) ? (size_t)t->width * t->height * 4 : (size_t)below(400);
+      bufs[k] = malloc(len + 1);
+      for (size_t i = 0; i < len; i++) bufs[k][i] = (uint8_t)next();
+      t->pixels = bufs[k];
+      t->palette = (const uint8_t *)palette;
+      if (compose_check_tile(t, len, below(4) ? sizeof palette : 100)) t->kind = COMPOSE_NONE;
+    }
+    compose_window(tiles, cols, rows, tw, th, below(40) - 20, below(40) - 20, dw, dh, dst);
+    for (int k = 0; k < cols * rows; k++) free(bufs[k]);
+
+    /* Layers over a canvas, either kind, any opacity; opacity 0 changes nothing. */
+    uint8_t *before = malloc((size_t)dw * dh * 4);
+    memcpy(before, dst, (size_t)dw * dh * 4);
+    composite_over(dst, dw, dh, &s, 0, below(2));
+    check(memcmp(before, dst, (size_t)dw * dh * 4) == 0, "opacity 0 changed the canvas", it);
+    composite_over(dst, dw, dh, &s, next() / 4294967296.0, below(2));
+    free(before);
+
+    /* Polygon edges anywhere (finite). */
+    size_t ne = (size_t)below(6);
+    double edges[6 * MASK_EDGE_DOUBLES];
+    for (size_t i = 0; i < ne * MASK_EDGE_DOUBLES; i++) {
+      do edges[i] = any_position();
+      while (!isfinite(edges[i]));
+    }
+    check(mask_outside(dst, dw, dh, edges, ne) == 0, "mask_outside failed", it);
+
+    free(quads);
+    free(points);
+    free(dst);
+    free(src);
+  }
+  if (failures) {
+    fprintf(stderr, "resample-harness: %d failed checks\n", failures);
+    return 1;
+  }
+  printf("resample-harness: %d iterations clean\n", iterations);
+  return 0;
+}
