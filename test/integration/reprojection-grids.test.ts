@@ -108,6 +108,13 @@ globals:
     assert.ok(bbox[1]! < 5.05e6, `upstream bbox ${bbox}`);
   });
 
+  it('answers a map beyond web mercator\'s ±85.05° with a transparent image, not an error', async () => {
+    // Clamped onto the mercator square's edge the query is a sliver of no pixel; MapProxy draws nothing there.
+    const res = await get(app, getMap('merc_cache', 'EPSG:4326', [0, 86, 40, 90], 1000, 100));
+    assert.equal(res.status, 200, res.body.toString());
+    assert.equal(transparentFraction(await decodeImage(res.body)), 1);
+  });
+
   it('reprojects EPSG:27700 although the OSTN15 grid is not installed', async () => {
     const res = await get(app, getMap('bng', 'EPSG:4326', [-6, 50, 2, 56], 400, 300));
     assert.equal(res.status, 200, res.body.toString());

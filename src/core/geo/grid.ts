@@ -313,6 +313,10 @@ export class TileGrid {
     const res = getResolution(src, size);
     const level = this.closestLevel(res);
     if (res > this.resolutions[0]! * this.maxShrinkFactor) throw new NoTilesError();
+    // A query that meets the grid only in a sliver (beyond mercator's ±85.05°, clamped onto the edge) has no
+    // pixel to draw; the tile inset (a tenth of a pixel on each side) would leave an empty, inverted range.
+    const inset = this.resolution(level) / 5;
+    if (!(src[2] - src[0] > inset && src[3] - src[1] > inset)) throw new NoTilesError();
     return { bbox: src, level };
   }
 

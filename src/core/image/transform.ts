@@ -96,6 +96,7 @@ export async function warp(
     const next: Quad[] = [];
     for (const q of level) {
       const verdict = quadError(q, at);
+      if (Number.isNaN(verdict)) continue; // wholly outside the domain: transparent, not divided down to pixels
       const small = q[2] - q[0] <= minQuad && q[3] - q[1] <= minQuad;
       if (verdict <= maxErr) accepted.push(q);
       else if (small) (Number.isFinite(verdict) ? accepted : exact).push(q);
@@ -146,32 +147,40 @@ function probePoints([x0, y0, x1, y1]: Quad): Point[] {
   return pts;
 }
 
-/** Largest deviation (in destination px) of the bilinear mesh from the true mapping at the probe points. */
+/**
+ * Largest deviation (in destination px) of the bilinear mesh from the true mapping at the probe points; NaN
+ * when no probe point maps at all (the quad lies outside the projection's domain and stays transparent).
+ */
 function quadError(q: Quad, at: (x: number, y: number) => Point): number {
   const [x0, y0, x1, y1] = q;
+  const probes = probePoints(q);
+  if (probes.every(([x, y]) => !isFiniteAt(at(x, y)))) return NaN;
   const a = at(x0, y0), b = at(x1, y0), c = at(x0, y1), d = at(x1, y1);
-  const all = [a, b, c, d];
-  if (all.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) return Infinity;
+  if (![a, b, c, d].every(isFiniteAt)) return Infinity;
   const w = x1 - x0;
   const h = y1 - y0;
   if (w <= 1 && h <= 1) return 0;
-  // Source px per destination px, the smaller of both axes: converts a source-px error to destination px.
-  const sx = Math.hypot(b[0] - a[0], b[1] - a[1]) / w;
-  const sy = Math.hypot(c[0] - a[0], c[1] - a[1]) / h;
-  const scale = Math.min(sx, sy);
-  if (!(scale > 0)) return Infinity;
+  // The quad's mean Jacobian (source px per destination px along each destination axis); its inverse turns a
+  // source-px error into destination px per axis, so a strongly stretched axis (mercator near the poles) is
+  // not judged by the other axis' scale.
+  const jxx = (b[0] - a[0]) / w, jyx = (b[1] - a[1]) / w;
+  const jxy = (c[0] - a[0]) / h, jyy = (c[1] - a[1]) / h;
+  const det = jxx * jyy - jxy * jyx;
+  if (!(Math.abs(det) > 0)) return Infinity;
   let err = 0;
-  for (const [x, y] of probePoints(q)) {
+  for (const [x, y] of probes) {
     const t = at(x, y);
-    if (!Number.isFinite(t[0]) || !Number.isFinite(t[1])) return Infinity;
+    if (!isFiniteAt(t)) return Infinity;
     const s = (x - x0) / w;
     const u = (y - y0) / h;
-    const ex = (1 - s) * (1 - u) * a[0] + s * (1 - u) * b[0] + (1 - s) * u * c[0] + s * u * d[0];
-    const ey = (1 - s) * (1 - u) * a[1] + s * (1 - u) * b[1] + (1 - s) * u * c[1] + s * u * d[1];
-    err = Math.max(err, Math.abs(ex - t[0]), Math.abs(ey - t[1]));
+    const ex = (1 - s) * (1 - u) * a[0] + s * (1 - u) * b[0] + (1 - s) * u * c[0] + s * u * d[0] - t[0];
+    const ey = (1 - s) * (1 - u) * a[1] + s * (1 - u) * b[1] + (1 - s) * u * c[1] + s * u * d[1] - t[1];
+    err = Math.max(err, Math.abs((jyy * ex - jxy * ey) / det), Math.abs((-jyx * ex + jxx * ey) / det));
   }
-  return err / scale;
+  return err;
 }
+
+const isFiniteAt = (p: Point) => Number.isFinite(p[0]) && Number.isFinite(p[1]);
 
 /** MapProxy's divide_quad: halve only the long side of elongated quads, else quarter. */
 function divideQuad([x0, y0, x1, y1]: Quad): Quad[] {

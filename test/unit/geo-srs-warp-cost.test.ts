@@ -1,0 +1,39 @@
+// What a reprojected map costs far from a projection's valid area: the warp mesh should pay for the part that
+// maps, not subdivide to the pixel where nothing maps or where one axis is stretched (mercator near the poles).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { BBox, Point, Size } from '../../src/core/geo/bbox.js';
+import { getSRS, MERCATOR_MAX_LAT } from '../../src/core/geo/srs.js';
+import { emptyRaw } from '../../src/core/image/raw-image.js';
+import { warp } from '../../src/core/image/transform.js';
+
+/** Warps a white source covering `srcBBox` and counts the points `dstToSrc` is asked for. */
+async function pointsFor(srcBBox: BBox, dstBBox: BBox, size: Size, dstToSrc: (p: Point[]) => Point[]): Promise<number> {
+  const src = emptyRaw(512, 512);
+  src.data.fill(255);
+  let n = 0;
+  await warp(src, srcBBox, dstBBox, size, (p) => {
+    n += p.length;
+    return dstToSrc(p);
+  });
+  return n;
+}
+
+describe('warp cost far from the valid area', () => {
+  const wgs84 = getSRS('EPSG:4326');
+  const merc = getSRS('EPSG:3857');
+
+  it('does not subdivide where no point maps', async () => {
+    const nothing = (p: Point[]) => p.map((): Point => [NaN, NaN]);
+    const n = await pointsFor([0, 0, 1, 1], [0, 0, 1, 1], [1000, 600], nothing);
+    assert.ok(n <= 25, `${n} points for a map where nothing maps`);
+  });
+
+  it('meshes mercator near its latitude limit by each axis\' own scale', async () => {
+    // A 1000 px strip from 80° N to mercator's limit: the y axis is stretched about 6× more than x.
+    const strip: BBox = [0, 80, 40, MERCATOR_MAX_LAT];
+    const n = await pointsFor(wgs84.transformBBoxTo(merc, strip), strip, [1000, 126], (p) => wgs84.transformTo(merc, p));
+    // The old min-scale error needed 57 000 points (one per two pixels); the mesh itself needs a few thousand.
+    assert.ok(n < 15000, `${n} points`);
+  });
+});
