@@ -34,13 +34,16 @@ export interface CacheContext extends SourceContext {
 export class CacheBuilder {
   private readonly built = new Map<string, CacheMapLayer>();
   private readonly building = new Set<string>();
-  private readonly decodedTiles = new DecodedTiles();
+  /** Per process, bounded by `server.decoded_tiles_mb`; none when that is 0. */
+  private readonly decodedTiles: DecodedTiles | undefined;
 
   private readonly ctx: CacheContext & { readonly fileLocks: FileLocks; readonly creationQueue: CreationQueue };
 
   constructor(ctx: CacheContext) {
     // one set of lock watchers and one creation queue per process (runtime), shared by all caches and sources
     this.ctx = { ...ctx, fileLocks: ctx.fileLocks ?? new FileLocks(), creationQueue: ctx.creationQueue ?? new CreationQueue() };
+    const mb = ctx.config.server?.decodedTilesMb ?? DecodedTiles.DEFAULT_MB;
+    this.decodedTiles = mb > 0 ? new DecodedTiles(mb * 1024 * 1024) : undefined;
   }
 
   get(name: string): CacheMapLayer {

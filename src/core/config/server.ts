@@ -18,6 +18,8 @@ export interface ServerConfig {
   fastcgi?: string;
   /** Limits on clients, per worker process. */
   limits?: ServerLimitsConfig;
+  /** Megabytes of decoded tiles each worker keeps for WMS maps (default 16; 0 keeps none). */
+  decodedTilesMb?: number;
   metrics?: {
     /** false turns the endpoint off. */
     enabled?: boolean;
@@ -90,6 +92,12 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig | und
   if (fastcgi !== undefined) {
     if (!ADDRESS.test(fastcgi)) throw r.error('fastcgi', `expected host:port or a unix socket path, got '${fastcgi}'`);
     out.fastcgi = fastcgi;
+  }
+
+  const decoded = r.num('decoded_tiles_mb');
+  if (decoded !== undefined) {
+    if (!(decoded >= 0)) throw r.error('decoded_tiles_mb', `expected megabytes (0 or more), got ${decoded}`);
+    out.decodedTilesMb = decoded;
   }
 
   const l = r.map('limits');

@@ -11,7 +11,10 @@ import type { Tile } from '../tiles/tile-manager.js';
 export class DecodedTiles {
   private readonly lru: LRUCache<string, TilePixels>;
 
-  constructor(maxBytes = 16 * 1024 * 1024) {
+  /** The default bound per worker (`server.decoded_tiles_mb`). */
+  static readonly DEFAULT_MB = 16;
+
+  constructor(maxBytes = DecodedTiles.DEFAULT_MB * 1024 * 1024) {
     this.lru = new LRUCache<string, TilePixels>({ maxSize: maxBytes, sizeCalculation: (t) => tilePixelsBytes(t) || 1 });
   }
 

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createApp } from '../../src/core/app.js';
+import { encode } from '../../src/core/image/encode.js';
+import { imageFormat } from '../../src/core/image/format.js';
+import { DecodedTiles } from '../../src/core/layer/decoded-tiles.js';
+import type { Tile } from '../../src/core/tiles/tile-manager.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mapproxy-ts-decoded-'));
+
+async function tile(x: number, colors: boolean): Promise<Tile> {
+  const data = Buffer.alloc(256 * 256 * 4, 255);
+  for (let i = 0; i < data.length; i += 4) data[i] = (i / 4 + x) % 251;
+  const format = colors ? imageFormat('image/png') : imageFormat('image/png', { paletted: false });
+  return { coord: [x, 0, 5], data: await encode({ data, width: 256, height: 256 }, format), timestamp: 1, cacheable: true };
+}
+
+describe('decoded tiles of a worker (server.decoded_tiles_mb)', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps decoded tiles up to its bound and decodes evicted ones again', async () => {
+    // RGBA tiles of 256 KB each in a 1 MB tier: the fifth evicts the first.
+    const tier = new DecodedTiles(1024 * 1024);
+    const tiles = await Promise.all([0, 1, 2, 3, 4].map((x) => tile(x, false)));
+    const first = await tier.get('c', tiles[0]!);
+    assert.equal(await tier.get('c', tiles[0]!), first, 'a kept tile is the same object');
+    for (const t of tiles.slice(1)) await tier.get('c', t);
+    assert.notEqual(await tier.get('c', tiles[0]!), first, 'the oldest tile was evicted and decoded again');
+  });
+
+  it('is configured in the server: section; 0 keeps none, a negative size is an error naming the key', async () => {
+    const conf = (extra: string) => {
+      const f = join(dir, 'mapproxy.yaml');
+      writeFileSync(f, `
+services: {wms: {md: {title: T}}}
+layers: [{name: dbg, title: D, sources: [dbg_cache]}]
+caches: {dbg_cache: {grids: [GLOBAL_WEBMERCATOR], sources: [dbg], cache: {type: file, directory: ${JSON.stringify(join(dir, 'c'))}}}}
+sources: {dbg: {type: debug}}
+${extra}`);
+      return f;
+    };
+    await assert.rejects(createApp(conf('server: {decoded_tiles_mb: -1}')), /server\.decoded_tiles_mb/);
+    const app = await createApp(conf('server: {decoded_tiles_mb: 0}'));
+    const res = await app.handle({
+      method: 'GET', path: '/service', headers: { host: 'localhost' },
+      query: 'SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=dbg&STYLES=&SRS=EPSG:3857&BBOX=-20037508,-20037508,0,0&WIDTH=300&HEIGHT=300&FORMAT=image/png',
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['Content-Type'], 'image/png');
+    await app.runtime.close();
+  });
+});
