@@ -115,6 +115,16 @@ globals:
     assert.equal(transparentFraction(await decodeImage(res.body)), 1);
   });
 
+  it('draws a box across the antimeridian at its own resolution, not the whole world\'s', async () => {
+    // Transformed naively the box spans the world between its halves: 6000 tiles at this resolution.
+    const res = await get(app, getMap('merc_cache', 'EPSG:4326', [179, -1, 181, 1], 1000, 1000));
+    assert.equal(res.status, 200, res.body.toString());
+    const img = await decodeImage(res.body);
+    const at = (x: number) => [...img.data.subarray((500 * img.width + x) * 4, (500 * img.width + x) * 4 + 3)];
+    assert.deepEqual(at(100), [...COLOR]); // west of 180°: the cache's tiles
+    assert.notDeepEqual(at(900), [...COLOR]); // past 180°: beyond the grid, the map's background
+  });
+
   it('reprojects EPSG:27700 although the OSTN15 grid is not installed', async () => {
     const res = await get(app, getMap('bng', 'EPSG:4326', [-6, 50, 2, 56], 400, 300));
     assert.equal(res.status, 200, res.body.toString());

@@ -157,3 +157,24 @@ describe('bbox transformations never shrink silently', () => {
     assert.throws(() => getSRS('EPSG:4326').transformBBoxTo(getSRS('EPSG:3395'), [-10, 90, 10, 90]), TransformationError);
   });
 });
+
+describe('bbox transformations across the antimeridian', () => {
+  it('keep a box across 180° narrow instead of spanning the world between its halves', () => {
+    const merc = getSRS('EPSG:4326').transformBBoxTo(getSRS('EPSG:3857'), [170, -10, 190, 10]);
+    const width20deg = 20 * (20037508.342789244 / 180);
+    assert.ok(Math.abs(merc[2] - merc[0] - width20deg) < 1, String(merc));
+    const geo = getSRS('EPSG:3857').transformBBoxTo(getSRS('EPSG:4326'), [19e6, -1e6, 21e6, 1e6]);
+    assert.ok(geo[0] > 170 && geo[2] > 180 && geo[2] < 190, String(geo));
+  });
+
+  it('still snaps a world bbox onto the mercator square', () => {
+    const m = 20037508.342789244;
+    assert.deepEqual(getSRS('EPSG:4326').transformBBoxTo(getSRS('EPSG:3857'), [-180, -90, 180, 90]), [-m, -m, m, m]);
+  });
+
+  it('reads web mercator only within its square', () => {
+    // Past the square's northings lie no mercator coordinates: the box is clamped onto the square's edge.
+    const geo = getSRS('EPSG:3857').transformBBoxTo(getSRS('EPSG:4326'), [-1e6, 1e7, 1e6, 4e7]);
+    assert.ok(Math.abs(geo[3] - 85.0511287798) < 1e-6, String(geo));
+  });
+});

@@ -5,6 +5,7 @@ import { ensureDatumGrids } from './datum-grids.js';
 import { datumOperationsFor, type DatumOperation } from './datum-operations.js';
 import { DatumPivot, type PivotCRS } from './datum-pivot.js';
 import { envelopeOfValidPart } from './valid-envelope.js';
+import { unwrapRing } from './wrap.js';
 import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode, WEBMERCATOR_CODES } from './epsg.js';
 
 export { isAxisOrderNE } from './axis-order.js';
@@ -158,27 +159,40 @@ class ProjSRS implements SRS, PivotCRS {
       // Web mercator is undefined at the poles: clamp so that a world bbox maps onto the mercator square.
       const clampLat = (v: number) => Math.max(-MERCATOR_MAX_LAT, Math.min(MERCATOR_MAX_LAT, v));
       src = [bbox[0], clampLat(bbox[1]), bbox[2], clampLat(bbox[3])];
+    } else if (this.canonicalCode === 'EPSG:3857') {
+      // Nor does web mercator reach beyond its square: northings past it would be read as the polar caps.
+      const clampY = (v: number) => Math.max(-MERCATOR_MAX, Math.min(MERCATOR_MAX, v));
+      src = [bbox[0], clampY(bbox[1]), bbox[2], clampY(bbox[3])];
     }
-    const pts = this.transformLenient(target, generateEnvelopePoints(src, withPoints));
+    let pts = this.transformLenient(target, generateEnvelopePoints(src, withPoints));
+    const allFinite = pts.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    const width = target.wrapWidth;
+    if (allFinite && width !== null) pts = unwrapRing(pts, width) ?? pts;
     // Where some edge points fail (the bbox leaves a projection's domain), the envelope of the others would
     // silently shrink: take the envelope of the whole part that transforms instead.
-    let result = pts.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
-      ? calculateBBox(pts)
-      : envelopeOfValidPart(src, (p) => this.transformLenient(target, p));
+    let result = allFinite ? calculateBBox(pts) : envelopeOfValidPart(src, (p) => this.transformLenient(target, p));
     if (!result) {
       throw new TransformationError(`cannot transform bbox ${bbox.join(',')} from ${this.code} to ${other.code}`);
     }
     if (toMercator && this.canonicalCode === 'EPSG:4326') {
-      // MapProxy snaps world-edge bboxes to the exact mercator square (WMS extents rely on it).
+      // MapProxy snaps world-edge bboxes to the exact mercator square (WMS extents rely on it); a bbox that
+      // reaches past ±180° keeps its unwrapped edge.
       const [minx, miny, maxx, maxy] = result;
+      const atEdge = (v: number, edge: number) => Math.abs(v - edge) < 1e-9;
       result = [
-        bbox[0] <= -180 ? -MERCATOR_MAX : minx,
+        atEdge(bbox[0], -180) ? -MERCATOR_MAX : minx,
         bbox[1] <= -85.06 ? -MERCATOR_MAX : miny,
-        bbox[2] >= 180 ? MERCATOR_MAX : maxx,
+        atEdge(bbox[2], 180) ? MERCATOR_MAX : maxx,
         bbox[3] >= 85.06 ? MERCATOR_MAX : maxy,
       ];
     }
     return result;
+  }
+
+  /** The x period of SRSs whose x wraps around the earth (degrees of longitude, the mercator square's width). */
+  get wrapWidth(): number | null {
+    if (this.isLatLong) return 360;
+    return this.canonicalCode === 'EPSG:3857' ? 2 * MERCATOR_MAX : null;
   }
 
   toString(): string {
