@@ -66,7 +66,19 @@ layers:
   - name: merc_cache
     title: Web mercator cache
     sources: [merc_cache]
+  - name: gk_cache
+    title: Gauss-Krüger cache
+    sources: [gk_cache]
+grids:
+  gk_zone3:
+    srs: 'EPSG:31467'
+    bbox: [3200000, 5000000, 3800000, 6200000]
+    tile_size: [256, 256]
+    num_levels: 14
 caches:
+  gk_cache:
+    grids: [gk_zone3]
+    sources: [gk]
   merc_cache:
     grids: [GLOBAL_WEBMERCATOR]
     sources: [merc_src]
@@ -97,6 +109,18 @@ globals:
     assert.equal(transparentFraction(img), 0, 'holes where the grid ends');
     assert.equal(lines, 0);
     assert.ok(ms < 5000, `${ms} ms`);
+  });
+
+  it('draws a Gauss-Krüger cache in web mercator south of the grid: full, silent, in bounded time', async () => {
+    // The cache's grid reaches to 45° N; BETA2007 ends near 47.3° N. Before the fallback every pixel south of
+    // it failed, was transformed one by one, and logged a line each.
+    const t0 = performance.now();
+    const { result: res, lines } = await countingLogs(() => get(app, getMap('gk_cache', 'EPSG:3857', [800000, 5650000, 1200000, 5890000], 1000, 600)));
+    const ms = performance.now() - t0;
+    assert.equal(res.status, 200, res.body.toString());
+    assert.equal(transparentFraction(await decodeImage(res.body)), 0, 'holes south of the grid');
+    assert.equal(lines, 0);
+    assert.ok(ms < 10000, `${ms} ms`);
   });
 
   it('asks upstream for the whole area, not only the part inside the grid', async () => {
