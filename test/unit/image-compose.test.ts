@@ -38,3 +38,17 @@ test('composeWindow draws only the window, from palette indices too, and leaves 
   assert.equal(px(img, 4, 0)[3], 0, 'beyond the mosaic');
   assert.equal(px(img, 0, 1)[3], 0, 'below the mosaic');
 });
+
+test('composeWindow gives an opaque cache its background where no tile is, as MapProxy\'s TileMerger canvas', async () => {
+  const t: TilePixels = { kind: 'rgba', raw: paint(3, 2, () => RED) };
+  // A missing tile, a window reaching left of and below the mosaic: all background.
+  const white = await composeWindow([t, null], [2, 1], [3, 2], { x: -1, y: 0, width: 8, height: 3 }, { transparent: false });
+  assert.deepEqual(px(white, 0, 0), [255, 255, 255, 255]);
+  assert.deepEqual(px(white, 1, 0), RED);
+  assert.deepEqual(px(white, 5, 1), [255, 255, 255, 255], 'missing tile');
+  assert.deepEqual(px(white, 2, 2), [255, 255, 255, 255], 'below the mosaic');
+  const grey = await composeWindow([t, null], [2, 1], [3, 2], { x: 0, y: 0, width: 6, height: 2 }, { bgcolor: [10, 20, 30] });
+  assert.deepEqual(px(grey, 4, 0), [10, 20, 30, 255]);
+  const clear = await composeWindow([t, null], [2, 1], [3, 2], { x: 0, y: 0, width: 6, height: 2 });
+  assert.equal(px(clear, 4, 0)[3], 0, 'transparent by default');
+});

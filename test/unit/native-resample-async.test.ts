@@ -45,7 +45,7 @@ describe('image kernels off the event loop', () => {
     const f = blank(20, 20);
     await composeMosaicWindow(e, 6, 6, [{ kind: 'rgba', image: tile }, null, null, { kind: 'rgba', image: tile }], 2, 2, 16, 16);
     const geometry = Int32Array.from([1, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 16, 16, 0, 0]);
-    raw.compose(f.data, 20, 20, 6, 6, 16, 16, 2, 2, geometry, [tile.data, null, null, null, null, null, tile.data, null], false);
+    raw.compose(f.data, 20, 20, 6, 6, 16, 16, 2, 2, geometry, [tile.data, null, null, null, null, null, tile.data, null], 0, false);
     assert.ok(e.data.equals(f.data), 'compose');
     const g = { data: Buffer.from(src.data), width: 173, height: 119 };
     const h = { data: Buffer.from(src.data), width: 173, height: 119 };

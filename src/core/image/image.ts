@@ -131,6 +131,7 @@ function formatKey(f: ImageFormat, o: EncodeOptions): string {
     f.transparent ?? '',
     f.tiffCompression ?? '',
     o.bgcolor?.join(',') ?? '',
+    o.transparent ?? '',
     o.georef ? `${o.georef.epsg}:${o.georef.bbox.join(',')}` : '',
   ].join('|');
 }

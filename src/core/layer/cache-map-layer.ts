@@ -80,9 +80,11 @@ export class CacheMapLayer implements MapLayer, MapSource {
       if (pos.size[0] <= 0 || pos.size[1] <= 0) return null;
       const part = await this.render(manager, { ...query, bbox: pos.bbox, size: pos.size });
       if (!part) return null;
-      const canvas = blankImage(query.size, { transparent: true });
+      // MapProxy's SubImageSource: the cache's canvas (transparent, or opaque white) around the part.
+      const transparent = this.opts.transparent;
+      const canvas = blankImage(query.size, { transparent });
       pasteImage(canvas, await part.raw(), pos.offset[0], pos.offset[1]);
-      return ImageResult.fromRaw(canvas, { transparent: true, cacheable: part.cacheable });
+      return ImageResult.fromRaw(canvas, { transparent, cacheable: part.cacheable });
     }
     return this.render(manager, query);
   }
@@ -131,7 +133,8 @@ export class CacheMapLayer implements MapLayer, MapSource {
     const mosaicSize: Size = [affected.gridSize[0] * grid.tileSize[0], affected.gridSize[1] * grid.tileSize[1]];
     // Only the source pixels the map samples are composed: the query's extent in the grid SRS, plus the taps.
     const window = sourceWindow(affected.bbox, mosaicSize, gridBBox, !sameSrs);
-    const src = await composeWindow(pixels, affected.gridSize, grid.tileSize, window);
+    // Where no tile is (outside the grid, or no source had data) the canvas of an opaque cache is its background.
+    const src = await composeWindow(pixels, affected.gridSize, grid.tileSize, window, { transparent: this.opts.transparent });
     const srcBBox = windowBBox(affected.bbox, mosaicSize, window);
     // Both steps run on the libuv pool: the event loop keeps answering cached tiles meanwhile.
     const out = sameSrs

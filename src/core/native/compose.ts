@@ -23,18 +23,19 @@ const KIND = { none: 0, rgba: 1, paletted: 2 } as const;
 const native = kernel<
   (
     out: Uint8Array, ww: number, wh: number, wx: number, wy: number, tw: number, th: number, cols: number, rows: number,
-    geometry: Int32Array, buffers: (Uint8Array | Uint32Array | null)[], async: boolean,
+    geometry: Int32Array, buffers: (Uint8Array | Uint32Array | null)[], background: number, async: boolean,
   ) => Promise<void> | undefined
 >('composeWindow');
 
 /**
  * Writes all of `out`: the window at (x, y) of the mosaic of `tiles` (row-major, cols × rows of tileWidth ×
- * tileHeight), missing parts transparent (kernels/compose.c), on the libuv pool. `out` may not be touched until
- * the promise settles; the tiles' buffers are kept alive until then and must not change.
+ * tileHeight), missing parts `background` (RGBA bytes; kernels/compose.c), on the libuv pool. `out` may not be
+ * touched until the promise settles; the tiles' buffers are kept alive until then and must not change.
  */
 export function composeMosaicWindow(
   out: RgbaPixels, x: number, y: number, tiles: readonly (ComposeTile | null)[],
   cols: number, rows: number, tileWidth: number, tileHeight: number,
+  background: readonly [r: number, g: number, b: number, a: number] = [0, 0, 0, 0],
 ): Promise<void> {
   checkRgba(out, 'out');
   if (tiles.length !== cols * rows) throw new RangeError(`composeWindow: ${tiles.length} tiles for a ${cols}x${rows} grid`);
@@ -54,5 +55,7 @@ export function composeMosaicWindow(
       buffers.push(t.indices, t.palette);
     }
   });
-  return native(out.data, out.width, out.height, x, y, tileWidth, tileHeight, cols, rows, geometry, buffers, true)!;
+  const [r, g, b, a] = background.map((v) => Math.max(0, Math.min(255, Math.round(v))));
+  const word = (r! | (g! << 8) | (b! << 16) | (a! << 24)) >>> 0;
+  return native(out.data, out.width, out.height, x, y, tileWidth, tileHeight, cols, rows, geometry, buffers, word, true)!;
 }

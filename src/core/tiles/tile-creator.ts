@@ -5,7 +5,7 @@ import type { MetaTile } from '../geo/meta-grid.js';
 import { ImageResult } from '../image/image.js';
 import { cropTiles } from '../image/split.js';
 import { encodePalettedTiles, isPalettedPng } from '../image/encode.js';
-import type { RawImage } from '../image/raw-image.js';
+import { WHITE, type RawImage } from '../image/raw-image.js';
 import type { Size } from '../geo/bbox.js';
 import { SourceError, type MapQuery } from '../source/source.js';
 import { mapConcurrent } from './concurrency.js';
@@ -138,7 +138,8 @@ export class TileCreator {
         const stale = await this.manager.loadAny(coord, dimensions);
         if (stale) return stale;
       }
-      const data = await image.encode(this.opts.format);
+      // Quantized with alpha only for a transparent cache (or an image clipped to the coverage), as in createMetaTile.
+      const data = await image.encode(this.opts.format, { transparent: this.opts.transparent || image.transparent });
       const tile: Tile = { coord, data, timestamp: Date.now() / 1000, cacheable: image.cacheable };
       if (image.cacheable) await this.store([tile], dimensions);
       this.manager.metrics.tilesCreated(this.opts.name, 1);
@@ -159,11 +160,13 @@ export class TileCreator {
       const rects = meta.tiles.map((t) => ({ offset: t.offset, size: tileSize }));
       // Paletted PNG (MapProxy's default): every tile quantized as MapProxy stores it, off the event loop; alpha
       // is kept for a transparent cache and for an image clipped to the cache's coverage (MapProxy clips to PNG).
+      // Parts of a tile outside the meta image (a grid whose bbox is not tile-aligned) get the canvas of
+      // MapProxy's TileSplitter: transparent for a transparent cache, else opaque white.
       const transparent = this.opts.transparent || image.transparent;
       const datas = isPalettedPng(this.opts.format)
         ? await encodePalettedTiles(raw, rects, this.opts.format, { transparent })
         : await Promise.all(
-            cropTiles(raw, rects).map((part) =>
+            cropTiles(raw, rects, transparent ? { transparent: true } : { bgcolor: WHITE }).map((part) =>
               ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format),
             ),
           );

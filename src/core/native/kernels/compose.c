@@ -35,7 +35,16 @@ static void draw_rgba(const compose_tile_t *t, int sx, int sy, int n, int lines,
 static int min_int(int a, int b) { return a < b ? a : b; }
 static int max_int(int a, int b) { return a > b ? a : b; }
 
-void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int th, int wx, int wy, int ww, int wh, uint8_t *out) {
+static void fill(uint8_t *out, size_t pixels, const uint8_t rgba[4]) {
+  if (!(rgba[0] | rgba[1] | rgba[2] | rgba[3])) {
+    memset(out, 0, pixels * 4);
+    return;
+  }
+  for (size_t i = 0; i < pixels; i++) memcpy(out + i * 4, rgba, 4);
+}
+
+void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int th, int wx, int wy, int ww, int wh,
+                    const uint8_t background[4], uint8_t *out) {
   /* Tiles the window touches (floor division: the window may start left of or above the mosaic). */
   int c0 = max_int(0, wx >= 0 ? wx / tw : -((-wx + tw - 1) / tw));
   int r0 = max_int(0, wy >= 0 ? wy / th : -((-wy + th - 1) / th));
@@ -49,7 +58,7 @@ void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int
       const compose_tile_t *t = &tiles[(size_t)r * cols + c];
       if (t->kind == COMPOSE_NONE || t->width < tw || t->height < th) complete = 0;
     }
-  if (!complete) memset(out, 0, (size_t)ww * wh * 4);
+  if (!complete) fill(out, (size_t)ww * wh, background);
   size_t pitch = (size_t)ww * 4;
   for (int r = r0; r <= r1; r++) {
     for (int c = c0; c <= c1; c++) {

@@ -20,10 +20,12 @@ typedef struct {
 
 /*
  * Writes every pixel of `out` (ww × wh), the window at (wx, wy) of the mosaic of cols × rows tiles of tw × th
- * (row-major, top row first). Missing tiles, the parts of smaller tiles, and the window outside the mosaic are
- * transparent black. Tiles must have been checked with compose_check_tile.
+ * (row-major, top row first). Missing tiles, the parts of smaller tiles, and the window outside the mosaic get
+ * `background` (RGBA; MapProxy's TileMerger canvas: transparent for a transparent cache, else its colour).
+ * Tiles must have been checked with compose_check_tile.
  */
-void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int th, int wx, int wy, int ww, int wh, uint8_t *out);
+void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int th, int wx, int wy, int ww, int wh,
+                    const uint8_t background[4], uint8_t *out);
 
 /* NULL when the tile's buffers hold every pixel its geometry names, else what is wrong. */
 const char *compose_check_tile(const compose_tile_t *t, size_t pixels_length, size_t palette_length);

@@ -13,12 +13,13 @@
 typedef struct {
   uint8_t *out;
   int cols, rows, tw, th, wx, wy, ww, wh;
+  uint8_t background[4];
   compose_tile_t tiles[];
 } compose_args_t;
 
 static int run_compose(job_t *job) {
   compose_args_t *a = job->args;
-  compose_window(a->tiles, a->cols, a->rows, a->tw, a->th, a->wx, a->wy, a->ww, a->wh, a->out);
+  compose_window(a->tiles, a->cols, a->rows, a->tw, a->th, a->wx, a->wy, a->ww, a->wh, a->background, a->out);
   return 0;
 }
 
@@ -36,22 +37,24 @@ static int optional_bytes(napi_env env, napi_value v, const char *name, bytes_t 
 
 /*
  * composeWindow(out, windowWidth, windowHeight, windowX, windowY, tileWidth, tileHeight, cols, rows, geometry,
- * buffers, async): geometry an Int32Array of COMPOSE_TILE_INTS per tile (kind 0 none, 1 RGBA, 2 paletted; width;
+ * buffers, background, async): background the RGBA of what no tile covers as r | g << 8 | b << 16 | a << 24;
+ * geometry an Int32Array of COMPOSE_TILE_INTS per tile (kind 0 none, 1 RGBA, 2 paletted; width;
  * height; pitch; first), buffers an array of two per tile (pixels or indices; palette words or null). With async
  * the promise settles once `out` is written; neither `out` nor the array may be touched before.
  */
 static napi_value js_compose_window(napi_env env, napi_callback_info info) {
-  napi_value argv[12];
-  if (args_get(env, info, "composeWindow", 12, argv)) return NULL;
+  napi_value argv[13];
+  if (args_get(env, info, "composeWindow", 13, argv)) return NULL;
   rf_image_t out;
-  int64_t wx, wy, tw, th, cols, rows;
+  int64_t wx, wy, tw, th, cols, rows, background;
   int async;
   bytes_t geometry;
   if (arg_image(env, argv, "out", &out) || arg_int(env, argv[3], "windowX", -IMAGE_MAX_SIDE * 64L, IMAGE_MAX_SIDE * 64L, &wx) ||
       arg_int(env, argv[4], "windowY", -IMAGE_MAX_SIDE * 64L, IMAGE_MAX_SIDE * 64L, &wy) ||
       arg_int(env, argv[5], "tileWidth", 1, IMAGE_MAX_SIDE, &tw) || arg_int(env, argv[6], "tileHeight", 1, IMAGE_MAX_SIDE, &th) ||
       arg_int(env, argv[7], "cols", 1, 4096, &cols) || arg_int(env, argv[8], "rows", 1, 4096, &rows) ||
-      arg_bytes(env, argv[9], "geometry", &geometry) || arg_bool(env, argv[11], &async))
+      arg_bytes(env, argv[9], "geometry", &geometry) || arg_int(env, argv[11], "background", 0, 0xffffffffL, &background) ||
+      arg_bool(env, argv[12], &async))
     return NULL;
   size_t n = (size_t)cols * rows;
   if ((uintptr_t)geometry.data % sizeof(int32_t) || geometry.length != n * COMPOSE_TILE_INTS * sizeof(int32_t)) {
@@ -70,7 +73,8 @@ static napi_value js_compose_window(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "composeWindow: out of memory");
     return NULL;
   }
-  *a = (compose_args_t){(uint8_t *)out.rgba, (int)cols, (int)rows, (int)tw, (int)th, (int)wx, (int)wy, out.width, out.height};
+  *a = (compose_args_t){(uint8_t *)out.rgba, (int)cols, (int)rows, (int)tw, (int)th, (int)wx, (int)wy, out.width, out.height,
+                        {(uint8_t)background, (uint8_t)(background >> 8), (uint8_t)(background >> 16), (uint8_t)(background >> 24)}};
   const int32_t *g = (const int32_t *)geometry.data;
   for (size_t i = 0; i < n; i++, g += COMPOSE_TILE_INTS) {
     compose_tile_t *t = &a->tiles[i];

@@ -108,7 +108,8 @@ int main(int argc, char **argv) {
       t->palette = (const uint8_t *)palette;
       if (compose_check_tile(t, len, below(4) ? sizeof palette : 100)) t->kind = COMPOSE_NONE;
     }
-    compose_window(tiles, cols, rows, tw, th, below(40) - 20, below(40) - 20, dw, dh, dst);
+    const uint8_t bg[4] = {(uint8_t)below(256), (uint8_t)below(256), (uint8_t)below(256), (uint8_t)(below(2) * 255)};
+    compose_window(tiles, cols, rows, tw, th, below(40) - 20, below(40) - 20, dw, dh, bg, dst);
     for (int k = 0; k < cols * rows; k++) free(bufs[k]);
 
     /* Layers over a canvas, either kind, any opacity; opacity 0 changes nothing. */
