@@ -178,3 +178,11 @@ describe('bbox transformations across the antimeridian', () => {
     assert.ok(Math.abs(geo[3] - 85.0511287798) < 1e-6, String(geo));
   });
 });
+
+describe('bbox transformations within the world', () => {
+  it('take a world tile through its four corners as the whole world', () => {
+    const m = 20037508.342789244;
+    const geo = getSRS('EPSG:3857').transformBBoxTo(getSRS('EPSG:4326'), [-m, -m, m, m], 4);
+    assert.ok(Math.abs(geo[0] + 180) < 1e-9 && Math.abs(geo[2] - 180) < 1e-9, String(geo));
+  });
+});

@@ -166,8 +166,12 @@ class ProjSRS implements SRS, PivotCRS {
     }
     let pts = this.transformLenient(target, generateEnvelopePoints(src, withPoints));
     const allFinite = pts.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    // Only a bbox reaching past its own world's edge crosses the antimeridian; inside it, a jump between two
+    // edge points is a long edge (a world bbox through four corners), not a wrap.
     const width = target.wrapWidth;
-    if (allFinite && width !== null) pts = unwrapRing(pts, width) ?? pts;
+    const ownWidth = this.wrapWidth;
+    const crosses = ownWidth !== null && (src[0] < -ownWidth / 2 - 1e-9 || src[2] > ownWidth / 2 + 1e-9);
+    if (allFinite && crosses && width !== null) pts = unwrapRing(pts, width) ?? pts;
     // Where some edge points fail (the bbox leaves a projection's domain), the envelope of the others would
     // silently shrink: take the envelope of the whole part that transforms instead.
     let result = allFinite ? calculateBBox(pts) : envelopeOfValidPart(src, (p) => this.transformLenient(target, p));
