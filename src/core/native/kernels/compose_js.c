@@ -99,16 +99,8 @@ static napi_value js_compose_window(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  job_t *job = job_new(a, run_compose, NULL);
-  if (!job) {
-    napi_throw_error(env, NULL, "composeWindow: out of memory");
-    return NULL;
-  }
-  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[10]))) {
-    job_free(env, job);
-    return NULL;
-  }
-  return job_submit(env, job, async);
+  const napi_value held[] = {argv[0], argv[10]};
+  return job_start(env, "composeWindow", a, run_compose, NULL, async, held, 2);
 }
 
 static const kernel_export_t table[] = {

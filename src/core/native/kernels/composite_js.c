@@ -75,16 +75,8 @@ static napi_value js_merge_layers(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  job_t *job = job_new(a, run_merge, NULL);
-  if (!job) {
-    napi_throw_error(env, NULL, "mergeLayers: out of memory");
-    return NULL;
-  }
-  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[3]))) {
-    job_free(env, job);
-    return NULL;
-  }
-  return job_submit(env, job, async);
+  const napi_value held[] = {argv[0], argv[3]};
+  return job_start(env, "mergeLayers", a, run_merge, NULL, async, held, 2);
 }
 
 static const kernel_export_t table[] = {

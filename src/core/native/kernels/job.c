@@ -35,6 +35,29 @@ void job_free(napi_env env, job_t *job) {
   free(job);
 }
 
+napi_value job_start(napi_env env, const char *fn, void *args, int (*run)(job_t *), void (*release)(job_t *), int async,
+                     const napi_value *hold, size_t nhold) {
+  job_t *job = job_new(NULL, run, NULL);
+  if (!job) {
+    job_t unsent = {.args = args};
+    if (release) release(&unsent);
+    free(args);
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s: out of memory", fn);
+    napi_throw_error(env, NULL, msg);
+    return NULL;
+  }
+  job->args = args;
+  job->release = release;
+  for (size_t i = 0; async && i < nhold; i++) {
+    if (job_hold(env, job, hold[i])) {
+      job_free(env, job);
+      return NULL;
+    }
+  }
+  return job_submit(env, job, async);
+}
+
 static napi_value undefined_value(napi_env env) {
   napi_value u;
   napi_get_undefined(env, &u);

@@ -47,6 +47,14 @@ napi_value job_submit(napi_env env, job_t *job, int async);
 /* Frees a job that was never submitted. */
 void job_free(napi_env env, job_t *job);
 
+/*
+ * The usual end of a kernel's JS entry point: a job running `run` on `args` (which it owns from now on; `release`,
+ * if any, frees what they own), the `nhold` JS values in `hold` kept alive when async, then job_submit. On any
+ * failure everything is freed and NULL returned with a JS exception pending; `fn` names the function in it.
+ */
+napi_value job_start(napi_env env, const char *fn, void *args, int (*run)(job_t *), void (*release)(job_t *), int async,
+                     const napi_value *hold, size_t nhold);
+
 /* ---- argument checking: each returns 0, or -1 after throwing a TypeError/RangeError that names the argument ---- */
 
 typedef struct {

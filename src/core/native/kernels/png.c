@@ -105,13 +105,8 @@ static napi_value js_to_rgba(napi_env env, napi_callback_info info) {
     free(a);
     return done(env, -1, err);
   }
-  job_t *job = job_new(a, run_to_rgba, NULL);
-  if (!job) return napi_throw_error(env, NULL, "out of memory"), NULL;
-  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[4]))) {
-    job_free(env, job);
-    return NULL;
-  }
-  return job_submit(env, job, async);
+  const napi_value held[] = {argv[0], argv[4]};
+  return job_start(env, "pngToRgba", a, run_to_rgba, NULL, async, held, 2);
 }
 
 /* (data, header, out) → undefined: unfilters `data` in place and unpacks its palette indices, one byte each. */
@@ -154,13 +149,8 @@ static napi_value js_filter_rgba(napi_env env, napi_callback_info info) {
     return NULL;
   }
   a->width = (uint32_t)w, a->height = (uint32_t)h, a->channels = (int)ch;
-  job_t *job = job_new(a, run_filter, NULL);
-  if (!job) return napi_throw_error(env, NULL, "out of memory"), NULL;
-  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[4]))) {
-    job_free(env, job);
-    return NULL;
-  }
-  return job_submit(env, job, async);
+  const napi_value held[] = {argv[0], argv[4]};
+  return job_start(env, "pngFilterRgba", a, run_filter, NULL, async, held, 2);
 }
 
 /* (indices, imgWidth, imgHeight, x0, y0, width, height, fill, depth, out) → undefined: packed rows, filter type 0. */

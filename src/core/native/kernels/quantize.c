@@ -128,18 +128,8 @@ static napi_value js_quantize_tiles(napi_env env, napi_callback_info info) {
     return throw_range(env, "quantizeTiles: out of memory"), NULL;
   }
   *a = (tiles_args){rgba, indices, palettes, entries, (int)width, (int)height, opts, ntiles, list};
-  job_t *job = job_new(a, run_tiles, NULL);
-  if (!job) {
-    free(list);
-    return throw_range(env, "quantizeTiles: out of memory"), NULL;
-  }
-  job->release = release_tiles;
-  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[5]) || job_hold(env, job, argv[6]) ||
-                job_hold(env, job, argv[7]))) {
-    job_free(env, job);
-    return NULL;
-  }
-  return job_submit(env, job, async);
+  const napi_value held[] = {argv[0], argv[5], argv[6], argv[7]};
+  return job_start(env, "quantizeTiles", a, run_tiles, release_tiles, async, held, 4);
 }
 
 static const kernel_export_t table[] = {

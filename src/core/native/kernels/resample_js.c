@@ -50,16 +50,8 @@ static napi_value js_resample_extent(napi_env env, napi_callback_info info) {
     return NULL;
   }
   *a = (extent_args_t){src, (uint8_t *)dst.rgba, dst.width, dst.height, {extent[0], extent[1], extent[2], extent[3]}, (resample_method_t)method};
-  job_t *job = job_new(a, run_extent, NULL);
-  if (!job) {
-    napi_throw_error(env, NULL, "resampleExtent: out of memory");
-    return NULL;
-  }
-  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[3]))) {
-    job_free(env, job);
-    return NULL;
-  }
-  return job_submit(env, job, async);
+  const napi_value held[] = {argv[0], argv[3]};
+  return job_start(env, "resampleExtent", a, run_extent, NULL, async, held, 2);
 }
 
 static const kernel_export_t table[] = {

@@ -89,21 +89,9 @@ static napi_value js_warp_mesh(napi_env env, napi_callback_info info) {
     return NULL;
   }
   *args = a;
-  job_t *job = job_new(args, run_warp, NULL);
-  if (!job) {
-    napi_throw_error(env, NULL, "warpMesh: out of memory");
-    return NULL;
-  }
-  if (async) {
-    for (int k = 0; k < 8; k++) {
-      if (k == 1 || k == 2 || k == 4 || k == 5) continue;
-      if (job_hold(env, job, argv[k])) {
-        job_free(env, job);
-        return NULL;
-      }
-    }
-  }
-  return job_submit(env, job, async);
+  /* The buffers: source, output, quads and points (arguments 1, 2, 4 and 5 are numbers). */
+  const napi_value held[] = {argv[0], argv[3], argv[6], argv[7]};
+  return job_start(env, "warpMesh", args, run_warp, NULL, async, held, 4);
 }
 
 static const kernel_export_t table[] = {
