@@ -8,6 +8,7 @@ import { MetaGrid, type MetaTile } from '../../src/core/geo/meta-grid.js';
 import { getSRS } from '../../src/core/geo/srs.js';
 import { GRID, META_BUFFER, META_SIZE, type SeedArea } from './configs.js';
 import type { TargetName } from './targets.js';
+import { prng } from '../../test/support/prng.js';
 
 export type ScenarioGroup = 'cached-tiles' | 'wms-cache' | 'wms-reprojected' | 'capabilities' | 'cold-miss';
 
@@ -29,17 +30,6 @@ export function webMercatorGrid(): TileGrid {
   return tileGrid({ ...DEFAULT_GRIDS.GLOBAL_WEBMERCATOR, name: GRID });
 }
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every tile file in a tms-layout directory, as grid coordinates (y from the top, as stored). */
 export function listTiles(dir: string): TileCoord[] {

@@ -2,18 +2,8 @@
 // 500, the protocol's own error document, a 4xx for the client's mistakes. Shared by the in-process
 // fuzz test and the run against the real daemon.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { prng } from './prng.js';
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same requests on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the configuration under test publishes: the names a hostile request mixes with junk. */
 export interface FuzzTargets {

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { Daemon, freePort } from '../integration/daemon-support.js';
 import { startMapServer, type TestMapServer } from './mapserver.js';
+import { prng } from './prng.js';
 
 export interface SoakOptions {
   durationS: number;
@@ -55,17 +56,6 @@ globals:
 `;
 }
 
-/** A deterministic PRNG so a failing run can be repeated. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * One request of a random kind around Europe: tiles and maps on levels 3–7, which warm up within the first part
