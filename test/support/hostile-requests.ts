@@ -4,7 +4,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { prng } from './prng.js';
 
-
 /** What the configuration under test publishes: the names a hostile request mixes with junk. */
 export interface FuzzTargets {
   wmsLayers: readonly string[];
