@@ -80,11 +80,10 @@ export class CacheMapLayer implements MapLayer, MapSource {
       if (pos.size[0] <= 0 || pos.size[1] <= 0) return null;
       const part = await this.render(manager, { ...query, bbox: pos.bbox, size: pos.size });
       if (!part) return null;
-      // MapProxy's SubImageSource: the cache's canvas (transparent, or opaque white) around the part.
-      const transparent = this.opts.transparent;
-      const canvas = blankImage(query.size, { transparent });
+      // MapProxy's SubImageSource: always a transparent canvas around the part, whatever the cache.
+      const canvas = blankImage(query.size, { transparent: true });
       pasteImage(canvas, await part.raw(), pos.offset[0], pos.offset[1]);
-      return ImageResult.fromRaw(canvas, { transparent, cacheable: part.cacheable });
+      return ImageResult.fromRaw(canvas, { transparent: true, cacheable: part.cacheable });
     }
     return this.render(manager, query);
   }
