@@ -2,7 +2,7 @@
 // temporary prefix (which builds the native pixel kernels there), then `mapproxy-ts serve` from another directory.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir } from '../support/configs.js';
@@ -12,11 +12,14 @@ describe('packed install', () => {
   it('installs from the npm pack tarball into a fresh prefix and serves from any directory', { timeout: 600_000 }, async () => {
     const dir = tempDir();
     try {
-      execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+      // As an operator's shell runs npm: without the npm_config_* settings `npm test` exports to its scripts.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+      execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: ROOT, env, stdio: 'pipe', timeout: 300_000 });
       const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
       assert.ok(tarball, 'npm pack wrote no tarball');
       const prefix = join(dir, 'prefix');
-      execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, tarball)], { cwd: dir, stdio: 'pipe', timeout: 400_000 });
+      mkdirSync(prefix);
+      execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, tarball)], { cwd: dir, env, stdio: 'pipe', timeout: 400_000 });
       const installed = join(prefix, 'lib', 'node_modules', 'mapproxy-ts');
       // The compiled JavaScript and the native kernels built on this machine; no TypeScript runtime.
       assert.ok(existsSync(join(installed, 'dist', 'cli', 'main.js')));
@@ -24,7 +27,7 @@ describe('packed install', () => {
       assert.ok(!existsSync(join(installed, 'node_modules', 'tsx')), 'tsx was installed as a run-time dependency');
 
       const work = join(dir, 'elsewhere');
-      execFileSync('mkdir', ['-p', work]);
+      mkdirSync(work);
       writeFileSync(join(work, 'mapproxy.yaml'), `
 services: {tms: }
 layers: [{name: dbg, title: Debug, sources: [dbg_cache]}]
