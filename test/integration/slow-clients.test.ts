@@ -273,8 +273,9 @@ describe('slow and idle clients', { timeout: 240_000 }, () => {
     for (let i = 0; i < SLOW_READERS; i++) {
       // stalled: uWS closes after 10 s without progress (its timer ticks every 4 s)
       if (i % 2 === 0) assert.ok(closedAfter[i] < SEND_TIMEOUT_S - 2, `stalled reader closed after ${closedAfter[i].toFixed(1)} s`);
-      // trickling: progress all along, so only the send timeout ends it
-      else assert.ok(closedAfter[i] > SEND_TIMEOUT_S - 1 && closedAfter[i] < SEND_TIMEOUT_S + 3, `trickling reader closed after ${closedAfter[i].toFixed(1)} s`);
+      // trickling: progress all along, so only the send timeout ends it (never before it; on a loaded 2-core CI
+      // machine the close was seen up to 10.5 s after it, still long before the 16 MB could have been read)
+      else assert.ok(closedAfter[i] > SEND_TIMEOUT_S - 1 && closedAfter[i] < SEND_TIMEOUT_S + 12, `trickling reader closed after ${closedAfter[i].toFixed(1)} s`);
     }
     // and the idle connections are gone after uWS's 10 s: the workers hold no more sockets than before
     await until('the workers to let go of the idle connections', () => pids.every((pid, i) => socketCount(pid) <= socketsBefore[i]), 20_000);
