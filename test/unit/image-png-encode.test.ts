@@ -5,7 +5,7 @@ import { encode, encodePalettedTiles, isPalettedPng } from '../../src/core/image
 import { imageFormat } from '../../src/core/image/format.js';
 import { decodePng } from '../../src/core/image/png-decode.js';
 import { encodeIndexedPng, encodeIndexedPngRegion, encodeRgbaPng, encodeRgbaPngSync } from '../../src/core/image/png-encode.js';
-import { quantize } from '../../src/core/image/quantize.js';
+import { quantizeImage } from '../../src/core/image/quantize.js';
 import { cropTiles } from '../../src/core/image/split.js';
 import type { RawImage } from '../../src/core/image/raw-image.js';
 import { constants } from 'node:zlib';
@@ -131,7 +131,7 @@ test('a many-colour gradient: ≤ 256 colours, small error, readable by libpng',
 
 test('a region of an indexed image, inside and reaching outside', async () => {
   const img = quadrants(20, 10);
-  const q = quantize(img);
+  const q = await quantizeImage(img);
   const clearIndex = 4; // the first unused entry: (0,0,0,0) in Pillow's palette
   assert.ok(samePixels(await decodeBoth(encodeIndexedPng(q)), img));
   for (const [offset, size] of [

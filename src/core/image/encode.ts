@@ -3,7 +3,7 @@ import { decodePngAsync, isPng } from './png-decode.js';
 import { mergeImages } from './merge.js';
 import type { Point, Size } from '../geo/bbox.js';
 import type { ImageFormat } from './format.js';
-import { encodeIndexedPng, encodeRgbaPng } from './png-encode.js';
+import { encodeIndexedPng, encodeIndexedPngAsync, encodeRgbaPng } from './png-encode.js';
 import { quantizeImage, quantizeTiles, type QuantizeOptions } from './quantize.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
@@ -112,7 +112,7 @@ function quantizeOptions(format: ImageFormat, opts: EncodeOptions): QuantizeOpti
 }
 
 async function encodePalettedPng(raw: RawImage, format: ImageFormat, opts: EncodeOptions): Promise<Buffer> {
-  return encodeIndexedPng(await quantizeImage(raw, quantizeOptions(format, opts)));
+  return encodeIndexedPngAsync(await quantizeImage(raw, quantizeOptions(format, opts)));
 }
 
 /**

@@ -15,12 +15,29 @@ export function encodeIndexedPng(img: IndexedImage): Buffer {
 /**
  * Write the `size` rectangle at `offset` of an indexed image (a tile of a quantized meta tile) as a
  * paletted PNG, reading the index rows in place. Pixels outside the image get `fillIndex`.
- * Like PIL: filter type 0 on every row (what libpng recommends for palettes; Up/Sub measured 25% larger on maps),
- * zlib level 6 (Z_RLE for run-dominated tiles), and a bit
+ * As MapProxy writes quantized images with Pillow: filter type 0 on every row, zlib's Z_RLE strategy
+ * (img_to_buf's `compress_type=Image.RLE`; also several times faster than the default strategy), and a bit
  * depth of 1, 2 or 4 when the entries this tile uses fit; PLTE holds only entries up to the highest used,
  * tRNS only up to the last entry that is not opaque.
  */
 export function encodeIndexedPngRegion(img: IndexedImage, offset: Point, size: Size, fillIndex: number): Buffer {
+  const parts = indexedPngParts(img, offset, size, fillIndex);
+  return writeChunks(parts.chunks(deflateSync(parts.lines, RLE)));
+}
+
+/** encodeIndexedPng with big images deflated on the libuv pool, so the event loop keeps answering. */
+export async function encodeIndexedPngAsync(img: IndexedImage): Promise<Buffer> {
+  const parts = indexedPngParts(img, [0, 0], [img.width, img.height], 0);
+  const idat = img.width * img.height < POOL_PIXELS ? deflateSync(parts.lines, RLE) : await deflateAsync(parts.lines, RLE);
+  return writeChunks(parts.chunks(idat));
+}
+
+const RLE: ZlibOptions = { level: 6, strategy: constants.Z_RLE };
+
+/** The packed index rows of a region, and its chunks around the compressed rows. */
+function indexedPngParts(
+  img: IndexedImage, offset: Point, size: Size, fillIndex: number,
+): { lines: Buffer; chunks: (idat: Buffer) => [string, Buffer][] } {
   const [x0, y0] = offset;
   const [w, h] = size;
   if (w <= 0 || h <= 0) throw new Error(`cannot write a PNG of ${w}x${h} pixels`);
@@ -31,10 +48,9 @@ export function encodeIndexedPngRegion(img: IndexedImage, offset: Point, size: S
   const cx1 = Math.min(img.width, x0 + w);
   const cy1 = Math.min(img.height, y0 + h);
 
-  // The largest index (the bit depth) and how runny the rows are (the deflate strategy), over the visible part.
+  // The largest index over the visible part: the bit depth.
   const stats = cx1 > cx0 && cy1 > cy0 ? pngIndexStats(img, cx0, cy0, cx1, cy1) : { maxIndex: 0, changes: 0 };
   const maxIndex = inside ? stats.maxIndex : Math.max(stats.maxIndex, fillIndex);
-  const changes = stats.changes;
   const entries = Math.min(maxIndex + 1, img.palette.length / 4);
   const depth = entries <= 2 ? 1 : entries <= 4 ? 2 : entries <= 16 ? 4 : 8;
   if (!inside && !(fillIndex >= 0 && fillIndex < 256)) throw new Error(`a PNG region reaching outside the image needs a fill index, got ${fillIndex}`);
@@ -53,15 +69,14 @@ export function encodeIndexedPngRegion(img: IndexedImage, offset: Point, size: S
   }
   const trns = Buffer.allocUnsafe(trnsLength);
   for (let i = 0; i < trnsLength; i++) trns[i] = img.palette[i * 4 + 3];
-  // Map tiles are long runs of few colours: Z_RLE is then ~4× faster than level 6 and even a bit smaller
-  // (measured on rendered maps and cached tiles); noisy images (imagery) compress far better with level 6.
-  const runny = changes < 0.25 * w * h;
-  const idat = deflateSync(lines, { level: 6, strategy: runny ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY });
-
-  const chunks: [string, Buffer][] = [['IHDR', ihdr], ['PLTE', plte]];
-  if (trnsLength > 0) chunks.push(['tRNS', trns]);
-  chunks.push(['IDAT', idat], ['IEND', Buffer.alloc(0)]);
-  return writeChunks(chunks);
+  const chunks = (idat: Buffer): [string, Buffer][] => [
+    ['IHDR', ihdr],
+    ['PLTE', plte],
+    ...(trnsLength > 0 ? [['tRNS', trns] as [string, Buffer]] : []),
+    ['IDAT', idat],
+    ['IEND', Buffer.alloc(0)],
+  ];
+  return { lines, chunks };
 }
 
 export interface RgbaPngOptions {

@@ -1,5 +1,5 @@
 import type { Point, Size } from '../geo/bbox.js';
-import { quantizeTiles as quantizeTilesNative, quantizeTilesSync, type QuantizedTile, type Quantizer, type TileQuantizeOptions } from '../native/quantize.js';
+import { quantizeTiles as quantizeTilesNative, type QuantizedTile, type Quantizer, type TileQuantizeOptions } from '../native/quantize.js';
 import { assertRaw, WHITE, type RawImage, type RGB } from './raw-image.js';
 
 export type { Quantizer };
@@ -58,17 +58,6 @@ function indexed(tiles: readonly TileWindow[], quantized: QuantizedTile[]): Inde
 const whole = (raw: RawImage): TileWindow[] => [{ offset: [0, 0], size: [raw.width, raw.height] }];
 
 /**
- * MapProxy's quantize (mapproxy/image/__init__.py) of a whole image, with Pillow's FASTOCTREE or median cut:
- * the same palette and indices as MapProxy 1.15 with Pillow 9.4. No exact-colour shortcut: Pillow's octree
- * merges near colours even in an image with few of them, and MapProxy stores what it gives.
- */
-export function quantize(raw: RawImage, opts: QuantizeOptions = {}): IndexedImage {
-  assertRaw(raw);
-  const tiles = whole(raw);
-  return indexed(tiles, quantizeTilesSync(raw.data, raw.width, raw.height, rects(tiles), kernelOptions(opts)))[0];
-}
-
-/**
  * Each tile of an image quantized on its own, as MapProxy's TileSplitter crops it and img_to_buf quantizes it
  * (what lies outside the image is transparent white, or `background` for an opaque target). Runs on the libuv
  * pool.
@@ -78,7 +67,11 @@ export async function quantizeTiles(raw: RawImage, tiles: readonly TileWindow[],
   return indexed(tiles, await quantizeTilesNative(raw.data, raw.width, raw.height, rects(tiles), kernelOptions(opts)));
 }
 
-/** quantizeTiles for a whole image. */
+/**
+ * MapProxy's quantize (mapproxy/image/__init__.py) of a whole image, with Pillow's FASTOCTREE or median cut:
+ * the same palette and indices as MapProxy 1.15 with Pillow 9.4. No exact-colour shortcut: Pillow's octree
+ * merges near colours even in an image with few of them, and MapProxy stores what it gives.
+ */
 export async function quantizeImage(raw: RawImage, opts: QuantizeOptions = {}): Promise<IndexedImage> {
   return (await quantizeTiles(raw, whole(raw), opts))[0];
 }
