@@ -35,16 +35,16 @@ static napi_value js_merge_layers(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   if (args_get(env, info, "mergeLayers", 7, argv)) return NULL;
   rf_image_t canvas;
-  bytes_t geometry;
+  const double *g;
+  size_t groups;
   int opaque, async;
-  if (arg_image(env, argv, "canvas", &canvas) || arg_bytes(env, argv[4], "geometry", &geometry) ||
+  if (arg_image(env, argv, "canvas", &canvas) || arg_doubles(env, argv[4], "geometry", 3, &g, &groups) ||
       arg_bool(env, argv[5], &opaque) || arg_bool(env, argv[6], &async))
     return NULL;
   bool is_array = false;
   uint32_t n = 0;
   napi_is_array(env, argv[3], &is_array);
-  if (!is_array || napi_get_array_length(env, argv[3], &n) != napi_ok || geometry.length != (size_t)n * 3 * sizeof(double) ||
-      (uintptr_t)geometry.data % sizeof(double)) {
+  if (!is_array || napi_get_array_length(env, argv[3], &n) != napi_ok || groups != n) {
     throw_range(env, "mergeLayers: layers must be an array with three geometry numbers each");
     return NULL;
   }
@@ -58,7 +58,6 @@ static napi_value js_merge_layers(napi_env env, napi_callback_info info) {
   a->ch = canvas.height;
   a->canvas_opaque = opaque;
   a->n = n;
-  const double *g = (const double *)geometry.data;
   for (uint32_t i = 0; i < n; i++) {
     napi_value layer[3];
     napi_get_element(env, argv[3], i, &layer[0]);

@@ -184,6 +184,28 @@ int arg_double(napi_env env, napi_value v, const char *name, double *out) {
   return 0;
 }
 
+int arg_doubles(napi_env env, napi_value v, const char *name, size_t group, const double **out, size_t *n) {
+  bool is = false;
+  napi_typedarray_type type;
+  size_t count;
+  void *data;
+  napi_is_typedarray(env, v, &is);
+  if (!is || napi_get_typedarray_info(env, v, &type, &count, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s must be a Float64Array", name);
+    napi_throw_type_error(env, "ERR_KERNEL_ARGUMENT", msg);
+    return -1;
+  }
+  if (count % group) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s: length %zu is not a multiple of %zu", name, count, group);
+    return throw_range(env, msg);
+  }
+  *out = data;
+  *n = count / group;
+  return 0;
+}
+
 int arg_bool(napi_env env, napi_value v, int *out) {
   bool b = false;
   if (napi_get_value_bool(env, v, &b) != napi_ok) b = false;

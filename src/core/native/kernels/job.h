@@ -68,6 +68,8 @@ int arg_bytes(napi_env env, napi_value v, const char *name, bytes_t *out);
 int arg_int(napi_env env, napi_value v, const char *name, int64_t min, int64_t max, int64_t *out);
 /* A finite number. */
 int arg_double(napi_env env, napi_value v, const char *name, double *out);
+/* A Float64Array whose length is a multiple of `group`: its values and the number of groups. */
+int arg_doubles(napi_env env, napi_value v, const char *name, size_t group, const double **out, size_t *n);
 /* A boolean (anything else is false). */
 int arg_bool(napi_env env, napi_value v, int *out);
 /* Exactly `n` arguments, else a TypeError naming the function. */

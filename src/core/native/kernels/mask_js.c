@@ -18,14 +18,9 @@ static napi_value js_mask_outside(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   if (args_get(env, info, "maskOutside", 4, argv)) return NULL;
   rf_image_t img;
-  bytes_t edges;
-  if (arg_image(env, argv, "rgba", &img) || arg_bytes(env, argv[3], "edges", &edges)) return NULL;
-  if ((uintptr_t)edges.data % sizeof(double) || edges.length % (MASK_EDGE_DOUBLES * sizeof(double))) {
-    throw_range(env, "edges: not four doubles per edge");
-    return NULL;
-  }
-  size_t n = edges.length / (MASK_EDGE_DOUBLES * sizeof(double));
-  const double *e = (const double *)edges.data;
+  const double *e;
+  size_t n;
+  if (arg_image(env, argv, "rgba", &img) || arg_doubles(env, argv[3], "edges", MASK_EDGE_DOUBLES, &e, &n)) return NULL;
   for (size_t i = 0; i < n * MASK_EDGE_DOUBLES; i++) {
     if (!isfinite(e[i])) {
       throw_range(env, "edges: every coordinate must be finite");
