@@ -16,6 +16,8 @@ case "$mode" in all|unit|integration) ;; *) echo "usage: bash test/run.sh [all|u
 status=0
 
 bash scripts/install-debian-packages.sh -f test/support/debian-packages.txt || status=1
+# S3, Azure Blob and CouchDB-protocol servers for the cache backend tests (npm; Debian has none of them)
+if [ "$mode" != unit ]; then bash scripts/install-test-servers.sh || status=1; fi
 
 if [ "$mode" = all ]; then
   echo "▶ typecheck (tsc --noEmit)"

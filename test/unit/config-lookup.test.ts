@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config/load-config.js';
+import type { CacheConfig } from '../../src/core/config/types.js';
+import type { FileBackendOptions } from '../../src/core/cache/file-cache.js';
 import { MINIMAL, writeConfigDir } from './config-helpers.js';
 
 const CACHES = `
@@ -65,22 +67,28 @@ test('cache options: local key, then globals, then built-in defaults', () => {
   assert.equal(defaults?.format, 'png8');
 });
 
+/** The file backend's options of a cache (fails the test for another backend). */
+function fileOptions(cache: CacheConfig | undefined): FileBackendOptions {
+  assert.equal(cache?.backend.type, 'file');
+  return (cache?.backend as { options: FileBackendOptions }).options;
+}
+
 test('cache directories and locks resolve like MapProxy, relative to the main config dir', () => {
   const { config, dir } = load();
   const { local, from_globals, defaults } = config.caches;
   assert.equal(local?.cacheDir, `${dir}/./data`);
   assert.equal(local?.tileLockDir, `${dir}/./locks`);
-  assert.equal(local?.backend.type === 'file' && local.backend.directoryLayout, 'tms');
-  assert.deepEqual(local?.backend.type === 'file' && local.backend.gridDirectories, {
+  assert.equal(fileOptions(local).directoryLayout, 'tms');
+  assert.deepEqual(fileOptions(local).gridDirectories, {
     GLOBAL_WEBMERCATOR: `${dir}/./data/local_EPSG3857`,
   });
   assert.equal(from_globals?.tileLockDir, `${dir}/./other/tile_locks`);
-  assert.deepEqual(from_globals?.backend.type === 'file' && from_globals.backend.gridDirectories, {
+  assert.deepEqual(fileOptions(from_globals).gridDirectories, {
     GLOBAL_WEBMERCATOR: `${dir}/./other/from_globals_EPSG3857`,
     GLOBAL_GEODETIC: `${dir}/./other/from_globals_EPSG4326`,
   });
   assert.deepEqual(defaults?.grids, ['GLOBAL_MERCATOR']);
-  assert.deepEqual(defaults?.backend.type === 'file' && defaults.backend.gridDirectories, {
+  assert.deepEqual(fileOptions(defaults).gridDirectories, {
     GLOBAL_MERCATOR: `${dir}/./data/defaults/GLOBAL_MERCATOR`,
   });
   assert.equal(config.globals.cache.lockDir, `${dir}/./cache_data/tile_locks`);

@@ -1,6 +1,7 @@
-import { FileCache } from '../cache/file-cache.js';
 import { NullCache } from '../cache/null-cache.js';
 import type { TileCache } from '../cache/cache.js';
+import { cacheBackend } from '../cache/registry.js';
+import type { TileGrid } from '../geo/grid.js';
 import { splitTaggedName } from '../config/references.js';
 import type { CacheConfig, RefreshBeforeConfig } from '../config/types.js';
 import { statSync } from 'node:fs';
@@ -34,6 +35,7 @@ export interface CacheContext extends SourceContext {
 export class CacheBuilder {
   private readonly built = new Map<string, CacheMapLayer>();
   private readonly building = new Set<string>();
+  private readonly opened: TileCache[] = [];
   /** Per process, bounded by `server.decoded_tiles_mb`; none when that is 0. */
   private readonly decodedTiles: DecodedTiles | undefined;
 
@@ -97,7 +99,7 @@ export class CacheBuilder {
     const managers = conf.grids.map((gridName) => {
       const grid = this.ctx.grids.get(gridName);
       if (!grid) throw new Error(`caches.${conf.name}.grids: grid '${gridName}' is not defined`);
-      const cache = this.storage(conf, gridName);
+      const cache = this.storage(conf, gridName, grid);
       return new TileManager({
         name: conf.name,
         grid,
@@ -137,16 +139,19 @@ export class CacheBuilder {
     });
   }
 
-  private storage(conf: CacheConfig, gridName: string): TileCache {
+  private storage(conf: CacheConfig, gridKey: string, grid: TileGrid): TileCache {
     const backend = conf.backend;
-    if (backend.type === 'disabled') return new NullCache(conf.name);
-    return new FileCache({
-      directory: backend.gridDirectories[gridName],
-      layout: backend.directoryLayout,
-      ext: conf.fileExt,
-      filePermissions: backend.filePermissions,
-      directoryPermissions: backend.directoryPermissions,
-    });
+    if (!('options' in backend)) return new NullCache(conf.name);
+    const entry = cacheBackend(backend.type);
+    if (!entry) throw new Error(`caches.${conf.name}.cache.type: unknown cache type '${backend.type}'`);
+    const store = entry.open(backend.options, { cacheName: conf.name, gridKey, grid, fileExt: conf.fileExt, mimeType: conf.image.format ?? 'image/png' });
+    this.opened.push(store);
+    return store;
+  }
+
+  /** Closes every store this builder opened (connections, database handles). */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.opened.splice(0).map((s) => s.close()));
   }
 }
 

@@ -64,6 +64,7 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
     accessControlAllowOrigin: config.globals.http.accessControlAllowOrigin,
     welcome: (req) => welcomePage(req, { demo }),
     close: async () => {
+      await caches.close();
       if (!opts.dispatchers) await dispatchers.close();
     },
   };

@@ -1,11 +1,15 @@
 import { createHash, randomInt } from 'node:crypto';
 import fs from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { permissions } from '../config/globals.js';
+import { pyJoin } from '../config/paths.js';
 import type { TileCoord } from '../geo/grid.js';
-import type { CachedTile, Dimensions, TileCache } from './cache.js';
+import type { CacheBackend } from './backend.js';
+import { BasicTileCache, type CachedTile, type Dimensions, type RemoveOptions } from './cache.js';
 import { CacheWriteError, describeWriteFailure } from './cache-write-error.js';
+import { cleanupDirectory, removeIfEmpty } from './cleanup-directory.js';
 import { makeDirectories } from './make-directories.js';
-import { type DirectoryLayout, tilePath } from './paths.js';
+import { DIRECTORY_LAYOUTS, type DirectoryLayout, tilePath } from './paths.js';
 
 export interface FileCacheOptions {
   /** The cache directory itself (already resolved: `directory`, or `<base_dir>/<cache>_<EPSGnnnn>` …). */
@@ -28,7 +32,7 @@ const isErrno = (err: unknown, code: string): boolean => (err as NodeJS.ErrnoExc
  * One file per tile, in MapProxy's directory layouts (cache/file.py), so a cache directory can be
  * shared with or taken over from MapProxy.
  */
-export class FileCache implements TileCache {
+export class FileCache extends BasicTileCache {
   readonly lockId: string;
   readonly directory: string;
   readonly layout: DirectoryLayout;
@@ -37,6 +41,7 @@ export class FileCache implements TileCache {
   private readonly dirMode?: number;
 
   constructor(opts: FileCacheOptions) {
+    super();
     this.directory = opts.directory;
     this.layout = opts.layout ?? 'tc';
     this.ext = opts.ext;
@@ -49,6 +54,10 @@ export class FileCache implements TileCache {
 
   tileLocation(coord: TileCoord, dims?: Dimensions): string {
     return tilePath(this.layout, this.directory, coord, this.ext, dims);
+  }
+
+  tileName(coord: TileCoord, dims?: Dimensions): string {
+    return this.tileLocation(coord, dims);
   }
 
   /**
@@ -86,6 +95,16 @@ export class FileCache implements TileCache {
     }
   }
 
+  override async timestamp(coord: TileCoord, dims?: Dimensions): Promise<number | null> {
+    try {
+      const st = await fs.promises.stat(this.tileLocation(coord, dims), { bigint: true });
+      return st.size > 0n ? pythonMtime(st.mtimeNs) : null;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+      throw err;
+    }
+  }
+
   isCached(coord: TileCoord, dims?: Dimensions): Promise<boolean> {
     const location = this.tileLocation(coord, dims);
     // a zero-length file is no tile (see load)
@@ -117,6 +136,40 @@ export class FileCache implements TileCache {
       await fs.promises.unlink(this.tileLocation(coord, dims));
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+
+  /** Removes the files, then the directories this left empty (never the cache directory itself). */
+  override async removeMany(coords: readonly TileCoord[], dims?: Dimensions): Promise<void> {
+    await Promise.all(coords.map((c) => this.remove(c, dims)));
+    const dirs = new Set<string>();
+    for (const c of coords) {
+      const root = this.directory;
+      for (let d = dirname(this.tileLocation(c, dims)); d.length > root.length && !relative(root, d).startsWith('..'); d = dirname(d)) dirs.add(d);
+    }
+    const deepestFirst = [...dirs].sort((a, b) => b.split(sep).length - a.split(sep).length);
+    for (const d of deepestFirst) await removeIfEmpty(d);
+  }
+
+  /** Layouts with a directory per level remove that directory's old files (MapProxy's level_location). */
+  override async removeLevel(level: number, before: number, opts: RemoveOptions = {}): Promise<number | null> {
+    const dir = this.levelDirectory(level);
+    return dir === null ? null : cleanupDirectory(dir, before, opts);
+  }
+
+  /** The directory holding all tiles of a level, for layouts that have one. */
+  levelDirectory(level: number): string | null {
+    const pad2 = String(level).padStart(2, '0');
+    switch (this.layout) {
+      case 'tc':
+      case 'mp':
+        return join(this.directory, pad2);
+      case 'tms':
+        return join(this.directory, String(level));
+      case 'arcgis':
+        return join(this.directory, `L${pad2}`);
+      default:
+        return null;
     }
   }
 
@@ -162,3 +215,52 @@ export class FileCache implements TileCache {
 export function pythonMtime(mtimeNs: bigint): number {
   return Number(mtimeNs / 1_000_000_000n) + Number(mtimeNs % 1_000_000_000n) * 1e-9;
 }
+
+/** `cache.type: file` as configured: the tile directory of each grid and how files are laid out and created. */
+export interface FileBackendOptions {
+  directoryLayout: DirectoryLayout;
+  /** `cache.directory` (absolute) when configured: tiles go right there (only allowed with one grid). */
+  directory?: string;
+  useGridNames: boolean;
+  /** Tile directory per grid key: directory | base/name/gridName | base/name_EPSGxxxx. */
+  gridDirectories: Record<string, string>;
+  directoryPermissions?: string;
+  filePermissions?: string;
+}
+
+export const fileBackend: CacheBackend<FileBackendOptions> = {
+  type: 'file',
+  readOptions(r, ctx) {
+    const layout = r.oneOf('directory_layout', DIRECTORY_LAYOUTS) ?? 'tc';
+    const useGridNames = r.bool('use_grid_names') ?? false;
+    const directory = r.str('directory');
+    const hasDirectory = directory !== undefined && directory !== '';
+    if (hasDirectory && ctx.grids.length > 1) {
+      throw r.error('directory', `a single directory cannot hold several grids (${ctx.grids.map((g) => g.key).join(', ')}); remove cache.directory or use one grid`);
+    }
+    const gridDirectories: Record<string, string> = {};
+    for (const g of ctx.grids) {
+      if (hasDirectory) gridDirectories[g.key] = ctx.cacheDir;
+      else if (useGridNames) gridDirectories[g.key] = pyJoin(ctx.cacheDir, ctx.cacheName, g.name);
+      else gridDirectories[g.key] = pyJoin(ctx.cacheDir, `${ctx.cacheName}_${g.srs.replace(/:/g, '')}`);
+    }
+    const out: FileBackendOptions = { directoryLayout: layout, useGridNames, gridDirectories };
+    if (hasDirectory) out.directory = ctx.cacheDir;
+    const dp = permissions(r, 'directory_permissions') ?? ctx.globals.cache.directoryPermissions;
+    const fp = permissions(r, 'file_permissions') ?? ctx.globals.cache.filePermissions;
+    if (dp !== undefined) out.directoryPermissions = dp;
+    if (fp !== undefined) out.filePermissions = fp;
+    return out;
+  },
+  open(options, target) {
+    const directory = options.gridDirectories[target.gridKey];
+    if (directory === undefined) throw new Error(`caches.${target.cacheName}: no directory for grid '${target.gridKey}'`);
+    return new FileCache({
+      directory,
+      layout: options.directoryLayout,
+      ext: target.fileExt,
+      filePermissions: options.filePermissions,
+      directoryPermissions: options.directoryPermissions,
+    });
+  },
+};

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { TileCoord } from '../geo/grid.js';
-import type { CachedTile, Dimensions, TileCache } from './cache.js';
+import { BasicTileCache, type CachedTile, type Dimensions } from './cache.js';
 
 /**
  * The cache of `disable_storage: true` (MapProxy's DummyCache): nothing is ever stored, so
  * every request goes to the sources.
  */
-export class NullCache implements TileCache {
+export class NullCache extends BasicTileCache {
   readonly lockId: string;
 
   /** `name` only distinguishes lock ids of different disabled caches. */
   constructor(name = '') {
+    super();
     this.lockId = createHash('md5').update(`null-${name}`).digest('hex');
   }
 
@@ -25,4 +26,8 @@ export class NullCache implements TileCache {
   async store(_coord: TileCoord, _data: Buffer, _dims?: Dimensions): Promise<void> {}
 
   async remove(_coord: TileCoord, _dims?: Dimensions): Promise<void> {}
+
+  tileName(coord: TileCoord): string {
+    return `${coord[2]}/${coord[0]}/${coord[1]} (not stored)`;
+  }
 }

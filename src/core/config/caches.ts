@@ -2,22 +2,13 @@ import { MapReader, type ReadContext } from './config-reader.js';
 import { readCoverage } from './coverage.js';
 import { DEFAULTS } from './defaults.js';
 import { describeValue } from './errors.js';
-import { nonNegative, permissions, positiveInt, readLinkSingleColorImages } from './globals.js';
+import { nonNegative, positiveInt, readLinkSingleColorImages } from './globals.js';
 import { formatExt, readImageFormatConfig, resolveImageOptions } from './image-options.js';
 import { isYamlMap } from './merge-dict.js';
 import { pyJoin } from './paths.js';
-import type {
-  CacheConfig,
-  DirectoryLayout,
-  FileCacheBackendConfig,
-  GlobalsConfig,
-  GridConfig,
-  ImageFormatConfig,
-  RefreshBeforeConfig,
-} from './types.js';
+import type { CacheConfig, GlobalsConfig, GridConfig, ImageFormatConfig, RefreshBeforeConfig } from './types.js';
 import { UNSUPPORTED, notSupported } from './unsupported.js';
-
-const DIRECTORY_LAYOUTS: readonly DirectoryLayout[] = ['tc', 'mp', 'tms', 'reverse_tms', 'quadkey', 'arcgis'];
+import { cacheBackend, cacheTypes } from '../cache/registry.js';
 const MIXED_REQUEST_FORMATS = ['image/png', 'image/vnd.jpeg-png'];
 
 /** Reads `caches:` (a mapping, or MapProxy's older list of one-key mappings). */
@@ -85,11 +76,13 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
   const cr = r.mapOrEmpty('cache');
   const disableStorage = r.bool('disable_storage') ?? false;
   const cacheType = cr.str('type') ?? 'file';
-  if (!disableStorage) {
+  const backendEntry = cacheBackend(cacheType);
+  if (!disableStorage && !backendEntry) {
     if (UNSUPPORTED.cacheTypes.has(cacheType)) throw notSupported(ctx, cr.keyPath('type'), `cache type '${cacheType}'`);
-    if (cacheType !== 'file') throw cr.error('type', `unknown cache type '${cacheType}' (expected file)`);
+    throw cr.error('type', `unknown cache type '${cacheType}' (expected ${cacheTypes().join(', ')})`);
   }
 
+  // MapProxy's cache_dir(): the base of this cache's files and of its tile locks
   const directory = cr.str('directory');
   const localCacheDir = r.str('cache_dir');
   let cacheDir: string;
@@ -103,13 +96,25 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
   const tileLockDir = localTileLockDir !== undefined
     ? pyJoin(ctx.configDir, localTileLockDir)
     : (globals.cache.tileLockDir ?? pyJoin(cacheDir, 'tile_locks'));
+  const linkSingleColorImages = readLinkSingleColorImages(r) ?? globals.cache.linkSingleColorImages;
 
   let backend: CacheConfig['backend'];
-  if (disableStorage) {
+  if (disableStorage || !backendEntry) {
     cr.accept(...cr.keys());
     backend = { type: 'disabled' };
   } else {
-    backend = readFileBackend(cr, name, cacheDir, directory, gridNames, grids, globals);
+    const options = backendEntry.readOptions(cr, {
+      cacheName: name,
+      cacheDir,
+      configDir: ctx.configDir,
+      // unknown grids are reported by the reference check with a better message
+      grids: gridNames.flatMap((key) => (grids[key] ? [{ key, name: grids[key].name, srs: grids[key].srs }] : [])),
+      globals,
+      globalCache: MapReader.of(ctx, 'globals.cache', globals.cache.options),
+      fileExt: formatExt(image.format),
+      linkSingleColorImages,
+    });
+    backend = { type: cacheType, options };
   }
   let coverage;
   if (cr.isSet('coverage')) coverage = readCoverage(ctx, cr.keyPath('coverage'), cr.get('coverage'));
@@ -130,7 +135,7 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
     minimizeMetaRequests: r.bool('minimize_meta_requests') ?? globals.cache.minimizeMetaRequests,
     concurrentTileCreators: positiveInt(r, 'concurrent_tile_creators') ?? globals.cache.concurrentTileCreators,
     maxTileLimit: r.int('max_tile_limit') ?? globals.cache.maxTileLimit,
-    linkSingleColorImages: readLinkSingleColorImages(r) ?? globals.cache.linkSingleColorImages,
+    linkSingleColorImages,
     disableStorage,
     cacheDir,
     tileLockDir,
@@ -148,38 +153,6 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
     throw r.error(level !== undefined ? 'use_direct_from_level' : 'use_direct_from_res', 'only supported for caches with exactly one source');
   }
   return out;
-}
-
-function readFileBackend(
-  cr: MapReader,
-  name: string,
-  cacheDir: string,
-  directory: string | undefined,
-  gridNames: string[],
-  grids: Record<string, GridConfig>,
-  globals: GlobalsConfig,
-): FileCacheBackendConfig {
-  const directoryLayout = cr.oneOf('directory_layout', DIRECTORY_LAYOUTS) ?? 'tc';
-  const useGridNames = cr.bool('use_grid_names') ?? false;
-  const hasDirectory = directory !== undefined && directory !== '';
-  if (hasDirectory && gridNames.length > 1) {
-    throw cr.error('directory', `a single directory cannot hold several grids (${gridNames.join(', ')}); remove cache.directory or use one grid`);
-  }
-  const gridDirectories: Record<string, string> = {};
-  for (const g of gridNames) {
-    const grid = grids[g];
-    if (!grid) continue; // reported by the reference check with a better message
-    if (hasDirectory) gridDirectories[g] = cacheDir;
-    else if (useGridNames) gridDirectories[g] = pyJoin(cacheDir, name, grid.name);
-    else gridDirectories[g] = pyJoin(cacheDir, `${name}_${grid.srs.replace(/:/g, '')}`);
-  }
-  const backend: FileCacheBackendConfig = { type: 'file', directoryLayout, useGridNames, gridDirectories };
-  if (hasDirectory) backend.directory = cacheDir;
-  const dp = permissions(cr, 'directory_permissions') ?? globals.cache.directoryPermissions;
-  const fp = permissions(cr, 'file_permissions') ?? globals.cache.filePermissions;
-  if (dp !== undefined) backend.directoryPermissions = dp;
-  if (fp !== undefined) backend.filePermissions = fp;
-  return backend;
 }
 
 /** `refresh_before`: time (ISO, local time), mtime (file), or weeks/days/hours/minutes/seconds before now. */

@@ -28,11 +28,12 @@ export function readGlobals(ctx: ReadContext, raw: unknown): GlobalsConfig {
     concurrentTileCreators: positiveInt(c, 'concurrent_tile_creators') ?? DEFAULTS.cache.concurrentTileCreators,
     linkSingleColorImages: readLinkSingleColorImages(c) ?? DEFAULTS.cache.linkSingleColorImages,
     sqliteTimeout: c.num('sqlite_timeout') ?? DEFAULTS.cache.sqliteTimeout,
+    options: c.raw,
   };
   if (tileLockDir !== undefined) cache.tileLockDir = pyJoin(dir, tileLockDir);
   if (directoryPermissions !== undefined) cache.directoryPermissions = directoryPermissions;
   if (filePermissions !== undefined) cache.filePermissions = filePermissions;
-  // Options of cache backends we do not support yet: accepted so they do not warn, unused.
+  // Defaults of cache backends, read by the backends themselves (through `options`).
   c.accept('s3', 'azureblob', 'sqlite_wal');
   c.finish();
 

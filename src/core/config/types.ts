@@ -70,6 +70,8 @@ export interface GlobalsConfig {
     concurrentTileCreators: number;
     linkSingleColorImages: LinkSingleColorImages;
     sqliteTimeout: number;
+    /** `globals.cache` as configured: backends read their own defaults from it (`s3.bucket_name`, ...). */
+    options: Readonly<Record<string, unknown>>;
     /** Octal permission strings as configured, e.g. '775'. */
     directoryPermissions?: string;
     filePermissions?: string;
@@ -318,16 +320,10 @@ export type SourceConfig = WmsSourceConfig | MapServerSourceConfig | TileSourceC
 
 export type DirectoryLayout = 'tc' | 'mp' | 'tms' | 'reverse_tms' | 'quadkey' | 'arcgis';
 
-export interface FileCacheBackendConfig {
-  type: 'file';
-  directoryLayout: DirectoryLayout;
-  /** `cache.directory` (absolute) when configured: tiles go right there (only allowed with one grid). */
-  directory?: string;
-  useGridNames: boolean;
-  /** Tile directory per grid name of the cache: directory | base/name/gridName | base/name_EPSGxxxx. */
-  gridDirectories: Record<string, string>;
-  directoryPermissions?: string;
-  filePermissions?: string;
+/** `caches.<name>.cache`: the backend's `type` and its options as its registry entry read them (plain data). */
+export interface StoreBackendConfig {
+  type: string;
+  options: unknown;
 }
 
 /** `disable_storage: true`: tiles are created for every request and never stored, no tile locks. */
@@ -369,7 +365,7 @@ export interface CacheConfig {
   cacheDir: string;
   /** cache.tile_lock_dir | globals.cache.tile_lock_dir | <cacheDir>/tile_locks. */
   tileLockDir: string;
-  backend: FileCacheBackendConfig | DisabledCacheBackendConfig;
+  backend: StoreBackendConfig | DisabledCacheBackendConfig;
   /** `cache.coverage`: limits what the cache stores and serves. */
   coverage?: CoverageConfig;
   refreshBefore?: RefreshBeforeConfig;

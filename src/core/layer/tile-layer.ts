@@ -12,8 +12,8 @@ import type { LayerMetadata } from './layer-metadata.js';
 export interface TileResponse {
   readonly data: Buffer;
   readonly mimeType: string;
-  /** Seconds since the epoch. */
-  readonly timestamp: number;
+  /** Seconds since the epoch; null when the store keeps no times. */
+  readonly timestamp: number | null;
   readonly cacheable: boolean;
 }
 

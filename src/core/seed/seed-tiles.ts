@@ -25,9 +25,9 @@ export async function tilesToCreate(manager: TileManager, tiles: readonly TileCo
   const needed = await Promise.all(
     tiles.map(async (coord): Promise<boolean> => {
       if (!checkAge) return !opts.skipUncached && !(await manager.cache.isCached(coord));
-      const cached = await manager.cache.load(coord);
-      if (!cached) return !opts.skipUncached;
-      return manager.isStale(cached.timestamp);
+      const timestamp = await manager.cache.timestamp(coord);
+      if (timestamp === null) return !opts.skipUncached;
+      return manager.isStale(timestamp);
     }),
   );
   return tiles.filter((_, i) => needed[i]);

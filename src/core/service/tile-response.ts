@@ -6,9 +6,12 @@ import { pyFloat } from '../util/py-format.js';
 /** MapProxy's default `globals.tiles.expires_hours` (72 h). */
 export const DEFAULT_MAX_TILE_AGE = 72 * 3600;
 
-/** ETag = md5(str(timestamp) + str(size)) with Python's float formatting, as MapProxy computes it. */
-export function tileEtag(timestamp: number, size: number): string {
-  return createHash('md5').update(`${pyFloat(timestamp)}${size}`, 'ascii').digest('hex');
+/**
+ * ETag = md5(str(timestamp) + str(size)) with Python's float formatting, as MapProxy computes it; a tile from a
+ * store without times has the timestamp None.
+ */
+export function tileEtag(timestamp: number | null, size: number): string {
+  return createHash('md5').update(`${timestamp === null ? 'None' : pyFloat(timestamp)}${size}`, 'ascii').digest('hex');
 }
 
 /** RFC 1123 date of a POSIX timestamp in seconds, e.g. 'Fri, 13 Feb 2009 23:31:30 GMT'. */
@@ -29,8 +32,8 @@ export function parseHttpDate(value: string | undefined): number | null {
 export interface TileBody {
   data: Buffer;
   contentType: string;
-  /** Seconds (float) of the tile's last modification. */
-  timestamp: number;
+  /** Seconds (float) of the tile's last modification; null when the store keeps no times. */
+  timestamp: number | null;
   /** Bytes as stored; feeds the ETag. Defaults to data.length. */
   size?: number;
   cacheable: boolean;

@@ -185,9 +185,14 @@ export class TileCreator {
    * (each failure counted, the log throttled); seeding fails with the first error (`storeFailures: 'fail'`).
    */
   private async store(tiles: readonly Tile[], dimensions?: Dimensions): Promise<void> {
-    const stored = await Promise.allSettled(tiles.map((t) => this.opts.cache.store(t.coord, t.data as Buffer, dimensions)));
-    const failures = stored.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-    if (failures.length === 0) return this.writeFailures.succeeded();
+    let failures: unknown[];
+    try {
+      await this.opts.cache.storeMany(tiles.map((t) => ({ coord: t.coord, data: t.data as Buffer })), dimensions);
+      return this.writeFailures.succeeded();
+    } catch (err) {
+      // an AggregateError names the tiles that failed; one error means the whole batch failed
+      failures = err instanceof AggregateError ? err.errors : tiles.map(() => err);
+    }
     if (this.opts.storeFailures === 'fail') throw failures[0];
     for (const err of failures) this.writeFailures.failed(err, 'serving tiles from the source without caching them');
   }

@@ -15,8 +15,8 @@ export interface Tile {
   readonly coord: TileCoord;
   /** Encoded in the cache format; null for a blank tile (outside every source's coverage). */
   readonly data: Buffer | null;
-  /** Seconds since the epoch: the stored file's mtime, or the creation time. */
-  readonly timestamp: number;
+  /** Seconds since the epoch: the stored file's mtime, or the creation time; null from stores without times. */
+  readonly timestamp: number | null;
   readonly cacheable: boolean;
 }
 
@@ -77,7 +77,7 @@ export class TileManager {
 
   /** Tiles in the order asked; a null coord (outside the grid) gives null. */
   async loadTiles(coords: readonly (TileCoord | null)[], dimensions?: Dimensions): Promise<(Tile | null)[]> {
-    const loaded = await Promise.all(coords.map((c) => (c ? this.loadCached(c, dimensions) : null)));
+    const loaded = await this.loadManyCached(coords, dimensions);
     const missing: TileCoord[] = [];
     coords.forEach((c, i) => {
       if (!c) return;
@@ -95,10 +95,27 @@ export class TileManager {
 
   /** A fresh cached tile, or null when missing or stale. */
   async loadCached(coord: TileCoord, dimensions?: Dimensions): Promise<Tile | null> {
-    const cached = await this.cache.load(coord, dimensions);
-    if (!cached) return null;
-    if (this.isStale(cached.timestamp)) return null;
-    return { coord, data: cached.data, timestamp: cached.timestamp, cacheable: true };
+    const [tile] = await this.loadManyCached([coord], dimensions);
+    return tile ?? null;
+  }
+
+  /** Fresh cached tiles in one batch from the store; null where missing, stale or outside the grid. */
+  private async loadManyCached(coords: readonly (TileCoord | null)[], dimensions?: Dimensions): Promise<(Tile | null)[]> {
+    const inGrid = coords.filter((c): c is TileCoord => c !== null);
+    const cached = inGrid.length === 1 ? [await this.cache.load(inGrid[0] as TileCoord, dimensions)] : await this.cache.loadMany(inGrid, dimensions);
+    let next = 0;
+    const out: (Tile | null)[] = [];
+    for (const coord of coords) {
+      if (!coord) {
+        out.push(null);
+        continue;
+      }
+      const c = cached[next++];
+      // a store without times answers -1 (older than any limit) when a refresh limit applies, as MapProxy
+      const stale = c && this.isStale(c.timestamp ?? -1);
+      out.push(c && !stale ? { coord, data: c.data, timestamp: c.timestamp, cacheable: true } : null);
+    }
+    return out;
   }
 
   /** Like loadCached, but returns a stale tile too (to serve when the source fails). */
