@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { buildRuntime, type Runtime } from '../core/build/runtime.js';
+import { buildRuntime, type Runtime } from '../core/runtime/runtime.js';
 import { ConfigError } from '../core/config/errors.js';
 import { loadConfig } from '../core/config/load-config.js';
 import { loadSeedConfig } from '../core/config/seed-config.js';

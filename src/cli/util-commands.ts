@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { buildCoverage } from '../core/build/coverage.js';
-import { buildGrids } from '../core/build/grids.js';
+import { buildCoverage } from '../core/runtime/coverage.js';
+import { buildGrids } from '../core/runtime/grids.js';
 import type { Coverage } from '../core/geo/coverage.js';
 import { ConfigError } from '../core/config/errors.js';
 import { loadConfig } from '../core/config/load-config.js';

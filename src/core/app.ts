@@ -1,6 +1,6 @@
 import { loadConfig } from './config/load-config.js';
 import type { LoadedConfig } from './config/types.js';
-import { buildRuntime, type Runtime } from './build/runtime.js';
+import { buildRuntime, type Runtime } from './runtime/runtime.js';
 import { textResponse, type CoreRequest, type CoreResponse } from './http.js';
 import { notFound } from './service/response.js';
 import type { RequestHandler } from './node-http-adapter.js';

@@ -158,7 +158,7 @@ describe('seeding when tiles cannot be stored', () => {
   test('stops at the first CacheWriteError without retrying, and says why', async () => {
     const { loadConfig } = await import('../../src/core/config/load-config.js');
     const { loadSeedConfig } = await import('../../src/core/config/seed-config.js');
-    const { buildRuntime } = await import('../../src/core/build/runtime.js');
+    const { buildRuntime } = await import('../../src/core/runtime/runtime.js');
     const { planSeedTasks } = await import('../../src/core/seed/tasks.js');
     const dir = fs.mkdtempSync('/tmp/seed-full-');
     try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRuntime } from '../../src/core/build/runtime.js';
+import { buildRuntime } from '../../src/core/runtime/runtime.js';
 import { ConfigError } from '../../src/core/config/errors.js';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { loadSeedConfig } from '../../src/core/config/seed-config.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { buildRuntime } from '../../src/core/build/runtime.js';
+import { buildRuntime } from '../../src/core/runtime/runtime.js';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { loadSeedConfig } from '../../src/core/config/seed-config.js';
 import { runCleanup } from '../../src/core/seed/cleanup.js';

@@ -1,7 +1,7 @@
 // A seed worker process: builds the runtime once (with seed_only sources) and creates the tiles of the work
 // items the parent sends. Ctrl-C is the parent's business: it stops handing out work and lets running items
 // finish, so the worker ignores SIGINT and exits when the parent goes away.
-import { buildRuntime, type Runtime } from '../../core/build/runtime.js';
+import { buildRuntime, type Runtime } from '../../core/runtime/runtime.js';
 import { CacheWriteError } from '../../core/cache/cache-write-error.js';
 import { loadConfig } from '../../core/config/load-config.js';
 import { InProcessExecutor } from '../../core/seed/executor.js';

@@ -1,4 +1,4 @@
-import type { Runtime } from '../build/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { TileCoord } from '../geo/grid.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import { seedingManager, seedTiles } from './seed-tiles.js';

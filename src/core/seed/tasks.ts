@@ -1,5 +1,5 @@
-import type { Runtime } from '../build/runtime.js';
-import { buildCoverage } from '../build/coverage.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { buildCoverage } from '../runtime/coverage.js';
 import { NullCache } from '../cache/null-cache.js';
 import { ConfigError } from '../config/errors.js';
 import type { CleanupTaskConfig, LevelSelection, SeedConfig, SeedTaskConfig } from '../config/seed-config.js';
