@@ -7,7 +7,7 @@ import { createApp } from '../../src/core/app.js';
 import { encode } from '../../src/core/image/encode.js';
 import { imageFormat } from '../../src/core/image/format.js';
 import { DecodedTiles } from '../../src/core/layer/decoded-tiles.js';
-import type { Tile } from '../../src/core/tiles/tile-manager.js';
+import type { Tile } from '../../src/core/tiles/tile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mapproxy-ts-decoded-'));
 

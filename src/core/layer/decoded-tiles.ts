@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { decodeTilePixels, tilePixelsBytes, type TilePixels } from '../image/tile-pixels.js';
-import type { Tile } from '../tiles/tile-manager.js';
+import type { Tile } from '../tiles/tile.js';
 
 /**
  * Recently decoded tiles, for WMS GetMaps that overlap (a map client panning asks for the same tiles

@@ -12,7 +12,18 @@ import { mapConcurrent } from './concurrency.js';
 import { querySources } from './query-sources.js';
 import { clipImageResult } from '../image/clip.js';
 import { LockFileError, type HeldLock } from './file-locks.js';
-import { blankTile, coordKey, type Tile, type TileManager, type TileManagerOptions } from './tile-manager.js';
+import type { CoreMetrics } from '../metrics.js';
+import { blankTile, coordKey, type Tile } from './tile.js';
+import type { TileManagerOptions } from './tile-options.js';
+
+/** What the creator asks of the tile manager: the re-check of the cache under the lock, and the metrics. */
+export interface CachedTileLookup {
+  readonly metrics: CoreMetrics;
+  /** A fresh cached tile, or null when missing or stale. */
+  loadCached(coord: TileCoord, dimensions?: Dimensions): Promise<Tile | null>;
+  /** A cached tile even when stale (served when the source fails). */
+  loadAny(coord: TileCoord, dimensions?: Dimensions): Promise<Tile | null>;
+}
 
 /**
  * Creates missing tiles from the sources: grouped by meta tile, one creation per meta tile at a
@@ -28,7 +39,7 @@ export class TileCreator {
   private readonly writeFailures: WriteFailureLog;
 
   constructor(
-    private readonly manager: TileManager,
+    private readonly manager: CachedTileLookup,
     private readonly opts: TileManagerOptions,
   ) {
     this.writeFailures = new WriteFailureLog({ cache: opts.name, metrics: manager.metrics });

@@ -1,55 +1,11 @@
 import type { Dimensions, TileCache } from '../cache/cache.js';
 import type { TileCoord, TileGrid } from '../geo/grid.js';
-import type { MetaGrid } from '../geo/meta-grid.js';
 import type { ImageFormat } from '../image/format.js';
-import type { MapSource } from '../source/source.js';
-import type { Coverage } from '../geo/coverage.js';
-import type { SingleFlight } from './single-flight.js';
-import type { CreationQueue } from './creation-queue.js';
-import type { TileLocker } from './tile-locker.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
+import { blankTile, coordKey, type Tile } from './tile.js';
+import type { TileManagerOptions } from './tile-options.js';
 import { TileCreator } from './tile-creator.js';
 
-/** A tile as the services see it: encoded in the cache's format, or blank (no source had data for it). */
-export interface Tile {
-  readonly coord: TileCoord;
-  /** Encoded in the cache format; null for a blank tile (outside every source's coverage). */
-  readonly data: Buffer | null;
-  /** Seconds since the epoch: the stored file's mtime, or the creation time; null from stores without times. */
-  readonly timestamp: number | null;
-  readonly cacheable: boolean;
-}
-
-export interface TileManagerOptions {
-  /** Identifies the cache in logs and lock keys. */
-  readonly name: string;
-  readonly grid: TileGrid;
-  readonly cache: TileCache;
-  readonly sources: readonly MapSource[];
-  readonly format: ImageFormat;
-  /** Mime type asked from the sources. */
-  readonly requestFormat: string;
-  readonly metaGrid: MetaGrid | null;
-  readonly minimizeMetaRequests: boolean;
-  readonly concurrentTileCreators: number;
-  /** Tiles with an mtime at or before this timestamp (seconds) are stale (refresh_before). */
-  readonly expireTimestamp?: () => number | null;
-  /** In-process single flight of creations (shared by the caches of a process). */
-  readonly locks: SingleFlight;
-  /** Cross-process tile lock files; absent for caches without storage (`disable_storage`). */
-  readonly tileLocker?: TileLocker;
-  /** Bounds the creations of the process; absent: unbounded. */
-  readonly creationQueue?: CreationQueue;
-  readonly transparent: boolean;
-  readonly metrics?: CoreMetrics;
-  /**
-   * A tile that cannot be stored (full disk, read-only mount): 'serve' it anyway, counted and logged (requests,
-   * the default); or 'fail' the creation with the CacheWriteError (seeding, whose only product is the stored tile).
-   */
-  readonly storeFailures?: 'serve' | 'fail';
-  /** `caches.X.cache.coverage`: nothing is created outside it; with `clip`, tiles are masked to it. */
-  readonly coverage?: Coverage;
-}
 
 /**
  * Decides which tiles come from the cache and which must be created, as MapProxy's
@@ -131,7 +87,3 @@ export class TileManager {
 
 
 }
-
-export const coordKey = (c: TileCoord): string => `${c[0]},${c[1]},${c[2]}`;
-
-export const blankTile = (coord: TileCoord): Tile => ({ coord, data: null, timestamp: Date.now() / 1000, cacheable: false });
