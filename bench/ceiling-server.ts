@@ -7,7 +7,7 @@
 import cluster from 'node:cluster';
 import { readFile } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadNativeUws } from '../src/worker/uws-native.js';
+import { loadNativeUws } from '../src/worker/adapters/uws-native.js';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' }, port: { type: 'string' }, workers: { type: 'string', default: '1' } } });
 if (!values.dir || !values.port) {

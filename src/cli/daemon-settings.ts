@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../core/config/load-config.js';
 import type { ServerConfig } from '../core/config/server.js';
-import { clientLimits, type ClientLimits } from '../worker/client-limits.js';
+import { clientLimits, type ClientLimits } from '../worker/adapters/client-limits.js';
 import { parseBindAddress, type BindAddress } from './bind-address.js';
 
 export type ServeMode = 'app' | 'reload' | 'multiapp';

@@ -8,9 +8,9 @@ import { WorkerMetrics } from './metrics.js';
 import { ensureFdLimit } from './fd-limit.js';
 import { createModeHandler, type ModeHandler } from './mode-handler.js';
 import { LayerNames } from './request-labels.js';
-import { listenUnix } from './unix-listener.js';
-import { listenUws } from './uws-server.js';
-import { loadNativeUws } from './uws-native.js';
+import { listenUnix } from './adapters/unix-listener.js';
+import { listenUws } from './adapters/uws-server.js';
+import { loadNativeUws } from './adapters/uws-native.js';
 import { kernelsInfo } from '../core/native/kernels.js';
 
 interface Listener {
@@ -100,7 +100,7 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
       }
     }
     if (settings.fastcgi) {
-      const { serveFastCgi } = await import('./fastcgi.js');
+      const { serveFastCgi } = await import('./adapters/fastcgi.js');
       const f = settings.fastcgi;
       const fcgiLimits = { maxConns: limits.maxConnections, maxRequests: limits.maxRequests, sendTimeoutMs: limits.sendTimeoutMs };
       const fcgi = await serveFastCgi(served, 'socketPath' in f

@@ -11,12 +11,12 @@ import { resolveSettings } from '../../src/cli/daemon-settings.js';
 import { readFdLimit } from '../../src/worker/fd-limit.js';
 import {
   FCGI_KEEP_CONN, RecordParser, RecordType, Role, encodeBeginRequest, encodeNameValuePairs, encodeRecord,
-} from '../../src/worker/fastcgi-protocol.js';
-import { serveFastCgi } from '../../src/worker/fastcgi.js';
-import { DEFAULT_CLIENT_LIMITS } from '../../src/worker/client-limits.js';
-import { listenUnix } from '../../src/worker/unix-listener.js';
-import { loadNativeUws } from '../../src/worker/uws-native.js';
-import { listenUws } from '../../src/worker/uws-server.js';
+} from '../../src/worker/adapters/fastcgi-protocol.js';
+import { serveFastCgi } from '../../src/worker/adapters/fastcgi.js';
+import { DEFAULT_CLIENT_LIMITS } from '../../src/worker/adapters/client-limits.js';
+import { listenUnix } from '../../src/worker/adapters/unix-listener.js';
+import { loadNativeUws } from '../../src/worker/adapters/uws-native.js';
+import { listenUws } from '../../src/worker/adapters/uws-server.js';
 import { tempDir } from '../support/configs.js';
 import { Daemon, debugConfig, freePort, request } from './daemon-support.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   FCGI_MAX_CONTENT, FastCgiProtocolError, RecordParser, RecordType, decodeBeginRequest, decodeEndRequest,
   decodeNameValuePairs, encodeBeginRequest, encodeEndRequest, encodeNameValuePairs, encodeRecord, encodeStream,
-} from '../../src/worker/fastcgi-protocol.js';
+} from '../../src/worker/adapters/fastcgi-protocol.js';
 
 test('a record has the 8-byte header and is padded to a multiple of 8', () => {
   const rec = encodeRecord(RecordType.STDOUT, 0x1234, Buffer.from('hello'));

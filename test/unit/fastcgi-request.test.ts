@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl } from '../../src/core/http.js';
-import { cgiResponse, coreRequestFromCgi } from '../../src/worker/fastcgi-request.js';
+import { cgiResponse, coreRequestFromCgi } from '../../src/worker/adapters/fastcgi-request.js';
 
 const cgi = (vars: Record<string, string>) => new Map(Object.entries(vars));
 const latin1 = (utf8: string) => Buffer.from(utf8, 'utf8').toString('latin1');

@@ -9,8 +9,8 @@ import type { CoreRequest, CoreResponse } from '../../src/core/http.js';
 import {
   FCGI_KEEP_CONN, ProtocolStatus, RecordParser, RecordType, Role, decodeEndRequest, decodeNameValuePairs,
   encodeBeginRequest, encodeNameValuePairs, encodeRecord, encodeStream, type FcgiRecord,
-} from '../../src/worker/fastcgi-protocol.js';
-import { serveFastCgi, type FastCgiServer } from '../../src/worker/fastcgi.js';
+} from '../../src/worker/adapters/fastcgi-protocol.js';
+import { serveFastCgi, type FastCgiServer } from '../../src/worker/adapters/fastcgi.js';
 
 const dirs: string[] = [];
 const servers: FastCgiServer[] = [];

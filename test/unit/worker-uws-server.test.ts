@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { CoreRequest, CoreResponse } from '../../src/core/http.js';
-import { listenUws, type UwsServer } from '../../src/worker/uws-server.js';
-import { loadNativeUws } from '../../src/worker/uws-native.js';
+import { listenUws, type UwsServer } from '../../src/worker/adapters/uws-server.js';
+import { loadNativeUws } from '../../src/worker/adapters/uws-native.js';
 
 /** A handler like the core's router: /hello and /echo exist, everything else is 404. */
 function fakeCore() {

@@ -6,7 +6,6 @@ import { blankTile, coordKey, type Tile } from './tile.js';
 import type { TileManagerOptions } from './tile-options.js';
 import { TileCreator } from './tile-creator.js';
 
-
 /**
  * Decides which tiles come from the cache and which must be created, as MapProxy's
  * TileManager: batch load, then hand missing or stale tiles to the creator.

@@ -6,7 +6,7 @@ import cluster from 'node:cluster';
  */
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import type { RequestHandler } from '../core/node-http-adapter.js';
+import type { RequestHandler } from '../../core/node-http-adapter.js';
 import { FastCgiConnection, type FastCgiConnectionContext } from './fastcgi-connection.js';
 
 export interface FastCgiServeOptions {

@@ -5,8 +5,8 @@
  * flight on one connection at once (we announce FCGI_MPXS_CONNS=1); each keeps its own state.
  */
 import type { Socket } from 'node:net';
-import type { RequestHandler } from '../core/node-http-adapter.js';
-import { textResponse, type CoreResponse } from '../core/http.js';
+import type { RequestHandler } from '../../core/node-http-adapter.js';
+import { textResponse, type CoreResponse } from '../../core/http.js';
 import {
   FCGI_KEEP_CONN, FCGI_NULL_REQUEST_ID, FastCgiProtocolError, ProtocolStatus, RecordParser, RecordType, Role,
   decodeBeginRequest, decodeNameValuePairs, encodeEndRequest, encodeNameValuePairs, encodeRecord, encodeStream,

@@ -1,4 +1,4 @@
-import { openFdCount, readFdLimit } from './fd-limit.js';
+import { openFdCount, readFdLimit } from '../fd-limit.js';
 
 export interface AcceptGuardOptions {
   /** Connections (descriptors opened since the guard started) at which no new connection is taken. */

@@ -1,6 +1,6 @@
 import { chmodSync } from 'node:fs';
 import http from 'node:http';
-import { httpListener, type RequestHandler } from '../core/node-http-adapter.js';
+import { httpListener, type RequestHandler } from '../../core/node-http-adapter.js';
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
 
 export interface UnixListener {

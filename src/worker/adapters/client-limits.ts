@@ -1,4 +1,4 @@
-import type { ServerLimitsConfig } from '../core/config/server.js';
+import type { ServerLimitsConfig } from '../../core/config/server.js';
 
 /**
  * What clients may hold of one worker, resolved from `server.limits` (docs/daemon.md). Plain numbers, so the

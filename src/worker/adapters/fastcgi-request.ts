@@ -3,7 +3,7 @@
  * core's response to a CGI response (`Status:` line, headers, body) as FastCGI STDOUT carries it.
  */
 import { STATUS_CODES } from 'node:http';
-import type { CoreRequest, CoreResponse } from '../core/http.js';
+import type { CoreRequest, CoreResponse } from '../../core/http.js';
 
 /** CGI variables by name. Values are latin1 strings, i.e. one char per byte as sent. */
 export type CgiParams = ReadonlyMap<string, string>;

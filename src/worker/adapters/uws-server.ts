@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
-import type { CoreRequest, CoreResponse } from '../core/http.js';
-import type { RequestHandler } from '../core/node-http-adapter.js';
+import type { CoreRequest, CoreResponse } from '../../core/http.js';
+import type { RequestHandler } from '../../core/node-http-adapter.js';
 import { AcceptGuard } from './accept-guard.js';
 import type { Uws } from './uws-native.js';
 
