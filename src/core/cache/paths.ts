@@ -7,10 +7,6 @@ export type DirectoryLayout = 'tc' | 'mp' | 'tms' | 'reverse_tms' | 'quadkey' | 
 
 export const DIRECTORY_LAYOUTS: readonly DirectoryLayout[] = ['tc', 'mp', 'tms', 'reverse_tms', 'quadkey', 'arcgis'];
 
-export function isDirectoryLayout(value: string): value is DirectoryLayout {
-  return (DIRECTORY_LAYOUTS as readonly string[]).includes(value);
-}
-
 /** Python's `%0<width>d`: zero padded, the sign counts towards the width. */
 const pad = (n: number, width: number): string => {
   const s = String(Math.abs(n));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** The web mercator codes MapProxy treats as one and the same CRS. */
-export const WEBMERCATOR_CODES: readonly string[] = ['EPSG:900913', 'EPSG:3857', 'EPSG:102100', 'EPSG:102113'];
+const WEBMERCATOR_CODES: readonly string[] = ['EPSG:900913', 'EPSG:3857', 'EPSG:102100', 'EPSG:102113'];
 
 /**
  * Normalises a configured or requested code: `4326`, `'4326'` → `EPSG:4326`; anything with an authority is

@@ -6,7 +6,7 @@ import { datumOperationsFor, type DatumOperation } from './datum-operations.js';
 import { DatumPivot, type PivotCRS } from './datum-pivot.js';
 import { envelopeOfValidPart } from './valid-envelope.js';
 import { unwrapRing } from './wrap.js';
-import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode, WEBMERCATOR_CODES } from './epsg.js';
+import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode } from './epsg.js';
 
 export { isAxisOrderNE } from './axis-order.js';
 
@@ -242,11 +242,6 @@ export function getSRS(code: string | number): SRS {
   srs = new ProjSRS(normalized, canonical, definition);
   cache.set(normalized, srs);
   return srs;
-}
-
-/** EPSG:3857 or one of its aliases (EPSG:900913, 102100, 102113). */
-export function isWebMercator(srs: SRS): boolean {
-  return WEBMERCATOR_CODES.includes(normalizeSRSCode(srs.code));
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { Size } from '../geo/bbox.js';
 import { hasTransparency as anyTransparent } from '../native/pixels.js';
 
 /** Decoded pixels: always 4 channels RGBA, 8 bit, not premultiplied, rows top to bottom, no padding. */
@@ -24,10 +23,6 @@ export const WHITE: RGB = [255, 255, 255];
 /** A zeroed (fully transparent black) image. Buffer.alloc, not allocUnsafe: callers rely on the zeros. */
 export function emptyRaw(width: number, height: number): RawImage {
   return { data: Buffer.alloc(width * height * 4), width, height };
-}
-
-export function rawSize(raw: RawImage): Size {
-  return [raw.width, raw.height];
 }
 
 /** True when any pixel is not fully opaque (native: a vectorized alpha scan, stops at the first block with one). */

@@ -15,10 +15,6 @@ export async function decodeTilePixels(bytes: Buffer): Promise<TilePixels> {
   return px ? { kind: 'paletted', px } : { kind: 'rgba', raw: await decodePngAsync(bytes) };
 }
 
-export function tilePixelsSize(t: TilePixels): { width: number; height: number } {
-  return t.kind === 'paletted' ? t.px : t.raw;
-}
-
 /** Bytes held, for bounded caches. */
 export function tilePixelsBytes(t: TilePixels): number {
   return t.kind === 'paletted' ? t.px.indices.byteLength + t.px.palette.byteLength : t.raw.data.length;

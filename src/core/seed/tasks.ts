@@ -38,12 +38,6 @@ export interface CleanupTask extends PlannedTask {
   readonly removeBefore: number;
 }
 
-/** Which tasks of seed.yaml to run: undefined = all. */
-export interface TaskSelection {
-  seeds?: readonly string[];
-  cleanups?: readonly string[];
-}
-
 /** Levels of a grid selected by `levels`/`resolutions` (MapProxy's LevelsList/Range, LevelsResolutionList/Range). */
 export function levelsForGrid(sel: LevelSelection | undefined, grid: TileGrid): number[] {
   const max = grid.levels - 1;
