@@ -2,6 +2,7 @@ import type { MapReader } from '../config/config-reader.js';
 import type { GlobalsConfig, LinkSingleColorImages } from '../config/types.js';
 import type { TileGrid } from '../geo/grid.js';
 import type { TileCache } from './cache.js';
+import type { CoreMetrics } from '../metrics.js';
 
 /** What a backend knows of its cache while it reads the `cache:` options. */
 export interface CacheReadContext {
@@ -31,6 +32,10 @@ export interface CacheTarget {
   readonly fileExt: string;
   /** Mime type of the stored tiles ('image/png'; 'mixed' caches store PNG and JPEG). */
   readonly mimeType: string;
+  /** The cache's images have alpha (its `transparent`, or that of a source): MapProxy's images are RGBA then. */
+  readonly transparent?: boolean;
+  /** Where a store counts failures it handles itself, without a caller to report to (cache_write_errors). */
+  readonly metrics?: CoreMetrics;
 }
 
 /**

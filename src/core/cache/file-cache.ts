@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { permissions } from '../config/globals.js';
 import { pyJoin } from '../config/paths.js';
+import type { LinkSingleColorImages } from '../config/types.js';
 import type { TileCoord } from '../geo/grid.js';
 import type { CacheBackend } from './backend.js';
 import { BasicTileCache, type CachedTile, type Dimensions, type RemoveOptions } from './cache.js';
@@ -10,6 +11,7 @@ import { CacheWriteError, describeWriteFailure } from './cache-write-error.js';
 import { cleanupDirectory, removeIfEmpty } from './cleanup-directory.js';
 import { makeDirectories } from './make-directories.js';
 import { DIRECTORY_LAYOUTS, type DirectoryLayout, tilePath } from './paths.js';
+import { singleColorName, singleColorOfTile, type TileColor } from './single-color-tile.js';
 
 export interface FileCacheOptions {
   /** The cache directory itself (already resolved: `directory`, or `<base_dir>/<cache>_<EPSGnnnn>` …). */
@@ -21,6 +23,16 @@ export interface FileCacheOptions {
   filePermissions?: number | string;
   /** Mode of new directories: a number or an octal string ('775'). Default 0o777 minus umask. */
   directoryPermissions?: number | string;
+  /**
+   * Store each tile of one colour once, in `single_color_tiles/`, and link the tile to it: a relative symlink
+   * (true, 'symlink') or a hard link ('hardlink'). Default false.
+   */
+  linkSingleColorImages?: LinkSingleColorImages;
+  /**
+   * The cache's images have alpha (MapProxy's RGBA mode): single colour files are named with four components.
+   * Unknown (undefined): read from each tile.
+   */
+  transparent?: boolean;
 }
 
 const parseMode = (mode: number | string | undefined): number | undefined =>
@@ -39,6 +51,10 @@ export class FileCache extends BasicTileCache {
   readonly ext: string;
   private readonly fileMode?: number;
   private readonly dirMode?: number;
+  readonly links: 'symlink' | 'hardlink' | null;
+  private readonly transparent?: boolean;
+  /** Single colour files being written by this process: the tiles of one meta tile share one write. */
+  private readonly sharedWrites = new Map<string, Promise<void>>();
 
   constructor(opts: FileCacheOptions) {
     super();
@@ -47,6 +63,9 @@ export class FileCache extends BasicTileCache {
     this.ext = opts.ext;
     this.fileMode = parseMode(opts.filePermissions);
     this.dirMode = parseMode(opts.directoryPermissions);
+    const link = opts.linkSingleColorImages ?? false;
+    this.links = link === false ? null : link === 'hardlink' ? 'hardlink' : 'symlink';
+    if (opts.transparent !== undefined) this.transparent = opts.transparent;
     this.lockId = createHash('md5').update(opts.directory, 'utf8').digest('hex');
     // fail at construction, not on the first request, for an unknown layout
     tilePath(this.layout, this.directory, [0, 0, 0], this.ext);
@@ -67,9 +86,10 @@ export class FileCache extends BasicTileCache {
    * synchronously too. Only cache hits and misses are read this way; writes stay asynchronous.
    */
   load(coord: TileCoord, dims?: Dimensions): Promise<CachedTile | null> {
+    const location = this.tileLocation(coord, dims);
     let fd: number;
     try {
-      fd = fs.openSync(this.tileLocation(coord, dims), 'r');
+      fd = fs.openSync(location, 'r');
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return Promise.resolve(null);
       return Promise.reject(err);
@@ -87,7 +107,8 @@ export class FileCache extends BasicTileCache {
         if (n === 0) break; // the file shrank under us (a non-atomic writer): serve what is there
         offset += n;
       }
-      return Promise.resolve({ data: offset < size ? data.subarray(0, offset) : data, timestamp: pythonMtime(st.mtimeNs), size: offset });
+      const timestamp = this.links ? this.linkMtime(location) ?? pythonMtime(st.mtimeNs) : pythonMtime(st.mtimeNs);
+      return Promise.resolve({ data: offset < size ? data.subarray(0, offset) : data, timestamp, size: offset });
     } catch (err) {
       return Promise.reject(err);
     } finally {
@@ -96,9 +117,11 @@ export class FileCache extends BasicTileCache {
   }
 
   override async timestamp(coord: TileCoord, dims?: Dimensions): Promise<number | null> {
+    const location = this.tileLocation(coord, dims);
     try {
-      const st = await fs.promises.stat(this.tileLocation(coord, dims), { bigint: true });
-      return st.size > 0n ? pythonMtime(st.mtimeNs) : null;
+      const st = await fs.promises.stat(location, { bigint: true });
+      if (st.size === 0n) return null;
+      return this.links ? this.linkMtime(location) ?? pythonMtime(st.mtimeNs) : pythonMtime(st.mtimeNs);
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
       throw err;
@@ -119,15 +142,78 @@ export class FileCache extends BasicTileCache {
   async store(coord: TileCoord, data: Buffer, dims?: Dimensions): Promise<void> {
     const location = this.tileLocation(coord, dims);
     try {
-      try {
-        await this.writeAtomic(location, data);
-      } catch (err) {
-        if (!isErrno(err, 'ENOENT')) throw err;
-        await this.ensureDirectory(dirname(location));
-        await this.writeAtomic(location, data);
-      }
+      const color = this.links ? await singleColorOfTile(data, this.transparent) : null;
+      if (color) await this.storeLinked(location, data, color);
+      else await this.inDirectory(location, () => this.writeAtomic(location, data));
     } catch (err) {
       throw new CacheWriteError(`cannot store tile ${location}: ${describeWriteFailure(err)}`, { cause: err });
+    }
+  }
+
+  /** `single_color_tiles/<rrggbb[aa]>.<ext>` in the cache directory (MapProxy's _single_color_tile_location). */
+  singleColorLocation(color: TileColor): string {
+    return join(this.directory, 'single_color_tiles', `${singleColorName(color)}.${this.ext}`);
+  }
+
+  /**
+   * The tile becomes a link to the colour's shared file, which is written first when it does not exist (MapProxy's
+   * _store_single_color_tile). MapProxy unlinks the old tile and then links; here the link is made under a
+   * temporary name and renamed over the tile, so readers see the old tile or the new link, never no tile.
+   */
+  private async storeLinked(location: string, data: Buffer, color: TileColor): Promise<void> {
+    const shared = this.singleColorLocation(color);
+    await this.writeShared(shared, data);
+    await this.inDirectory(location, () => this.linkAtomic(shared, location));
+  }
+
+  /**
+   * Checked on every store, as MapProxy does: a shared file someone removed is written again rather than linked
+   * to. Concurrent stores of one colour in this process share one write.
+   */
+  private writeShared(shared: string, data: Buffer): Promise<void> {
+    let pending = this.sharedWrites.get(shared);
+    if (!pending) {
+      pending = fs.promises.stat(shared).then(
+        () => undefined,
+        () => this.inDirectory(shared, () => this.writeAtomic(shared, data)),
+      ).finally(() => this.sharedWrites.delete(shared));
+      this.sharedWrites.set(shared, pending);
+    }
+    return pending;
+  }
+
+  private async linkAtomic(shared: string, location: string): Promise<void> {
+    const tmp = `${location}.tmp-${randomInt(0, 100_000_000)}`;
+    if (this.links === 'hardlink') await fs.promises.link(shared, tmp);
+    else await fs.promises.symlink(relative(dirname(location), shared), tmp);
+    try {
+      await fs.promises.rename(tmp, location);
+    } finally {
+      // rename leaves both names when they already are hard links of one file (the tile was linked before)
+      await fs.promises.unlink(tmp).catch(() => {});
+    }
+  }
+
+  /** Runs a write; when its directory is missing, makes it (with the configured mode) and runs it again. */
+  private async inDirectory(location: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      await this.ensureDirectory(dirname(location));
+      await write();
+    }
+  }
+
+  /**
+   * The time of the tile's own directory entry, not of the file a symlink points to (MapProxy's lstat): a linked
+   * tile is as old as its link, not as the first tile of its colour. Null when it is gone.
+   */
+  private linkMtime(location: string): number | null {
+    try {
+      return pythonMtime(fs.lstatSync(location, { bigint: true }).mtimeNs);
+    } catch {
+      return null;
     }
   }
 
@@ -226,6 +312,8 @@ export interface FileBackendOptions {
   gridDirectories: Record<string, string>;
   directoryPermissions?: string;
   filePermissions?: string;
+  /** `link_single_color_images` of the cache or of `globals.cache`, when set. */
+  linkSingleColorImages?: 'symlink' | 'hardlink';
 }
 
 export const fileBackend: CacheBackend<FileBackendOptions> = {
@@ -250,6 +338,12 @@ export const fileBackend: CacheBackend<FileBackendOptions> = {
     const fp = permissions(r, 'file_permissions') ?? ctx.globals.cache.filePermissions;
     if (dp !== undefined) out.directoryPermissions = dp;
     if (fp !== undefined) out.filePermissions = fp;
+    const link = ctx.linkSingleColorImages;
+    if (link !== false && process.platform === 'win32') {
+      r.ctx.warn(r.path, 'link_single_color_images is not supported on Windows; single colour tiles are stored as files');
+    } else if (link !== false) {
+      out.linkSingleColorImages = link === 'hardlink' ? 'hardlink' : 'symlink';
+    }
     return out;
   },
   open(options, target) {
@@ -261,6 +355,8 @@ export const fileBackend: CacheBackend<FileBackendOptions> = {
       ext: target.fileExt,
       filePermissions: options.filePermissions,
       directoryPermissions: options.directoryPermissions,
+      linkSingleColorImages: options.linkSingleColorImages ?? false,
+      transparent: target.transparent,
     });
   },
 };

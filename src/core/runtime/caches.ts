@@ -99,7 +99,7 @@ export class CacheBuilder {
     const managers = conf.grids.map((gridName) => {
       const grid = this.ctx.grids.get(gridName);
       if (!grid) throw new Error(`caches.${conf.name}.grids: grid '${gridName}' is not defined`);
-      const cache = this.storage(conf, gridName, grid);
+      const cache = this.storage(conf, gridName, grid, transparent);
       return new TileManager({
         name: conf.name,
         grid,
@@ -139,12 +139,14 @@ export class CacheBuilder {
     });
   }
 
-  private storage(conf: CacheConfig, gridKey: string, grid: TileGrid): TileCache {
+  private storage(conf: CacheConfig, gridKey: string, grid: TileGrid, transparent: boolean): TileCache {
     const backend = conf.backend;
     if (!('options' in backend)) return new NullCache(conf.name);
     const entry = cacheBackend(backend.type);
     if (!entry) throw new Error(`caches.${conf.name}.cache.type: unknown cache type '${backend.type}'`);
-    const store = entry.open(backend.options, { cacheName: conf.name, gridKey, grid, fileExt: conf.fileExt, mimeType: conf.image.format ?? 'image/png' });
+    const store = entry.open(backend.options, {
+      cacheName: conf.name, gridKey, grid, fileExt: conf.fileExt, mimeType: conf.image.format ?? 'image/png', transparent, metrics: this.ctx.metrics,
+    });
     this.opened.push(store);
     return store;
   }
