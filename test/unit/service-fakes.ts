@@ -88,7 +88,7 @@ export function tileLayer(
     async getTile(coord: TileCoord) {
       requested.push(coord);
       if (opts.fail) throw new SourceError(opts.fail);
-      return { data: Buffer.from('tiledata-0123456789'), mimeType: format.mimeType, timestamp: 1234567890, cacheable: true, ...opts.tile };
+      return { data: Buffer.from('tiledata-0123456789'), mimeType: format.mimeType, timestamp: 1234567890, cacheable: true, cacheStatus: 'hit', ...opts.tile };
     },
   };
 }

@@ -7,6 +7,7 @@ import { ImageResult } from '../image/image.js';
 import { detectedMimeType } from '../image/image-bytes.js';
 import { imageFormat, servedMimeType } from '../image/format.js';
 import type { TileManager } from '../tiles/tile-manager.js';
+import type { CacheStatus } from '../tiles/tile.js';
 import type { LayerMetadata } from './layer-metadata.js';
 
 export interface TileResponse {
@@ -15,6 +16,8 @@ export interface TileResponse {
   /** Seconds since the epoch; null when the store keeps no times. */
   readonly timestamp: number | null;
   readonly cacheable: boolean;
+  /** hit, miss (created now) or stale (served because the source failed): the X-Cache header. */
+  readonly cacheStatus: CacheStatus;
 }
 
 /** One (layer, grid) pair published through TMS, /tiles, WMTS and KML. */
@@ -53,10 +56,10 @@ export class CacheTileLayer implements TileLayer {
     const tile = await this.manager.loadTile(coord, opts?.dimensions);
     if (!tile.data) {
       // No source has data here: a transparent PNG of tile size, as MapProxy answers.
-      return { data: await this.blankTile(), mimeType: "image/png", timestamp: tile.timestamp, cacheable: true };
+      return { data: await this.blankTile(), mimeType: "image/png", timestamp: tile.timestamp, cacheable: true, cacheStatus: tile.cacheStatus ?? 'miss' };
     }
     const mimeType = servedMimeType(this.format, detectedMimeType(tile.data));
-    return { data: tile.data, mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable };
+    return { data: tile.data, mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus ?? 'miss' };
   }
 
   private blankTile(): Promise<Buffer> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CoreRequest, CoreResponse } from '../http.js';
 import { NO_CACHE_HEADERS } from '../http.js';
 import { pyFloat } from '../util/py-format.js';
+import type { CacheStatus } from '../tiles/tile.js';
 
 /** MapProxy's default `globals.tiles.expires_hours` (72 h). */
 export const DEFAULT_MAX_TILE_AGE = 72 * 3600;
@@ -37,12 +38,15 @@ export interface TileBody {
   /** Bytes as stored; feeds the ETag. Defaults to data.length. */
   size?: number;
   cacheable: boolean;
+  /** Sent as X-Cache (hit, miss or stale) so operators and CDNs see what the cache did. */
+  cacheStatus?: CacheStatus;
 }
 
 /**
  * A tile response with MapProxy's caching headers: ETag, Last-Modified and public max-age for
  * cacheable tiles, the no-cache triple otherwise (when `noCacheWhenUncacheable`, as TMS does;
- * WMTS and KML always send max-age), and a 304 answer to matching conditional requests.
+ * WMTS and KML always send max-age), a 304 answer to matching conditional requests, and X-Cache (ours, not
+ * MapProxy's) saying whether the tile came from the cache.
  */
 export function tileResponse(
   req: CoreRequest,
@@ -50,6 +54,7 @@ export function tileResponse(
   opts: { maxAge?: number; noCacheWhenUncacheable?: boolean } = {},
 ): CoreResponse {
   const headers: Record<string, string> = { 'Content-Type': tile.contentType };
+  if (tile.cacheStatus) headers['X-Cache'] = tile.cacheStatus;
   let etag: string | null = null;
   let timestamp: number | null = null;
   if (!tile.cacheable && opts.noCacheWhenUncacheable) {

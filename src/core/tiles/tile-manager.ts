@@ -68,15 +68,15 @@ export class TileManager {
       const c = cached[next++];
       // a store without times answers -1 (older than any limit) when a refresh limit applies, as MapProxy
       const stale = c && this.isStale(c.timestamp ?? -1);
-      out.push(c && !stale ? { coord, data: c.data, timestamp: c.timestamp, cacheable: true } : null);
+      out.push(c && !stale ? { coord, data: c.data, timestamp: c.timestamp, cacheable: true, cacheStatus: 'hit' } : null);
     }
     return out;
   }
 
-  /** Like loadCached, but returns a stale tile too (to serve when the source fails). */
+  /** Like loadCached, but returns a stale tile too (to serve when the source fails; marked stale for X-Cache). */
   async loadAny(coord: TileCoord, dimensions?: Dimensions): Promise<Tile | null> {
     const cached = await this.cache.load(coord, dimensions);
-    return cached ? { coord, data: cached.data, timestamp: cached.timestamp, cacheable: true } : null;
+    return cached ? { coord, data: cached.data, timestamp: cached.timestamp, cacheable: true, cacheStatus: 'stale' } : null;
   }
 
   isStale(timestamp: number): boolean {

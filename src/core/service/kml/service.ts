@@ -82,7 +82,7 @@ export class KmlService implements Service {
     });
     return tileResponse(
       req,
-      { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable },
+      { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus },
       { maxAge: this.maxAge },
     );
   }

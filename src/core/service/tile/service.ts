@@ -73,7 +73,7 @@ export class TmsService implements Service {
         });
         return tileResponse(
           req,
-          { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable },
+          { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus },
           { maxAge: this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE, noCacheWhenUncacheable: true },
         );
       }

@@ -22,7 +22,7 @@ async function getTile(req: CoreRequest, layers: WmtsLayerSet, t: WmtsTileReques
   if (!set) throw new RequestError(`unknown tilematrixset: ${t.matrixSet}`, { code: 'InvalidParameterValue' });
   const tile = await loadPublishedTile(set.layer, set.grid, { coord: t.coord, format: t.format, origin: 'nw', useProfiles: false });
   // WMTS always sends max-age, even for uncacheable tiles (as MapProxy).
-  return tileResponse(req, { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable }, { maxAge });
+  return tileResponse(req, { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus }, { maxAge });
 }
 
 /** WMTS KVP (`SERVICE=WMTS` on the OWS endpoint). */
