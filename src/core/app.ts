@@ -6,12 +6,15 @@ import { notFound } from './service/response.js';
 import type { RequestHandler } from './node-http-adapter.js';
 import type { CoreMetrics } from './metrics.js';
 import type { HttpDispatchers } from './client/dispatchers.js';
+import type { Logger } from './log/logger.js';
 
 export interface AppOptions {
   /** Environment for $VAR expansion (default process.env). */
   env?: Record<string, string | undefined>;
   /** Where warnings and internal errors go (default console). */
-  log?: Pick<Console, 'warn' | 'error'>;
+  log?: Pick<Logger, 'warn' | 'error'>;
+  /** One debug line per upstream request (MapProxy's `mapproxy.source.request` logger); absent: none. */
+  requestLog?: Pick<Logger, 'debug'>;
   /** Where the core reports cache, tile and upstream activity (default: nowhere). */
   metrics?: CoreMetrics;
   /** Upstream connection pools to share between apps of one process (MultiMapProxy, reloads). */
@@ -31,7 +34,7 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
   const log = opts.log ?? console;
   const loaded = typeof config === 'string' ? loadConfig(config, { env: opts.env ?? process.env }) : config;
   for (const w of loaded.warnings) log.warn(`${loaded.configFile}: ${w}`);
-  const runtime = await buildRuntime(loaded, { metrics: opts.metrics, dispatchers: opts.dispatchers });
+  const runtime = await buildRuntime(loaded, { metrics: opts.metrics, dispatchers: opts.dispatchers, log, requestLog: opts.requestLog });
   const cors = runtime.accessControlAllowOrigin;
 
   async function route(req: CoreRequest): Promise<CoreResponse> {

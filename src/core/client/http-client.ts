@@ -14,6 +14,8 @@ export interface RequestInfo {
   url: string;
   method: string;
   status?: number;
+  /** Bytes of the answer's body, when one was read. */
+  size?: number;
   durationMs: number;
   error?: string;
 }
@@ -128,7 +130,7 @@ export class HttpClient {
       for (const [k, v] of Object.entries(res.headers)) {
         if (v !== undefined) resHeaders[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
       }
-      this.report(url, method, start, status);
+      this.report(url, method, start, status, undefined, body.length);
       return { status, headers: resHeaders, body, url };
     } catch (err) {
       const clientErr = err instanceof HTTPClientError ? err : this.translate(url, err);
@@ -152,8 +154,8 @@ export class HttpClient {
     }
   }
 
-  private report(url: string, method: string, start: number, status?: number, error?: string): void {
-    this.opts.onRequest?.({ url, method, status, durationMs: performance.now() - start, error });
+  private report(url: string, method: string, start: number, status?: number, error?: string, size?: number): void {
+    this.opts.onRequest?.({ url, method, status, size, durationMs: performance.now() - start, error });
   }
 
   private translate(url: string, err: unknown): HTTPClientError {

@@ -121,6 +121,7 @@ export class CacheBuilder {
         }),
         creationQueue: this.ctx.creationQueue,
         metrics: this.ctx.metrics,
+        log: this.ctx.log,
         transparent,
       });
     });

@@ -13,6 +13,7 @@ import { imageGlobals } from './image-formats.js';
 import { buildTileLayers, buildWmsTree } from './layers.js';
 import { buildServices } from './services.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
+import type { Logger } from '../log/logger.js';
 
 /** Everything a configuration turns into at run time, for one process. */
 export interface Runtime {
@@ -33,6 +34,10 @@ export interface RuntimeOptions {
   seeding?: boolean;
   dispatchers?: HttpDispatchers;
   metrics?: CoreMetrics;
+  /** Warnings of sources and caches (failed upstream requests, failed cache writes); default console. */
+  log?: Pick<Logger, 'warn' | 'error'>;
+  /** One debug line per upstream request, as MapProxy's `mapproxy.source.request` logger; absent: none. */
+  requestLog?: Pick<Logger, 'debug'>;
 }
 
 export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -47,6 +52,8 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
     limiters: new Map(),
     seeding: opts.seeding ?? false,
     metrics: opts.metrics ?? NO_METRICS,
+    log: opts.log,
+    requestLog: opts.requestLog,
     imageGlobals: globalsImage,
     locks: new SingleFlight(),
   });

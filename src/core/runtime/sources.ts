@@ -26,6 +26,8 @@ import { WmsSource, type WmsSourceOptions } from '../source/wms-source.js';
 import { HttpWmsTransport } from '../source/wms-transport.js';
 import type { CoreMetrics } from '../metrics.js';
 import type { RequestInfo } from '../client/http-client.js';
+import type { Logger } from '../log/logger.js';
+import { upstreamRequestFields, upstreamRequestLine } from '../log/upstream-request-line.js';
 import { buildCoverage } from './coverage.js';
 
 /** What building sources shares: connection pools and per-host request limits of this process. */
@@ -38,17 +40,20 @@ export interface SourceContext {
   /** Lock files and their watchers, shared by the tile locks and request semaphores of this process. */
   readonly fileLocks?: FileLocks;
   /** Where failed upstream requests are logged (URL without credentials); default console. */
-  readonly log?: Pick<Console, 'warn'>;
+  readonly log?: Pick<Logger, 'warn' | 'error'>;
+  /** Every upstream request, one debug line each (MapProxy's `mapproxy.source.request`); absent: not logged. */
+  readonly requestLog?: Pick<Logger, 'debug'>;
   /** True while seeding: `seed_only` sources are used. */
   readonly seeding: boolean;
   readonly metrics: CoreMetrics;
 }
 
-/** Upstream request reports of one source, for the metrics. */
+/** Upstream request reports of one source, for the metrics and the logs. */
 function reportTo(ctx: SourceContext, source: string): (info: RequestInfo) => void {
   const log = ctx.log ?? console;
   return (info) => {
     ctx.metrics.upstreamRequest(source, info.durationMs / 1000, info.status, info.error !== undefined);
+    ctx.requestLog?.debug(upstreamRequestLine(info), upstreamRequestFields(source, info));
     // MapProxy: "could not retrieve WMS map: <full message>"; the URL in it carries no credentials
     if (info.error !== undefined) log.warn(`source ${source}: could not retrieve ${info.url}: ${info.error}`);
   };

@@ -42,7 +42,7 @@ export class TileCreator {
     private readonly manager: CachedTileLookup,
     private readonly opts: TileManagerOptions,
   ) {
-    this.writeFailures = new WriteFailureLog({ cache: opts.name, metrics: manager.metrics });
+    this.writeFailures = new WriteFailureLog({ cache: opts.name, metrics: manager.metrics, log: opts.log });
   }
 
   async createTiles(coords: readonly TileCoord[], dimensions?: Dimensions): Promise<Map<string, Tile>> {

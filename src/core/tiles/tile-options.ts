@@ -4,6 +4,7 @@ import type { TileGrid } from '../geo/grid.js';
 import type { MetaGrid } from '../geo/meta-grid.js';
 import type { ImageFormat } from '../image/format.js';
 import type { CoreMetrics } from '../metrics.js';
+import type { Logger } from '../log/logger.js';
 import type { MapSource } from '../source/source.js';
 import type { CreationQueue } from './creation-queue.js';
 import type { SingleFlight } from './single-flight.js';
@@ -32,6 +33,8 @@ export interface TileManagerOptions {
   readonly creationQueue?: CreationQueue;
   readonly transparent: boolean;
   readonly metrics?: CoreMetrics;
+  /** Where failed cache writes are reported (throttled); default console. */
+  readonly log?: Pick<Logger, 'warn' | 'error'>;
   /**
    * A tile that cannot be stored (full disk, read-only mount): 'serve' it anyway, counted and logged (requests,
    * the default); or 'fail' the creation with the CacheWriteError (seeding, whose only product is the stored tile).
