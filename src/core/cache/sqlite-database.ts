@@ -89,6 +89,7 @@ export class SqliteDatabase {
    * statements in `fn` see one snapshot: better-sqlite3 runs them back to back without yielding.
    */
   read<T>(what: string, missing: T, fn: (c: SqliteConnection) => T): T {
+    this.assertOpen();
     try {
       const conn = this.connection(false);
       return conn ? fn(conn) : missing;
@@ -104,6 +105,7 @@ export class SqliteDatabase {
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken first, waiting up to sqlite_timeout). */
   write<T>(what: string, fn: (c: SqliteConnection) => T): T {
+    this.assertOpen();
     try {
       const conn = this.connection(true) as SqliteConnection;
       if (!conn.initialized) {
@@ -138,8 +140,11 @@ export class SqliteDatabase {
     this.conn = null;
   }
 
-  private connection(create: boolean): SqliteConnection | null {
+  private assertOpen(): void {
     if (this.closed) throw new Error(`${this.opts.kind} ${this.path} is closed`);
+  }
+
+  private connection(create: boolean): SqliteConnection | null {
     let st = fs.statSync(this.path, { throwIfNoEntry: false });
     if (this.conn && (!st || st.ino !== this.conn.ino || st.dev !== this.conn.dev)) {
       this.conn.close();
@@ -155,6 +160,8 @@ export class SqliteDatabase {
     const db = new Database(this.path, { timeout: Math.round(this.opts.timeoutSeconds * 1000) });
     try {
       if (created) this.prepareNewFile(db);
+      // WAL keeps the file consistent without a sync at every commit; a crash loses at most the last tiles stored
+      if (db.pragma('journal_mode', { simple: true }) === 'wal') db.pragma('synchronous = NORMAL');
       st = fs.statSync(this.path);
       this.opts.verify?.(db);
     } catch (err) {
