@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { pyJoin } from '../config/paths.js';
 import type { CacheBackend } from './backend.js';
 import { MBTilesCache } from './mbtiles-cache.js';
@@ -30,9 +31,16 @@ export class SqliteLevelCache extends SqliteLevelFiles {
     this.lockId = `sqlite-${createHash('md5').update(opts.directory, 'utf8').digest('hex')}`;
   }
 
+  /**
+   * `<level>.mbtiles` as MapProxy 7 names it; MapProxy 1.x named the files `<level>.mbtile`, and such a file, when it
+   * is there and the new name is not, is the level's file: a cache directory of the old MapProxy keeps its tiles.
+   */
   protected openLevel(level: number): LevelFile {
     const { directory, ...rest } = this.opts;
-    return new MBTilesCache({ ...rest, path: pyJoin(directory, `${level}.mbtiles`), timestamps: true, kind: 'sqlite cache' });
+    const path = pyJoin(directory, `${level}.mbtiles`);
+    const legacy = pyJoin(directory, `${level}.mbtile`);
+    const file = !fs.existsSync(path) && fs.existsSync(legacy) ? legacy : path;
+    return new MBTilesCache({ ...rest, path: file, timestamps: true, kind: 'sqlite cache' });
   }
 
   protected tileDirectory(): string {
