@@ -4,16 +4,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { redisBackend, RedisCache } from '../../src/core/cache/redis-cache.js';
-import { loadConfig } from '../../src/core/config/load-config.js';
-import { DEFAULT_GRIDS, tileGrid, type TileCoord } from '../../src/core/geo/grid.js';
+import { RedisCache } from '../../src/core/cache/redis-cache.js';
+import type { TileCoord } from '../../src/core/geo/grid.js';
 import { NO_METRICS } from '../../src/core/metrics.js';
 import { startReferenceMapProxy, PYTHON } from '../support/mapproxy-reference.js';
-import { networkCacheSetup, type NetworkCacheSetup } from '../support/network-cache-setup.js';
+import { configuredCaches, exchangeTilesWithMapProxy, networkCacheSetup, type NetworkCacheSetup } from '../support/network-cache-setup.js';
 import { get } from '../support/our-app.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
@@ -88,13 +87,7 @@ describe('redis cache', () => {
   });
 
   it('reads MapProxy\'s options and defaults; the lock id is MapProxy\'s', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'redis-conf-'));
-    try {
-      const file = join(dir, 'mapproxy.yaml');
-      writeFileSync(file, `
-services: {tms: }
-layers: [{name: l, title: l, sources: [a]}]
-caches:
+    const conf = configuredCaches(`
   a: {grids: [GLOBAL_WEBMERCATOR, GLOBAL_GEODETIC], sources: [], cache: {type: redis}}
   b:
     grids: [GLOBAL_WEBMERCATOR]
@@ -103,25 +96,22 @@ caches:
             ssl_certfile: c.pem, ssl_keyfile: k.pem, ssl_ca_certs: ca.pem}
   c: {grids: [GLOBAL_WEBMERCATOR], sources: [], cache: {type: redis, ssl_ca_certs: ca.pem}}
 `);
-      const loaded = loadConfig(file);
-      const opts = (name: string) => (loaded.config.caches[name]!.backend as { options: unknown }).options;
-      assert.deepEqual(opts('a'), { host: '127.0.0.1', port: 6379, db: 0, ttl: 3600, prefixes: { GLOBAL_WEBMERCATOR: 'a_GLOBAL_WEBMERCATOR', GLOBAL_GEODETIC: 'a_GLOBAL_GEODETIC' } });
-      assert.deepEqual(opts('b'), {
+    const store = conf.open('b');
+    try {
+      assert.deepEqual(conf.options('a'), { host: '127.0.0.1', port: 6379, db: 0, ttl: 3600, prefixes: { GLOBAL_WEBMERCATOR: 'a_GLOBAL_WEBMERCATOR', GLOBAL_GEODETIC: 'a_GLOBAL_GEODETIC' } });
+      assert.deepEqual(conf.options('b'), {
         host: 'redis.example', port: 6380, db: 3, ttl: 0.5, prefixes: { GLOBAL_WEBMERCATOR: 'tiles' }, username: 'u', password: 'p',
         tls: { certfile: 'c.pem', keyfile: 'k.pem', caCerts: 'ca.pem' },
       });
-      assert.equal((opts('c') as { tls?: unknown }).tls, undefined, 'a CA file alone does not enable TLS (as MapProxy)');
-      assert.ok(loaded.warnings.some((w) => /caches\.c\.cache\.ssl_ca_certs.*TLS needs both/.test(w)), loaded.warnings.join('\n'));
-
-      const grid = tileGrid({ ...DEFAULT_GRIDS.GLOBAL_WEBMERCATOR, name: 'GLOBAL_WEBMERCATOR' });
-      const store = redisBackend.open(opts('b') as never, { cacheName: 'b', gridKey: 'GLOBAL_WEBMERCATOR', grid, fileExt: 'png', mimeType: 'image/png' });
+      assert.equal((conf.options('c') as { tls?: unknown }).tls, undefined, 'a CA file alone does not enable TLS (as MapProxy)');
+      assert.ok(conf.warnings.some((w) => /caches\.c\.cache\.ssl_ca_certs.*TLS needs both/.test(w)), conf.warnings.join('\n'));
       const theirs = execFileSync(PYTHON, ['-c',
         "from mapproxy.cache.redis import RedisCache; print(RedisCache('redis.example', 6380, 'tiles', ttl=0.5, db=3).lock_cache_id)"],
-      { cwd: dir }).toString().trim();
+      { cwd: conf.dir }).toString().trim();
       assert.equal(store.lockId, theirs);
-      await store.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await store.close();
+      conf.close();
     }
   });
 
@@ -233,29 +223,14 @@ describe('redis cache in the app', () => {
     try {
       await r.flushdb();
       const app = await s.app({ log: quiet });
-      // MapProxy writes a meta tile (red, from its upstream); we serve it
-      const theirs = await fetch(`${ref.url}/tms/1.0.0/l/EPSG3857/3/0/0.png`);
-      assert.equal(theirs.status, 200, ref.log());
-      const theirTile = Buffer.from(await theirs.arrayBuffer());
-      const key = 'c_GLOBAL_WEBMERCATOR-4-0-15'; // TMS 3/0/0: the grid's level 4, its last row (origin nw)
-      assert.deepEqual(await r.getBuffer(key), theirTile, 'MapProxy stored the tile it served under its key');
-      const pttl = await r.pttl(key);
-      assert.ok(pttl > 595_000 && pttl <= 600_000, `MapProxy's expiry: ${pttl}`);
-      const ourRequests = s.ours.requests.length;
-      const ours = await get(app, '/tms/1.0.0/l/EPSG3857/3/0/0.png');
-      assert.equal(ours.status, 200);
-      assert.deepEqual(ours.body, theirTile);
-      assert.equal(s.ours.requests.length, ourRequests, 'no request to our source');
-
-      // we write another meta tile (blue); MapProxy serves ours
-      const ourTile = await get(app, '/tms/1.0.0/l/EPSG3857/3/7/7.png');
-      assert.equal(ourTile.status, 200);
-      assert.ok(s.ours.requests.length > ourRequests);
-      const theirRequests = s.theirs.requests.length;
-      const served = await fetch(`${ref.url}/tms/1.0.0/l/EPSG3857/3/7/7.png`);
-      assert.equal(served.status, 200);
-      assert.deepEqual(Buffer.from(await served.arrayBuffer()), ourTile.body);
-      assert.equal(s.theirs.requests.length, theirRequests, 'no request to MapProxy\'s source');
+      await exchangeTilesWithMapProxy(s, ref, app, async (theirTile) => {
+        const key = 'c_GLOBAL_WEBMERCATOR-4-0-15'; // TMS 3/0/0: the grid's level 4, its last row (origin nw)
+        assert.deepEqual(await r.getBuffer(key), theirTile, 'MapProxy stored the tile it served under its key');
+        const pttl = await r.pttl(key);
+        assert.ok(pttl > 595_000 && pttl <= 600_000, `MapProxy's expiry: ${pttl}`);
+      });
+      const ourKeys = await r.keys('c_GLOBAL_WEBMERCATOR-4-*');
+      assert.ok(ourKeys.includes('c_GLOBAL_WEBMERCATOR-4-7-8'), ourKeys.join());
     } finally {
       r.disconnect();
       await ref.stop();
