@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../core/config/load-config.js';
 import type { ServerConfig } from '../core/config/server.js';
+import { isLogLevel, LOG_LEVELS } from '../core/log/logger.js';
+import { availableCpus } from '../master/available-cpus.js';
+import type { LogSettings } from '../worker/log/log-settings.js';
 import { clientLimits, type ClientLimits } from '../worker/adapters/client-limits.js';
 import { parseBindAddress, type BindAddress } from './bind-address.js';
 
@@ -25,6 +27,7 @@ export interface DaemonSettings {
   shutdownTimeoutMs: number;
   /** `server.limits` with defaults: what clients may hold of a worker. */
   limits: ClientLimits;
+  log: LogSettings;
   /** Warnings of the configuration, for the log. */
   warnings: string[];
 }
@@ -42,6 +45,10 @@ export interface ServeCliOptions {
   metrics?: boolean;
   shutdownTimeout?: string;
   allowListing?: boolean;
+  logLevel?: string;
+  logFormat?: string;
+  accessLog?: boolean;
+  upstreamLog?: boolean;
 }
 
 export const DEFAULT_BIND = '127.0.0.1:8080';
@@ -65,7 +72,7 @@ export function resolveSettings(mode: ServeMode, target: string, cli: ServeCliOp
     warnings = loaded.warnings;
   }
 
-  const workers = cli.single ? 0 : cli.workers !== undefined ? parseCount(cli.workers) : server.workers ?? availableParallelism();
+  const workers = cli.single ? 0 : cli.workers !== undefined ? parseCount(cli.workers) : server.workers ?? availableCpus();
   const binds = (cli.bind?.length ? cli.bind : server.bind ?? [DEFAULT_BIND]).map(parseBindAddress);
   const modeText = cli.socketMode ?? server.socketMode;
   const metricsOn = cli.metrics !== false && server.metrics?.enabled !== false;
@@ -87,7 +94,22 @@ export function resolveSettings(mode: ServeMode, target: string, cli: ServeCliOp
     metrics: metricsOn ? { path: metricsPath, bind: metricsBind !== undefined ? parseBindAddress(metricsBind) : undefined } : null,
     shutdownTimeoutMs: timeout * 1000,
     limits: clientLimits(server.limits),
+    log: logSettings(cli, server),
     warnings,
+  };
+}
+
+/** `--log-*` over `server.log`; `auto` is decided here, by the master, for all processes: is its output a terminal? */
+export function logSettings(cli: ServeCliOptions, server: ServerConfig, isTty = Boolean(process.stdout.isTTY)): LogSettings {
+  const level = cli.logLevel ?? server.log?.level ?? 'info';
+  if (!isLogLevel(level)) throw new Error(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
+  const format = cli.logFormat ?? server.log?.format ?? 'auto';
+  if (format !== 'json' && format !== 'pretty' && format !== 'auto') throw new Error(`--log-format expects json, pretty or auto, got '${format}'`);
+  return {
+    level,
+    format: format === 'auto' ? (isTty ? 'pretty' : 'json') : format,
+    access: cli.accessLog ?? server.log?.access ?? false,
+    upstream: cli.upstreamLog ?? server.log?.upstream ?? false,
   };
 }
 

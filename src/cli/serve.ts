@@ -4,6 +4,9 @@ import type { Command } from 'commander';
 import { Master } from '../master/master.js';
 import { WORKER_ENV } from '../master/messages.js';
 import { runWorker } from '../worker/worker.js';
+import { pino } from 'pino';
+import { DEFAULT_LOG_SETTINGS } from '../worker/log/log-settings.js';
+import { processLoggers } from '../worker/log/process-logger.js';
 import { DEFAULT_BIND, resolveSettings, type DaemonSettings, type ServeCliOptions, type ServeMode } from './daemon-settings.js';
 
 interface ThrongOptions {
@@ -31,7 +34,13 @@ function addDaemonOptions(cmd: Command): Command {
     .option('--metrics-path <path>', 'URL path of the Prometheus metrics (default /metrics)')
     .option('--metrics-bind <address>', 'serve metrics from the master on this separate address instead of the main listeners')
     .option('--no-metrics', 'no metrics endpoint')
-    .option('--shutdown-timeout <seconds>', 'how long stopping workers may finish requests in flight (default 30)');
+    .option('--shutdown-timeout <seconds>', 'how long stopping workers may finish requests in flight (default 30)')
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug (adds upstream requests), trace or silent; or server.log.level')
+    .option('--log-format <format>', 'json (one object a line), pretty, or auto (default: pretty on a terminal); or server.log.format')
+    .option('--access-log', 'one log line per answered request (client, request, status, bytes, time, cache); or server.log.access')
+    .option('--no-access-log', 'no access log, whatever server.log.access says')
+    .option('--upstream-log', "one log line per upstream request, as MapProxy's mapproxy.source.request; or server.log.upstream")
+    .option('--no-upstream-log', 'no upstream request lines below level debug, whatever server.log.upstream says');
 }
 
 /** `serve <mapproxy.yaml>` and `serve-multiapp <dir>`: the pre-forking daemon. */
@@ -68,17 +77,22 @@ export async function runDaemon(mode: ServeMode, target: string, cli: ServeCliOp
   try {
     settings = resolveSettings(mode, target, cli);
   } catch (err) {
-    console.error(`mapproxy-ts: ${err instanceof Error ? err.message : String(err)}`);
+    // No settings, so no log settings either: the error goes to standard error, readable on a terminal.
+    const stderr = pino.destination({ dest: 2, sync: true });
+    const format = process.stderr.isTTY ? 'pretty' : 'json';
+    processLoggers({ ...DEFAULT_LOG_SETTINGS, format }, undefined, stderr).log.error(`mapproxy-ts: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  for (const w of settings.warnings) console.warn(w);
+  // The master's lines (a single process logs through its worker's loggers, built alike).
+  const { log } = processLoggers(settings.log, undefined);
+  for (const w of settings.warnings) log.warn(w);
 
   if (settings.workers === 0) {
     await runWorker(settings, 0);
     return;
   }
 
-  const master = new Master({ settings, reloadSettings: () => resolveSettings(mode, target, cli) });
+  const master = new Master({ settings, reloadSettings: () => resolveSettings(mode, target, cli), log });
   try {
     // throng is the entry; the Master does the forking, so throng's own fork/revive is off (count 0, lifetime 0):
     // it has no back-off and would revive workers retired by a reload. Its signal forwarding stays as a backstop.
@@ -93,7 +107,7 @@ export async function runDaemon(mode: ServeMode, target: string, cli: ServeCliOp
       signals: ['SIGTERM', 'SIGINT'],
     });
   } catch (err) {
-    console.error(`mapproxy-ts: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    log.error(`mapproxy-ts: cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from './log/logger.js';
 import type { CoreRequest, CoreResponse } from './http.js';
 
 /** Anything with the core's handle(): an App, a MultiMapProxy, a test double. */
@@ -51,12 +52,12 @@ export function writeCoreResponse(res: http.ServerResponse, method: string, resp
 }
 
 /** A node:http request listener around a core handler: the embedding API, as MapProxy's WSGI app. */
-export function httpListener(handler: RequestHandler, scriptName = ''): http.RequestListener {
+export function httpListener(handler: RequestHandler, scriptName = '', log: Pick<Logger, 'error'> = console): http.RequestListener {
   return (req, res) => {
     toCoreRequest(req, scriptName)
       .then((coreReq) => handler.handle(coreReq).then((r) => writeCoreResponse(res, coreReq.method, r)))
       .catch((err: unknown) => {
-        console.error('internal error', err);
+        log.error('internal error', err);
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end('internal error');
       });

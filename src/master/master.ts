@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
@@ -9,12 +8,16 @@ import { ClusterMetrics } from './metrics-aggregator.js';
 import { prepareSocketPath, probeListeners } from './port-probe.js';
 import { workerExecArgv } from './worker-flags.js';
 import { kernelsInfo } from '../core/native/kernels.js';
+import type { Logger } from '../core/log/logger.js';
+import { availableCpus } from './available-cpus.js';
+import { buildInfo } from '../worker/build-info.js';
 
 export interface MasterOptions {
   settings: DaemonSettings;
   /** Re-reads and validates the configuration for SIGHUP; throws (ConfigError: file and key path) when invalid. */
   reloadSettings: () => DaemonSettings;
-  log?: Pick<Console, 'log' | 'warn' | 'error'>;
+  /** Default console. */
+  log?: Logger;
 }
 
 type Role = 'initial' | 'replacement' | 'reload';
@@ -48,7 +51,7 @@ export class Master {
   private readonly slots: Slot[] = [];
   private readonly states = new Map<Worker, WorkerState>();
   private readonly metrics = new ClusterMetrics();
-  private readonly log: Pick<Console, 'log' | 'warn' | 'error'>;
+  private readonly log: Logger;
   private metricsServer?: http.Server;
   private stopping = false;
   private reloading = false;
@@ -91,8 +94,9 @@ export class Master {
     workers.forEach((w, i) => (this.slot(i).worker = w));
     const where = s.binds.map((b) => ('socketPath' in b ? b.socketPath : `http://${b.host}:${b.port}/`)).join(', ');
     const kernels = kernelsInfo();
-    this.log.log(
+    this.log.info(
       `master (pid ${process.pid}): serving ${s.target} on ${where} with ${s.workers} workers (pixel kernels: ${kernels.implementation}, ${kernels.simd})`,
+      { ...buildInfo(), workers: s.workers, cpus: availableCpus() },
     );
   }
 
@@ -109,7 +113,7 @@ export class Master {
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
       // Pixel work (resampling, warping, quantizing) runs on libuv's pool so the event loop keeps answering
       // cached tiles; its default of 4 threads would leave cores idle on larger machines.
-      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism())),
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableCpus())),
     });
     this.states.set(worker, { slot, role, startedAt: Date.now(), ready: false, retiring: false });
     worker.on('error', (err) => this.log.warn(`worker ${slot}: IPC error: ${err.message}`));
@@ -155,7 +159,7 @@ export class Master {
         case 'mapproxy:ready':
           if (state) {
             state.ready = true;
-            this.log.log(`worker ${state.slot} (pid ${worker.process.pid}) ready`);
+            this.log.info(`worker ${state.slot} (pid ${worker.process.pid}) ready`);
           }
           this.updateGauge();
           break;
@@ -258,7 +262,7 @@ export class Master {
     for (const w of next.warnings) this.log.warn(w);
     // Listeners stay what was probed at start; moving them needs a restart.
     next = { ...next, binds: this.settings.binds, metrics: this.settings.metrics, workers: Math.max(1, next.workers) };
-    this.log.log(`master: reloading ${next.target}: replacing the workers one by one`);
+    this.log.info(`master: reloading ${next.target}: replacing the workers one by one`);
 
     const count = next.workers;
     const total = Math.max(count, this.slots.length);
@@ -287,7 +291,7 @@ export class Master {
     }
     this.slots.length = count;
     this.metrics.reloads.inc({ result: 'success' });
-    this.log.log(`master: reload done, ${count} workers on the new configuration`);
+    this.log.info(`master: reload done, ${count} workers on the new configuration`);
   }
 
   /** Gracefully stop one worker and wait for it to exit (SIGKILL after the shutdown timeout). */
@@ -313,7 +317,7 @@ export class Master {
   shutdown(signal: NodeJS.Signals): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.log.log(`master: ${signal}: stopping the workers`);
+    this.log.info(`master: ${signal}: stopping the workers`);
     for (const s of this.slots) clearTimeout(s.restartTimer);
     this.metricsServer?.close();
     if (this.states.size === 0) return this.exit(this.exitCode);
@@ -334,7 +338,7 @@ export class Master {
         // already gone
       }
     }
-    this.log.log(`master: stopped`);
+    this.log.info(`master: stopped`);
     process.exit(code);
   }
 
@@ -371,7 +375,7 @@ export class Master {
  * When a worker closes its SO_REUSEPORT listener (reload, restart), Linux resets the connections still in its
  * accept queue unless net.ipv4.tcp_migrate_req (Linux 5.14+) moves them to another worker's listener.
  */
-function warnWithoutRequestMigration(log: Pick<Console, 'warn'>): void {
+function warnWithoutRequestMigration(log: Pick<Logger, 'warn'>): void {
   try {
     if (readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim() === '1') return;
   } catch {

@@ -3,6 +3,8 @@ import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 
 type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 import { isMessage, type MasterToWorker, type WorkerToMaster } from './messages.js';
+import { buildInfo } from '../worker/build-info.js';
+import { registerProcessGauges } from '../worker/process-gauges.js';
 
 /**
  * The master's metrics and the aggregate over all workers. Unlike AggregatorRegistry.clusterMetrics(), which
@@ -38,6 +40,22 @@ export class ClusterMetrics {
       help: 'Workers whose metrics are missing from this scrape because they did not answer in time.',
       registers,
     });
+    // The daemon's start: the master's, which outlives every worker (prom-client's own is per process and omitted
+    // from aggregates); per-process memory under worker="master"; the build, as the workers report it.
+    new Gauge({
+      name: 'process_start_time_seconds',
+      help: 'Start time of the daemon (its master process) since the Unix epoch, in seconds.',
+      aggregator: 'max',
+      registers,
+    }).set(Math.round(Date.now() / 1000 - process.uptime()));
+    registerProcessGauges(this.registry, 'master');
+    new Gauge({
+      name: 'mapproxy_build_info',
+      help: 'The running build: mapproxy-ts version, Node.js version, uWebSockets.js version and pixel kernels (value 1).',
+      labelNames: ['version', 'node', 'uws', 'kernels'],
+      aggregator: 'max',
+      registers,
+    }).set({ ...buildInfo() }, 1);
     this.restarts.inc({ reason: 'exit' }, 0);
     this.reloads.inc({ result: 'success' }, 0);
     this.reloads.inc({ result: 'failure' }, 0);

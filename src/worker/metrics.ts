@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { kernelsInfo } from '../core/native/kernels.js';
 import type { CoreMetrics } from '../core/metrics.js';
+import { buildInfo } from './build-info.js';
+import { registerProcessGauges } from './process-gauges.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -21,7 +23,8 @@ export class WorkerMetrics implements CoreMetrics {
   private readonly upstreamErrors: Counter<'source'>;
   private readonly upstreamDuration: Histogram<'source'>;
 
-  constructor(private readonly slot: number, opts: { defaultMetrics?: boolean } = {}) {
+  /** `inCluster`: the master aggregates this registry with the others and reports the daemon's start time itself. */
+  constructor(private readonly slot: number, opts: { defaultMetrics?: boolean; inCluster?: boolean } = {}) {
     const registers = [this.registry];
     if (opts.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
@@ -30,7 +33,18 @@ export class WorkerMetrics implements CoreMetrics {
       for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
         this.registry.removeSingleMetric(name);
       }
+      // prom-client marks it 'omit' for aggregation, which would drop the master's too: the master reports it.
+      if (opts.inCluster) this.registry.removeSingleMetric('process_start_time_seconds');
     }
+    registerProcessGauges(this.registry, String(slot));
+    const build = buildInfo();
+    new Gauge({
+      name: 'mapproxy_build_info',
+      help: 'The running build: mapproxy-ts version, Node.js version, uWebSockets.js version and pixel kernels (value 1).',
+      labelNames: ['version', 'node', 'uws', 'kernels'],
+      aggregator: 'max',
+      registers,
+    }).set({ ...build }, 1);
     // Which pixel kernels draw the maps (there is no JavaScript fallback; the SIMD variant depends on the CPU).
     const kernels = kernelsInfo();
     new Gauge({

@@ -12,6 +12,10 @@ import { listenUnix } from './adapters/unix-listener.js';
 import { listenUws } from './adapters/uws-server.js';
 import { loadNativeUws } from './adapters/uws-native.js';
 import { kernelsInfo } from '../core/native/kernels.js';
+import type { Logger } from '../core/log/logger.js';
+import { buildInfo } from './build-info.js';
+import { Readiness } from './health/readiness.js';
+import { processLoggers } from './log/process-logger.js';
 
 interface Listener {
   stopAccepting(): void;
@@ -37,6 +41,8 @@ function describe(err: unknown): string {
 export async function runWorker(settings: DaemonSettings, slot: number): Promise<void> {
   const inCluster = cluster.isWorker;
   const tag = inCluster ? `worker ${slot} (pid ${process.pid})` : `mapproxy-ts (pid ${process.pid})`;
+  const loggers = processLoggers(settings.log, inCluster ? slot : undefined);
+  const log = loggers.log;
   let handler: ModeHandler | undefined;
   const listeners: Listener[] = [];
 
@@ -49,33 +55,39 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
     // request yet, so nothing counts them as in flight: give them a moment before draining and closing.
     await delay(Math.min(ACCEPTED_GRACE_MS, settings.shutdownTimeoutMs));
     const drained = await Promise.all(listeners.map((l) => l.drain(settings.shutdownTimeoutMs)));
-    if (drained.includes(false)) console.warn(`${tag}: requests still running after ${settings.shutdownTimeoutMs} ms; closing them`);
+    if (drained.includes(false)) log.warn(`${tag}: requests still running after ${settings.shutdownTimeoutMs} ms; closing them`);
     await Promise.all(listeners.map((l) => l.close()));
     await handler?.close().catch(() => {});
-    console.log(`${tag}: stopped (${why})`);
+    log.info(`${tag}: stopped (${why})`);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   if (inCluster) process.on('disconnect', () => void stop('master went away'));
   process.on('uncaughtException', (err) => {
-    console.error(`${tag}: uncaught exception, exiting`, err);
+    log.error(`${tag}: uncaught exception, exiting`, err);
     process.exit(1);
   });
   process.on('unhandledRejection', (err) => {
-    console.error(`${tag}: unhandled rejection, exiting`, err);
+    log.error(`${tag}: unhandled rejection, exiting`, err);
     process.exit(1);
   });
 
   const fdProblem = settings.limits.maxOpenFiles !== undefined ? ensureFdLimit(settings.limits.maxOpenFiles) : undefined;
-  if (fdProblem) console.warn(`${tag}: ${fdProblem}`);
+  if (fdProblem) log.warn(`${tag}: ${fdProblem}`);
 
   try {
     const uws = settings.binds.some((b) => 'port' in b) ? loadNativeUws() : undefined;
     configureSharp();
-    const metrics = new WorkerMetrics(slot);
+    const metrics = new WorkerMetrics(slot, { inCluster });
     const limits = settings.limits;
-    handler = await createModeHandler(settings.mode, settings.target, { metrics, allowListing: settings.allowListing });
+    const modeHandler = await createModeHandler(settings.mode, settings.target, {
+      metrics,
+      allowListing: settings.allowListing,
+      log,
+      requestLog: loggers.upstreamEnabled ? loggers.upstream : undefined,
+    });
+    handler = modeHandler;
     const layers = new LayerNames(handler.layerNames);
     const metricsText = inCluster ? clusterMetricsText() : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
     const served: RequestHandler = instrumentHandler(handler, {
@@ -83,11 +95,13 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
       layers,
       metricsPath: settings.metrics && !settings.metrics.bind ? settings.metrics.path : null,
       metricsText,
+      readiness: new Readiness(() => modeHandler.readinessTarget()),
+      accessLog: loggers.access,
     });
-    if (inCluster) answerCollects(metrics);
+    if (inCluster) answerCollects(metrics, log);
 
     for (const bind of settings.binds) {
-      if ('socketPath' in bind) listeners.push(await listenUnix(served, bind.socketPath, { mode: settings.socketMode, limits }));
+      if ('socketPath' in bind) listeners.push(await listenUnix(served, bind.socketPath, { mode: settings.socketMode, limits, log }));
       else {
         listeners.push(await listenUws(uws!, served, {
           host: bind.host,
@@ -96,13 +110,14 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
           maxConnections: limits.maxConnections,
           bodyTimeoutMs: limits.requestTimeoutMs,
           sendTimeoutMs: limits.sendTimeoutMs,
+          log,
         }));
       }
     }
     if (settings.fastcgi) {
       const { serveFastCgi } = await import('./adapters/fastcgi.js');
       const f = settings.fastcgi;
-      const fcgiLimits = { maxConns: limits.maxConnections, maxRequests: limits.maxRequests, sendTimeoutMs: limits.sendTimeoutMs };
+      const fcgiLimits = { maxConns: limits.maxConnections, maxRequests: limits.maxRequests, sendTimeoutMs: limits.sendTimeoutMs, log };
       const fcgi = await serveFastCgi(served, 'socketPath' in f
         ? { socketPath: f.socketPath, socketMode: settings.socketMode, ...fcgiLimits }
         : { host: f.host, port: f.port, ...fcgiLimits });
@@ -114,7 +129,7 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
       });
     }
   } catch (err) {
-    console.error(`${tag}: cannot start: ${describe(err)}`);
+    log.error(`${tag}: cannot start: ${describe(err)}`);
     send({ type: 'mapproxy:failed', slot, error: describe(err) });
     // Give the IPC message a moment to leave before the process ends.
     setTimeout(() => process.exit(1), 50);
@@ -125,7 +140,7 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
   if (!inCluster) {
     const where = settings.binds.map((b) => ('socketPath' in b ? b.socketPath : `http://${b.host}:${b.port}/`)).join(', ');
     const kernels = kernelsInfo();
-    console.log(`${tag}: serving ${settings.target} on ${where} (pixel kernels: ${kernels.implementation}, ${kernels.simd})`);
+    log.info(`${tag}: serving ${settings.target} on ${where} (pixel kernels: ${kernels.implementation}, ${kernels.simd})`, { ...buildInfo() });
   }
 }
 
@@ -136,13 +151,13 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Answers the master's requests for this worker's metrics (as JSON, which the master aggregates). */
-function answerCollects(metrics: WorkerMetrics): void {
+function answerCollects(metrics: WorkerMetrics, log: Logger): void {
   process.on('message', (msg: unknown) => {
     if (!isMessage<MasterToWorker>(msg) || msg.type !== 'mapproxy:collect') return;
     metrics.registry
       .getMetricsAsJSON()
       .then((json) => send({ type: 'mapproxy:metrics-json', id: msg.id, metrics: json }))
-      .catch((err: unknown) => console.error('cannot collect metrics', err));
+      .catch((err: unknown) => log.error('cannot collect metrics', err));
   });
 }
 

@@ -1,5 +1,6 @@
 import { joinPath, MapReader, type ReadContext } from './config-reader.js';
 import { describeValue } from './errors.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
 
 /**
  * The `server:` section: how mapproxy-ts runs as a daemon. It is ours, not MapProxy's (MapProxy leaves this to
@@ -20,6 +21,7 @@ export interface ServerConfig {
   limits?: ServerLimitsConfig;
   /** Megabytes of decoded tiles each worker keeps for WMS maps (default 16; 0 keeps none). */
   decodedTilesMb?: number;
+  log?: ServerLogConfig;
   metrics?: {
     /** false turns the endpoint off. */
     enabled?: boolean;
@@ -29,6 +31,21 @@ export interface ServerConfig {
     bind?: string;
   };
 }
+
+/** `server.log`: what the daemon writes to its standard output. */
+export interface ServerLogConfig {
+  /** Lines of this level and more severe (default info). */
+  level?: LogLevel;
+  /** json: one JSON object a line; pretty: for people; auto (default): pretty on a terminal, else json. */
+  format?: LogFormat;
+  /** One line per answered request (client, request, status, bytes, time, cache hit/miss); default false. */
+  access?: boolean;
+  /** One line per upstream request, as MapProxy's mapproxy.source.request logger; default false (or level debug). */
+  upstream?: boolean;
+}
+
+export const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** `server.limits`: what clients may hold of a worker (times in seconds). Absent keys take the defaults. */
 export interface ServerLimitsConfig {
@@ -123,6 +140,28 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig | und
     };
     for (const [k, v] of Object.entries(limits)) if (v !== undefined) (out.limits as Record<string, number>)[k] = v;
     l.finish();
+  }
+
+  const lg = r.map('log');
+  if (lg) {
+    out.log = {};
+    const level = lg.str('level');
+    if (level !== undefined) {
+      if (!isLogLevel(level)) throw lg.error('level', `expected one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
+      out.log.level = level;
+    }
+    const format = lg.str('format');
+    if (format !== undefined) {
+      if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+        throw lg.error('format', `expected one of ${LOG_FORMATS.join(', ')}, got '${format}'`);
+      }
+      out.log.format = format as LogFormat;
+    }
+    const access = lg.bool('access');
+    if (access !== undefined) out.log.access = access;
+    const upstream = lg.bool('upstream');
+    if (upstream !== undefined) out.log.upstream = upstream;
+    lg.finish();
   }
 
   const m = r.map('metrics');

@@ -2,6 +2,7 @@ import { chmodSync } from 'node:fs';
 import http from 'node:http';
 import { httpListener, type RequestHandler } from '../../core/node-http-adapter.js';
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
+import type { Logger } from '../../core/log/logger.js';
 
 export interface UnixListener {
   stopAccepting(): void;
@@ -17,13 +18,13 @@ export interface UnixListener {
 export function listenUnix(
   handler: RequestHandler,
   path: string,
-  opts: { mode?: number; limits?: ClientLimits } = {},
+  opts: { mode?: number; limits?: ClientLimits; log?: Pick<Logger, 'error'> } = {},
 ): Promise<UnixListener> {
   const { mode } = opts;
   const limits = opts.limits ?? DEFAULT_CLIENT_LIMITS;
   let inFlight = 0;
   const waiters = new Set<() => void>();
-  const listener = httpListener(handler);
+  const listener = httpListener(handler, '', opts.log);
   const server = http.createServer((req, res) => {
     inFlight++;
     let sendTimer: NodeJS.Timeout | undefined;
