@@ -45,7 +45,8 @@ describe('WMTS', () => {
     const fmt = await getKvp(`${TILE.replace('image/png', 'image/jpeg')}&TILEMATRIX=1&TILEROW=0&TILECOL=0`);
     assert.match(text(fmt), /invalid format \(jpeg\)/);
     const fi = await getKvp('REQUEST=GetFeatureInfo&LAYER=osm');
-    assert.equal(fi.status, 501);
+    assert.equal(fi.status, 400);
+    assert.match(text(fi), /exceptionCode="MissingParameterValue"[\s\S]*missing parameters/);
     const unknown = await getKvp('REQUEST=Foo');
     assert.match(text(unknown), /unknown WMTS request type/);
   });

@@ -16,6 +16,8 @@ import { UNSUPPORTED, notSupported } from './unsupported.js';
 
 const SERVICE_NAMES = ['wms', 'wmts', 'tms', 'kml', 'demo'] as const;
 const WMS_VERSIONS = ['1.0.0', '1.1.0', '1.1.1', '1.3.0'];
+/** The feature info types of `featureinfo_types` and the keys of `featureinfo_xslt`. */
+const INFO_TYPES = ['text', 'html', 'xml', 'json'];
 
 /**
  * Reads `services:`. A key enables its service; an empty value (null) means all defaults.
@@ -104,9 +106,16 @@ function readWms(r: MapReader): WmsServiceConfig {
       ir.finish();
     } else throw r.ctx.error(path, `expected an SRS code or {srs, bbox}, got ${describeValue(item)}`);
   });
+  // keyed by the info type whose merged answers the stylesheet transforms
   const featureinfoXslt: Record<string, string> = {};
   const fx = r.map('featureinfo_xslt');
-  if (fx) for (const k of fx.keys()) featureinfoXslt[k] = pyJoin(r.ctx.configDir, fx.reqStr(k));
+  if (fx) {
+    for (const k of fx.keys()) {
+      if (!INFO_TYPES.includes(k)) throw fx.error(k, `unknown feature info type '${k}' (expected one of ${INFO_TYPES.join(', ')})`);
+      featureinfoXslt[k] = pyJoin(r.ctx.configDir, fx.reqStr(k));
+    }
+    fx.finish();
+  }
 
   let maxOutputPixels: number = DEFAULTS.wms.maxOutputPixels;
   const mop = r.get('max_output_pixels');
@@ -150,7 +159,11 @@ function readWms(r: MapReader): WmsServiceConfig {
     concurrentLayerRenderer: r.int('concurrent_layer_renderer') ?? DEFAULTS.wms.concurrentLayerRenderer,
   };
   const fit = r.strList('featureinfo_types');
-  if (fit) out.featureinfoTypes = fit;
+  if (fit) {
+    const unknown = fit.find((t) => !INFO_TYPES.includes(t));
+    if (unknown !== undefined) throw r.error('featureinfo_types', `unknown feature info type '${unknown}' (expected one of ${INFO_TYPES.join(', ')})`);
+    out.featureinfoTypes = fit;
+  }
   if (attribution) out.attribution = attribution;
   if (versions) out.versions = [...versions].sort();
   if (inspireMd) out.inspireMd = inspireMd;
@@ -169,7 +182,11 @@ function readWmts(r: MapReader, md: ServiceMetadata): WmtsServiceConfig {
   (r.list('featureinfo_formats') ?? []).forEach((item, i) => {
     const fr = MapReader.of(r.ctx, joinPath(r.keyPath('featureinfo_formats'), i), item);
     const mimetype = fr.reqStr('mimetype');
-    featureinfoFormats.push({ mimetype, suffix: fr.str('suffix') ?? mimetype.split('/').pop()! });
+    if (!mimetype.includes('/')) throw fr.error('mimetype', `expected a mime type like 'text/html', got '${mimetype}'`);
+    const suffix = fr.str('suffix') ?? mimetype.split('/').pop()!;
+    // REST requests name the format by suffix ({InfoFormat} matches word characters only)
+    if (!/^\w+$/.test(suffix)) throw fr.error('suffix', `expected letters, digits or '_' (the {InfoFormat} of REST URLs), got '${suffix}'`);
+    featureinfoFormats.push({ mimetype, suffix });
     fr.finish();
   });
   return {

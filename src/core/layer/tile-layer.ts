@@ -8,6 +8,7 @@ import { detectedMimeType } from '../image/image-bytes.js';
 import { imageFormat, servedMimeType } from '../image/format.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import type { CacheStatus } from '../tiles/tile.js';
+import type { InfoSource } from '../source/info-query.js';
 import type { LayerMetadata } from './layer-metadata.js';
 
 export interface TileResponse {
@@ -28,6 +29,8 @@ export interface TileLayer {
   readonly grid: TileGrid;
   readonly format: ImageFormat;
   readonly extent: MapExtent;
+  /** The sources a WMTS GetFeatureInfo of this layer asks; empty or absent: not queryable. */
+  readonly infoSources?: readonly InfoSource[];
   getTile(coord: TileCoord, opts?: { dimensions?: Dimensions }): Promise<TileResponse>;
 }
 
@@ -43,6 +46,7 @@ export class CacheTileLayer implements TileLayer {
     readonly md: LayerMetadata,
     private readonly manager: TileManager,
     readonly extent: MapExtent,
+    readonly infoSources: readonly InfoSource[] = [],
   ) {}
 
   get grid(): TileGrid {

@@ -1,5 +1,6 @@
 import type { MapExtent } from '../geo/extent.js';
 import type { ResolutionRange } from '../geo/resolution-range.js';
+import type { InfoSource } from '../source/info-query.js';
 import type { LayerMetadata } from './layer-metadata.js';
 import type { MapLayer } from './map-layer.js';
 
@@ -13,8 +14,20 @@ export interface WmsLayer {
   readonly mapLayers: readonly MapLayer[];
   readonly extent: MapExtent;
   readonly resRange?: ResolutionRange;
+  /** True when a GetFeatureInfo of this layer reaches a source (its own, or for a group one of its layers'). */
   readonly queryable: boolean;
+  /**
+   * What a GetFeatureInfo of this layer asks, per named layer (a group without sources of its own asks
+   * its layers'): MapProxy's info_layers_for_query. Absent: nothing.
+   */
+  readonly infoLayers?: readonly InfoLayer[];
   readonly legendUrl?: string;
+}
+
+/** The info sources of one named layer. */
+export interface InfoLayer {
+  readonly name: string;
+  readonly sources: readonly InfoSource[];
 }
 
 /** Every named layer of a tree, by name (a group's name draws all of its leaves). */

@@ -7,19 +7,34 @@ import { DirectMapLayer } from '../layer/direct-map-layer.js';
 import type { LayerMetadata } from '../layer/layer-metadata.js';
 import type { MapLayer } from '../layer/map-layer.js';
 import { CacheTileLayer, type TileLayer } from '../layer/tile-layer.js';
-import type { WmsLayer } from '../layer/wms-layer.js';
+import type { InfoLayer, WmsLayer } from '../layer/wms-layer.js';
+import type { InfoSource } from '../source/info-query.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import type { CacheBuilder } from './caches.js';
+import type { InfoSources } from './info-sources.js';
+
+/** A WMS source with `wms_opts.map: false`: it only answers feature info and draws nothing. */
+function infoOnly(config: ProxyConfig, ref: string): boolean {
+  const { name } = splitTaggedName(ref);
+  const source = config.sources[name];
+  return !config.caches[name] && (source?.type === 'wms' || source?.type === 'mapserver') && !source.wmsOpts.map;
+}
 
 /** The published WMS layer tree. */
-export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: string): WmsLayer {
+export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: string, infos?: InfoSources, config?: ProxyConfig): WmsLayer {
   const mapLayerFor = (ref: string): MapLayer => {
     const source = caches.resolveLayerSource(ref);
     return source instanceof CacheMapLayer ? source : new DirectMapLayer(source);
   };
   const build = (conf: LayerConfig): WmsLayer => {
     const children = conf.layers.map(build);
-    const own = (conf.sources ?? []).map(mapLayerFor);
+    const own = (conf.sources ?? []).filter((ref) => !config || !infoOnly(config, ref)).map(mapLayerFor);
+    const ownInfo = infos ? (conf.sources ?? []).flatMap((ref) => infos.forLayerSource(ref)) : [];
+    // MapProxy's WMSGroupLayer: a layer with sources of its own answers feature info with those only
+    const infoLayers: InfoLayer[] =
+      conf.sources !== undefined
+        ? (ownInfo.length && conf.name ? [{ name: conf.name, sources: ownInfo }] : [])
+        : children.flatMap((c) => c.infoLayers ?? []);
     // A group with sources of its own draws those; otherwise all of its leaves.
     const mapLayers = own.length ? own : children.flatMap((c) => c.mapLayers);
     const resRange = conf.resRange ? new ResolutionRange(conf.resRange.minRes, conf.resRange.maxRes) : undefined;
@@ -31,7 +46,8 @@ export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: 
       mapLayers,
       extent: mergeExtents(mapLayers.map((l) => l.extent)),
       resRange,
-      queryable: false,
+      queryable: ownInfo.length > 0 || children.some((c) => c.queryable),
+      infoLayers,
       legendUrl: conf.legendurl,
     };
   };
@@ -42,22 +58,27 @@ export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: 
  * Tile layers for TMS, WMTS and the demo: a layer publishes tiles when it has `tile_sources`, or
  * exactly one source that is a cache; one tile layer per grid of that cache.
  */
-export function buildTileLayers(config: ProxyConfig, caches: CacheBuilder): TileLayer[] {
+export function buildTileLayers(config: ProxyConfig, caches: CacheBuilder, infos?: InfoSources): TileLayer[] {
   const result: TileLayer[] = [];
   for (const layer of config.namedLayers) {
     if (!layer.name) continue;
     let cacheNames = layer.tileSources;
+    // feature-info-only sources next to the cache answer the tile layer's GetFeatureInfo (MapProxy's fi_only_sources)
+    const infoOnlySources = layer.tileSources ? [] : (layer.sources ?? []).filter((s) => infoOnly(config, s));
     if (!cacheNames) {
-      const sources = layer.sources ?? [];
+      const sources = (layer.sources ?? []).filter((s) => !infoOnly(config, s));
       const cacheSources = sources.filter((s) => config.caches[splitTaggedName(s).name]);
       if (cacheSources.length !== 1 || sources.length !== 1) continue;
       cacheNames = cacheSources;
     }
     for (const cacheName of cacheNames) {
       const cache = caches.get(splitTaggedName(cacheName).name);
+      const infoSources: InfoSource[] = infos
+        ? [...infos.forCache(splitTaggedName(cacheName).name), ...infoOnlySources.flatMap((s) => infos.forLayerSource(s))]
+        : [];
       for (const manager of cache.managers) {
         result.push(
-          new CacheTileLayer(layer.name, layer.title ?? layer.name, layer.md as LayerMetadata, manager, tileLayerExtent(manager)),
+          new CacheTileLayer(layer.name, layer.title ?? layer.name, layer.md as LayerMetadata, manager, tileLayerExtent(manager), infoSources),
         );
       }
     }

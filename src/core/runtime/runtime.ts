@@ -10,6 +10,7 @@ import { SingleFlight } from '../tiles/single-flight.js';
 import { CacheBuilder } from './caches.js';
 import { buildGrids } from './grids.js';
 import { imageGlobals } from './image-formats.js';
+import { InfoSources } from './info-sources.js';
 import { buildTileLayers, buildWmsTree } from './layers.js';
 import { buildServices } from './services.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
@@ -45,7 +46,7 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
   const grids = buildGrids(config);
   const dispatchers = opts.dispatchers ?? new HttpDispatchers();
   const globalsImage = imageGlobals(config.globals);
-  const caches = new CacheBuilder({
+  const sourceContext = {
     config,
     grids,
     dispatchers,
@@ -54,12 +55,12 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
     metrics: opts.metrics ?? NO_METRICS,
     log: opts.log,
     requestLog: opts.requestLog,
-    imageGlobals: globalsImage,
-    locks: new SingleFlight(),
-  });
+  };
+  const caches = new CacheBuilder({ ...sourceContext, imageGlobals: globalsImage, locks: new SingleFlight() });
+  const infos = new InfoSources(sourceContext);
   const wmsTitle = config.services.wms?.md.title ?? 'MapProxy WMS';
-  const wmsRoot = config.rootLayer ? buildWmsTree(config.rootLayer, caches, wmsTitle) : null;
-  const tileLayers = buildTileLayers(config, caches);
+  const wmsRoot = config.rootLayer ? buildWmsTree(config.rootLayer, caches, wmsTitle, infos, config) : null;
+  const tileLayers = buildTileLayers(config, caches, infos);
   const routes = buildServices(config, { wmsRoot, tileLayers }, globalsImage);
   const demo = Boolean(config.services.demo);
   return {

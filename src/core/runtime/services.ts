@@ -13,7 +13,9 @@ import { WmsService } from '../service/wms/service.js';
 import type { WmsVersion } from '../service/wms/version.js';
 import { WmtsKvpService, WmtsRestService } from '../service/wmts/service.js';
 import type { WmtsServiceOptions } from '../service/wmts/options.js';
+import type { InfoType } from '../source/featureinfo-doc.js';
 import { resolvedFormat } from './image-formats.js';
+import { xsltTransformer } from './info-sources.js';
 
 export interface PublishedLayers {
   readonly wmsRoot: WmsLayer | null;
@@ -41,6 +43,12 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
       onSourceErrors: wms.onSourceErrors,
       strict: wms.strict,
       infoTypes: wms.featureinfoTypes,
+      infoTransformers: new Map(
+        Object.entries(wms.featureinfoXslt).map(([type, file]) => [
+          type as InfoType,
+          xsltTransformer(`services.wms.featureinfo_xslt.${type}`, file),
+        ]),
+      ),
       attribution: wms.attribution?.text ? { text: wms.attribution.text } : undefined,
     };
     ows.push(new WmsService(wmsOpts));
@@ -52,6 +60,8 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
       layers: layers.tileLayers,
       md: services.wmts.md,
       restfulTemplate: services.wmts.restfulTemplate,
+      restfulFeatureinfoTemplate: services.wmts.restfulFeatureinfoTemplate,
+      infoFormats: services.wmts.featureinfoFormats,
       maxTileAge,
     };
     if (services.wmts.kvp) ows.push(new WmtsKvpService(wmtsOpts));

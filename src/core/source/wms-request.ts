@@ -78,6 +78,11 @@ export class WmsMapRequest {
     return layers ? layers.split(',') : [];
   }
 
+  /** A copy of the template's parameters, in order (the feature-info request starts from them). */
+  templateParams(): OrderedParams {
+    return this.template.copy();
+  }
+
   /** A template parameter by case-insensitive name. */
   param(name: string): string | undefined {
     return this.template.get(name);

@@ -1,6 +1,8 @@
 import type { BBox } from '../../geo/bbox.js';
 import type { ImageFormat } from '../../image/format.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
+import type { InfoType } from '../../source/featureinfo-doc.js';
+import type { XsltTransformer } from '../../source/xslt-transform.js';
 import type { ServiceMetadata } from '../service-metadata.js';
 import type { WmsVersion } from './version.js';
 
@@ -27,6 +29,8 @@ export interface WmsServiceOptions {
   strict: boolean;
   /** `services.wms.featureinfo_types` (text, html, xml, json); default [text, html, xml]. */
   infoTypes?: string[];
+  /** `services.wms.featureinfo_xslt`: info type → stylesheet for merged feature info. */
+  infoTransformers?: ReadonlyMap<InfoType, XsltTransformer>;
   /** `services.wms.attribution.text`, drawn onto every non-tiled GetMap. */
   attribution?: { text: string };
 }

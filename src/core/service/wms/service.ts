@@ -2,10 +2,12 @@ import type { CoreRequest, CoreResponse, RequestParams } from '../../http.js';
 import { baseUrl } from '../../http.js';
 import { namedLayers, type WmsLayer } from '../../layer/wms-layer.js';
 import type { OwsHandler } from '../ows.js';
-import { RequestError } from '../request-error.js';
+import { XsltError } from '../../source/xslt-transform.js';
+import { isSourceError, RequestError } from '../request-error.js';
 import { serviceResponse } from '../response.js';
 import { infoFormatMimeType, WMS_CAPABILITIES_MIMETYPE, wmsCapabilities } from './capabilities.js';
 import { renderWmsError } from './exceptions.js';
+import { answerFeatureInfo } from './featureinfo.js';
 import { renderGetMap } from './get-map.js';
 import { srsExtents, type SrsExtent } from './layer-bboxes.js';
 import type { WmsServiceOptions } from './options.js';
@@ -51,7 +53,7 @@ export class WmsService implements OwsHandler {
         case 'map':
           return await this.map(parseMapRequest(params, version, 'map', exc, this.opts.strict) as WmsMapRequest, exc);
         case 'featureinfo':
-          return this.featureInfo(parseMapRequest(params, version, 'featureinfo', exc, this.opts.strict) as WmsFeatureInfoRequest);
+          return await this.featureInfo(parseMapRequest(params, version, 'featureinfo', exc, this.opts.strict) as WmsFeatureInfoRequest, params);
         case 'legendgraphic':
           if (version === '1.1.1' || version === '1.3.0') return this.legendGraphic(parseLegendGraphicRequest(params, version, exc, this.opts.strict).layer);
           break;
@@ -64,7 +66,9 @@ export class WmsService implements OwsHandler {
   }
 
   private capabilities(req: CoreRequest, version: WmsVersion): CoreResponse {
-    const infoTypes = this.opts.infoTypes ?? ['text', 'html', 'xml'];
+    // featureinfo_types, else the types with a featureinfo_xslt, else text, html and xml (MapProxy's order)
+    const transformed = [...(this.opts.infoTransformers?.keys() ?? [])];
+    const infoTypes = this.opts.infoTypes ?? (transformed.length ? transformed : ['text', 'html', 'xml']);
     const doc = wmsCapabilities({
       version,
       md: this.opts.md,
@@ -112,14 +116,16 @@ export class WmsService implements OwsHandler {
     });
   }
 
-  /** Feature info is not forwarded to sources yet: non-queryable layers are refused as MapProxy does, queryable ones as unsupported. */
-  private featureInfo(req: WmsFeatureInfoRequest): CoreResponse {
+  /** MapProxy's check_featureinfo_request (layers, SRS; no size or format check), then the sources are asked. */
+  private async featureInfo(req: WmsFeatureInfoRequest, params: RequestParams): Promise<CoreResponse> {
     this.validateLayers([...req.layers, ...req.queryLayers]);
     validateSrs(req, this.opts.srs);
-    for (const name of req.queryLayers) {
-      if (!this.layers.get(name)!.queryable) throw new RequestError(`layer ${name} is not queryable`);
+    try {
+      return await answerFeatureInfo(req, params, { layers: this.layers, transformers: this.opts.infoTransformers ?? new Map() });
+    } catch (err) {
+      if (isSourceError(err) || err instanceof XsltError) throw new RequestError(err.message, { internal: true });
+      throw err;
     }
-    throw new RequestError('GetFeatureInfo is not supported by this service', { code: 'OperationNotSupported' });
   }
 
   private legendGraphic(layerName: string): CoreResponse {

@@ -60,6 +60,10 @@ export interface WmtsCapabilitiesInput {
   layers: WmtsLayerSet;
   /** REST template for ResourceURL; undefined renders the KVP document with OperationsMetadata. */
   restfulTemplate?: string;
+  /** `featureinfo_formats`: InfoFormat of queryable layers (and, REST, a FeatureInfo ResourceURL per suffix). */
+  infoFormats?: readonly { mimetype: string; suffix: string }[];
+  /** `restful_featureinfo_template`, for the FeatureInfo ResourceURLs. */
+  restfulFeatureinfoTemplate?: string;
 }
 
 /** The WMTS 1.0.0 capabilities document, in KVP or RESTful flavour. */
@@ -139,12 +143,20 @@ export function wmtsCapabilities(input: WmtsCapabilitiesInput): string {
       '      </Style>',
       `      <Format>image/${x(ext)}</Format>`,
     );
+    const queryable = (wl.first.infoSources?.length ?? 0) > 0;
+    if (queryable) for (const fi of input.infoFormats ?? []) out.push(`      <InfoFormat>${x(fi.mimetype)}</InfoFormat>`);
     for (const setName of wl.byMatrixSet.keys()) {
       out.push('      <TileMatrixSetLink>', `        <TileMatrixSet>${x(setName)}</TileMatrixSet>`, '      </TileMatrixSetLink>');
     }
     if (restful) {
       const template = input.restfulTemplate!.replace('{Format}', ext).replace('{Layer}', wl.name);
       out.push(`      <ResourceURL format="image/${x(ext)}" resourceType="tile"`, `        template="${x(url + template)}"/>`);
+      if (queryable && input.restfulFeatureinfoTemplate) {
+        for (const fi of input.infoFormats ?? []) {
+          const fiTemplate = input.restfulFeatureinfoTemplate.replaceAll('{InfoFormat}', fi.suffix).replaceAll('{Layer}', wl.name);
+          out.push(`      <ResourceURL format="${x(fi.mimetype)}" resourceType="FeatureInfo" template="${x(url + fiTemplate)}"/>`);
+        }
+      }
     }
     out.push('    </Layer>');
   }

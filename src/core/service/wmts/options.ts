@@ -8,8 +8,13 @@ export interface WmtsServiceOptions {
   md: ServiceMetadata;
   /** `services.wmts.restful_template`; default '/{Layer}/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.{Format}'. */
   restfulTemplate?: string;
+  /** `services.wmts.restful_featureinfo_template`; default DEFAULT_RESTFUL_FEATUREINFO_TEMPLATE. */
+  restfulFeatureinfoTemplate?: string;
+  /** `services.wmts.featureinfo_formats`: the info formats of GetFeatureInfo, by mime type and REST suffix. */
+  infoFormats?: readonly { mimetype: string; suffix: string }[];
   /** `globals.tiles.expires_hours` in seconds. */
   maxTileAge?: number;
 }
 
 export const DEFAULT_RESTFUL_TEMPLATE = '/{Layer}/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.{Format}';
+export const DEFAULT_RESTFUL_FEATUREINFO_TEMPLATE = '/{Layer}/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}/{I}/{J}.{InfoFormat}';

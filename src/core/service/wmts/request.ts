@@ -83,7 +83,8 @@ export class RestTemplate {
   readonly dimensions: string[] = [];
   private readonly re: RegExp;
 
-  constructor(readonly template: string) {
+  /** `required`: the variables the template must have (the FeatureInfo template also needs I and J). */
+  constructor(readonly template: string, required: readonly string[] = REQUIRED_VARS) {
     const found = new Set<string>();
     const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     // Accept the legacy '{{Var}}' spelling too, as MapProxy does.
@@ -93,15 +94,19 @@ export class RestTemplate {
       this.dimensions.push(name);
       return `(?<dim_${name.toLowerCase()}>[\\w_.,:-]+)`;
     });
-    const missing = REQUIRED_VARS.filter((v) => !found.has(v));
+    const missing = required.filter((v) => !found.has(v));
     if (missing.length > 0) throw new Error(`missing required variables in WMTS restful template: ${missing.join(', ')}`);
     this.re = new RegExp(`^/wmts${converted}`);
   }
 
+  /** The template's variables in `path`, or null when it does not match. */
+  groups(path: string): Record<string, string | undefined> | null {
+    return this.re.exec(path)?.groups ?? null;
+  }
+
   match(path: string): WmtsTileRequest | null {
-    const m = this.re.exec(path);
-    if (!m?.groups) return null;
-    const g = m.groups;
+    const g = this.groups(path);
+    if (!g) return null;
     const dimensions: Record<string, string> = {};
     for (const d of this.dimensions) dimensions[d.toLowerCase()] = g[`dim_${d.toLowerCase()}`]!;
     return {

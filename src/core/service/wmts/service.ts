@@ -9,10 +9,12 @@ import { DEFAULT_MAX_TILE_AGE, tileResponse } from '../tile-response.js';
 import { wmtsCapabilities } from './capabilities.js';
 import { wmtsError } from './errors.js';
 import { WmtsLayerSet } from './layers.js';
-import { DEFAULT_RESTFUL_TEMPLATE, type WmtsServiceOptions } from './options.js';
+import { answerWmtsFeatureInfo, parseKvpFeatureInfoRequest, restFeatureInfoRequest } from './featureinfo.js';
+import { DEFAULT_RESTFUL_FEATUREINFO_TEMPLATE, DEFAULT_RESTFUL_TEMPLATE, type WmtsServiceOptions } from './options.js';
 import { parseKvpTileRequest, parseWmtsRequestType, RestTemplate, type WmtsTileRequest } from './request.js';
 
 const CAPABILITIES_PATH = '/1.0.0/WMTSCapabilities.xml';
+const FEATUREINFO_VARS = ['TileCol', 'TileRow', 'TileMatrix', 'TileMatrixSet', 'Layer', 'I', 'J'];
 
 /** GetTile shared by KVP and REST: layer and matrix set lookup, then the common tile path with nw origin. */
 async function getTile(req: CoreRequest, layers: WmtsLayerSet, t: WmtsTileRequest, maxAge: number): Promise<CoreResponse> {
@@ -38,11 +40,11 @@ export class WmtsKvpService implements OwsHandler {
     try {
       const type = parseWmtsRequestType(params);
       if (type === 'capabilities') {
-        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers: this.layers });
+        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers: this.layers, infoFormats: this.opts.infoFormats });
         return serviceResponse(doc, { mimetype: 'application/xml' });
       }
       if (type === 'tile') return await getTile(req, this.layers, parseKvpTileRequest(params), this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
-      if (type === 'featureinfo') throw new RequestError(`layer ${params.get('layer') ?? ''} not queryable`, { code: 'OperationNotSupported' });
+      if (type === 'featureinfo') return await answerWmtsFeatureInfo(parseKvpFeatureInfoRequest(params), this.layers, this.opts.infoFormats ?? []);
       const request = params.get('request');
       throw new RequestError(`unknown WMTS request type '${request ? request.toLowerCase() : 'None'}'`, {
         code: request ? 'InvalidParameterValue' : 'MissingParameterValue',
@@ -59,22 +61,36 @@ export class WmtsRestService implements Service {
   readonly names = ['wmts'] as const;
   private readonly layers: WmtsLayerSet;
   private readonly template: RestTemplate;
+  private readonly fiTemplate: RestTemplate;
 
   constructor(private readonly opts: WmtsServiceOptions) {
     this.layers = new WmtsLayerSet(opts.layers);
     this.template = new RestTemplate(opts.restfulTemplate ?? DEFAULT_RESTFUL_TEMPLATE);
+    this.fiTemplate = new RestTemplate(opts.restfulFeatureinfoTemplate ?? DEFAULT_RESTFUL_FEATUREINFO_TEMPLATE, FEATUREINFO_VARS);
   }
 
   async handle(req: CoreRequest, path: string): Promise<CoreResponse> {
     if (path.endsWith(CAPABILITIES_PATH)) {
       const url = `${baseUrl(req)}${path.slice(0, -CAPABILITIES_PATH.length)}`;
-      const doc = wmtsCapabilities({ md: this.opts.md, url, layers: this.layers, restfulTemplate: this.template.template });
+      const doc = wmtsCapabilities({
+        md: this.opts.md,
+        url,
+        layers: this.layers,
+        restfulTemplate: this.template.template,
+        infoFormats: this.opts.infoFormats,
+        restfulFeatureinfoTemplate: this.fiTemplate.template,
+      });
       return serviceResponse(doc, { mimetype: 'application/xml' });
     }
     try {
       // A path that fits neither the capabilities nor the restful_template (MapProxy: a plain 500).
       const t = this.template.match(path);
-      if (!t) throw new RequestError(`invalid request (${path})`, { code: 'InvalidParameterValue' });
+      if (!t) {
+        // a tile path wins; then the FeatureInfo template (MapProxy's wmts_rest_request_parser)
+        const fi = this.fiTemplate.groups(path);
+        if (fi) return await answerWmtsFeatureInfo(restFeatureInfoRequest(fi), this.layers, this.opts.infoFormats ?? []);
+        throw new RequestError(`invalid request (${path})`, { code: 'InvalidParameterValue' });
+      }
       for (const [dim, value] of Object.entries(t.dimensions)) {
         if (value !== 'default') throw new RequestError(`unknown dimension: ${dim}`, { code: 'InvalidParameterValue' });
       }

@@ -1,0 +1,137 @@
+// Merging feature-info answers as MapProxy 7's combine_docs does; the expected strings are what lxml
+// (MapProxy's merger) writes for the same input, checked against Debian's python3-lxml where noted.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { combineDocs, combineHtml, combineJson, combineXml } from '../../src/core/source/featureinfo-combine.js';
+import { featureInfoDoc, infoTypeOf } from '../../src/core/source/featureinfo-doc.js';
+import { parseHtml, serializeHtml } from '../../src/core/source/html-tree.js';
+import { dumpPyJson, parsePyJson } from '../../src/core/source/py-json.js';
+import { parseXml, serializeXml } from '../../src/core/source/xml-tree.js';
+
+const PYTHON = '/usr/bin/python3';
+
+/** What MapProxy 7's combine_docs answers for these documents, run in Debian's Python with lxml. */
+function lxmlCombine(kind: 'xml' | 'html', docs: string[]): string | null {
+  const script = `
+import json, sys, copy
+from lxml import etree, html
+docs = json.loads(sys.stdin.read())
+if sys.argv[1] == 'xml':
+    trees = [etree.ElementTree(etree.fromstring(d.encode())) for d in docs]
+    result = copy.deepcopy(trees[0])
+    for t in trees[1:]:
+        result.getroot().extend(t.getroot().iterchildren())
+    sys.stdout.write(etree.tostring(result, encoding='UTF-8', xml_declaration=False).decode())
+else:
+    trees = [etree.ElementTree(html.document_fromstring(d)) for d in docs]
+    result = copy.deepcopy(trees[0])
+    for t in trees[1:]:
+        result.getroot().body.extend(t.getroot().body.getchildren())
+    sys.stdout.write(html.tostring(result.getroot(), encoding='UTF-8').decode())
+`;
+  const r = spawnSync(PYTHON, ['-c', script, kind], { input: JSON.stringify(docs), encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : null;
+}
+
+const hasLxml = spawnSync(PYTHON, ['-c', 'import lxml'], { encoding: 'utf8' }).status === 0;
+
+describe('feature info types', () => {
+  it('tells the types apart by mime type, options ignored, unknown types as text', () => {
+    assert.equal(infoTypeOf('application/vnd.ogc.gml; charset=UTF-8'), 'xml');
+    assert.equal(infoTypeOf('text/xml'), 'xml');
+    assert.equal(infoTypeOf('application/gml+xml'), 'xml');
+    assert.equal(infoTypeOf('text/html'), 'html');
+    assert.equal(infoTypeOf('application/json'), 'json');
+    assert.equal(infoTypeOf('application/vnd.ogc.se_xml'), 'text');
+    assert.equal(infoTypeOf(''), 'text');
+  });
+});
+
+describe('combineDocs', () => {
+  it('joins text answers line by line and leaves out empty ones', () => {
+    const merged = combineDocs([featureInfoDoc('a = 1', 'text/plain'), featureInfoDoc('', 'text/plain'), featureInfoDoc('b = 2', 'text/plain')]);
+    assert.deepEqual(merged, { type: 'text', content: 'a = 1\nb = 2' });
+  });
+
+  it('joins answers of different types as text', () => {
+    const merged = combineDocs([featureInfoDoc('<a/>', 'text/xml'), featureInfoDoc('{"x": 1}', 'application/json')]);
+    assert.deepEqual(merged, { type: 'text', content: '<a/>\n{"x": 1}' });
+  });
+
+  it('appends the children of later XML roots to the first root, without the text before them', () => {
+    const a = '<?xml version="1.0" encoding="UTF-8"?>\n<r a=\'1\'>\n  <x>1</x>\n</r>';
+    const b = '<r>lost<y k="&quot;v&quot;">2 &amp; 3</y><!-- c --><z></z>tail</r>';
+    const merged = combineXml([a, b]);
+    assert.equal(merged, '<r a="1">\n  <x>1</x>\n<y k="&quot;v&quot;">2 &amp; 3</y><!-- c --><z/>tail</r>');
+    if (hasLxml) assert.equal(merged, lxmlCombine('xml', [a, b]));
+  });
+
+  it('keeps the namespaces of moved elements that the first root does not declare', () => {
+    const a = '<out xmlns:gml="http://www.opengis.net/gml"><gml:name>a</gml:name></out>';
+    const b = '<out xmlns:gml="http://www.opengis.net/gml" xmlns:ms="urn:ms"><ms:f><gml:name>b</gml:name></ms:f></out>';
+    const merged = combineXml([a, b]);
+    assert.equal(merged, '<out xmlns:gml="http://www.opengis.net/gml"><gml:name>a</gml:name><ms:f xmlns:ms="urn:ms"><gml:name>b</gml:name></ms:f></out>');
+    if (hasLxml) assert.equal(merged, lxmlCombine('xml', [a, b]));
+  });
+
+  it('skips later documents that are not XML, and fails on a first one that is not', () => {
+    assert.equal(combineXml(['<r><a/></r>', 'no xml', '<r><b/></r>']), '<r><a/><b/></r>');
+    assert.throws(() => combineXml(['no xml', '<r/>']));
+  });
+
+  it('merges HTML bodies into the first page, as lxml.html parses and writes them', () => {
+    const a = '<html><head><title>T</title></head><body>\n<h1>One &amp; two</h1>\n<table><tr><td>a<td>b</table>\n</body></html>';
+    const b = '<!DOCTYPE html><html><body>lost<p>second<br>line</p><img src="x.png" alt=\'&lt;\'></body></html>';
+    const merged = combineHtml([a, b]);
+    assert.equal(
+      merged,
+      '<html><head><title>T</title></head><body>\n<h1>One &amp; two</h1>\n<table><tr><td>a</td><td>b</td></tr></table>\n' +
+        '<p>second<br>line</p><img src="x.png" alt="&lt;"></body></html>',
+    );
+    if (hasLxml) assert.equal(merged, lxmlCombine('html', [a, b]));
+  });
+
+  it('wraps text outside any element in a paragraph, as libxml2 does', () => {
+    const page = 'no features found';
+    assert.equal(serializeHtml(parseHtml(page)), '<html><body><p>no features found</p></body></html>');
+    if (hasLxml) assert.equal(combineHtml([page]), lxmlCombine('html', [page]));
+  });
+
+  it('merges JSON objects key by key: lists extended, mappings merged, other values replaced', () => {
+    const a = '{"type": "FeatureCollection", "features": [{"id": 1, "c": [1.0, 2]}], "meta": {"a": 1}}';
+    const b = '{"type": "FeatureCollection", "features": [{"id": 2}], "meta": {"b": "ü"}, "2": null}';
+    assert.equal(
+      combineJson([a, b]),
+      '{"type": "FeatureCollection", "features": [{"id": 1, "c": [1.0, 2]}, {"id": 2}], "meta": {"a": 1, "b": "\\u00fc"}, "2": null}',
+    );
+  });
+
+  it('answers {} when no JSON answer has content, and writes a single answer in Python\'s style', () => {
+    assert.equal(combineJson(['{}', '[]']), '{}');
+    assert.equal(combineJson(['{"x":1e-5,"y":1E3,"z":-0.0}']), '{"x": 1e-05, "y": 1000.0, "z": -0.0}');
+  });
+});
+
+describe('py-json', () => {
+  it('keeps key order, including keys that look like numbers', () => {
+    assert.equal(dumpPyJson(parsePyJson('{"b":1,"10":2,"a":[true,false,null,"x\\ny"]}')), '{"b": 1, "10": 2, "a": [true, false, null, "x\\ny"]}');
+  });
+
+  it('refuses what is not JSON', () => {
+    assert.throws(() => parsePyJson('{"a": 1'));
+    assert.throws(() => parsePyJson('{"a": 1} x'));
+  });
+});
+
+describe('xml-tree', () => {
+  it('writes a document again without its declaration, CDATA as text', () => {
+    const doc = parseXml('<?xml version="1.0"?>\n<!-- top -->\n<a><![CDATA[<x>]]>&#228;<b c="1&#10;2"/></a>');
+    assert.equal(serializeXml(doc), '<!-- top -->\n<a>&lt;x&gt;ä<b c="1&#10;2"/></a>');
+  });
+
+  it('refuses mismatched tags and undefined entities', () => {
+    assert.throws(() => parseXml('<a></b>'));
+    assert.throws(() => parseXml('<a>&nbsp;</a>'));
+  });
+});
