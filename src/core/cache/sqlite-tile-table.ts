@@ -24,6 +24,9 @@ const BATCH = 333;
 
 const key = (x: number, y: number, z: number): string => `${x}/${y}/${z}`;
 
+/** A tile in messages: z/x/y. */
+const zxy = (c: TileCoord): string => `${c[2]}/${c[0]}/${c[1]}`;
+
 /**
  * The tile table of MBTiles, MapProxy's sqlite level files and GeoPackage: (zoom_level, tile_column, tile_row,
  * tile_data), unique on the coordinate. Rows hold the grid's own coordinates, unflipped, as MapProxy stores them.
@@ -44,7 +47,7 @@ export class SqliteTileTable {
   }
 
   load(coord: TileCoord): CachedTile | null {
-    return this.db.read(`load tile ${this.name(coord)}`, null, (c) => {
+    return this.db.read(`load tile ${zxy(coord)}`, null, (c) => {
       const row = c.statement(`SELECT ${this.columns} FROM ${this.q} WHERE ${this.fresh}tile_column = ? AND tile_row = ? AND zoom_level = ?`).get(...coord) as TileRow | undefined;
       return row ? this.cached(row) : null;
     });
@@ -71,7 +74,7 @@ export class SqliteTileTable {
 
   /** Seconds since the epoch without reading the tile; -1 for a stored tile of a table without times. */
   timestamp(coord: TileCoord): number | null {
-    return this.db.read(`read the time of tile ${this.name(coord)}`, null, (c) => {
+    return this.db.read(`read the time of tile ${zxy(coord)}`, null, (c) => {
       const column = this.layout.timestamps ? 'last_modified' : '1';
       const row = c.statement(`SELECT ${column} AS t FROM ${this.q} WHERE ${this.fresh}tile_column = ? AND tile_row = ? AND zoom_level = ?`).get(...coord) as { t: string | number | null } | undefined;
       if (!row) return null;
@@ -82,7 +85,7 @@ export class SqliteTileTable {
   /** All tiles in one transaction (MapProxy's INSERT OR REPLACE): readers see all of them or none. */
   storeMany(tiles: readonly TileToStore[]): void {
     if (tiles.length === 0) return;
-    const what = tiles.length === 1 ? `store tile ${this.name(tiles[0]!.coord)}` : `store ${tiles.length} tiles`;
+    const what = tiles.length === 1 ? `store tile ${zxy(tiles[0]!.coord)}` : `store ${tiles.length} tiles`;
     this.db.write(what, (c) => {
       if (this.layout.timestamps) {
         const stmt = c.statement(`INSERT OR REPLACE INTO ${this.q} (zoom_level, tile_column, tile_row, tile_data, last_modified) VALUES (?, ?, ?, ?, datetime(?, 'unixepoch', 'localtime'))`);
