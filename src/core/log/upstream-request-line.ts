@@ -1,4 +1,5 @@
 import type { RequestInfo } from '../client/http-client.js';
+import { pyFixed } from '../service/kml/py-fixed.js';
 
 /**
  * One upstream request as MapProxy's `mapproxy.source.request` logger writes it (mapproxy/client/log.py):
@@ -7,7 +8,8 @@ import type { RequestInfo } from '../client/http-client.js';
  */
 export function upstreamRequestLine(info: RequestInfo): string {
   const status = info.status === undefined ? '-' : String(info.status);
-  const size = info.size ? (info.size / 1024).toFixed(1) : '-';
+  // Python's '%.1f': ties round to even (1280 bytes: 1.2), where toFixed would round up
+  const size = info.size ? pyFixed(info.size / 1024, 1) : '-';
   const duration = info.durationMs > 0 ? String(Math.trunc(info.durationMs)) : '-';
   return `${info.method} ${info.url.replaceAll(' ', '')} ${status} ${size} ${duration}`;
 }
