@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/core/app.js';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { loadSeedConfig } from '../../src/core/config/seed-config.js';
+import type { CoreMetrics } from '../../src/core/metrics.js';
 import { buildRuntime } from '../../src/core/runtime/runtime.js';
 import { InProcessExecutor } from '../../src/core/seed/executor.js';
 import { planCleanupTasks, planSeedTasks } from '../../src/core/seed/tasks.js';
@@ -39,7 +40,10 @@ export interface CacheSetup {
  * mapproxy.yaml with one cache `c` (grid `g`, meta tiles of 2x2 from a debug source) whose `cache:` block is
  * `cacheBlock`, served by TMS as layer `l`; `extra` is appended to the cache (e.g. refresh_before).
  */
-export async function cacheSetup(cacheBlock: string, opts: { extra?: string; globals?: string; log?: Pick<Console, 'warn' | 'error'> } = {}): Promise<CacheSetup> {
+export async function cacheSetup(
+  cacheBlock: string,
+  opts: { extra?: string; globals?: string; log?: Pick<Console, 'warn' | 'error'>; metrics?: CoreMetrics } = {},
+): Promise<CacheSetup> {
   const dir = mkdtempSync(join(tmpdir(), 'sqlite-cache-'));
   writeFileSync(join(dir, 'mapproxy.yaml'), `
 services: {tms: }
@@ -61,7 +65,7 @@ sources:
   writeFileSync(join(dir, 'seed.yaml'), SEED);
   const loaded = loadConfig(join(dir, 'mapproxy.yaml'));
   const seedConf = loadSeedConfig(join(dir, 'seed.yaml'), loaded);
-  const app = await createApp(loaded, { log: opts.log });
+  const app = await createApp(loaded, { log: opts.log, metrics: opts.metrics });
   const seeding = await buildRuntime(loaded, { seeding: true });
   return {
     dir,

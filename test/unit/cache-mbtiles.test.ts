@@ -13,6 +13,7 @@ import { MBTilesCache } from '../../src/core/cache/mbtiles-cache.js';
 import { SqliteReadError } from '../../src/core/cache/sqlite-errors.js';
 import { runCleanup } from '../../src/core/seed/cleanup.js';
 import { runSeed } from '../../src/core/seed/seeder.js';
+import { NO_METRICS } from '../../src/core/metrics.js';
 import { get } from '../support/our-app.js';
 import { cacheSetup, runWriters } from '../support/sqlite-caches.js';
 import { Tmpfs } from '../support/tmpfs.js';
@@ -147,6 +148,59 @@ describe('mbtiles store', () => {
     }
   });
 
+  test('a file of another user in a directory this user cannot write is served; stores fail cleanly', async () => {
+    // the tests run as root, who may write anything: the reader runs as nobody
+    const dir = fs.mkdtempSync(join(tmpdir(), 'mbtiles-ro-'));
+    try {
+      const path = join(dir, 'theirs.mbtiles');
+      const writer = open(path);
+      await writer.store([0, 0, 1], tile(5));
+      await writer.close();
+      fs.chmodSync(dir, 0o755);
+      fs.chmodSync(path, 0o444);
+      const script = join(dir, 'reader.mts');
+      fs.writeFileSync(script, `
+        const { MBTilesCache } = await import(${JSON.stringify(join(import.meta.dirname, '../../src/core/cache/mbtiles-cache.ts'))});
+        const cache = new MBTilesCache({ path: ${JSON.stringify(path)}, timeoutSeconds: 1, wal: false });
+        const loaded = await cache.load([0, 0, 1]);
+        const stored = await cache.store([1, 0, 1], Buffer.from('x')).then(() => 'stored', (e) => e.name + ' ' + e.code + ' ' + e.message);
+        const again = await cache.loadMany([[0, 0, 1], [1, 0, 1]]);
+        console.log(JSON.stringify({ loaded: loaded?.data.toString(), stored, again: again.map((t) => t?.data.toString() ?? null) }));`);
+      fs.chmodSync(script, 0o644);
+      const out = execFileSync(process.execPath, ['--import', 'tsx', script], { uid: 65534, gid: 65534, cwd: join(import.meta.dirname, '../..'), encoding: 'utf8' });
+      const r = JSON.parse(out) as { loaded: string; stored: string; again: (string | null)[] };
+      assert.equal(r.loaded, tile(5).toString());
+      assert.match(r.stored, /^SqliteWriteError EROFS .*theirs\.mbtiles: cannot store tile 1\/1\/0: attempt to write a readonly database \(SQLITE_READONLY\)$/);
+      assert.deepEqual(r.again, [tile(5).toString(), null]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a lock held longer than sqlite_timeout fails the store with EBUSY after that time, not before', async () => {
+    const path = fresh();
+    const cache = open(path, { timeoutSeconds: 0.3 });
+    await cache.store([0, 0, 0], tile(0));
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const started = Date.now();
+      const err = await cache.store([0, 0, 0], tile(1)).then(() => null, (e: unknown) => e);
+      const waited = Date.now() - started;
+      assert.ok(err instanceof CacheWriteError, `got ${err}`);
+      assert.equal(err.code, 'EBUSY');
+      assert.match(err.message, /database is locked \(SQLITE_BUSY\)/);
+      assert.ok(waited >= 250 && waited < 3000, `waited ${waited} ms`);
+      assert.deepEqual((await cache.load([0, 0, 0]))?.data, tile(0), 'the old tile is still served (no WAL: a reserved lock lets readers in)');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await cache.store([0, 0, 0], tile(2));
+    assert.deepEqual((await cache.load([0, 0, 0]))?.data, tile(2));
+    await cache.close();
+  });
+
   test('a damaged file: reads fail with SqliteReadError (logged once), stores with CacheWriteError; a replaced file is picked up', async () => {
     const path = fresh('bad.mbtiles');
     fs.mkdirSync(join(path, '..'), { recursive: true });
@@ -251,6 +305,33 @@ describe('mbtiles in the app', () => {
       assert.ok(errors.some((e) => /bad\.mbtiles: cannot load .*file is not a database \(SQLITE_NOTADB\)/.test(e)), errors.join('\n'));
     } finally {
       await s.close();
+    }
+  });
+
+  test('on a read-only mount the file serves its tiles; missing tiles are created and served, each failed store counted', async (t) => {
+    t.mock.method(console, 'error', () => {});
+    const fsys = Tmpfs.mount(1024);
+    mounts.push(fsys);
+    const writeErrors: string[] = [];
+    const metrics = { ...NO_METRICS, cacheWriteError: (cache: string, code: string) => writeErrors.push(`${cache} ${code}`) };
+    // a file another process filled (the 1/0/0 tile is grid tile 0,1 on level 2), on a mount made read-only since
+    const filler = open(join(fsys.dir, 'ro.mbtiles'));
+    await filler.store([0, 1, 2], tile(8));
+    await filler.close();
+    fsys.readOnly();
+    const s = await cacheSetup(`{type: mbtiles, filename: ${join(fsys.dir, 'ro.mbtiles')}}`, { metrics });
+    try {
+      const served = await get(s.app, '/tms/1.0.0/l/EPSG4326/1/0/0.png');
+      assert.equal(served.status, 200);
+      assert.deepEqual(served.body, tile(8));
+      assert.deepEqual(writeErrors, []);
+      const created = await get(s.app, '/tms/1.0.0/l/EPSG4326/1/1/0.png');
+      assert.equal(created.status, 200);
+      assert.equal(created.headers['content-type'], 'image/png');
+      assert.deepEqual(writeErrors, ['c EROFS']);
+    } finally {
+      await s.close();
+      fsys.readWrite();
     }
   });
 
