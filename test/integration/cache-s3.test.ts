@@ -12,22 +12,18 @@ import { CacheWriteError } from '../../src/core/cache/cache-write-error.js';
 import { objectKey } from '../../src/core/cache/object-key.js';
 import type { DirectoryLayout } from '../../src/core/cache/paths.js';
 import { S3Cache, type S3CacheOptions } from '../../src/core/cache/s3-cache.js';
-import { ConfigError } from '../../src/core/config/errors.js';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import type { TileCoord } from '../../src/core/geo/grid.js';
-import { NO_METRICS } from '../../src/core/metrics.js';
 import { tempDir, writeConfig } from '../support/configs.js';
 import { startDelayingProxy } from '../support/delaying-proxy.js';
 import { PYTHON, startReferenceMapProxy } from '../support/mapproxy-reference.js';
+import { checkGivesUpInTime, checkGoneBeforeStore, checkRemoveLevel, checkServerAway, checkStoreLoadRemove, assertRefused, errorLines, fakePng, type StoreView } from '../support/object-store-checks.js';
 import { networkCacheSetup, type NetworkCacheSetup } from '../support/network-cache-setup.js';
 import { get } from '../support/our-app.js';
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '../support/s3-server.js';
 
-const png = (n: number) => Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(n, n & 0xff)]);
-const logOf = (lines: string[]) => ({
-  error: (...a: unknown[]) => { lines.push(a.map((x) => (x instanceof Error ? x.message : String(x))).join(' ')); },
-  warn: () => {},
-});
+const png = fakePng;
+const logOf = errorLines;
 
 // Credentials and region as an operator gives them to boto3 and the AWS SDK alike: shared files named by the
 // environment (inherited by MapProxy 1.15), a `wrong` profile with a key s3rver does not know.
@@ -57,6 +53,14 @@ const cache = (o: Partial<S3CacheOptions> = {}) => new S3Cache({
 });
 const keysIn = async (bucket: string, prefix: string) =>
   ((await inspect.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
+const view: StoreView = {
+  list: (prefix) => keysIn('tiles', prefix),
+  async head(key) {
+    const head = await inspect.send(new HeadObjectCommand({ Bucket: 'tiles', Key: key }));
+    return { lastModified: head.LastModified!.getTime() / 1000, contentType: head.ContentType };
+  },
+  name: (key) => `s3://tiles/${key}`,
+};
 
 describe('s3 cache', () => {
   it('object keys and lock ids are those of MapProxy 1.15\'s S3Cache, for every layout and odd directories', () => {
@@ -122,80 +126,30 @@ caches:
       assert.equal((opts('c') as { bucketName: string }).bucketName, 'global-bucket');
       assert.ok(loaded.warnings.some((w) => /caches\.c\.cache\.region: .*region_name/.test(w)), loaded.warnings.join('\n'));
 
-      const refuse = (cacheYaml: string, key: RegExp, message: RegExp) => {
-        writeConfig(dir, `
-services: {tms: }
-layers: [{name: l, title: l, sources: [a]}]
-caches:
-  a: {grids: [GLOBAL_WEBMERCATOR], sources: [], cache: ${cacheYaml}}
-`);
-        assert.throws(() => loadConfig(file), (err: unknown) => err instanceof ConfigError && key.test(err.message) && message.test(err.message));
-      };
-      refuse('{type: s3}', /caches\.a\.cache\.bucket_name/, /no bucket_name configured for s3 cache a/);
-      refuse('{type: s3, bucket_name: b, access_control_list: public}', /access_control_list/, /public-read/);
-      refuse('{type: s3, bucket_name: b, directory_layout: flat}', /directory_layout/, /expected one of/);
-      refuse('{type: s3, bucket_name: b, timeout: 0}', /timeout/, /positive/);
+      assertRefused(dir, '{type: s3}', /caches\.a\.cache\.bucket_name.*no bucket_name configured for s3 cache a/);
+      assertRefused(dir, '{type: s3, bucket_name: b, access_control_list: public}', /access_control_list.*public-read/);
+      assertRefused(dir, '{type: s3, bucket_name: b, directory_layout: flat}', /directory_layout.*expected one of/);
+      assertRefused(dir, '{type: s3, bucket_name: b, timeout: 0}', /timeout.*positive/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('stores a meta tile as parallel PUTs, loads it with times from LastModified, removes tiles', async () => {
-    const c = cache({ basePath: 'store/GLOBAL_WEBMERCATOR' });
-    try {
-      const coords: TileCoord[] = [[4, 5, 3], [5, 5, 3], [4, 6, 3], [5, 6, 3]];
-      await c.storeMany(coords.map((coord, i) => ({ coord, data: png(100 + i) })));
-      assert.deepEqual(await keysIn('tiles', 'store/'), ['store/GLOBAL_WEBMERCATOR/3/4/5.png', 'store/GLOBAL_WEBMERCATOR/3/4/6.png', 'store/GLOBAL_WEBMERCATOR/3/5/5.png', 'store/GLOBAL_WEBMERCATOR/3/5/6.png']);
-      const object = await inspect.send(new GetObjectCommand({ Bucket: 'tiles', Key: 'store/GLOBAL_WEBMERCATOR/3/5/6.png' }));
-      assert.equal(object.ContentType, 'image/png');
-      assert.deepEqual(Buffer.from(await object.Body!.transformToByteArray()), png(103));
-
-      const loaded = await c.loadMany([...coords, [0, 0, 3]]);
-      assert.deepEqual(loaded.map((t) => t?.data), [png(100), png(101), png(102), png(103), undefined]);
-      const head = await inspect.send(new HeadObjectCommand({ Bucket: 'tiles', Key: 'store/GLOBAL_WEBMERCATOR/3/4/5.png' }));
-      const lastModified = head.LastModified!.getTime() / 1000;
-      assert.ok(Number.isInteger(lastModified));
-      assert.deepEqual(loaded[0], { data: png(100), timestamp: lastModified, size: png(100).length });
-      assert.equal(await c.timestamp([4, 5, 3]), lastModified);
-      assert.equal(await c.timestamp([0, 0, 3]), null);
-      assert.equal(await c.isCached([4, 5, 3]), true);
-      assert.equal(await c.isCached([0, 0, 3]), false);
-
-      await c.store([4, 5, 3], png(7));
-      assert.deepEqual((await c.load([4, 5, 3]))?.data, png(7), 'overwritten');
-      await c.remove([4, 5, 3]);
-      assert.equal(await c.load([4, 5, 3]), null);
-      await c.removeMany([[5, 5, 3], [4, 6, 3], [9, 9, 9]]);
-      assert.deepEqual(await keysIn('tiles', 'store/'), ['store/GLOBAL_WEBMERCATOR/3/5/6.png']);
-      assert.equal(c.tileName([5, 6, 3]), 's3://tiles/store/GLOBAL_WEBMERCATOR/3/5/6.png');
-    } finally {
-      await c.close();
-    }
-    await assert.rejects(c.load([5, 6, 3]), /closed/);
+    await checkStoreLoadRemove(cache({ basePath: 'store/GLOBAL_WEBMERCATOR' }), view, 'store/GLOBAL_WEBMERCATOR/');
   });
 
   it('removes a level by listing its prefix: only tiles older than the limit, a dry run reports, other layouts walk', async () => {
     const c = cache({ basePath: 'levels' });
-    const other = cache({ basePath: 'levels', ext: 'jpeg' });
-    try {
-      const level1: TileCoord[] = [[0, 0, 1], [1, 0, 1], [0, 1, 1], [1, 1, 1]];
-      await c.storeMany(level1.map((coord) => ({ coord, data: png(9) })));
-      await c.store([0, 0, 11], png(9)); // level 11's prefix is not level 1's
-      await other.store([0, 0, 1], png(9)); // not a tile of this cache
-      const stored = (await c.timestamp([0, 0, 1]))!;
-      assert.equal(await c.removeLevel(1, stored), 0, 'nothing older than the oldest tile');
-      const named: string[] = [];
-      assert.equal(await c.removeLevel(1, stored + 1, { dryRun: true, onRemove: (n) => named.push(n) }), 4);
-      assert.deepEqual(named.sort(), ['s3://tiles/levels/1/0/0.png', 's3://tiles/levels/1/0/1.png', 's3://tiles/levels/1/1/0.png', 's3://tiles/levels/1/1/1.png']);
-      assert.equal((await keysIn('tiles', 'levels/')).length, 6, 'a dry run removes nothing');
-      assert.equal(await c.removeLevel(1, 0), 4);
-      assert.deepEqual(await keysIn('tiles', 'levels/'), ['levels/1/0/0.jpeg', 'levels/11/0/0.png']);
-      assert.equal(await cache({ basePath: 'levels', layout: 'quadkey' }).removeLevel(1, 0), null);
-      assert.equal(await cache({ basePath: 'levels', layout: 'reverse_tms' }).removeLevel(1, 0), null);
-    } finally {
-      await c.close();
-      await other.close();
-    }
+    await checkRemoveLevel(c, view, 'levels/');
+    await c.close();
+    const jpeg = cache({ basePath: 'levels', ext: 'jpeg' });
+    await jpeg.store([0, 0, 1], png(9));
+    assert.equal(await cache({ basePath: 'levels' }).removeLevel(1, 0), 0, 'not a tile of this cache');
+    assert.equal(await jpeg.removeLevel(1, 0), 1);
+    await jpeg.close();
+    assert.equal(await cache({ basePath: 'levels', layout: 'quadkey' }).removeLevel(1, 0), null);
+    assert.equal(await cache({ basePath: 'levels', layout: 'reverse_tms' }).removeLevel(1, 0), null);
   });
 
   it('content types as MapProxy sets them: image/png and image/jpeg, none for other formats', async () => {
@@ -249,14 +203,7 @@ caches:
     const proxy = await startDelayingProxy(s3.port, 3000);
     const slow = cache({ endpointUrl: proxy.url, timeout: 0.5 });
     try {
-      for (const [what, op] of [
-        ['load', () => slow.load([0, 0, 0])], ['look up', () => slow.timestamp([0, 0, 0])],
-        ['store tile', () => slow.store([0, 0, 0], png(1))], ['list', () => slow.removeLevel(0, 0)],
-      ] as const) {
-        const t0 = Date.now();
-        await assert.rejects(op(), new RegExp(`cannot ${what} .*: no answer from ${proxy.url} within 0.5 s`));
-        assert.ok(Date.now() - t0 < 1500, `${what} gave up in time: ${Date.now() - t0} ms`);
-      }
+      await checkGivesUpInTime(slow, proxy.url);
     } finally {
       await slow.close();
       await proxy.close();
@@ -264,19 +211,7 @@ caches:
   });
 
   it('an S3 that goes away: operations fail at once with the reason; once it is back, the same store works again', async () => {
-    const c = cache({ basePath: 'away' });
-    try {
-      await c.store([0, 0, 0], png(3));
-      await s3.stop();
-      const t0 = Date.now();
-      await assert.rejects(c.load([0, 0, 0]), /cannot load .*: cannot reach http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED/);
-      await assert.rejects(c.store([0, 0, 0], png(4)), (err: unknown) => err instanceof CacheWriteError && err.code === 'ECONNREFUSED');
-      assert.ok(Date.now() - t0 < 3000, `failed fast: ${Date.now() - t0} ms`);
-    } finally {
-      await s3.start();
-    }
-    assert.deepEqual((await c.load([0, 0, 0]))?.data, png(3));
-    await c.close();
+    await checkServerAway(cache({ basePath: 'away' }), s3, /http:\/\/127\.0\.0\.1:\d+/);
   });
 });
 
@@ -306,31 +241,11 @@ describe('s3 cache in the app', () => {
   });
 
   it('S3 gone between load and store: the source\'s tile is served, the failed stores counted and logged', async () => {
-    const writeErrors: string[] = [];
-    const lines: string[] = [];
-    const app = await s.app({ log: logOf(lines), metrics: { ...NO_METRICS, cacheWriteError: (cache, code) => writeErrors.push(`${cache}:${code}`) } });
-    const before = s.ours.requests.length;
-    s.ours.hold();
-    const pending = get(app, '/tms/1.0.0/l/EPSG3857/2/0/0.png');
-    await s.ours.waitForRequests(before + 1);
-    await s3.stop();
-    try {
-      s.ours.release();
-      const t0 = Date.now();
-      const res = await pending;
-      assert.equal(res.status, 200);
-      assert.equal(res.headers['content-type'], 'image/png');
-      assert.ok(Date.now() - t0 < 10_000, `no hang: ${Date.now() - t0} ms`);
-      assert.deepEqual(writeErrors, ['c:ECONNREFUSED', 'c:ECONNREFUSED', 'c:ECONNREFUSED', 'c:ECONNREFUSED'], 'four tiles of the meta tile');
-      assert.ok(lines.some((l) => /cache c: s3 cache: cannot store tile s3:\/\/app\/c\/GLOBAL_WEBMERCATOR\/3\/\d\/\d\.png: cannot reach/.test(l)), lines.join('\n'));
-    } finally {
-      await s3.start();
-    }
-    const res = await get(app, '/tms/1.0.0/l/EPSG3857/2/1/1.png');
-    assert.equal(res.status, 200);
-    assert.equal(s.ours.requests.length, before + 2, 'the tile that could not be stored is created again');
     // TMS level 2 is the grid's level 3 (MapProxy's TMS skips the first level of global mercator)
-    assert.equal((await keysIn('app', 'c/GLOBAL_WEBMERCATOR/3/')).length, 4, 'the meta tile is stored once S3 is back');
+    await checkGoneBeforeStore(s, s3, (prefix) => keysIn('app', prefix), {
+      levelPrefix: 'c/GLOBAL_WEBMERCATOR/3/',
+      logged: /cache c: s3 cache: cannot store tile s3:\/\/app\/c\/GLOBAL_WEBMERCATOR\/3\/\d\/\d\.png: cannot reach/,
+    });
   });
 
   it('a slow S3 in the app: the request fails within the timeout, it does not hang', async () => {
