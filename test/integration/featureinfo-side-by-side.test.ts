@@ -434,3 +434,120 @@ describe('WMTS GetFeatureInfo side by side with MapProxy 1.15', { skip: !mapServ
     assert.equal(formats(a.body), formats(b.body));
   });
 });
+
+/** Lists the first cells and zone blocks of MapServer's HTML pages (service-wide xslt for html). */
+const CELLS_XSL = `<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="html"/>
+  <xsl:template match="/">
+    <html><body><ul><xsl:for-each select="//td[1]|//div"><li><xsl:value-of select="normalize-space(.)"/></li></xsl:for-each></ul></body></html>
+  </xsl:template>
+</xsl:stylesheet>
+`;
+
+/** Lists the names of GML features as XML (service-wide xslt for xml). */
+const SUMMARY_XSL = `<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:template match="/">
+    <summary><xsl:for-each select="//name|//zone|//td[1]"><f><xsl:value-of select="."/></f></xsl:for-each></summary>
+  </xsl:template>
+</xsl:stylesheet>
+`;
+
+describe('service-wide featureinfo_xslt and a mapserver source, side by side with MapProxy 1.15', { skip: !mapServerAvailable() || !findXsltproc() }, () => {
+  let dir: string;
+  let app: OurApp;
+  let ref: ReferenceMapProxy;
+
+  before(async () => {
+    dir = tempDir('mapproxy-ts-fixslt-');
+    const msDir = join(dir, 'mapserver');
+    mkdirSync(msDir);
+    const mapfile = writeFeatureInfoMap(msDir);
+    // MapProxy's mapserver source passes the mapfile as map=, which MapServer 8 only takes with a pattern
+    const conf = join(msDir, 'ms.conf');
+    writeFileSync(conf, 'CONFIG\n  ENV\n    MS_MAP_PATTERN "\\.map$"\n  END\nEND\n');
+    const wrapper = join(msDir, 'mapserv.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nMAPSERVER_CONFIG_FILE='${conf}'\nexport MAPSERVER_CONFIG_FILE\nexec ${MAPSERV_BINARY} "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(dir, 'summary.xsl'), SUMMARY_XSL);
+    writeFileSync(join(dir, 'cells.xsl'), CELLS_XSL);
+    const yaml = `
+services:
+  wms:
+    featureinfo_xslt:
+      xml: '${join(dir, 'summary.xsl')}'
+      html: '${join(dir, 'cells.xsl')}'
+sources:
+  areas_ms:
+    type: mapserver
+    req: {map: '${mapfile}', layers: areas}
+    mapserver: {binary: '${wrapper}', working_dir: '${msDir}'}
+    wms_opts: {featureinfo: true}
+  zones_ms:
+    type: mapserver
+    req: {map: '${mapfile}', layers: zones}
+    mapserver: {binary: '${wrapper}', working_dir: '${msDir}'}
+    wms_opts: {featureinfo: true}
+layers:
+  - name: both
+    title: Areas and zones from mapserv
+    sources: [areas_ms, zones_ms]
+`;
+    app = await createApp(writeConfig(join(dir, 'ours'), yaml));
+    ref = await startReferenceMapProxy(writeConfig(join(dir, 'ref'), yaml));
+  });
+  after(async () => {
+    await ref?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const both = async (path: string) => {
+    const a = await get(app, path);
+    const b = await fetch(ref.url + path);
+    return {
+      a: { status: a.status, contentType: a.headers['content-type'] ?? '', body: a.body.toString('utf8') },
+      b: { status: b.status, contentType: b.headers.get('content-type') ?? '', body: Buffer.from(await b.arrayBuffer()).toString('utf8') },
+    };
+  };
+
+  const cases: [string, string][] = [
+    ['GML transformed by the xml stylesheet', gfi('1.1.1', { LAYERS: 'both', QUERY_LAYERS: 'both', INFO_FORMAT: 'application/vnd.ogc.gml' })],
+    ['HTML transformed by the html stylesheet', gfi('1.1.1', { LAYERS: 'both', QUERY_LAYERS: 'both', INFO_FORMAT: 'text/html' })],
+  ];
+  for (const [name, path] of cases) {
+    it(`answers ${name} as MapProxy does`, async () => {
+      const { a, b } = await both(path);
+      assert.equal(b.status, 200, b.body);
+      assert.equal(a.status, 200, a.body);
+      assert.equal(a.contentType, b.contentType);
+      assert.ok(/<f>|<li>/.test(a.body), a.body);
+      assert.equal(normalise(a.body), normalise(b.body));
+    });
+  }
+
+  it('advertises the types with a stylesheet as the info formats', async () => {
+    const { a, b } = await both('/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1');
+    const formats = (body: string) => /<GetFeatureInfo>([\s\S]*?)<\/GetFeatureInfo>/.exec(body)![1]!.match(/<Format>[^<]+<\/Format>/g);
+    assert.deepEqual(formats(a.body), ['<Format>application/vnd.ogc.gml</Format>', '<Format>text/html</Format>']);
+    assert.deepEqual(formats(a.body), formats(b.body));
+  });
+
+  it('answers a request without INFO_FORMAT with the server\'s default, where MapProxy fails with an internal error', async () => {
+    // MapProxy builds its InfoQuery with params['info_format'], a KeyError when the client sent none (INFO_FORMAT
+    // is optional in WMS 1.1.1). MapServer answers such a request in text, which no stylesheet transforms.
+    const { a, b } = await both(gfi('1.1.1', { LAYERS: 'both', QUERY_LAYERS: 'both' }));
+    assert.equal(b.status, 500);
+    assert.equal(a.status, 200);
+    assert.equal(a.contentType, 'text/plain; charset=utf-8');
+    assert.match(a.body, /name = 'red'[\s\S]*zone = 'north'/);
+  });
+
+  it('answers text untransformed when no stylesheet is for text, where MapProxy fails with an internal error', async () => {
+    // MapProxy looks the stylesheet up with fi_transformers[info_type]: a KeyError for a type without one
+    const { a, b } = await both(gfi('1.1.1', { LAYERS: 'both', QUERY_LAYERS: 'both', INFO_FORMAT: 'text/plain' }));
+    assert.equal(b.status, 500);
+    assert.equal(a.status, 200);
+    assert.match(a.body, /name = 'red'/);
+    assert.match(a.body, /zone = 'north'/);
+  });
+});

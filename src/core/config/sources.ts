@@ -135,6 +135,11 @@ function readWmsOpts(r: MapReader): WmsOptsConfig {
   if (outFormat !== undefined) o.featureinfoOutFormat = outFormat;
   const ql = r.str('query_layers');
   if (ql !== undefined) o.queryLayers = ql;
+  if (!o.featureinfo) {
+    for (const key of ['featureinfo_format', 'featureinfo_xslt', 'featureinfo_out_format', 'query_layers']) {
+      if (r.isSet(key)) r.ctx.warn(r.keyPath(key), 'has no effect without featureinfo: true');
+    }
+  }
   return o;
 }
 

@@ -59,7 +59,8 @@ export class WmsInfoSource implements InfoSource {
     const { coverage, transformer } = this.options;
     if (coverage && !coverage.contains(pointBBox(infoCoord(query)), query.srs)) return null;
     const doc = await this.fetch(this.sourceQuery(query));
-    return transformer ? transformer.transform(doc) : doc;
+    // text and JSON have no tree to transform (MapProxy fails on them): they are passed on as they are
+    return transformer && (doc.type === 'xml' || doc.type === 'html') ? transformer.transform(doc) : doc;
   }
 
   /** The query as sent upstream: transformed when the source does not serve the query's SRS. */

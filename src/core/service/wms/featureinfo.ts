@@ -18,6 +18,11 @@ export interface FeatureInfoContext {
   readonly transformers: ReadonlyMap<InfoType, XsltTransformer>;
 }
 
+/** XML and HTML answers are trees an XSLT can transform. */
+export function isTree(doc: FeatureInfoDoc): boolean {
+  return doc.type === 'xml' || doc.type === 'html';
+}
+
 /** The sources to ask, in QUERY_LAYERS order, each named layer once (MapProxy's actual_layers). */
 export function infoSourcesFor(queryLayers: readonly string[], layers: ReadonlyMap<string, WmsLayer>): InfoSource[] {
   const byName = new Map<string, readonly InfoSource[]>();
@@ -62,10 +67,11 @@ export async function answerFeatureInfo(req: WmsFeatureInfoRequest, params: Requ
       wanted = ctx.transformers.has('xml') ? 'xml' : ctx.transformers.has('html') ? 'html' : 'text';
       mimetype = infoFormatMimeType(req.version, wanted);
     } else wanted = infoTypeOfMimeType(req.version, mimetype);
-    // only answers of one type are transformed; a text merge of mixed types is not (MapProxy's combine_docs)
+    // only answers of one type are transformed, a text merge of mixed types is not (MapProxy's combine_docs);
+    // nor are text and JSON, which have no tree to transform (MapProxy fails on them)
     const transformer = wanted ? ctx.transformers.get(wanted) : undefined;
     const mixed = new Set(docs.map((d) => d.type)).size > 1;
-    if (transformer && !mixed) {
+    if (transformer && !mixed && isTree(merged)) {
       merged = await transformer.transform(merged);
       return serviceResponse(merged.content, { mimetype });
     }
