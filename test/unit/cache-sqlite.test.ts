@@ -2,6 +2,7 @@
 // removal, refresh_before, concurrent writers, damaged files, seeding and cleanup.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { SqliteReadError } from '../../src/core/cache/sqlite-errors.js';
 import { localDatetimeSeconds } from '../../src/core/cache/sqlite-tile-table.js';
 import { runCleanup } from '../../src/core/seed/cleanup.js';
 import { runSeed } from '../../src/core/seed/seeder.js';
+import { PYTHON } from '../support/mapproxy-reference.js';
 import { get } from '../support/our-app.js';
 import { cacheSetup, runWriters } from '../support/sqlite-caches.js';
 
@@ -55,6 +57,26 @@ describe('sqlite level store', () => {
     assert.match(stored, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     assert.equal(localDatetimeSeconds(stored), t.timestamp);
     db.close();
+  });
+
+  test('outside UTC the stored local time reads back as the storage time, as MapProxy reads it', async () => {
+    const dir = freshDir();
+    const script = join(tmp, `tz-${n++}.mts`);
+    fs.writeFileSync(script, `
+      const { SqliteLevelCache } = await import(${JSON.stringify(join(import.meta.dirname, '../../src/core/cache/sqlite-level-cache.ts'))});
+      const cache = new SqliteLevelCache({ directory: ${JSON.stringify(dir)}, timeoutSeconds: 5, wal: false, ttl: 0 });
+      await cache.store([0, 0, 1], Buffer.from('x'));
+      console.log(JSON.stringify({ ts: await cache.timestamp([0, 0, 1]), now: Date.now() / 1000 }));
+      await cache.close();`);
+    const env = { ...process.env, TZ: 'America/New_York' };
+    const ours = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', script], { env, encoding: 'utf8' })) as { ts: number; now: number };
+    assert.ok(Math.abs(ours.ts - ours.now) < 5, `read back ${ours.ts}, stored at ${ours.now}`);
+    const theirs = execFileSync(PYTHON, ['-c', `
+import sqlite3, sys
+from mapproxy.cache.mbtiles import sqlite_datetime_to_timestamp
+text = sqlite3.connect(sys.argv[1]).execute('SELECT last_modified FROM tiles').fetchone()[0]
+print(sqlite_datetime_to_timestamp(text))`, join(dir, '1.mbtiles')], { env, encoding: 'utf8' });
+    assert.equal(Number(theirs), ours.ts);
   });
 
   test('ttl: tiles stored longer ago are missing, to load and to timestamp()', async () => {
