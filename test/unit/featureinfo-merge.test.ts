@@ -113,6 +113,25 @@ describe('combineDocs', () => {
   });
 });
 
+describe('hostile answers', () => {
+  it('refuses nesting beyond libxml2\'s depth: the first XML answer fails, a later one is skipped', () => {
+    const deep = '<a>'.repeat(300) + '</a>'.repeat(300);
+    assert.throws(() => parseXml(deep), /nested deeper than 256/);
+    assert.equal(combineXml(['<r><x/></r>', deep]), '<r><x/></r>');
+  });
+
+  it('skips HTML pages nested too deeply, and answers an empty page for a first one', () => {
+    const deep = '<div>'.repeat(100_000);
+    assert.equal(combineHtml(['<p>a</p>', deep]), '<html><body><p>a</p></body></html>');
+    assert.equal(combineHtml([deep, '<p>b</p>']), '<html><body><p>b</p></body></html>');
+  });
+
+  it('refuses JSON nested deeper than Python would read it', () => {
+    assert.throws(() => parsePyJson('['.repeat(5000) + ']'.repeat(5000)), /nested too deeply/);
+    assert.equal(dumpPyJson(parsePyJson('[[[[1]]]]')), '[[[[1]]]]');
+  });
+});
+
 describe('py-json', () => {
   it('keeps key order, including keys that look like numbers', () => {
     assert.equal(dumpPyJson(parsePyJson('{"b":1,"10":2,"a":[true,false,null,"x\\ny"]}')), '{"b": 1, "10": 2, "a": [true, false, null, "x\\ny"]}');

@@ -94,14 +94,23 @@ export function combineXml(contents: readonly string[]): string {
   return serializeXml(first);
 }
 
+/** A page that cannot be parsed is skipped; a first one becomes an empty page (MapProxy 7). */
 export function combineHtml(contents: readonly string[]): string {
-  const [first, ...rest] = contents.map(parseHtml);
-  const body = htmlBody(first!);
+  const parsed = contents.map((c) => {
+    try {
+      return parseHtml(c);
+    } catch {
+      return null;
+    }
+  });
+  const first = parsed[0] ?? parseHtml('<html><body></body></html>');
+  const rest = parsed.slice(1).filter((p): p is XmlElement => p !== null);
+  const body = htmlBody(first);
   for (const page of rest) {
     const from = page.children.find((c): c is XmlElement => c.kind === 'element' && c.name === 'body') ?? page;
     body.children.push(...movableChildren(from));
   }
-  return serializeHtml(first!);
+  return serializeHtml(first);
 }
 
 /** MapProxy's merge_dict: new keys are added, mappings merged, lists extended, anything else replaced. */

@@ -1,4 +1,4 @@
-import { decodeReferences, escapeXmlAttr, type XmlElement, type XmlNode } from './xml-tree.js';
+import { decodeReferences, escapeXmlAttr, MAX_DEPTH, XmlSyntaxError, type XmlElement, type XmlNode } from './xml-tree.js';
 
 /**
  * A forgiving HTML parser and serialiser for merging feature-info pages, after libxml2's HTML parser
@@ -41,7 +41,6 @@ const ENTITIES: Record<string, string> = {
   ntilde: '\u00f1', Eacute: '\u00c9', aring: '\u00e5', Aring: '\u00c5', oslash: '\u00f8', Oslash: '\u00d8', aelig: '\u00e6',
   AElig: '\u00c6', iexcl: '\u00a1', iquest: '\u00bf', cent: '\u00a2', pound: '\u00a3', yen: '\u00a5', shy: '\u00ad',
 };
-const INVERSE_ENTITIES = new Map(Object.entries(ENTITIES).map(([k, v]) => [v, k]));
 
 const decode = (s: string): string => decodeReferences(s, (n) => ENTITIES[n]);
 
@@ -166,7 +165,10 @@ export function parseHtml(source: string): XmlElement {
       tag.lastIndex = pos;
       continue;
     }
-    if (!VOID.has(name) && !m[4]) stack.push(el);
+    if (!VOID.has(name) && !m[4]) {
+      if (stack.length >= MAX_DEPTH) throw new XmlSyntaxError(`elements nested deeper than ${MAX_DEPTH}`);
+      stack.push(el);
+    }
   }
   if (pos < source.length) text(decode(source.slice(pos)));
   return html;
@@ -184,13 +186,8 @@ export function htmlBody(html: XmlElement): XmlElement {
 
 const BOOLEAN_ATTRS = new Set(['checked', 'compact', 'declare', 'defer', 'disabled', 'ismap', 'multiple', 'nohref', 'noresize', 'noshade', 'nowrap', 'readonly', 'selected']);
 
-function escapeHtmlText(s: string, ascii: boolean): string {
-  const escaped = s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-  if (!ascii) return escaped;
-  return escaped.replace(/[^\x00-\x7f]/gu, (c) => {
-    const named = INVERSE_ENTITIES.get(c);
-    return named ? `&${named};` : `&#${c.codePointAt(0)};`;
-  });
+function escapeHtmlText(s: string): string {
+  return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 
 /**
@@ -201,7 +198,7 @@ function escapeHtmlText(s: string, ascii: boolean): string {
 export function serializeHtml(node: XmlNode, ascii = false, rawText = false): string {
   switch (node.kind) {
     case 'text':
-      return rawText ? node.text : escapeHtmlText(node.text, ascii);
+      return rawText ? node.text : escapeHtmlText(node.text);
     case 'comment':
       return `<!--${node.text}-->`;
     case 'pi':
@@ -212,7 +209,7 @@ export function serializeHtml(node: XmlNode, ascii = false, rawText = false): st
         .join('');
       if (VOID.has(node.name)) return `<${node.name}${attrs}>`;
       const raw = RAW_TEXT.has(node.name);
-      return `<${node.name}${attrs}>${node.children.map((c) => serializeHtml(c, ascii, raw)).join('')}</${node.name}>`;
+      return `<${node.name}${attrs}>${node.children.map((c) => serializeHtml(c, raw)).join('')}</${node.name}>`;
     }
   }
 }

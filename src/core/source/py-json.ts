@@ -16,6 +16,8 @@ export class PyNumber {
   }
 }
 
+const MAX_JSON_DEPTH = 1000;
+
 export function parsePyJson(source: string): PyJson {
   let pos = 0;
   const fail = (what: string): never => {
@@ -24,15 +26,20 @@ export function parsePyJson(source: string): PyJson {
   const ws = () => {
     while (pos < source.length && ' \t\n\r'.includes(source[pos]!)) pos++;
   };
+  let depth = 0;
   const value = (): PyJson => {
     ws();
+    // Python's json gives up at its recursion limit too; this keeps hostile nesting off our stack
+    if (depth > MAX_JSON_DEPTH) fail('nested too deeply');
     const c = source[pos];
     if (c === '{') {
       pos++;
+      depth++;
       const obj = new Map<string, PyJson>();
       ws();
       if (source[pos] === '}') {
         pos++;
+        depth--;
         return obj;
       }
       for (;;) {
@@ -45,23 +52,31 @@ export function parsePyJson(source: string): PyJson {
         obj.set(key, value());
         ws();
         const sep = source[pos++];
-        if (sep === '}') return obj;
+        if (sep === '}') {
+          depth--;
+          return obj;
+        }
         if (sep !== ',') fail("expected ',' or '}'");
       }
     }
     if (c === '[') {
       pos++;
+      depth++;
       const arr: PyJson[] = [];
       ws();
       if (source[pos] === ']') {
         pos++;
+        depth--;
         return arr;
       }
       for (;;) {
         arr.push(value());
         ws();
         const sep = source[pos++];
-        if (sep === ']') return arr;
+        if (sep === ']') {
+          depth--;
+          return arr;
+        }
         if (sep !== ',') fail("expected ',' or ']'");
       }
     }

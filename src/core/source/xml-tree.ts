@@ -57,6 +57,9 @@ export function decodeReferences(s: string, named?: (name: string) => string | u
   });
 }
 
+/** The deepest element nesting parsed (libxml2's default limit). */
+export const MAX_DEPTH = 256;
+
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.\u00b7\u00c0-\uffff]*/y;
 
 /** Parses a well-formed XML document (DTD internal subsets are kept as written, not interpreted). */
@@ -110,14 +113,18 @@ export function parseXml(source: string): XmlDocument {
     }
   };
 
+  let depth = 0;
   const element = (): XmlElement => {
     if (s[pos] !== '<') fail('expected an element');
+    // libxml2's limit without XML_PARSE_HUGE (lxml's default, so MapProxy's): deeper documents are refused
+    if (++depth > MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`);
     pos++;
     const el: XmlElement = { kind: 'element', name: name(), attrs: [], children: [] };
     for (;;) {
       skipSpace();
       if (s.startsWith('/>', pos)) {
         pos += 2;
+        depth--;
         return el;
       }
       if (s[pos] === '>') {
@@ -144,6 +151,7 @@ export function parseXml(source: string): XmlDocument {
         skipSpace();
         if (s[pos] !== '>') fail('expected >');
         pos++;
+        depth--;
         return el;
       }
       if (s.startsWith('<!--', pos)) {
