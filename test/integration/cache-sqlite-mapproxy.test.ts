@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
+import { PYTHON, startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
 import { tempDir, writeConfig } from '../support/configs.js';
 import { closedPort, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { createApp, get, type OurApp } from '../support/our-app.js';
@@ -93,6 +93,19 @@ describe('SQLite caches side by side with MapProxy 1.15', () => {
       }
     }
     assert.equal(upstream.requests.length, 0, 'every tile came from the files MapProxy wrote');
+  });
+
+  it('tile lock ids are MapProxy\'s (same lock files for the same meta tiles), also for ./relative file names', async () => {
+    const yaml = config(join(dir, 'locks'), DEBUG).replace(/filename: [^,}]*\/mb\.mbtiles/, 'filename: ./locks/rel.mbtiles');
+    const file = writeConfig(dir, yaml, 'lock-ids.yaml');
+    const theirIds = JSON.parse(execFileSync(PYTHON, ['-c', `
+import json, sys
+from mapproxy.config.loader import load_configuration
+conf = load_configuration(sys.argv[1])
+print(json.dumps({name: c.caches()[0][2].cache.lock_cache_id for name, c in conf.caches.items()}))`, file], { encoding: 'utf8' })) as Record<string, string>;
+    const app = await startOurs(yaml, 'lock-ids-ours.yaml');
+    const ourIds = Object.fromEntries(LAYERS.map((l) => [`${l}_cache`, app.runtime.caches.get(`${l}_cache`).managers[0]!.cache.lockId]));
+    assert.deepEqual(ourIds, theirIds);
   });
 
   it('we write, MapProxy (without a reachable upstream) serves ours; gdalinfo opens our files', async () => {

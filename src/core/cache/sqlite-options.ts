@@ -1,6 +1,6 @@
 import type { MapReader } from '../config/config-reader.js';
 import { permissions } from '../config/globals.js';
-import { absPath, pyJoin } from '../config/paths.js';
+import { pyJoin } from '../config/paths.js';
 import type { CacheReadContext } from './backend.js';
 
 /**
@@ -9,7 +9,8 @@ import type { CacheReadContext } from './backend.js';
  */
 export function cacheFilePath(r: MapReader, ctx: CacheReadContext, defaultName: string): string {
   const filename = r.str('filename') || defaultName;
-  return filename.startsWith('./') ? absPath(ctx.configDir, filename) : pyJoin(ctx.cacheDir, filename);
+  // MapProxy joins without normalising ('/etc/mapproxy/./x.mbtiles'); the lock id is the md5 of that string
+  return pyJoin(filename.startsWith('./') ? ctx.configDir : ctx.cacheDir, filename);
 }
 
 /**
