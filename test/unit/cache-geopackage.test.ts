@@ -197,6 +197,21 @@ describe('geopackage in the app', () => {
     await assert.rejects(cacheSetup(`{type: geopackage, table_name: 'a b'}`), /table_name.*may only hold letters, digits/);
   });
 
+  test('levels: seeding writes a GeoPackage per level, cleanup of whole levels removes their files', async () => {
+    const s = await cacheSetup(`{type: geopackage, levels: true}`, { extra: 'cache_dir: ./cd' });
+    try {
+      const dir = join(s.dir, 'cd/c/g');
+      assert.equal((await runSeed(s.seeds(['all']), { executor: s.executor })).tilesCreated, 43);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['0.gpkg', '1.gpkg', '2.gpkg', '3.gpkg']);
+      assert.equal((await runCleanup(s.cleanups(['west']))).tilesRemoved, 16);
+      assert.equal((await runCleanup(s.cleanups(['all']))).tilesRemoved, 8 + 16);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['0.gpkg', '1.gpkg']);
+      assert.equal((await runSeed(s.seeds(['all']), { executor: s.executor })).tilesCreated, 8 + 32, 'the removed levels are created again');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a damaged file answers the TMS error (500) and the log says why', async (t) => {
     const errors: string[] = [];
     t.mock.method(console, 'error', (...a: unknown[]) => errors.push(a.map(String).join(' ')));

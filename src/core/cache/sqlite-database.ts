@@ -84,10 +84,7 @@ export class SqliteDatabase {
     this.path = opts.path;
   }
 
-  /**
-   * Runs `fn` on the connection; answers `missing` when the file or its tables do not exist (yet). Several
-   * statements in `fn` see one snapshot: better-sqlite3 runs them back to back without yielding.
-   */
+  /** Runs `fn` on the connection; answers `missing` when the file or its tables do not exist (yet). */
   read<T>(what: string, missing: T, fn: (c: SqliteConnection) => T): T {
     this.assertOpen();
     try {
