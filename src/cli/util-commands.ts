@@ -8,6 +8,7 @@ import { loadConfig } from '../core/config/load-config.js';
 import { loadSeedConfig } from '../core/config/seed-config.js';
 import { formatGrid } from '../core/seed/grids-report.js';
 import { formatScales, type ScalesOptions } from '../core/seed/scales.js';
+import { defragCompactCommand } from './defrag-compact-command.js';
 
 export interface GridsOptions {
   mapproxyConf: string;
@@ -81,7 +82,7 @@ const numberArg = (v: string): number => {
   return n;
 };
 
-/** `grids` and `scales`, as in mapproxy-util. */
+/** `grids`, `scales` and `defrag-compact-cache`, as in mapproxy-util. */
 export function utilCommands(program: Command): void {
   program
     .command('grids')
@@ -144,4 +145,6 @@ export function utilCommands(program: Command): void {
       };
       process.stdout.write(`${formatScales(nums, options)}\n`);
     });
+
+  defragCompactCommand(program);
 }

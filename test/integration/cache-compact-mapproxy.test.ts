@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CompactCache, type CompactVersion } from '../../src/core/cache/compact-cache.js';
+import { defragCompactCache } from '../../src/core/cache/compact-defrag.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { PYTHON, startReferenceMapProxy } from '../support/mapproxy-reference.js';
 import { createApp, get } from '../support/our-app.js';
@@ -179,6 +180,24 @@ for version, cls in ((1, CompactCacheV1), (2, CompactCacheV2)):
   assert.equal(expected.length, 2 * 4 + 4, 'v1: four bundles with an index each; v2: four bundles');
   assert.deepEqual(bundleFiles(ours), expected);
   for (const f of expected) assert.ok(readFileSync(join(ours, f)).equals(readFileSync(join(theirs, f))), `${f}: the same bytes`);
+
+  // and defragmented by mapproxy-util's defrag_compact_cache and by ours: the same bytes again
+  const defrag = `
+import sys
+from mapproxy.cache.compact import CompactCacheV1, CompactCacheV2
+from mapproxy.script.defrag import defrag_compact_cache
+for version, cls in ((1, CompactCacheV1), (2, CompactCacheV2)):
+    defrag_compact_cache(cls('%s/v%d' % (sys.argv[1], version)), min_percent=0, min_bytes=0)
+`;
+  const pyDefrag = await run(PYTHON, ['-c', defrag, theirs], dir);
+  assert.equal(pyDefrag.code, 0, pyDefrag.out);
+  for (const version of VERSIONS) {
+    const reports = await defragCompactCache(new CompactCache({ directory: join(ours, `v${version}`), version }), { minPercent: 0, minBytes: 0 });
+    assert.equal(reports.filter((r) => r.defrag).length, 4);
+  }
+  const defragmented = bundleFiles(theirs).filter((f) => !f.startsWith('tmp_defrag') && !f.includes('/tmp_defrag'));
+  assert.deepEqual(bundleFiles(ours), defragmented);
+  for (const f of defragmented) assert.ok(readFileSync(join(ours, f)).equals(readFileSync(join(theirs, f))), `defragmented ${f}: the same bytes`);
 });
 
 test('bundles mapproxy-seed wrote are served by us byte for byte, without an upstream request', { skip }, async () => {

@@ -1,7 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
+import { rename, type FileHandle } from 'node:fs/promises';
 import {
   BUNDLE_GRID, BUNDLE_TILES, BundleDamagedError, createFileOnce, fileExists, handleSize, lastPerSlot, readAt, readU64,
-  replaceFile, sizedRecord, sizeOf, withReadOnly, withReadWrite, writeAt, writeU64,
+  removeFile, replaceFile, sizedRecord, sizeOf, stillAt, withReadOnly, withReadWrite, writeAt, writeU64,
   type Bundle, type BundleModes, type BundleRead, type BundleRecord, type BundleSlot, type BundleUsage,
 } from './compact-bundle.js';
 
@@ -53,22 +53,35 @@ export class BundleV1 implements Bundle {
   readonly files: readonly string[];
 
   /** `col0`, `row0`: the bundle's first tile, written into its header. */
-  constructor(readonly base: string, private readonly col0: number, private readonly row0: number, private readonly modes: BundleModes = {}) {
+  constructor(readonly base: string, readonly col0: number, readonly row0: number, private readonly modes: BundleModes = {}) {
     this.dataFile = `${base}.bundle`;
     this.indexFile = `${base}.bundlx`;
     this.lockFile = `${base}.lck`;
     this.files = [this.dataFile, this.indexFile];
   }
 
+  /**
+   * The index is opened before the bundle, and checked to be still in place once read: a defragmentation
+   * replaces the two files one after the other (first with an empty index), and an index read with the other
+   * file's bundle would point at the wrong bytes. Such a read is done again.
+   */
   read(slots: readonly BundleSlot[]): BundleRead {
+    for (let attempt = 1; ; attempt++) {
+      const result = this.readOnce(slots);
+      if (result !== 'replaced') return result;
+      if (attempt === 3) return { tiles: slots.map(() => null), damage: null };
+    }
+  }
+
+  private readOnce(slots: readonly BundleSlot[]): BundleRead | 'replaced' {
     const tiles: (Buffer | null)[] = slots.map(() => null);
     let damage: string | null = null;
-    withReadOnly(this.indexFile, (index) => withReadOnly(this.dataFile, (data) => {
-      if (index === null || data === null) return;
+    const replaced = withReadOnly(this.indexFile, (index) => withReadOnly(this.dataFile, (data) => {
+      if (index === null || data === null) return false;
       const indexSize = sizeOf(index);
       if (indexSize < INDEX_ENTRIES_END) {
         damage = `its index ${this.indexFile} has ${indexSize} bytes, shorter than its ${INDEX_ENTRIES_END} bytes of entries`;
-        return;
+        return !stillAt(index, this.indexFile);
       }
       const dataSize = sizeOf(data);
       slots.forEach((slot, i) => {
@@ -92,8 +105,9 @@ export class BundleV1 implements Bundle {
         }
         tiles[i] = tile;
       });
+      return !stillAt(index, this.indexFile);
     }));
-    return { tiles, damage };
+    return replaced ? 'replaced' : { tiles, damage };
   }
 
   has(slot: BundleSlot): boolean {
@@ -167,6 +181,22 @@ export class BundleV1 implements Bundle {
     await withReadWrite(this.indexFile, async (index) => {
       for (const slot of slots) await writeAt(index, Buffer.alloc(5), entryAt(slot));
     });
+  }
+
+  /**
+   * Three renames: an empty index first, so that a reader holding the old index while the new bundle comes
+   * in finds its index replaced (see read); then the bundle, then its index.
+   */
+  async replaceBy(fresh: Bundle): Promise<void> {
+    const [freshData, freshIndex] = fresh.files as [string, string];
+    await replaceFile(this.indexFile, emptyIndex(), this.modes);
+    await rename(freshData, this.dataFile);
+    await rename(freshIndex, this.indexFile);
+  }
+
+  async delete(): Promise<void> {
+    await removeFile(this.indexFile);
+    await removeFile(this.dataFile);
   }
 
   usage(): BundleUsage {

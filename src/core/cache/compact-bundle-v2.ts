@@ -1,6 +1,7 @@
+import { rename } from 'node:fs/promises';
 import {
-  BUNDLE_GRID, BUNDLE_TILES, BundleDamagedError, createFileOnce, fileExists, handleSize, lastPerSlot, readAt, sizedRecord,
-  sizeOf, withReadOnly, withReadWrite, writeAt, writeU64,
+  BUNDLE_GRID, BUNDLE_TILES, BundleDamagedError, createFileOnce, fileExists, handleSize, lastPerSlot, readAt, removeFile,
+  sizedRecord, sizeOf, withReadOnly, withReadWrite, writeAt, writeU64,
   type Bundle, type BundleModes, type BundleRead, type BundleRecord, type BundleSlot, type BundleUsage,
 } from './compact-bundle.js';
 
@@ -53,7 +54,8 @@ export class BundleV2 implements Bundle {
   readonly lockFile: string;
   readonly files: readonly string[];
 
-  constructor(readonly base: string, private readonly modes: BundleModes = {}) {
+  /** `col0`, `row0`: the bundle's first tile (a version 2 bundle does not record it). */
+  constructor(readonly base: string, readonly col0: number, readonly row0: number, private readonly modes: BundleModes = {}) {
     this.file = `${base}.bundle`;
     this.lockFile = `${base}.lck`;
     this.files = [this.file];
@@ -129,6 +131,15 @@ export class BundleV2 implements Bundle {
     await withReadWrite(this.file, async (handle) => {
       for (const slot of slots) await writeAt(handle, Buffer.alloc(8), entryAt(slot));
     });
+  }
+
+  /** One file: one rename, and a reader's open file stays the bundle it opened. */
+  async replaceBy(fresh: Bundle): Promise<void> {
+    await rename(fresh.files[0]!, this.file);
+  }
+
+  async delete(): Promise<void> {
+    await removeFile(this.file);
   }
 
   usage(): BundleUsage {

@@ -47,6 +47,9 @@ export interface BundleUsage {
 export interface Bundle {
   /** The bundle's path without extension, e.g. `…/L05/R0080C0100`. */
   readonly base: string;
+  /** The bundle's first tile: column and row of the level (0x100 and 0x80 for `R0080C0100`). */
+  readonly col0: number;
+  readonly row0: number;
   /** MapProxy's lock file of this bundle: every writer, MapProxy's included, holds it while writing. */
   readonly lockFile: string;
   /** The files this bundle consists of. */
@@ -58,6 +61,13 @@ export interface Bundle {
   /** Marks the tiles as missing; their bytes stay until the bundle is defragmented. */
   clear(slots: readonly BundleSlot[]): Promise<void>;
   usage(): BundleUsage;
+  /**
+   * Puts the files of `fresh` (a bundle of the same block, written aside) in place of this bundle's, so that a
+   * reader sees either the old bundle or the new one. Runs under this bundle's lock.
+   */
+  replaceBy(fresh: Bundle): Promise<void>;
+  /** Removes the bundle's files (under its lock). */
+  delete(): Promise<void>;
 }
 
 /** How new bundle files and level directories are created (MapProxy's file_permissions, directory_permissions). */
@@ -167,6 +177,24 @@ export async function replaceFile(path: string, content: Buffer, modes: BundleMo
 }
 
 export const fileExists = (path: string): boolean => fs.existsSync(path);
+
+/** Removes a file; a missing one is fine. */
+export async function removeFile(path: string): Promise<void> {
+  await fs.promises.unlink(path).catch((err: unknown) => {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  });
+}
+
+/** True while `path` is still the file open as `fd` (not replaced by a rename since it was opened). */
+export function stillAt(fd: number, path: string): boolean {
+  try {
+    const open = fs.fstatSync(fd);
+    const now = fs.statSync(path);
+    return open.ino === now.ino && open.dev === now.dev;
+  } catch {
+    return false;
+  }
+}
 
 /** The size of a file opened for reading. */
 export const sizeOf = (fd: number): number => fs.fstatSync(fd).size;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { permissions } from '../config/globals.js';
 import { pyJoin } from '../config/paths.js';
 import type { TileCoord } from '../geo/grid.js';
@@ -39,7 +39,6 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 interface BundleGroup {
   readonly bundle: Bundle;
-  readonly levelDir: string;
   readonly slots: BundleSlot[];
   /** Positions of the slots in the caller's list. */
   readonly positions: number[];
@@ -83,18 +82,17 @@ export class CompactCache extends BasicTileCache {
   }
 
   /** The bundle holding a tile and the tile's slot in it. */
-  locate(coord: TileCoord): { bundle: Bundle; slot: BundleSlot; levelDir: string } {
+  locate(coord: TileCoord): { bundle: Bundle; slot: BundleSlot } {
     const [x, y, z] = coord;
     const col0 = Math.floor(x / BUNDLE_GRID) * BUNDLE_GRID;
     const row0 = Math.floor(y / BUNDLE_GRID) * BUNDLE_GRID;
-    const levelDir = this.levelDirectory(z);
-    const base = join(levelDir, `R${hex4(row0)}C${hex4(col0)}`);
-    return { bundle: this.bundleAt(base, col0, row0), slot: { col: x - col0, row: y - row0 }, levelDir };
+    const base = join(this.levelDirectory(z), `R${hex4(row0)}C${hex4(col0)}`);
+    return { bundle: this.bundleAt(base, col0, row0), slot: { col: x - col0, row: y - row0 } };
   }
 
   /** The bundle at `base` (a path without extension) of the block starting at column `col0`, row `row0`. */
   bundleAt(base: string, col0: number, row0: number): Bundle {
-    return this.version === 1 ? new BundleV1(base, col0, row0, this.modes) : new BundleV2(base, this.modes);
+    return this.version === 1 ? new BundleV1(base, col0, row0, this.modes) : new BundleV2(base, col0, row0, this.modes);
   }
 
   tileName(coord: TileCoord): string {
@@ -165,23 +163,12 @@ export class CompactCache extends BasicTileCache {
    * directory is removed, as MapProxy's remove_level_tiles_before does. Returns the number of tiles it held.
    */
   override async removeLevel(level: number, _before: number, opts: RemoveOptions = {}): Promise<number> {
-    const dir = this.levelDirectory(level);
-    let names: string[];
-    try {
-      names = await fs.promises.readdir(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
-    }
     let removed = 0;
-    for (const name of names) {
-      const m = /^R([0-9a-f]{4,})C([0-9a-f]{4,})\.bundle$/i.exec(name);
-      if (!m) continue;
-      const bundle = this.bundleAt(join(dir, name.slice(0, -'.bundle'.length)), parseInt(m[2]!, 16), parseInt(m[1]!, 16));
+    for (const bundle of await this.levelBundles(level)) {
       removed += bundle.usage().tiles;
       for (const f of bundle.files) opts.onRemove?.(f);
     }
-    if (!opts.dryRun) await fs.promises.rm(dir, { recursive: true, force: true });
+    if (!opts.dryRun) await fs.promises.rm(this.levelDirectory(level), { recursive: true, force: true });
     return removed;
   }
 
@@ -189,26 +176,50 @@ export class CompactCache extends BasicTileCache {
   private groups(coords: readonly TileCoord[]): BundleGroup[] {
     const byBase = new Map<string, BundleGroup>();
     coords.forEach((coord, position) => {
-      const { bundle, slot, levelDir } = this.locate(coord);
+      const { bundle, slot } = this.locate(coord);
       let group = byBase.get(bundle.base);
-      if (!group) byBase.set(bundle.base, (group = { bundle, levelDir, slots: [], positions: [] }));
+      if (!group) byBase.set(bundle.base, (group = { bundle, slots: [], positions: [] }));
       group.slots.push(slot);
       group.positions.push(position);
     });
     return [...byBase.values()];
   }
 
-  /** Runs a write under the bundle's lock file (MapProxy's `<bundle>.lck`); failures become CacheWriteErrors. */
+  /**
+   * Runs `write` holding the bundle's lock file (MapProxy's `<bundle>.lck`), which every writer of the bundle,
+   * MapProxy's included, holds while it writes. Makes the level directory first, with its configured mode.
+   */
+  async withBundleLock<T>(bundle: Bundle, write: () => Promise<T>): Promise<T> {
+    await ensureDirectory(dirname(bundle.base), this.modes.dirMode);
+    const lock = await this.locks.acquire([bundle.lockFile], { timeoutMs: this.lockTimeoutMs, release: 'unlink' });
+    try {
+      return await write();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The bundles of a level: each `RrrrrCcccc.bundle` of its directory. */
+  async levelBundles(level: number): Promise<Bundle[]> {
+    const dir = this.levelDirectory(level);
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return names.sort().flatMap((name) => {
+      const m = /^R([0-9a-f]{4,})C([0-9a-f]{4,})\.bundle$/i.exec(name);
+      return m ? [this.bundleAt(join(dir, name.slice(0, -'.bundle'.length)), parseInt(m[2]!, 16), parseInt(m[1]!, 16))] : [];
+    });
+  }
+
+  /** Runs a write under the bundle's lock; failures become CacheWriteErrors naming the bundle. */
   private async underLock(group: BundleGroup, what: 'store' | 'remove', write: (bundle: Bundle) => Promise<void>): Promise<void> {
     const file = `${group.bundle.base}.bundle`;
     try {
-      await ensureDirectory(group.levelDir, this.modes.dirMode);
-      const lock = await this.locks.acquire([group.bundle.lockFile], { timeoutMs: this.lockTimeoutMs, release: 'unlink' });
-      try {
-        await write(group.bundle);
-      } finally {
-        await lock.release();
-      }
+      await this.withBundleLock(group.bundle, () => write(group.bundle));
     } catch (err) {
       const tiles = group.slots.length === 1 ? 'tile' : `${group.slots.length} tiles`;
       const verb = what === 'store' ? `cannot store ${tiles} in` : `cannot remove ${tiles} from`;
