@@ -67,11 +67,10 @@ export async function answerFeatureInfo(req: WmsFeatureInfoRequest, params: Requ
       wanted = ctx.transformers.has('xml') ? 'xml' : ctx.transformers.has('html') ? 'html' : 'text';
       mimetype = infoFormatMimeType(req.version, wanted);
     } else wanted = infoTypeOfMimeType(req.version, mimetype);
-    // only answers of one type are transformed, a text merge of mixed types is not (MapProxy's combine_docs);
-    // nor are text and JSON, which have no tree to transform (MapProxy fails on them)
+    // answers of mixed types merge as text and are not transformed (MapProxy's combine_docs); nor are text
+    // and JSON, which have no tree to transform (MapProxy fails on them)
     const transformer = wanted ? ctx.transformers.get(wanted) : undefined;
-    const mixed = new Set(docs.map((d) => d.type)).size > 1;
-    if (transformer && !mixed && isTree(merged)) {
+    if (transformer && isTree(merged)) {
       merged = await transformer.transform(merged);
       return serviceResponse(merged.content, { mimetype });
     }
