@@ -22,8 +22,6 @@ import { checkGivesUpInTime, checkGoneBeforeStore, checkRemoveLevel, checkServer
 import { networkCacheSetup, type NetworkCacheSetup } from '../support/network-cache-setup.js';
 import { get } from '../support/our-app.js';
 
-const png = fakePng;
-const logOf = errorLines;
 const WRONG_KEY = Buffer.alloc(64, 7).toString('base64');
 
 let azurite: AzuriteServer;
@@ -136,7 +134,7 @@ caches:
     assert.equal(props.blobType, 'BlockBlob');
     // MapProxy 7 sets image/<ext> whatever the format
     const tiff = cache({ basePath: 'store/GLOBAL_WEBMERCATOR', ext: 'tiff' });
-    await tiff.store([0, 0, 0], png(1));
+    await tiff.store([0, 0, 0], fakePng(1));
     assert.equal((await view.head('store/GLOBAL_WEBMERCATOR/0/0/0.tiff')).contentType, 'image/tiff');
     await tiff.close();
   });
@@ -152,10 +150,10 @@ caches:
     const wrong = cache({ connectionString: azurite.connectionString(WRONG_KEY) });
     try {
       await assert.rejects(missing.load([0, 0, 0]), /azureblob cache: cannot load azureblob:\/\/no-such-container\/c\/GLOBAL_WEBMERCATOR\/0\/0\/0\.png: container 'no-such-container' does not exist/);
-      await assert.rejects(missing.store([0, 0, 0], png(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'ENOENT' && /container 'no-such-container' does not exist/.test(err.message));
+      await assert.rejects(missing.store([0, 0, 0], fakePng(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'ENOENT' && /container 'no-such-container' does not exist/.test(err.message));
       await assert.rejects(wrong.load([0, 0, 0]), /cannot load .*: access denied \(AuthorizationFailure\): check the connection string's account key/);
       await assert.rejects(wrong.timestamp([0, 0, 0]), /cannot look up .*: access denied/);
-      await assert.rejects(wrong.store([0, 0, 0], png(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'EACCES');
+      await assert.rejects(wrong.store([0, 0, 0], fakePng(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'EACCES');
       const denied = await wrong.load([0, 0, 0]).then(() => '', (e: Error) => e.message);
       assert.ok(denied.includes('access denied') && !denied.includes(WRONG_KEY.slice(0, 12)), `no key in messages: ${denied}`);
     } finally {
@@ -189,7 +187,7 @@ describe('azureblob cache in the app', () => {
     const bad = await networkCacheSetup(`{type: azureblob, container_name: missing, connection_string: '${azurite.connectionString()}'}`);
     try {
       const lines: string[] = [];
-      const res = await get(await bad.app({ log: logOf(lines) }), '/tms/1.0.0/l/EPSG3857/1/0/0.png');
+      const res = await get(await bad.app({ log: errorLines(lines) }), '/tms/1.0.0/l/EPSG3857/1/0/0.png');
       assert.equal(res.status, 500);
       assert.ok(lines.some((l) => /container 'missing' does not exist/.test(l)), lines.join('\n'));
     } finally {
@@ -198,7 +196,7 @@ describe('azureblob cache in the app', () => {
   });
 
   it('tiles are stored where MapProxy 7 puts them and served from there without asking the source', async () => {
-    const app = await s.app({ log: logOf([]) });
+    const app = await s.app({ log: errorLines([]) });
     const first = await get(app, '/tms/1.0.0/l/EPSG3857/3/0/0.png');
     assert.equal(first.status, 200);
     // MapProxy's TMS skips the global mercator grid's first level: TMS level 3 is level 4 (origin nw: row 15)

@@ -22,9 +22,6 @@ import { networkCacheSetup, type NetworkCacheSetup } from '../support/network-ca
 import { get } from '../support/our-app.js';
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '../support/s3-server.js';
 
-const png = fakePng;
-const logOf = errorLines;
-
 // Credentials and region as an operator gives them to boto3 and the AWS SDK alike: shared files named by the
 // environment (inherited by MapProxy 1.15), a `wrong` profile with a key s3rver does not know.
 const awsDir = tempDir('aws-');
@@ -144,7 +141,7 @@ caches:
     await checkRemoveLevel(c, view, 'levels/');
     await c.close();
     const jpeg = cache({ basePath: 'levels', ext: 'jpeg' });
-    await jpeg.store([0, 0, 1], png(9));
+    await jpeg.store([0, 0, 1], fakePng(9));
     assert.equal(await cache({ basePath: 'levels' }).removeLevel(1, 0), 0, 'not a tile of this cache');
     assert.equal(await jpeg.removeLevel(1, 0), 1);
     await jpeg.close();
@@ -155,8 +152,8 @@ caches:
   it('content types as MapProxy sets them: image/png and image/jpeg, none for other formats', async () => {
     const jpeg = cache({ basePath: 'ct', ext: 'jpeg' });
     const tiff = cache({ basePath: 'ct', ext: 'tiff' });
-    await jpeg.store([0, 0, 0], png(1));
-    await tiff.store([0, 0, 0], png(2));
+    await jpeg.store([0, 0, 0], fakePng(1));
+    await tiff.store([0, 0, 0], fakePng(2));
     const type = async (key: string) => (await inspect.send(new HeadObjectCommand({ Bucket: 'tiles', Key: key }))).ContentType;
     assert.equal(await type('ct/0/0/0.jpeg'), 'image/jpeg');
     assert.notEqual(await type('ct/0/0/0.tiff'), 'image/tiff');
@@ -169,13 +166,13 @@ caches:
     const writer = cache({ basePath: 'public' });
     const reader = cache({ basePath: 'public', useHttpGet: true, profileName: 'wrong' });
     try {
-      await writer.store([1, 2, 3], png(42));
+      await writer.store([1, 2, 3], fakePng(42));
       const stored = await writer.load([1, 2, 3]);
       assert.deepEqual(await reader.load([1, 2, 3]), stored);
       assert.equal(await reader.timestamp([1, 2, 3]), stored!.timestamp);
       assert.equal(await reader.load([2, 2, 3]), null);
       assert.equal(await reader.isCached([2, 2, 3]), false);
-      await assert.rejects(reader.store([2, 2, 3], png(1)), /access denied \(InvalidAccessKeyId\)/);
+      await assert.rejects(reader.store([2, 2, 3], fakePng(1)), /access denied \(InvalidAccessKeyId\)/);
     } finally {
       await writer.close();
       await reader.close();
@@ -187,12 +184,12 @@ caches:
     const wrong = cache({ profileName: 'wrong' });
     try {
       await assert.rejects(missing.load([0, 0, 0]), /s3 cache: cannot load s3:\/\/no-such-bucket\/c\/GLOBAL_WEBMERCATOR\/0\/0\/0\.png: bucket 'no-such-bucket' does not exist/);
-      await assert.rejects(missing.store([0, 0, 0], png(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'ENOENT' && /bucket 'no-such-bucket' does not exist/.test(err.message));
+      await assert.rejects(missing.store([0, 0, 0], fakePng(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'ENOENT' && /bucket 'no-such-bucket' does not exist/.test(err.message));
       // a HEAD answer has no body to tell a missing bucket from a missing tile
       assert.equal(await missing.isCached([0, 0, 0]), false);
       await assert.rejects(wrong.load([0, 0, 0]), /cannot load .*: access denied \(InvalidAccessKeyId\): check the credentials/);
       await assert.rejects(wrong.timestamp([0, 0, 0]), /cannot look up .*: access denied/);
-      await assert.rejects(wrong.store([0, 0, 0], png(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'EACCES');
+      await assert.rejects(wrong.store([0, 0, 0], fakePng(1)), (err: unknown) => err instanceof CacheWriteError && err.code === 'EACCES');
     } finally {
       await missing.close();
       await wrong.close();
@@ -230,7 +227,7 @@ describe('s3 cache in the app', () => {
       const bad = await networkCacheSetup(yaml);
       try {
         const lines: string[] = [];
-        const res = await get(await bad.app({ log: logOf(lines) }), '/tms/1.0.0/l/EPSG3857/1/0/0.png');
+        const res = await get(await bad.app({ log: errorLines(lines) }), '/tms/1.0.0/l/EPSG3857/1/0/0.png');
         assert.equal(res.status, 500);
         assert.ok(lines.some((l) => reason.test(l)), lines.join('\n'));
         assert.equal(bad.ours.requests.length, 0, 'no tile is created for a cache that cannot be read');
@@ -254,7 +251,7 @@ describe('s3 cache in the app', () => {
     try {
       const lines: string[] = [];
       const t0 = Date.now();
-      const res = await get(await slow.app({ log: logOf(lines) }), '/tms/1.0.0/l/EPSG3857/1/0/0.png');
+      const res = await get(await slow.app({ log: errorLines(lines) }), '/tms/1.0.0/l/EPSG3857/1/0/0.png');
       assert.equal(res.status, 500);
       assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms`);
       assert.ok(lines.some((l) => /no answer from .* within 1 s/.test(l)), lines.join('\n'));
@@ -279,7 +276,7 @@ describe('s3 cache in the app', () => {
     const sbs = await networkCacheSetup(`{type: s3, bucket_name: sbs, endpoint_url: '${s3.endpoint}', region_name: us-east-1}`);
     const ref = await startReferenceMapProxy(sbs.theirConfig);
     try {
-      const app = await sbs.app({ log: logOf([]) });
+      const app = await sbs.app({ log: errorLines([]) });
       // MapProxy writes level 3's first meta tile (red, from its upstream); we serve it
       const theirs = await fetch(`${ref.url}/tms/1.0.0/l/EPSG3857/3/0/0.png`);
       assert.equal(theirs.status, 200, ref.log());
