@@ -103,6 +103,7 @@ services:
 sources:
   areas_wms:${wms('areas')}
   zones_wms:${wms('zones')}
+  areas_130:${wms('areas', ', version: 1.3.0')}
   areas_4326_only:${wms('areas')}
     supported_srs: ['EPSG:4326']
   zones_names:${wms('zones', `, featureinfo_format: application/vnd.ogc.gml, featureinfo_xslt: '${join(xslDir, 'names.xsl')}', featureinfo_out_format: text/html`)}
@@ -133,6 +134,9 @@ layers:
     layers:
       - {name: g_areas, title: G areas, sources: [areas_wms]}
       - {name: g_zones, title: G zones, sources: [zones_wms]}
+  - name: areas130
+    title: Areas from a WMS 1.3.0 source
+    sources: [areas_130]
   - name: reprojected
     title: Areas from EPSG:4326 only
     sources: [areas_4326_only]
@@ -237,6 +241,7 @@ describe('GetFeatureInfo side by side with MapProxy 1.15', { skip: !mapServerAva
     ['GeoJSON, two sources merged', gfi('1.1.1', { LAYERS: 'both', QUERY_LAYERS: 'both', INFO_FORMAT: 'application/json' })],
     ['1.3.0 GML (sent as text/xml) with I/J and lat/lon axis order', gfi('1.3.0', { LAYERS: 'both', QUERY_LAYERS: 'both', INFO_FORMAT: 'application/vnd.ogc.gml' })],
     ['1.3.0 JSON, FEATURE_COUNT forwarded', gfi('1.3.0', { LAYERS: 'areas', QUERY_LAYERS: 'areas', INFO_FORMAT: 'application/json', FEATURE_COUNT: 3 })],
+    ['a WMS 1.3.0 source (CRS, I/J and lat/lon BBOX upstream)', gfi('1.1.1', { LAYERS: 'areas130', QUERY_LAYERS: 'areas130', INFO_FORMAT: 'text/plain' })],
     ['a group layer asks its layers', gfi('1.1.1', { LAYERS: 'group', QUERY_LAYERS: 'group', INFO_FORMAT: 'text/html' })],
     ['two query layers, one named twice', gfi('1.1.1', { LAYERS: 'areas,zones', QUERY_LAYERS: 'areas,zones,areas', INFO_FORMAT: 'text/plain' })],
     ['non-ASCII feature attributes', gfi('1.1.1', { LAYERS: 'both', QUERY_LAYERS: 'both', INFO_FORMAT: 'text/html', BBOX: '-80,-40,-40,0', X: 50, Y: 50 })],
