@@ -18,6 +18,7 @@ import { InProcessExecutor } from '../../src/core/seed/executor.js';
 import { runSeed } from '../../src/core/seed/seeder.js';
 import { planCleanupTasks, planSeedTasks } from '../../src/core/seed/tasks.js';
 import { FileLocks } from '../../src/core/tiles/file-locks.js';
+import { createApp, get } from '../support/our-app.js';
 import { prng } from '../support/prng.js';
 
 const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mpts-compact-'));
@@ -520,4 +521,28 @@ test('defrag-compact-cache: the compact caches of a configuration, --caches, Map
   assert.equal(await run({ minMb: 0.5, caches: 'c' }), 0);
   assert.equal(fs.statSync(path.join(dir, 'cache_data/c/gridname/L02/R0000C0000.bundle')).size, before - 2 * 400_004);
   assert.deepEqual((await cache.load([0, 0, 2]))?.data, bytes(400_000, 2));
+});
+
+test('served through the app: a damaged bundle logs, the tile is created again and appended, the answer is the tile', async (t) => {
+  const dir = configDir('{type: compact, version: 2}');
+  const errors: string[] = [];
+  t.mock.method(console, 'error', (msg: string) => errors.push(msg));
+  const app = await createApp(path.join(dir, 'mapproxy.yaml'), { env: {}, log: { warn: () => {}, error: (m: string) => errors.push(m) } });
+  try {
+    const first = await get(app, '/tms/1.0.0/l/EPSG4326/0/0/0.png');
+    assert.equal(first.status, 200);
+    const bundle = path.join(dir, 'cache_data/c/gridname/L01/R0000C0000.bundle');
+    const size = fs.statSync(bundle).size;
+    assert.ok(size > 64 + 128 * 128 * 8);
+    assert.deepEqual((await get(app, '/tms/1.0.0/l/EPSG4326/0/0/0.png')).body, first.body, 'a hit');
+    assert.equal(fs.statSync(bundle).size, size, 'a hit appends nothing');
+    fs.truncateSync(bundle, size - 5);
+    const again = await get(app, '/tms/1.0.0/l/EPSG4326/0/0/0.png');
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body, first.body);
+    assert.equal(fs.statSync(bundle).size, size - 5 + first.body.length + 4, 'the tile was created again and appended');
+    assert.equal(errors.filter((e) => /compact bundle .*L01\/R0000C0000\.bundle is damaged/.test(e)).length, 1, errors.join('\n'));
+  } finally {
+    await app.runtime.close();
+  }
 });
