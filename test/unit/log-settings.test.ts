@@ -46,6 +46,12 @@ test('an access entry: client, request line, status, bytes sent, time and X-Cach
   assert.deepEqual(fields, {
     client: '10.0.0.7', method: 'GET', url: '/tms/1.0.0/osm/EPSG3857/1/0/0.png', status: 200, bytes: 1234, ms: 3.5, cache: 'hit', userAgent: 'QGIS/3.34',
   });
-  const head = accessEntry({ ...req, method: 'HEAD', query: 'a=1', scriptName: '/mp' }, { status: 200, headers: {}, body: 'xyz' }, 1);
+  const head = accessEntry(
+    { ...req, method: 'HEAD', query: 'a=1', scriptName: '/mp', headers: { 'x-forwarded-for': '203.0.113.9' } },
+    { status: 200, headers: {}, body: 'xyz' },
+    1,
+  );
   assert.equal(head.message, '10.0.0.7 "HEAD /mp/tms/1.0.0/osm/EPSG3857/1/0/0.png?a=1" 200 0 1ms -');
+  assert.equal(head.fields.forwardedFor, '203.0.113.9');
+  assert.equal(head.fields.bytes, 0);
 });

@@ -14,5 +14,7 @@ export function accessEntry(req: CoreRequest, res: CoreResponse, ms: number): { 
   const fields: Record<string, unknown> = { client, method: req.method, url, status: res.status, bytes, ms: time, cache };
   if (req.headers['user-agent']) fields.userAgent = req.headers['user-agent'];
   if (req.headers['referer']) fields.referer = req.headers['referer'];
+  // behind a reverse proxy the client is the proxy; the header (as the proxy wrote it) names who asked
+  if (req.headers['x-forwarded-for']) fields.forwardedFor = req.headers['x-forwarded-for'];
   return { message: `${client} "${req.method} ${url}" ${res.status} ${bytes} ${time}ms ${cache ?? '-'}`, fields };
 }
