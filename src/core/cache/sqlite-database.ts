@@ -94,7 +94,7 @@ export class SqliteDatabase {
       // a file another process is creating right now has no tables for a moment: nothing is stored yet
       if (isMissingTable(err)) return missing;
       this.dropConnection(err);
-      const failure = err instanceof SqliteReadError ? err : new SqliteReadError(`${this.opts.kind} ${this.path}: cannot ${what}: ${describeSqliteFailure(err)}`, err);
+      const failure = new SqliteReadError(`${this.opts.kind} ${this.path}: cannot ${what}: ${describeSqliteFailure(err)}`, err);
       this.logReadFailure(failure);
       throw failure;
     }
@@ -114,8 +114,7 @@ export class SqliteDatabase {
       return conn.db.transaction(() => fn(conn)).immediate();
     } catch (err) {
       this.dropConnection(err);
-      const cause = err instanceof SqliteReadError ? (err.cause ?? err) : err;
-      throw new SqliteWriteError(`${this.opts.kind} ${this.path}: cannot ${what}: ${describeSqliteFailure(cause)}`, cause);
+      throw new SqliteWriteError(`${this.opts.kind} ${this.path}: cannot ${what}: ${describeSqliteFailure(err)}`, err);
     }
   }
 
