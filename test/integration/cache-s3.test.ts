@@ -161,6 +161,23 @@ caches:
     await tiff.close();
   });
 
+  it('access_control_list goes with every PUT as S3\'s canned ACL header', async () => {
+    const tap = await startDelayingProxy(s3.port, 0);
+    const c = cache({ endpointUrl: tap.url, basePath: 'acl', accessControlList: 'public-read' });
+    try {
+      await c.storeMany([{ coord: [0, 0, 1], data: fakePng(1) }, { coord: [1, 0, 1], data: fakePng(2) }]);
+      const puts = tap.sent().split(/(?=PUT \/)/).filter((r) => r.startsWith('PUT /tiles/acl/1/'));
+      assert.equal(puts.length, 2, tap.sent());
+      for (const put of puts) {
+        assert.match(put, /\r\nx-amz-acl: public-read\r\n/i);
+        assert.match(put, /\r\ncontent-type: image\/png\r\n/i);
+      }
+    } finally {
+      await c.close();
+      await tap.close();
+    }
+  });
+
   it('use_http_get reads tiles anonymously by plain HTTP GET; a missing tile (403 or 404) is a miss', async () => {
     // the wrong profile cannot sign a request s3rver accepts: the tiles it loads came by anonymous GET
     const writer = cache({ basePath: 'public' });

@@ -1,5 +1,6 @@
 // A slow upstream for timeout tests: a TCP proxy in the test process that forwards requests at once and holds
-// every chunk of the answers back for `delayMs`, standing in for an overloaded S3 or Azure endpoint.
+// every chunk of the answers back for `delayMs`, standing in for an overloaded S3 or Azure endpoint. With no
+// delay it is a wire tap: `sent()` is what the clients wrote (request lines, headers, bodies).
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -8,11 +9,14 @@ export interface DelayingProxy {
   readonly url: string;
   /** How long each answer chunk is held back; 0 passes answers through. */
   delayMs: number;
+  /** Everything the clients sent through the proxy so far, as latin1 text. */
+  sent(): string;
   close(): Promise<void>;
 }
 
 export async function startDelayingProxy(targetPort: number, delayMs: number): Promise<DelayingProxy> {
   const sockets = new Set<Socket>();
+  const received: Buffer[] = [];
   const track = (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
@@ -20,6 +24,7 @@ export async function startDelayingProxy(targetPort: number, delayMs: number): P
   const proxy: DelayingProxy = {
     url: '',
     delayMs,
+    sent: () => Buffer.concat(received).toString('latin1'),
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
@@ -29,7 +34,10 @@ export async function startDelayingProxy(targetPort: number, delayMs: number): P
     const upstream = connect(targetPort, '127.0.0.1');
     track(client);
     track(upstream);
-    client.on('data', (chunk) => upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk) => {
       const forward = () => { if (!client.destroyed) client.write(chunk); };
       if (proxy.delayMs > 0) setTimeout(forward, proxy.delayMs); else forward();
