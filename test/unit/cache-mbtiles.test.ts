@@ -12,6 +12,7 @@ import { CacheWriteError } from '../../src/core/cache/cache-write-error.js';
 import { MBTilesCache } from '../../src/core/cache/mbtiles-cache.js';
 import { SqliteReadError } from '../../src/core/cache/sqlite-errors.js';
 import { runCleanup } from '../../src/core/seed/cleanup.js';
+import { loadConfig } from '../../src/core/config/load-config.js';
 import { runSeed } from '../../src/core/seed/seeder.js';
 import { NO_METRICS } from '../../src/core/metrics.js';
 import { get } from '../support/our-app.js';
@@ -292,7 +293,18 @@ describe('mbtiles in the app', () => {
     }
   });
 
-  test('a damaged file answers the TMS error (500) and logs; a read-only file still serves created tiles', async (t) => {
+  test('a cache of several grids in one MBTiles file is a configuration error naming the key', () => {
+    const dir = fs.mkdtempSync(join(tmp, 'grids-'));
+    fs.writeFileSync(join(dir, 'mapproxy.yaml'), `
+services: {tms: }
+layers: [{name: l, title: l, sources: [c]}]
+caches:
+  c: {grids: [GLOBAL_WEBMERCATOR, GLOBAL_GEODETIC], sources: [], cache: {type: mbtiles}}
+`);
+    assert.throws(() => loadConfig(join(dir, 'mapproxy.yaml')), /caches\.c\.cache\.type.*one MBTiles file cannot hold several grids \(GLOBAL_WEBMERCATOR, GLOBAL_GEODETIC\)/);
+  });
+
+  test('a damaged file answers the TMS error (500) and logs', async (t) => {
     const errors: string[] = [];
     t.mock.method(console, 'error', (...a: unknown[]) => errors.push(a.map(String).join(' ')));
     const s = await cacheSetup(`{type: mbtiles, filename: bad.mbtiles}`, { extra: 'cache_dir: ./cd' });
