@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { CacheWriteError } from '../../src/core/cache/cache-write-error.js';
 import { RedisCache } from '../../src/core/cache/redis-cache.js';
 import type { TileCoord } from '../../src/core/geo/grid.js';
 import { NO_METRICS } from '../../src/core/metrics.js';
@@ -115,6 +116,30 @@ describe('redis cache', () => {
     }
   });
 
+  it('a Redis that stops answering: loads and stores fail within the timeouts, and work again when it answers', async () => {
+    const c = new RedisCache({ host: '127.0.0.1', port: redis.port, db: 0, prefix: 'frozen', ttl: 60, connectTimeoutMs: 300, commandTimeoutMs: 300, log: quiet });
+    try {
+      await c.store([0, 0, 0], png(1));
+      redis.pause();
+      try {
+        const t0 = Date.now();
+        await assert.rejects(c.load([0, 0, 0]), /redis cache 127\.0\.0\.1:\d+\/0 \(frozen\): cannot load/);
+        await assert.rejects(c.store([1, 1, 1], png(2)), CacheWriteError);
+        assert.ok(Date.now() - t0 < 3000, `both failed within the timeouts: ${Date.now() - t0} ms`);
+      } finally {
+        redis.resume();
+      }
+      let tile = null;
+      for (let i = 0; !tile && i < 30; i++) {
+        tile = await c.load([0, 0, 0]).catch(() => null);
+        if (!tile) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.deepEqual(tile?.data, png(1));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('TLS with client certificates: the ssl_* files are used, a plain connection to a TLS port fails fast', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
@@ -151,13 +176,15 @@ describe('redis cache in the app', () => {
   after(async () => s.close());
   const db1 = () => new Redis({ port: redis.port, db: 1, lazyConnect: true, maxRetriesPerRequest: 1 }).on('error', () => {});
 
-  it('Redis away at start: the request fails with the service\'s error at once; once it is back, tiles are cached', async () => {
+  it('Redis away at start: the request fails at once (500, the cause in the log); once it is back, tiles are cached', async () => {
     await redis.stop();
-    const app = await s.app({ log: quiet });
+    const logged: string[] = [];
+    const app = await s.app({ log: { warn() {}, error: (...args: unknown[]) => logged.push(args.map((a) => (a as Error)?.message ?? String(a)).join(' ')) } });
     const t0 = Date.now();
     const down = await get(app, '/tms/1.0.0/l/EPSG3857/1/0/0.png');
-    assert.notEqual(down.status, 200);
+    assert.equal(down.status, 500);
     assert.ok(Date.now() - t0 < 5000, `answered within 5 s: ${Date.now() - t0} ms`);
+    assert.ok(logged.some((l) => /redis cache 127\.0\.0\.1:\d+\/1 \(c_GLOBAL_WEBMERCATOR\): cannot load \S+: not connected \(connect ECONNREFUSED/.test(l)), logged.join('\n'));
     await redis.start();
     const r = db1();
     try {

@@ -59,7 +59,8 @@ export class RedisCache extends BasicTileCache {
   private readonly log: Pick<Console, 'error' | 'warn'>;
   /** PEXPIRETIME needs Redis 7; older servers answer with the remaining time (PTTL) instead. */
   private expiryCommand: 'pexpiretime' | 'pttl' = 'pexpiretime';
-  private unreachable = false;
+  /** The connection error of the current outage (null while connected): what a failed command is told. */
+  private unreachable: Error | null = null;
   private closed = false;
 
   constructor(private readonly opts: RedisCacheOptions) {
@@ -266,13 +267,14 @@ export class RedisCache extends BasicTileCache {
     }
     const client = new RedisClient(options);
     client.on('error', (err: Error) => {
-      if (this.unreachable) return;
-      this.unreachable = true;
+      const first = this.unreachable === null;
+      this.unreachable = err;
+      if (!first) return;
       this.log.error(`redis cache ${this.where()}: ${err.message}; tiles are neither loaded nor stored until it is back`);
     });
     client.on('ready', () => {
-      if (!this.unreachable) return;
-      this.unreachable = false;
+      if (this.unreachable === null) return;
+      this.unreachable = null;
       this.log.warn(`redis cache ${this.where()}: connected again`);
     });
     return client;
@@ -284,7 +286,9 @@ export class RedisCache extends BasicTileCache {
 
   private error(what: string, key: string, err: Error): Error {
     if (err.message.startsWith('redis cache ')) return err;
-    return new Error(`redis cache ${this.where()}: cannot ${what}${key ? ` ${key}` : ''}: ${err.message}`, { cause: err });
+    // ioredis tells a command given up during an outage only that it ran out of retries: say why
+    const reason = this.unreachable ? `not connected (${this.unreachable.message})` : err.message;
+    return new Error(`redis cache ${this.where()}: cannot ${what}${key ? ` ${key}` : ''}: ${reason}`, { cause: err });
   }
 }
 
