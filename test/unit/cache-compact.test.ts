@@ -207,6 +207,8 @@ for (const version of VERSIONS) {
     assert.deepEqual(await cache.loadMany([[5, 6, 2], [6, 6, 2]]), [null, null]);
     assert.equal(log.lines.length, 1);
     assert.match(log.lines[0]!, /tile 5,6/);
+    assert.equal(await cache.isCached([6, 6, 2]), false, 'a seeder creates such a tile again');
+    assert.equal(await cache.timestamp([6, 6, 2]), null);
   });
 
   test(`v${version}: random damage to a bundle never crashes a load nor reads past the end`, async () => {

@@ -110,18 +110,6 @@ export class BundleV1 implements Bundle {
     return replaced ? 'replaced' : { tiles, damage };
   }
 
-  has(slot: BundleSlot): boolean {
-    return withReadOnly(this.indexFile, (index) => withReadOnly(this.dataFile, (data) => {
-      if (index === null || data === null) return false;
-      const entry = readAt(index, 5, entryAt(slot));
-      if (entry.length < 5) return false;
-      const offset = entry.readUIntLE(0, 5);
-      if (offset < BUNDLE_HEADER_SIZE) return false;
-      const size = readAt(data, 4, offset);
-      return size.length === 4 && size.readUInt32LE(0) > 0;
-    }));
-  }
-
   async append(records: readonly BundleRecord[]): Promise<void> {
     const tiles = lastPerSlot(records);
     if (!fileExists(this.dataFile)) {

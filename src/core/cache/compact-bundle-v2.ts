@@ -88,14 +88,6 @@ export class BundleV2 implements Bundle {
     });
   }
 
-  has(slot: BundleSlot): boolean {
-    return withReadOnly(this.file, (fd) => {
-      if (fd === null) return false;
-      const entry = readAt(fd, 8, entryAt(slot));
-      return entry.length === 8 && decodeEntry(entry).size > 0;
-    });
-  }
-
   async append(records: readonly BundleRecord[]): Promise<void> {
     const tiles = lastPerSlot(records);
     for (const t of tiles) {

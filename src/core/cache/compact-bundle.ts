@@ -55,7 +55,6 @@ export interface Bundle {
   /** The files this bundle consists of. */
   readonly files: readonly string[];
   read(slots: readonly BundleSlot[]): BundleRead;
-  has(slot: BundleSlot): boolean;
   /** Appends the tiles and points the index at them: data first, so a reader never sees a half-written tile. */
   append(records: readonly BundleRecord[]): Promise<void>;
   /** Marks the tiles as missing; their bytes stay until the bundle is defragmented. */

@@ -121,13 +121,9 @@ export class CompactCache extends BasicTileCache {
     }
   }
 
-  isCached(coord: TileCoord): Promise<boolean> {
-    try {
-      const { bundle, slot } = this.locate(coord);
-      return Promise.resolve(bundle.has(slot));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  /** A tile counts as cached when it can be read: an index entry pointing at damage does not count. */
+  async isCached(coord: TileCoord): Promise<boolean> {
+    return (await this.load(coord)) !== null;
   }
 
   /** MapProxy's load_tile_metadata: -1 for a stored tile, older than any limit. */
