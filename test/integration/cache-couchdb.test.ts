@@ -72,6 +72,12 @@ describe('couchdb cache', () => {
       await c.store([1, 0, 1], png(60));
       assert.deepEqual((await c.load([1, 0, 1]))?.data, png(60), 'a removed tile can be stored again');
       assert.equal(c.tileName([1, 0, 1]), `${couch.url}/tiles_epsg3857/GLOBAL_WEBMERCATOR-1-1-0`);
+
+      // a database deleted while we run is created again by the next store
+      assert.equal((await fetch(`${couch.url}/tiles_epsg3857`, { method: 'DELETE' })).status, 200);
+      assert.equal(await c.load([1, 0, 1]), null);
+      await c.store([1, 0, 1], png(61));
+      assert.deepEqual((await c.load([1, 0, 1]))?.data, png(61));
     } finally {
       await c.close();
     }

@@ -201,7 +201,8 @@ export class CouchDBCache extends BasicTileCache {
       row?.value && !row.value.deleted ? [{ _id: row.key, _rev: row.value.rev, _deleted: true }] : []);
     if (deletions.length === 0) return;
     const failed = (await this.bulkDocs(deletions)).filter((r) => r.error && r.error !== 'not_found');
-    if (failed.length > 0) throw new Error(`couchdb cache ${this.couchUrl}: ${failed.length} tile(s) not removed: ${failed[0]!.error} (${failed[0]!.reason ?? ''})`);
+    const first = failed[0];
+    if (first) throw new Error(`couchdb cache ${this.couchUrl}: ${failed.length} tile(s) not removed: ${first.error} (${first.reason ?? ''})`);
   }
 
   override async close(): Promise<void> {
@@ -243,8 +244,14 @@ export class CouchDBCache extends BasicTileCache {
   }
 
   private async bulkDocs(docs: readonly object[]): Promise<BulkResult[]> {
-    const res = await this.request('POST', `${this.dbPath}/_bulk_docs`, { body: JSON.stringify({ docs }) });
-    if (res.status === 404) this.dbReady = null; // the database was deleted meanwhile: create it on the next store
+    const body = JSON.stringify({ docs });
+    let res = await this.request('POST', `${this.dbPath}/_bulk_docs`, { body });
+    if (res.status === 404) {
+      // the database was deleted while we ran: create it again, once
+      this.dbReady = null;
+      await this.ensureDatabase();
+      res = await this.request('POST', `${this.dbPath}/_bulk_docs`, { body });
+    }
     if (res.status !== 201 && res.status !== 200) throw new Error(`unexpected answer ${res.status} from _bulk_docs: ${snippet(res.body)}`);
     return this.json<BulkResult[]>(res, '_bulk_docs');
   }
@@ -280,8 +287,11 @@ export class CouchDBCache extends BasicTileCache {
         throw err;
       });
     } catch (err) {
-      const e = (err instanceof StaleConnectionError ? err.cause : err) as Error & { code?: string; cause?: Error };
-      throw Object.assign(new Error(`couchdb cache ${this.couchUrl}: ${method} ${path.slice(this.dbPath.length) || '/'} failed: ${e.cause?.message ?? e.message}`, { cause: e }), { code: e.code ?? (e.cause as { code?: string } | undefined)?.code });
+      const e = (err instanceof StaleConnectionError ? err.cause : err) as Error & { code?: string; cause?: Error & { code?: string } };
+      const what = `${method} ${path.slice(this.dbPath.length) || '/'}`;
+      const failure = new Error(`couchdb cache ${this.couchUrl}: ${what} failed: ${e.cause?.message ?? e.message}`, { cause: e });
+      // the errno (ECONNREFUSED, ...) labels the write error metric
+      throw Object.assign(failure, { code: e.code ?? e.cause?.code });
     }
   }
 

@@ -146,8 +146,11 @@ export class RedisCache extends BasicTileCache {
     } catch (err) {
       throw new CacheWriteError((err as Error).message, { cause: err });
     }
-    const failed = replies.flatMap(([err], i) =>
-      err ? [new CacheWriteError(this.error('store', this.key(tiles[i]!.coord), err).message, { cause: err })] : []);
+    const failed = replies.flatMap(([err], i) => {
+      if (!err) return [];
+      const e = this.error('store', this.key(tiles[i]!.coord), err);
+      return [new CacheWriteError(e.message, { cause: e })];
+    });
     throwStoreFailures(failed, tiles.length);
   }
 
@@ -288,7 +291,10 @@ export class RedisCache extends BasicTileCache {
     if (err.message.startsWith('redis cache ')) return err;
     // ioredis tells a command given up during an outage only that it ran out of retries: say why
     const reason = this.unreachable ? `not connected (${this.unreachable.message})` : err.message;
-    return new Error(`redis cache ${this.where()}: cannot ${what}${key ? ` ${key}` : ''}: ${reason}`, { cause: err });
+    const failure = new Error(`redis cache ${this.where()}: cannot ${what}${key ? ` ${key}` : ''}: ${reason}`, { cause: err });
+    // the errno of the outage (ECONNREFUSED, ...) labels the write error metric
+    const code = (this.unreachable as NodeJS.ErrnoException | null)?.code ?? (err as NodeJS.ErrnoException).code;
+    return code ? Object.assign(failure, { code }) : failure;
   }
 }
 
