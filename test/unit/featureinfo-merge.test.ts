@@ -92,6 +92,53 @@ describe('combineDocs', () => {
     if (hasLxml) assert.equal(merged, lxmlCombine('html', [a, b]));
   });
 
+  it('merges GeoServer-style pages (head with style and meta, captions, entities) as lxml does', { skip: !hasLxml }, () => {
+    const page = (n: number) => `<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
+<html>
+  <head>
+    <meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+    <title>Geoserver GetFeatureInfo output</title>
+  </head>
+  <style type="text/css">
+	table.featureInfo td { padding:.1em .2em; } a > b
+  </style>
+  <body>
+<table class="featureInfo">
+  <caption class="featureInfo">layer${n}</caption>
+  <tr>
+  <th>fid</th>
+    <th >name</th>
+  </tr>
+    <tr>
+  <td>f.${n}</td>
+    <td>Stra&szlig;e&nbsp;${n} &lt;A&gt; &amp; &#228;</td>
+  </tr>
+</table>
+<br/>
+<!-- end -->
+  </body>
+</html>`;
+    const docs = [page(1), page(2), page(3)];
+    assert.equal(combineHtml(docs), lxmlCombine('html', docs));
+  });
+
+  it('repairs pages as libxml2 does: implied elements, omitted end tags, misnested tags, whitespace, entities', { skip: !hasLxml }, () => {
+    // each row is one merge; text after </html> is where we differ (libxml2 opens a second html element)
+    const rows: string[][] = [
+      ['no features'], ['<p>a<p>b'], ['<ul><li>a<li>b</ul>x'], ['<table><tr><td>a<td>b<tr><td>c</table>'],
+      ['<title>t</title><div>x</div>'], ['<div><span>a</div>b'], ['<b>bold <i>both</b> italic</i>'],
+      ['<html><head><style>p>a{}</style></head><body><p>x</p></body></html>', '<body><h2>t</h2><table><tr><th>a</th></tr></table></body>'],
+      ['<dl><dt>a<dd>b<dt>c</dl>'], ['<select><option>a<option>b</select>'],
+      ['  <html>\n<head>\n<title>x</title>\n</head>\n<body>\n<p>a</p>\n</body>\n</html>\n', '<html><body>\n<p>b</p>\n</body></html>'],
+      ['<p>one</p><!-- c --><p>two', '<!-- top --><p>three'], ['<a href="?x=1&y=2 ä" title=\'say "hi"\'>l</a>'], ['<td>cell</td>'],
+      ['<br>text<br/>more'], ['<script>if (a < b && c) {}</script><p>x'], ['<body onload="x()"><p>a</p></body><p>after</p>'],
+      ['<table><caption>c</caption><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>'],
+      ['<p>a <table><tr><td>in</td></tr></table> b</p>'], ['text &nbsp; &copy; &unknown; &#8364;'],
+      ['<input type=checkbox checked="checked" disabled><td nowrap foo>x'],
+    ];
+    for (const docs of rows) assert.equal(combineHtml(docs), lxmlCombine('html', docs), JSON.stringify(docs));
+  });
+
   it('wraps text outside any element in a paragraph, as libxml2 does', () => {
     const page = 'no features found';
     assert.equal(serializeHtml(parseHtml(page)), '<html><body><p>no features found</p></body></html>');
