@@ -245,6 +245,42 @@ for (const version of VERSIONS) {
   });
 }
 
+test('reads while another process appends see whole tiles and report no damage (v1 and v2)', async () => {
+  const dir = tmpDir();
+  const worker = path.join(dir, 'writer.mts');
+  const moduleUrl = new URL('../../src/core/cache/compact-cache.ts', import.meta.url).href;
+  // round r writes every tile as 1000 + r bytes of the value r: a torn or misplaced tile cannot pass for one
+  fs.writeFileSync(worker, `
+import { CompactCache } from ${JSON.stringify(moduleUrl)};
+const caches = [1, 2].map((version) => new CompactCache({ directory: process.argv[2] + '/v' + version, version }));
+const coords = Array.from({ length: 16 }, (_, i) => [i % 4, Math.floor(i / 4), 6]);
+for (let round = 0; round < 80; round++) {
+  for (const cache of caches) await cache.storeMany(coords.map((coord) => ({ coord, data: Buffer.alloc(1000 + round, round) })));
+}
+`);
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let running = true;
+  void exited.then(() => (running = false));
+  const logs = VERSIONS.map(() => recordingLog());
+  const readers = VERSIONS.map((version, i) => new CompactCache({ directory: path.join(dir, `v${version}`), version, log: logs[i] }));
+  const coords: [number, number, number][] = Array.from({ length: 16 }, (_, i) => [i % 4, Math.floor(i / 4), 6]);
+  let seen = 0;
+  while (running) {
+    for (const reader of readers) {
+      for (const t of await reader.loadMany(coords)) if (t) {
+        assert.ok(t.data.length === 1000 + t.data[0]! && t.data.every((b) => b === t.data[0]), `a whole tile (${t.data.length} bytes of ${t.data[0]})`);
+        seen++;
+      }
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(await exited, 0);
+  assert.ok(seen > 100, `${seen} tiles read while the writer ran`);
+  assert.deepEqual(logs.flatMap((l) => l.lines), []);
+});
+
 test('several processes appending to one bundle at once lose and tear nothing (v1 and v2)', async () => {
   const dir = tmpDir();
   const worker = path.join(dir, 'writer.mts');

@@ -73,6 +73,7 @@ export class BundleV1 implements Bundle {
     }
   }
 
+  /** One pass; each entry is read again after its tile and the size looked at again, as for version 2. */
   private readOnce(slots: readonly BundleSlot[]): BundleRead | 'replaced' {
     const tiles: (Buffer | null)[] = slots.map(() => null);
     let damage: string | null = null;
@@ -83,27 +84,31 @@ export class BundleV1 implements Bundle {
         damage = `its index ${this.indexFile} has ${indexSize} bytes, shorter than its ${INDEX_ENTRIES_END} bytes of entries`;
         return !stillAt(index, this.indexFile);
       }
-      const dataSize = sizeOf(data);
-      slots.forEach((slot, i) => {
-        const offset = readAt(index, 5, entryAt(slot)).readUIntLE(0, 5);
-        if (offset === 0) return;
+      let dataSize = sizeOf(data);
+      const fits = (end: number): boolean => end <= dataSize || end <= (dataSize = sizeOf(data));
+      const readSlot = (slot: BundleSlot, offset: number): Buffer | string | null => {
+        if (offset === 0) return null;
         const where = `tile ${slot.col},${slot.row}`;
-        if (offset < BUNDLE_HEADER_SIZE || offset + 4 > dataSize) {
-          damage ??= `the index places ${where} at byte ${offset}, outside the bundle (${BUNDLE_HEADER_SIZE}..${dataSize})`;
-          return;
+        if (offset < BUNDLE_HEADER_SIZE || !fits(offset + 4)) {
+          return `the index places ${where} at byte ${offset}, outside the bundle (${BUNDLE_HEADER_SIZE}..${dataSize})`;
         }
         const size = readAt(data, 4, offset).readUInt32LE(0);
-        if (size === 0) return;
-        if (offset + 4 + size > dataSize) {
-          damage ??= `${where} at byte ${offset} claims ${size} bytes, beyond the end of the bundle (${dataSize})`;
-          return;
-        }
+        if (size === 0) return null;
+        if (!fits(offset + 4 + size)) return `${where} at byte ${offset} claims ${size} bytes, beyond the end of the bundle (${dataSize})`;
         const tile = readAt(data, size, offset + 4);
-        if (tile.length < size) {
-          damage ??= `${where} ends at byte ${offset + 4 + tile.length} of ${size}: the bundle shrank while it was read`;
+        if (tile.length < size) return `${where} ends at byte ${offset + 4 + tile.length} of ${size}: the bundle shrank while it was read`;
+        return tile;
+      };
+      const entryOf = (slot: BundleSlot): number => readAt(index, 5, entryAt(slot)).readUIntLE(0, 5);
+      slots.forEach((slot, i) => {
+        for (let attempt = 1; ; attempt++) {
+          const offset = entryOf(slot);
+          const got = readSlot(slot, offset);
+          if (got !== null && attempt < 3 && entryOf(slot) !== offset) continue;
+          if (typeof got === 'string') damage ??= got;
+          else tiles[i] = got;
           return;
         }
-        tiles[i] = tile;
       });
       return !stillAt(index, this.indexFile);
     }));

@@ -61,28 +61,39 @@ export class BundleV2 implements Bundle {
     this.files = [this.file];
   }
 
+  /**
+   * Each tile's entry is read again after its bytes: an entry a writer changed meanwhile (a reader may see such a
+   * write half done) is read anew. An entry beyond the end first looks at the file's size again, since a writer
+   * may have appended after the size was taken.
+   */
   read(slots: readonly BundleSlot[]): BundleRead {
     return withReadOnly(this.file, (fd) => {
       const tiles: (Buffer | null)[] = slots.map(() => null);
       if (fd === null) return { tiles, damage: null };
-      const fileSize = sizeOf(fd);
+      let fileSize = sizeOf(fd);
       if (fileSize < DATA_START) return { tiles, damage: `${fileSize} bytes, shorter than its header and index (${DATA_START})` };
+      const fits = (end: number): boolean => end <= fileSize || end <= (fileSize = sizeOf(fd));
       let damage: string | null = null;
-      slots.forEach((slot, i) => {
-        const entry = readAt(fd, 8, entryAt(slot));
+      const readSlot = (slot: BundleSlot, entry: Buffer): Buffer | string | null => {
         const { offset, size } = decodeEntry(entry);
-        if (size === 0) return;
+        if (size === 0) return null;
         const where = `tile ${slot.col},${slot.row}`;
-        if (offset < DATA_START + 4 || offset + size > fileSize) {
-          damage ??= `the index places ${where} at bytes ${offset}..${offset + size}, outside the data (${DATA_START}..${fileSize})`;
-          return;
+        if (offset < DATA_START + 4 || !fits(offset + size)) {
+          return `the index places ${where} at bytes ${offset}..${offset + size}, outside the data (${DATA_START}..${fileSize})`;
         }
         const record = readAt(fd, size + 4, offset - 4);
-        if (record.length < size + 4 || record.readUInt32LE(0) !== size) {
-          damage ??= `the index places ${where} at byte ${offset}, where no tile of ${size} bytes starts`;
+        if (record.length < size + 4 || record.readUInt32LE(0) !== size) return `the index places ${where} at byte ${offset}, where no tile of ${size} bytes starts`;
+        return record.subarray(4);
+      };
+      slots.forEach((slot, i) => {
+        for (let attempt = 1; ; attempt++) {
+          const entry = readAt(fd, 8, entryAt(slot));
+          const got = readSlot(slot, entry);
+          if (got !== null && attempt < 3 && !readAt(fd, 8, entryAt(slot)).equals(entry)) continue;
+          if (typeof got === 'string') damage ??= got;
+          else tiles[i] = got;
           return;
         }
-        tiles[i] = record.subarray(4);
       });
       return { tiles, damage };
     });
