@@ -53,6 +53,10 @@ describe('redis cache', () => {
         assert.ok(t!.timestamp! >= before - 0.01 && t!.timestamp! <= Date.now() / 1000 + 0.01, `stored now: ${t!.timestamp} vs ${before}`);
       }
       assert.equal(await c.timestamp([4, 5, 3]), loaded[0]!.timestamp);
+      // a tile with 1000 s of its hour left was stored 2600 s ago (MapProxy 7 subtracts the rest: 4600 s)
+      await inspect.pexpire('store-3-5-6', 1_000_000);
+      const age = Date.now() / 1000 - (await c.timestamp([5, 6, 3]))!;
+      assert.ok(Math.abs(age - 2600) < 1, `age ${age}`);
       assert.equal(await c.timestamp([0, 0, 3]), null);
       assert.equal(await c.isCached([4, 5, 3]), true);
 

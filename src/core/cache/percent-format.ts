@@ -56,11 +56,6 @@ export function parsePercentTemplate(template: string): PercentTemplate {
   return parts;
 }
 
-/** The keys a template uses. */
-export function templateKeys(template: PercentTemplate): string[] {
-  return template.filter((p): p is Placeholder => typeof p !== 'string').map((p) => p.key);
-}
-
 /** Formats `template` with `values`; a missing key throws (Python's KeyError), a string for %d too (TypeError). */
 export function percentFormat(template: PercentTemplate, values: Readonly<Record<string, string | number>>): string {
   let out = '';
