@@ -83,6 +83,24 @@ describe('couchdb cache', () => {
     }
   });
 
+  it('two writers storing the same meta tile at once: both succeed, each tile is one of theirs, whole', async () => {
+    const a = new CouchDBCache({ url: couch.url, dbName: 'race', fileExt: 'png', grid });
+    const b = new CouchDBCache({ url: couch.url, dbName: 'race', fileExt: 'png', grid });
+    try {
+      const coords: TileCoord[] = [[0, 0, 2], [1, 0, 2], [0, 1, 2], [1, 1, 2]];
+      for (let round = 0; round < 3; round++) {
+        await Promise.all([
+          a.storeMany(coords.map((coord) => ({ coord, data: png(20 + round) }))),
+          b.storeMany(coords.map((coord) => ({ coord, data: png(40 + round) }))),
+        ]);
+        for (const t of await a.loadMany(coords)) assert.ok([png(20 + round), png(40 + round)].some((d) => d.equals(t!.data)));
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('reads MapProxy\'s options: url with credentials, db_name per grid, tile_id, tile_metadata; the lock id is MapProxy\'s', async () => {
     const caches = `
   a: {grids: [GLOBAL_WEBMERCATOR, GLOBAL_GEODETIC], sources: [], cache: {type: couchdb}}
