@@ -1,6 +1,7 @@
 import type { FeatureInfoDoc, InfoType } from './featureinfo-doc.js';
 import { htmlBody, parseHtml, serializeHtml } from './html-tree.js';
 import { dumpPyJson, parsePyJson, pyTruthy, type PyJson } from './py-json.js';
+import { adoptElement, declarations } from './xml-namespaces.js';
 import { parseXml, serializeXml, type XmlElement, type XmlNode } from './xml-tree.js';
 
 /**
@@ -40,39 +41,6 @@ function movableChildren(parent: XmlElement): XmlNode[] {
   return first < 0 ? [] : parent.children.slice(first);
 }
 
-/** Namespace declarations in scope on `el` (prefix → URI; '' is the default namespace). */
-function declarations(el: XmlElement): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [k, v] of el.attrs) {
-    if (k === 'xmlns') out.set('', v ?? '');
-    else if (k.startsWith('xmlns:')) out.set(k.slice(6), v ?? '');
-  }
-  return out;
-}
-
-function usedPrefixes(node: XmlElement, into = new Set<string>()): Set<string> {
-  const prefixOf = (name: string) => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
-  into.add(prefixOf(node.name));
-  for (const [k] of node.attrs) if (k.includes(':') && !k.startsWith('xmlns:')) into.add(prefixOf(k));
-  for (const c of node.children) if (c.kind === 'element') usedPrefixes(c, into);
-  return into;
-}
-
-/**
- * An element moved from one root to another keeps its namespaces: declarations it relied on from its
- * old root that the new root does not make alike are declared on the element itself (as libxml2 does).
- */
-function keepNamespaces(el: XmlElement, oldScope: Map<string, string>, newScope: Map<string, string>): XmlElement {
-  const own = declarations(el);
-  const extra: [string, string][] = [];
-  for (const prefix of usedPrefixes(el)) {
-    const uri = oldScope.get(prefix);
-    if (uri === undefined || own.has(prefix) || newScope.get(prefix) === uri) continue;
-    extra.push([prefix === '' ? 'xmlns' : `xmlns:${prefix}`, uri]);
-  }
-  return extra.length ? { ...el, attrs: [...extra, ...el.attrs] } : el;
-}
-
 /** Later documents that are not XML are skipped (MapProxy 7 logs and skips them); the first must parse. */
 export function combineXml(contents: readonly string[]): string {
   const first = parseXml(contents[0]!);
@@ -85,10 +53,15 @@ export function combineXml(contents: readonly string[]): string {
   });
   const root = first.root;
   const scope = declarations(root);
+  let counter = 0;
+  const fresh = () => {
+    while (scope.has(`ns${counter}`)) counter++;
+    return `ns${counter++}`;
+  };
   for (const doc of rest) {
     const old = declarations(doc.root);
     for (const child of movableChildren(doc.root)) {
-      root.children.push(child.kind === 'element' ? keepNamespaces(child, old, scope) : child);
+      root.children.push(child.kind === 'element' ? adoptElement(child, old, scope, fresh) : child);
     }
   }
   return serializeXml(first);

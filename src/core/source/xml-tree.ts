@@ -209,18 +209,26 @@ export function serializeXmlNode(node: XmlNode): string {
     case 'pi':
       return node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`;
     case 'element': {
-      const attrs = node.attrs.map(([k, v]) => ` ${k}="${escapeXmlAttr(v ?? '')}"`).join('');
+      // libxml2 writes namespace declarations before the attributes, wherever they were in the source
+      const isNs = (k: string) => k === 'xmlns' || k.startsWith('xmlns:');
+      const ordered = [...node.attrs.filter(([k]) => isNs(k)), ...node.attrs.filter(([k]) => !isNs(k))];
+      const attrs = ordered.map(([k, v]) => ` ${k}="${escapeXmlAttr(v ?? '')}"`).join('');
       if (node.children.length === 0) return `<${node.name}${attrs}/>`;
       return `<${node.name}${attrs}>${node.children.map(serializeXmlNode).join('')}</${node.name}>`;
     }
   }
 }
 
-/** The document as lxml's tostring(tree) writes it: DOCTYPE and top-level nodes on lines of their own. */
+/** A DOCTYPE as libxml2 writes it again: the declarations of an internal subset one per line. */
+function serializeDoctype(doctype: string): string {
+  const m = /^<!DOCTYPE\s+([^[]*?)\s*\[([\s\S]*)\]\s*>$/.exec(doctype);
+  if (!m) return doctype;
+  const decls = m[2]!.trim().split(/(?<=>)\s*(?=<)/).filter(Boolean);
+  return `<!DOCTYPE ${m[1]} [\n${decls.join('\n')}\n]>`;
+}
+
+/** The document as lxml's tostring(tree) writes it: the DOCTYPE on a line of its own, other top-level nodes as they come. */
 export function serializeXml(doc: XmlDocument): string {
-  const parts: string[] = [];
-  if (doc.doctype) parts.push(doc.doctype);
-  for (const n of doc.before) parts.push(serializeXmlNode(n));
-  parts.push(serializeXmlNode(doc.root));
-  return parts.join('\n') + doc.after.map((n) => '\n' + serializeXmlNode(n)).join('');
+  const doctype = doc.doctype ? serializeDoctype(doc.doctype) + '\n' : '';
+  return doctype + [...doc.before, doc.root, ...doc.after].map(serializeXmlNode).join('');
 }
