@@ -46,14 +46,12 @@ test('unknown keys are warnings with their key path, not errors', () => {
 test('unsupported features are rejected with "not supported" and the feature name', () => {
   const cases: [string, string, string][] = [
     ['  ogcapi:\n', 'services.ogcapi', "service 'ogcapi' is not supported yet"],
-    ['', 'caches.osm_cache.cache.type', "cache type 'mbtiles' is not supported yet"],
     ['', 'sources.osm_wms.type', "source type 'arcgis' is not supported yet"],
     ['', 'caches.osm_cache.watermark', 'watermark is not supported yet'],
     ['', 'layers[0].dimensions', 'layer dimensions is not supported yet'],
   ];
   const bodies = [
     MINIMAL.replace('  tms:\n', '  tms:\n  ogcapi:\n'),
-    MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    cache:\n      type: mbtiles\n'),
     MINIMAL.replace('type: wms', 'type: arcgis'),
     MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    watermark:\n      text: hi\n'),
     MINIMAL.replace('    sources: [osm_cache]\n', '    sources: [osm_cache]\n    dimensions:\n      time:\n        values: [a]\n'),
@@ -62,6 +60,11 @@ test('unsupported features are rejected with "not supported" and the feature nam
     const c = loadWith('', bodies[i]);
     assertConfigError(c.load, c.file, `${path}: ${msg}`);
   });
+  // riak was removed from MapProxy (4.0); an unknown type lists the types there are
+  const riak = loadWith('', MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    cache:\n      type: riak\n'));
+  assertConfigError(riak.load, riak.file, "caches.osm_cache.cache.type: cache type 'riak' was removed in MapProxy 4.0; use redis, s3 or couchdb");
+  const unknown = loadWith('', MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    cache:\n      type: memcache\n'));
+  assertConfigError(unknown.load, unknown.file, /caches\.osm_cache\.cache\.type: unknown cache type 'memcache' \(expected file, mbtiles, sqlite, geopackage, compact, redis, couchdb, s3, azureblob, tiered\)/);
   // disable_storage skips the storage backend entirely, as in MapProxy
   const d = loadWith('', MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    disable_storage: true\n    cache:\n      type: mbtiles\n'));
   assert.deepEqual(d.load().config.caches['osm_cache']?.backend, { type: 'disabled' });

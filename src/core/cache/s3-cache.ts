@@ -12,7 +12,15 @@ import { DIRECTORY_LAYOUTS, type DirectoryLayout } from './paths.js';
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 /** The AWS SDK is big: loaded on the first request of the first S3 cache, never for configurations without one. */
 let s3Sdk: Promise<S3Sdk> | undefined;
-const loadS3Sdk = (): Promise<S3Sdk> => (s3Sdk ??= import('@aws-sdk/client-s3'));
+/**
+ * The SDK warns on Node 20 that its releases after January 2027 will need Node 22. package.json pins a release
+ * that supports Node 20, so the warning says nothing about what runs; unless the operator set the variable, it
+ * is turned off before the SDK loads rather than printed by every worker.
+ */
+const loadS3Sdk = (): Promise<S3Sdk> => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return (s3Sdk ??= import('@aws-sdk/client-s3'));
+};
 
 /** S3's canned ACLs: anything else is refused by S3 on every PUT, so it is refused when the configuration is read. */
 const CANNED_ACLS = [

@@ -78,7 +78,7 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
   const cacheType = cr.str('type') ?? 'file';
   const backendEntry = cacheBackend(cacheType);
   if (!disableStorage && !backendEntry) {
-    if (UNSUPPORTED.cacheTypes.has(cacheType)) throw notSupported(ctx, cr.keyPath('type'), `cache type '${cacheType}'`);
+    if (cacheType === 'riak') throw cr.error('type', "cache type 'riak' was removed in MapProxy 4.0; use redis, s3 or couchdb");
     throw cr.error('type', `unknown cache type '${cacheType}' (expected ${cacheTypes().join(', ')})`);
   }
 

@@ -18,17 +18,6 @@ export const UNSUPPORTED = {
     ['ogcapitiles', 'OGC API Tiles source'],
     ['ogcapimaps', 'OGC API Maps source'],
   ]),
-  /** `caches.<name>.cache.type` */
-  cacheTypes: new Map<string, string>([
-    ['mbtiles', 'MBTiles cache'],
-    ['sqlite', 'SQLite level cache'],
-    ['geopackage', 'GeoPackage cache'],
-    ['couchdb', 'CouchDB cache'],
-    ['redis', 'Redis cache'],
-    ['s3', 'S3 cache'],
-    ['azureblob', 'Azure Blob cache'],
-    ['compact', 'ArcGIS compact cache'],
-  ]),
   /** Keys of `caches.<name>` */
   cacheOptions: new Map<string, string>([
     ['watermark', 'watermark'],
