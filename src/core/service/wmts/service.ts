@@ -88,7 +88,13 @@ export class WmtsRestService implements Service {
       if (!t) {
         // a tile path wins; then the FeatureInfo template (MapProxy's wmts_rest_request_parser)
         const fi = this.fiTemplate.groups(path);
-        if (fi) return await answerWmtsFeatureInfo(restFeatureInfoRequest(fi), this.layers, this.opts.infoFormats ?? []);
+        if (fi) {
+          // layers have no dimensions (yet): a template dimension must be 'default', as for tiles
+          for (const dim of this.fiTemplate.dimensions) {
+            if (fi[`dim_${dim.toLowerCase()}`] !== 'default') throw new RequestError(`unknown dimension: ${dim.toLowerCase()}`, { code: 'InvalidParameterValue' });
+          }
+          return await answerWmtsFeatureInfo(restFeatureInfoRequest(fi), this.layers, this.opts.infoFormats ?? []);
+        }
         throw new RequestError(`invalid request (${path})`, { code: 'InvalidParameterValue' });
       }
       for (const [dim, value] of Object.entries(t.dimensions)) {
