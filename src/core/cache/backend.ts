@@ -1,6 +1,7 @@
 import type { MapReader } from '../config/config-reader.js';
 import type { GlobalsConfig, LinkSingleColorImages } from '../config/types.js';
 import type { TileGrid } from '../geo/grid.js';
+import type { Logger } from '../log/logger.js';
 import type { TileCache } from './cache.js';
 import type { CoreMetrics } from '../metrics.js';
 
@@ -36,6 +37,8 @@ export interface CacheTarget {
   readonly transparent?: boolean;
   /** Where a store counts failures it handles itself, without a caller to report to (cache_write_errors). */
   readonly metrics?: CoreMetrics;
+  /** Where a store logs what it handles itself (damaged files, lost connections); default the console. */
+  readonly log?: Pick<Logger, 'warn' | 'error'>;
 }
 
 /**

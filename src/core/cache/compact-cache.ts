@@ -275,6 +275,7 @@ export const compactBackend: CacheBackend<CompactBackendOptions> = {
       directory,
       version: options.version,
       name: target.cacheName,
+      log: target.log,
       filePermissions: options.filePermissions,
       directoryPermissions: options.directoryPermissions,
     });

@@ -144,6 +144,7 @@ export const geopackageBackend: CacheBackend<GeopackageBackendOptions> = {
       timeoutSeconds: options.timeoutSeconds,
       directoryPermissions: options.directoryPermissions,
       filePermissions: options.filePermissions,
+      log: target.log,
     };
     if (options.levels) return new GeopackageLevelCache({ ...common, directory });
     return new GeopackageCache({ ...common, path: options.path }).check();

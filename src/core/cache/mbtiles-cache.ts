@@ -83,7 +83,7 @@ export const mbtilesBackend: CacheBackend<MBTilesBackendOptions> = {
     const path = cacheFilePath(r, ctx, `${ctx.cacheName}.mbtiles`);
     return { path, ...sqliteSettings(r, ctx), ...sqlitePermissions(r, ctx) };
   },
-  open(options) {
-    return new MBTilesCache(options);
+  open(options, target) {
+    return new MBTilesCache({ ...options, log: target.log });
   },
 };

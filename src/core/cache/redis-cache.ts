@@ -348,6 +348,6 @@ export const redisBackend: CacheBackend<RedisBackendOptions> = {
     const prefix = options.prefixes[target.gridKey];
     if (prefix === undefined) throw new Error(`caches.${target.cacheName}: no Redis key prefix for grid '${target.gridKey}'`);
     const { prefixes: _, ...server } = options;
-    return new RedisCache({ ...server, prefix });
+    return new RedisCache({ ...server, prefix, log: target.log });
   },
 };

@@ -70,6 +70,6 @@ export const sqliteBackend: CacheBackend<SqliteBackendOptions> = {
     const { gridDirectories, ...rest } = options;
     const directory = gridDirectories[target.gridKey];
     if (directory === undefined) throw new Error(`caches.${target.cacheName}: no directory for grid '${target.gridKey}'`);
-    return new SqliteLevelCache({ ...rest, directory });
+    return new SqliteLevelCache({ ...rest, directory, log: target.log });
   },
 };

@@ -243,7 +243,7 @@ export function tieredBackend(registry: BackendLookup): CacheBackend<TieredBacke
         if (!backend) throw new Error(`caches.${target.cacheName}.cache.tiers: unknown cache type '${type}'`);
         return backend.open(tierOptions, target);
       });
-      return new TieredCache(tiers, { cacheName: target.cacheName, metrics: target.metrics });
+      return new TieredCache(tiers, { cacheName: target.cacheName, metrics: target.metrics, log: target.log });
     },
   };
 }

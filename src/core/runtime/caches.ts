@@ -146,7 +146,7 @@ export class CacheBuilder {
     const entry = cacheBackend(backend.type);
     if (!entry) throw new Error(`caches.${conf.name}.cache.type: unknown cache type '${backend.type}'`);
     const store = entry.open(backend.options, {
-      cacheName: conf.name, gridKey, grid, fileExt: conf.fileExt, mimeType: conf.image.format ?? 'image/png', transparent, metrics: this.ctx.metrics,
+      cacheName: conf.name, gridKey, grid, fileExt: conf.fileExt, mimeType: conf.image.format ?? 'image/png', transparent, metrics: this.ctx.metrics, log: this.ctx.log,
     });
     this.opened.push(store);
     return store;

@@ -1,6 +1,5 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { buildCoverage } from '../runtime/coverage.js';
-import { NullCache } from '../cache/null-cache.js';
 import { ConfigError } from '../config/errors.js';
 import type { CleanupTaskConfig, LevelSelection, SeedConfig, SeedTaskConfig } from '../config/seed-config.js';
 import type { ProxyConfig } from '../config/types.js';
@@ -98,7 +97,7 @@ class Planner {
       for (const cacheName of task.caches) {
         const manager = this.runtime.caches.get(cacheName).managers.find((m) => m.grid === grid);
         if (!manager) throw new ConfigError(`cache '${cacheName}' has no grid '${gridName}'`, this.seedConf.seedFile, path);
-        if (manager.cache instanceof NullCache) {
+        if (this.config.caches[cacheName]!.disableStorage) {
           throw new ConfigError(`can't seed cache '${cacheName}' (disable_storage: true)`, this.seedConf.seedFile, path);
         }
         let cov: Coverage | null | false = coverage;
@@ -148,7 +147,18 @@ export function planCleanupTasks(seedConf: SeedConfig, config: ProxyConfig, runt
     if (names && !names.includes(task.name)) continue;
     const path = `cleanups.${task.name}`;
     const removeBefore = task.removeAll ? 0 : task.removeBefore ? beforeTimestamp(task.removeBefore, now, `${path}.remove_before`) : now;
-    for (const unit of planner.units(task, path)) out.push({ ...unit, kind: 'cleanup', removeBefore });
+    for (const unit of planner.units(task, path)) {
+      if (unit.manager.cache.supportsTimestamps) {
+        out.push({ ...unit, kind: 'cleanup', removeBefore });
+        continue;
+      }
+      // A store without times (MBTiles, GeoPackage, compact) cannot tell old tiles from new: as in MapProxy 7, a
+      // cleanup without a limit removes them all, and a limit is an error rather than a guess.
+      if (task.removeBefore && !task.removeAll) {
+        throw new ConfigError(`cleanup does not support remove_before for '${task.name}' because cache '${unit.cacheName}' does not support timestamps`, seedConf.seedFile, `${path}.remove_before`);
+      }
+      out.push({ ...unit, kind: 'cleanup', removeBefore: 0 });
+    }
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import type { Dimensions, TileCache } from '../cache/cache.js';
+import type { CachedTile, Dimensions, TileCache } from '../cache/cache.js';
+import { cacheReadFailure } from '../cache/cache-read-error.js';
 import type { TileCoord, TileGrid } from '../geo/grid.js';
 import type { ImageFormat } from '../image/format.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
@@ -57,7 +58,12 @@ export class TileManager {
   /** Fresh cached tiles in one batch from the store; null where missing, stale or outside the grid. */
   private async loadManyCached(coords: readonly (TileCoord | null)[], dimensions?: Dimensions): Promise<(Tile | null)[]> {
     const inGrid = coords.filter((c): c is TileCoord => c !== null);
-    const cached = inGrid.length === 1 ? [await this.cache.load(inGrid[0] as TileCoord, dimensions)] : await this.cache.loadMany(inGrid, dimensions);
+    let cached: (CachedTile | null)[];
+    try {
+      cached = inGrid.length === 1 ? [await this.cache.load(inGrid[0] as TileCoord, dimensions)] : await this.cache.loadMany(inGrid, dimensions);
+    } catch (err) {
+      throw cacheReadFailure(this.options.name, err);
+    }
     let next = 0;
     const out: (Tile | null)[] = [];
     for (const coord of coords) {
@@ -75,7 +81,12 @@ export class TileManager {
 
   /** Like loadCached, but returns a stale tile too (to serve when the source fails; marked stale for X-Cache). */
   async loadAny(coord: TileCoord, dimensions?: Dimensions): Promise<Tile | null> {
-    const cached = await this.cache.load(coord, dimensions);
+    let cached: CachedTile | null;
+    try {
+      cached = await this.cache.load(coord, dimensions);
+    } catch (err) {
+      throw cacheReadFailure(this.options.name, err);
+    }
     return cached ? { coord, data: cached.data, timestamp: cached.timestamp, cacheable: true, cacheStatus: 'stale' } : null;
   }
 
@@ -83,6 +94,4 @@ export class TileManager {
     const expire = this.options.expireTimestamp?.() ?? null;
     return expire !== null && Math.trunc(timestamp) <= expire;
   }
-
-
 }
