@@ -1,5 +1,7 @@
+import type { DimensionConfig } from './layer-dimensions.js';
 import type { ServerConfig } from './server.js';
 import type { ServiceMetadata } from '../service/service-metadata.js';
+import type { TileLockConfig } from './tile-lock-config.js';
 /**
  * The validated, typed form of a MapProxy `mapproxy.yaml`. Nothing downstream reads raw YAML: runtime objects
  * (grids, sources, caches, layers, services) are built from these records.
@@ -62,6 +64,8 @@ export interface GlobalsConfig {
     lockDir: string;
     /** Absolute `globals.cache.tile_lock_dir`, when set (otherwise each cache uses `<cache_dir>/tile_locks`). */
     tileLockDir?: string;
+    /** `globals.cache.tile_lock`: the cross-host stage of the meta tile guard (absent: lock files only). */
+    tileLock?: TileLockConfig;
     metaSize: Size2;
     metaBuffer: number;
     bulkMetaTiles: boolean;
@@ -372,6 +376,25 @@ export interface CacheConfig {
   useDirectFromLevel?: number;
   useDirectFromRes?: number;
   cacheRescaledTiles: boolean;
+  /**
+   * Levels a missing tile may be rescaled from (MapProxy's rescale_tiles): negative for `upscale_tiles` (from
+   * coarser levels), positive for `downscale_tiles` (from finer levels), 0 for neither.
+   */
+  rescaleTiles: number;
+  /** `watermark` with a non-empty text: drawn on every tile as it is created, before it is stored. */
+  watermark?: WatermarkConfig;
+}
+
+export interface WatermarkConfig {
+  text: string;
+  /** 0..255, MapProxy's default 30. */
+  opacity: number;
+  /** Pixels, MapProxy's default 24. */
+  fontSize: number;
+  /** MapProxy's default (128, 128, 128). */
+  color: readonly [r: number, g: number, b: number];
+  /** 'wide': the text on every other tile of every other row; default: centred on even rows, on both edges of odd ones. */
+  spacing: 'wide' | 'default';
 }
 
 // ---------------------------------------------------------------------------------------------------- layers
@@ -393,6 +416,8 @@ export interface LayerConfig {
   md: Record<string, unknown>;
   wmtsRestLegendurl?: string;
   wmtsKvpLegendurl?: string;
+  /** `dimensions`: TIME, ELEVATION and other dimensions with their values and default, in configured order. */
+  dimensions?: DimensionConfig[];
 }
 
 // ---------------------------------------------------------------------------------------------------- services

@@ -15,6 +15,9 @@ import { SingleFlight } from '../tiles/single-flight.js';
 import { CreationQueue } from '../tiles/creation-queue.js';
 import { FileLocks } from '../tiles/file-locks.js';
 import { TileLocker } from '../tiles/tile-locker.js';
+import type { TileLock } from '../tiles/tile-lock.js';
+import { RedisLeases } from '../tiles/redis-leases.js';
+import { RedisTileLock } from '../tiles/redis-tile-lock.js';
 import { TileManager } from '../tiles/tile-manager.js';
 import { buildCoverage } from './coverage.js';
 import { resolvedFormat } from './image-formats.js';
@@ -36,6 +39,8 @@ export class CacheBuilder {
   private readonly built = new Map<string, CacheMapLayer>();
   private readonly building = new Set<string>();
   private readonly opened: TileCache[] = [];
+  /** The Redis leases of the cross-host tile lock, when configured. */
+  private leases: RedisLeases | undefined;
   /** Per process, bounded by `server.decoded_tiles_mb`; none when that is 0. */
   private readonly decodedTiles: DecodedTiles | undefined;
 
@@ -113,12 +118,12 @@ export class CacheBuilder {
         expireTimestamp,
         locks: this.ctx.locks,
         coverage,
-        tileLocker: conf.backend.type === 'disabled' ? undefined : new TileLocker({
+        tileLocker: conf.backend.type === 'disabled' ? undefined : this.acrossHosts(new TileLocker({
           lockDir: conf.tileLockDir,
           lockId: cache.lockId,
           timeout: this.ctx.config.globals.http.clientTimeout,
           locks: this.ctx.fileLocks,
-        }),
+        }), cache.lockId),
         creationQueue: this.ctx.creationQueue,
         metrics: this.ctx.metrics,
         log: this.ctx.log,
@@ -152,9 +157,19 @@ export class CacheBuilder {
     return store;
   }
 
-  /** Closes every store this builder opened (connections, database handles). */
+  /** With `globals.cache.tile_lock: {type: redis}`, a lease in Redis after the lock files (one connection pair per process). */
+  private acrossHosts(local: TileLocker, lockId: string): TileLock {
+    const conf = this.ctx.config.globals.cache.tileLock;
+    if (conf?.type !== 'redis') return local;
+    const log = this.ctx.log ?? console;
+    this.leases ??= new RedisLeases({ url: conf.url, prefix: conf.prefix, leaseMs: conf.lease * 1000, connectTimeoutMs: conf.connectTimeout * 1000, log });
+    const waitMs = (conf.waitTimeout ?? this.ctx.config.globals.http.clientTimeout) * 1000;
+    return new RedisTileLock({ local, leases: this.leases, lockId, waitMs, log });
+  }
+
+  /** Closes every store this builder opened (connections, database handles) and the tile lock's connections. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.opened.splice(0).map((s) => s.close()));
+    await Promise.allSettled([...this.opened.splice(0).map((s) => s.close()), this.leases?.close()]);
   }
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { TileCoord } from '../geo/grid.js';
 import type { FileLocks, HeldLock } from './file-locks.js';
+import type { TileLock } from './tile-lock.js';
 
 export interface TileLockerOptions {
   /** `tile_lock_dir` of the cache (resolved). */
@@ -17,7 +18,7 @@ export interface TileLockerOptions {
  * `<tile_lock_dir>/<lock_cache_id>-<x>-<y>-<z>.lck`, so MapProxy and this project exclude each
  * other when they share a cache and its lock directory.
  */
-export class TileLocker {
+export class TileLocker implements TileLock {
   constructor(private readonly opts: TileLockerOptions) {}
 
   lockFile(coord: TileCoord): string {

@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { MapSource } from '../source/source.js';
 import type { CreationQueue } from './creation-queue.js';
 import type { SingleFlight } from './single-flight.js';
-import type { TileLocker } from './tile-locker.js';
+import type { TileLock } from './tile-lock.js';
 
 /** How the tiles of one cache and grid are looked up and created: shared by the tile manager and its creator. */
 export interface TileManagerOptions {
@@ -27,8 +27,8 @@ export interface TileManagerOptions {
   readonly expireTimestamp?: () => number | null;
   /** In-process single flight of creations (shared by the caches of a process). */
   readonly locks: SingleFlight;
-  /** Cross-process tile lock files; absent for caches without storage (`disable_storage`). */
-  readonly tileLocker?: TileLocker;
+  /** Cross-process (lock files) and cross-host (Redis lease) tile lock; absent for caches without storage (`disable_storage`). */
+  readonly tileLocker?: TileLock;
   /** Bounds the creations of the process; absent: unbounded. */
   readonly creationQueue?: CreationQueue;
   readonly transparent: boolean;
