@@ -12,6 +12,8 @@ import type { InfoSource } from '../source/info-query.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import type { CacheBuilder } from './caches.js';
 import type { InfoSources } from './info-sources.js';
+import { layerLegends } from '../layer/layer-legends.js';
+import type { LegendSources } from './legend-sources.js';
 
 /** A WMS source with `wms_opts.map: false`: it only answers feature info and draws nothing. */
 function infoOnly(config: ProxyConfig, ref: string): boolean {
@@ -21,7 +23,9 @@ function infoOnly(config: ProxyConfig, ref: string): boolean {
 }
 
 /** The published WMS layer tree. */
-export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: string, infos?: InfoSources, config?: ProxyConfig): WmsLayer {
+export function buildWmsTree(
+  root: LayerConfig, caches: CacheBuilder, wmsTitle: string, infos?: InfoSources, config?: ProxyConfig, legends?: LegendSources,
+): WmsLayer {
   const mapLayerFor = (ref: string): MapLayer => {
     const source = caches.resolveLayerSource(ref);
     return source instanceof CacheMapLayer ? source : new DirectMapLayer(source);
@@ -48,7 +52,7 @@ export function buildWmsTree(root: LayerConfig, caches: CacheBuilder, wmsTitle: 
       resRange,
       queryable: ownInfo.length > 0 || children.some((c) => c.queryable),
       infoLayers,
-      legendUrl: conf.legendurl,
+      legends: layerLegends(legends?.forLayer(conf) ?? [], children.map((c) => c.legends)),
     };
   };
   return build(root);

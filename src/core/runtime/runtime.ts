@@ -12,6 +12,7 @@ import { buildGrids } from './grids.js';
 import { imageGlobals } from './image-formats.js';
 import { InfoSources } from './info-sources.js';
 import { buildTileLayers, buildWmsTree } from './layers.js';
+import { LegendSources } from './legend-sources.js';
 import { buildServices } from './services.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
 import type { Logger } from '../log/logger.js';
@@ -59,7 +60,7 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
   const caches = new CacheBuilder({ ...sourceContext, imageGlobals: globalsImage, locks: new SingleFlight() });
   const infos = new InfoSources(sourceContext);
   const wmsTitle = config.services.wms?.md.title ?? 'MapProxy WMS';
-  const wmsRoot = config.rootLayer ? buildWmsTree(config.rootLayer, caches, wmsTitle, infos, config) : null;
+  const wmsRoot = config.rootLayer ? buildWmsTree(config.rootLayer, caches, wmsTitle, infos, config, new LegendSources(sourceContext)) : null;
   const tileLayers = buildTileLayers(config, caches, infos);
   const routes = buildServices(config, { wmsRoot, tileLayers }, globalsImage);
   const demo = Boolean(config.services.demo);

@@ -1,9 +1,10 @@
-import type { BBox } from '../../geo/bbox.js';
+import type { BBox, Size } from '../../geo/bbox.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
 import { pyFloat } from '../../util/py-format.js';
 import type { ServiceMetadata } from '../service-metadata.js';
 import { escapeXml as x } from '../xml-escape.js';
 import { layerLLBBox, layerSrsBBoxes, type SrsExtent } from './layer-bboxes.js';
+import { legendGraphicRequestXml, legendStyleXml } from './legend-capabilities.js';
 import type { WmsVersion } from './version.js';
 
 /** Everything a WMS capabilities document is rendered from. */
@@ -18,6 +19,8 @@ export interface WmsCapabilitiesInput {
   srs: readonly string[];
   srsExtents: readonly SrsExtent[];
   maxOutputPixels: number;
+  /** LegendURL sizes of the layers that announce a legend (absent: none announced). */
+  legendSizes?: ReadonlyMap<WmsLayer, Size>;
 }
 
 export const WMS_CAPABILITIES_MIMETYPE: Record<WmsVersion, string> = {
@@ -204,6 +207,7 @@ function layer1xx(input: WmsCapabilitiesInput, layer: WmsLayer, isRoot: boolean)
       out.push(`    <OnlineResource ${XLINK} xlink:href="${x(m.url)}"/>`, '  </MetadataURL>');
     }
   }
+  out.push(...indent(legendStyleXml(input, layer), 2));
   const rr = layer.resRange;
   if (rr && (rr.minRes || rr.maxRes)) {
     // ScaleHint carries diagonal resolutions: min from the finest (max_res), max from the coarsest (min_res).
@@ -256,6 +260,7 @@ function caps11x(input: WmsCapabilitiesInput): string {
     ...input.infoFormats.map((m) => `      <Format>${x(m)}</Format>`),
     ...indent(dcp, 6),
     '    </GetFeatureInfo>',
+    ...(version === '1.1.1' ? legendGraphicRequestXml(input, 'GetLegendGraphic', dcp) : []),
     '  </Request>',
     '  <Exception>',
     '    <Format>application/vnd.ogc.se_xml</Format>',
@@ -304,6 +309,7 @@ function caps130(input: WmsCapabilitiesInput): string {
     ...input.infoFormats.map((m) => `      <Format>${x(m)}</Format>`),
     ...indent(dcp, 6),
     '    </GetFeatureInfo>',
+    ...legendGraphicRequestXml(input, 'sld:GetLegendGraphic', dcp),
     '  </Request>',
     '  <Exception>',
     '    <Format>XML</Format>',
@@ -373,6 +379,7 @@ function layer130(input: WmsCapabilitiesInput, layer: WmsLayer, isRoot: boolean)
   out.push(...indent(metaTags('MetadataURL', md.metadata), 2));
   out.push(...indent(metaTags('DataURL', md.data), 2));
   out.push(...indent(metaTags('FeatureListURL', md.feature_list), 2));
+  out.push(...indent(legendStyleXml(input, layer), 2));
   const rr = layer.resRange;
   if (rr) {
     if (rr.maxRes) out.push(`  <MinScaleDenominator>${f(res2scale(rr.maxRes))}</MinScaleDenominator>`);

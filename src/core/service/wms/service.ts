@@ -8,6 +8,8 @@ import { serviceResponse } from '../response.js';
 import { infoFormatMimeType, WMS_CAPABILITIES_MIMETYPE, wmsCapabilities } from './capabilities.js';
 import { renderWmsError } from './exceptions.js';
 import { answerFeatureInfo } from './featureinfo.js';
+import { answerLegendGraphic } from './legend-graphic.js';
+import { legendSizes } from './legend-sizes.js';
 import { renderGetMap } from './get-map.js';
 import { srsExtents, type SrsExtent } from './layer-bboxes.js';
 import type { WmsServiceOptions } from './options.js';
@@ -49,13 +51,16 @@ export class WmsService implements OwsHandler {
     try {
       switch (type) {
         case 'capabilities':
-          return this.capabilities(req, version);
+          return await this.capabilities(req, version);
         case 'map':
           return await this.map(parseMapRequest(params, version, 'map', exc, this.opts.strict) as WmsMapRequest, exc);
         case 'featureinfo':
           return await this.featureInfo(parseMapRequest(params, version, 'featureinfo', exc, this.opts.strict) as WmsFeatureInfoRequest, params);
         case 'legendgraphic':
-          if (version === '1.1.1' || version === '1.3.0') return this.legendGraphic(parseLegendGraphicRequest(params, version, exc, this.opts.strict).layer);
+          if (version === '1.1.1' || version === '1.3.0') {
+            const legendReq = parseLegendGraphicRequest(params, version, exc, this.opts.strict);
+            return await answerLegendGraphic(legendReq, params.get('scale'), { layers: this.layers, imageFormats: this.opts.imageFormats });
+          }
           break;
       }
       throw new RequestError(`unknown WMS request type '${type ?? 'None'}'`);
@@ -65,7 +70,7 @@ export class WmsService implements OwsHandler {
     }
   }
 
-  private capabilities(req: CoreRequest, version: WmsVersion): CoreResponse {
+  private async capabilities(req: CoreRequest, version: WmsVersion): Promise<CoreResponse> {
     // featureinfo_types, else the types with a featureinfo_xslt, else text, html and xml (MapProxy's order)
     const transformed = [...(this.opts.infoTransformers?.keys() ?? [])];
     const infoTypes = this.opts.infoTypes ?? (transformed.length ? transformed : ['text', 'html', 'xml']);
@@ -79,6 +84,7 @@ export class WmsService implements OwsHandler {
       srs: this.opts.srs,
       srsExtents: this.srsExtents,
       maxOutputPixels: this.opts.maxOutputPixels,
+      legendSizes: await legendSizes(this.opts.rootLayer),
     });
     return serviceResponse(doc, { mimetype: WMS_CAPABILITIES_MIMETYPE[version] });
   }
@@ -126,12 +132,5 @@ export class WmsService implements OwsHandler {
       if (isSourceError(err) || err instanceof XsltError) throw new RequestError(err.message, { internal: true });
       throw err;
     }
-  }
-
-  private legendGraphic(layerName: string): CoreResponse {
-    const layer = this.layers.get(layerName);
-    if (!layer) throw new RequestError(`unknown layer: ${layerName}`, { code: 'LayerNotDefined' });
-    if (!layer.legendUrl) throw new RequestError(`layer ${layerName} has no legend graphic`, { status: 404 });
-    throw new RequestError('GetLegendGraphic is not supported by this service', { code: 'OperationNotSupported' });
   }
 }
