@@ -12,6 +12,7 @@ import type { WmsServiceOptions } from '../service/wms/options.js';
 import { WmsService } from '../service/wms/service.js';
 import type { WmsVersion } from '../service/wms/version.js';
 import { WmtsKvpService, WmtsRestService } from '../service/wmts/service.js';
+import { wmtsLegendUrls } from '../service/wmts/legend-urls.js';
 import type { WmtsServiceOptions } from '../service/wmts/options.js';
 import type { InfoType } from '../source/featureinfo-doc.js';
 import { resolvedFormat } from './image-formats.js';
@@ -63,6 +64,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
       restfulFeatureinfoTemplate: services.wmts.restfulFeatureinfoTemplate,
       infoFormats: services.wmts.featureinfoFormats,
       maxTileAge,
+      legendUrls: new Map(config.namedLayers.filter((l) => l.name).map((l) => [l.name!, wmtsLegendUrls(l, services.wms ? (services.wms.versions ?? []) : null)])),
     };
     if (services.wmts.kvp) ows.push(new WmtsKvpService(wmtsOpts));
     if (services.wmts.restful) all.push(new WmtsRestService(wmtsOpts));

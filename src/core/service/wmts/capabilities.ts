@@ -4,6 +4,7 @@ import type { ServiceMetadata } from '../service-metadata.js';
 import { tileExtension } from '../tile/published-tile.js';
 import { escapeXml as x } from '../xml-escape.js';
 import type { WmtsLayerSet } from './layers.js';
+import { legendHref } from './legend-urls.js';
 
 /** TileMatrix identifiers are the zero-padded level ('00', '01', …). */
 export const matrixId = (level: number): string => String(level).padStart(2, '0');
@@ -64,6 +65,8 @@ export interface WmtsCapabilitiesInput {
   infoFormats?: readonly { mimetype: string; suffix: string }[];
   /** `restful_featureinfo_template`, for the FeatureInfo ResourceURLs. */
   restfulFeatureinfoTemplate?: string;
+  /** LegendURL templates by layer name, of this flavour (`wmts_kvp_legendurl` or `wmts_rest_legendurl`). */
+  legendUrls?: ReadonlyMap<string, string>;
 }
 
 /** The WMTS 1.0.0 capabilities document, in KVP or RESTful flavour. */
@@ -140,6 +143,13 @@ export function wmtsCapabilities(input: WmtsCapabilitiesInput): string {
       `      <ows:Identifier>${x(wl.name)}</ows:Identifier>`,
       '      <Style>',
       '        <ows:Identifier>default</ows:Identifier>',
+    );
+    const legend = input.legendUrls?.get(wl.name);
+    if (legend) {
+      const base = url.replace(restful ? /\/wmts$/ : /\/service$/, '');
+      out.push('        <LegendURL', '          format="image/png"', `          xlink:href="${legendHref(legend, base, wl.name)}"`, '        />');
+    }
+    out.push(
       '      </Style>',
       `      <Format>image/${x(ext)}</Format>`,
     );

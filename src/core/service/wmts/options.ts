@@ -1,3 +1,4 @@
+import type { WmtsLegendUrls } from './legend-urls.js';
 import type { TileLayer } from '../../layer/tile-layer.js';
 import type { ServiceMetadata } from '../service-metadata.js';
 
@@ -14,6 +15,8 @@ export interface WmtsServiceOptions {
   infoFormats?: readonly { mimetype: string; suffix: string }[];
   /** `globals.tiles.expires_hours` in seconds. */
   maxTileAge?: number;
+  /** LegendURL templates of the layers that have them, by layer name. */
+  legendUrls?: ReadonlyMap<string, WmtsLegendUrls>;
 }
 
 export const DEFAULT_RESTFUL_TEMPLATE = '/{Layer}/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.{Format}';

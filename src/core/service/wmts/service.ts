@@ -40,7 +40,7 @@ export class WmtsKvpService implements OwsHandler {
     try {
       const type = parseWmtsRequestType(params);
       if (type === 'capabilities') {
-        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers: this.layers, infoFormats: this.opts.infoFormats });
+        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers: this.layers, infoFormats: this.opts.infoFormats, legendUrls: legendTemplates(this.opts, 'kvp') });
         return serviceResponse(doc, { mimetype: 'application/xml' });
       }
       if (type === 'tile') return await getTile(req, this.layers, parseKvpTileRequest(params), this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
@@ -79,6 +79,7 @@ export class WmtsRestService implements Service {
         restfulTemplate: this.template.template,
         infoFormats: this.opts.infoFormats,
         restfulFeatureinfoTemplate: this.fiTemplate.template,
+        legendUrls: legendTemplates(this.opts, 'rest'),
       });
       return serviceResponse(doc, { mimetype: 'application/xml' });
     }
@@ -106,4 +107,11 @@ export class WmtsRestService implements Service {
       throw err;
     }
   }
+}
+
+/** The LegendURL templates of one flavour, by layer name. */
+function legendTemplates(opts: WmtsServiceOptions, flavour: 'kvp' | 'rest'): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, urls] of opts.legendUrls ?? []) if (urls[flavour]) out.set(name, urls[flavour]);
+  return out;
 }
