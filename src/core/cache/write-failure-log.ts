@@ -1,3 +1,4 @@
+import { ThrottledLog } from '../log/throttled-log.js';
 import type { CoreMetrics } from '../metrics.js';
 import { errnoCode } from './cache-write-error.js';
 
@@ -19,31 +20,20 @@ export interface WriteFailureLogOptions {
  */
 export class WriteFailureLog {
   private readonly log: Pick<Console, 'error' | 'warn'>;
-  private readonly intervalMs: number;
-  private readonly now: () => number;
+  private readonly lines: ThrottledLog;
   /** Failures since the last success; 0: writes work. */
   private failing = 0;
-  /** Failures not yet mentioned in a log line. */
-  private unlogged = 0;
-  private lastLogged = -Infinity;
 
   constructor(private readonly opts: WriteFailureLogOptions) {
     this.log = opts.log ?? console;
-    this.intervalMs = opts.intervalMs ?? 10_000;
-    this.now = opts.now ?? Date.now;
+    this.lines = new ThrottledLog(this.log, opts.intervalMs ?? 10_000, opts.now ?? Date.now);
   }
 
   /** One write failed with `err` (its `code` is the errno); `consequence` says what happens instead. */
   failed(err: unknown, consequence: string): void {
     this.opts.metrics.cacheWriteError(this.opts.cache, errnoCode(err));
     this.failing++;
-    this.unlogged++;
-    const now = this.now();
-    if (now - this.lastLogged < this.intervalMs) return;
-    const more = this.unlogged > 1 ? ` (${this.unlogged - 1} more write errors since the last message)` : '';
-    this.log.error(`cache ${this.opts.cache}: ${(err as Error)?.message ?? String(err)}; ${consequence}${more}`);
-    this.unlogged = 0;
-    this.lastLogged = now;
+    this.lines.error(`cache ${this.opts.cache}: ${(err as Error)?.message ?? String(err)}; ${consequence}`, 'more write errors');
   }
 
   /** One write worked: if writes were failing, say that caching has resumed. */
@@ -51,7 +41,6 @@ export class WriteFailureLog {
     if (this.failing === 0) return;
     this.log.warn(`cache ${this.opts.cache}: tiles are stored again, after ${this.failing} failed write(s)`);
     this.failing = 0;
-    this.unlogged = 0;
-    this.lastLogged = -Infinity;
+    this.lines.reset();
   }
 }

@@ -1,5 +1,6 @@
 import type { CachedTile, Dimensions, TileCache } from '../cache/cache.js';
 import { cacheReadFailure } from '../cache/cache-read-error.js';
+import { ThrottledLog } from '../log/throttled-log.js';
 import type { TileCoord, TileGrid } from '../geo/grid.js';
 import type { ImageFormat } from '../image/format.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
@@ -16,6 +17,8 @@ export class TileManager {
   readonly cache: TileCache;
   readonly format: ImageFormat;
   private readonly creator: TileCreator;
+  /** A store that cannot be read fails every request that needs it: logged at once, then once per interval. */
+  private readonly readFailures: ThrottledLog;
   readonly metrics: CoreMetrics;
 
   constructor(readonly options: TileManagerOptions) {
@@ -24,6 +27,7 @@ export class TileManager {
     this.format = options.format;
     this.metrics = options.metrics ?? NO_METRICS;
     this.creator = new TileCreator(this, options);
+    this.readFailures = new ThrottledLog(options.log ?? console);
   }
 
   async loadTile(coord: TileCoord, dimensions?: Dimensions): Promise<Tile> {
@@ -62,7 +66,7 @@ export class TileManager {
     try {
       cached = inGrid.length === 1 ? [await this.cache.load(inGrid[0] as TileCoord, dimensions)] : await this.cache.loadMany(inGrid, dimensions);
     } catch (err) {
-      throw cacheReadFailure(this.options.name, err);
+      throw this.readFailed(err);
     }
     let next = 0;
     const out: (Tile | null)[] = [];
@@ -85,9 +89,16 @@ export class TileManager {
     try {
       cached = await this.cache.load(coord, dimensions);
     } catch (err) {
-      throw cacheReadFailure(this.options.name, err);
+      throw this.readFailed(err);
     }
     return cached ? { coord, data: cached.data, timestamp: cached.timestamp, cacheable: true, cacheStatus: 'stale' } : null;
+  }
+
+  private readFailed(err: unknown): Error {
+    const failure = cacheReadFailure(this.options.name, err);
+    // a store that reports its own failures (as a SourceError) has logged them already
+    if (failure !== err) this.readFailures.error(`${failure.message}; the request fails`, 'more read errors');
+    return failure;
   }
 
   isStale(timestamp: number): boolean {
