@@ -147,4 +147,9 @@ export const owslibClient = {
   wmtsGetTile: async (url: string, q: { layer: string; tilematrixset: string; tilematrix: string | number;
     row: number; column: number; format?: string }) =>
     toImage(await owslib<ImageResultJson>({ op: 'wmts_gettile', url, ...q })),
+  /** The LegendURL of a layer's default style, fetched as a client does; `href` is the URL followed. */
+  wmsLegend: async (url: string, version: '1.1.1' | '1.3.0', layer: string) => {
+    const r = await owslib<ImageResultJson & { href: string }>({ op: 'wms_legend', url, version, layer });
+    return { ...toImage(r), href: r.href };
+  },
 };

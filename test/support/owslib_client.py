@@ -4,6 +4,7 @@ usage: python3 owslib_client.py '<json request>'
   {"op": "wms_capabilities", "url": ..., "version": "1.1.1"|"1.3.0"}
   {"op": "wms_getmap", "url": ..., "version": ..., "layers": [...], "srs": ..., "bbox": [...],
    "size": [w, h], "format": "image/png", "transparent": false}
+  {"op": "wms_legend", "url": ..., "version": ..., "layer": ...}  (LegendURL of the default style, fetched)
   {"op": "wmts_capabilities", "url": ...}
   {"op": "wmts_gettile", "url": ..., "layer": ..., "tilematrixset": ..., "tilematrix": ...,
    "row": r, "column": c, "format": "image/png"}
@@ -89,7 +90,21 @@ def wmts_gettile(req):
     return _image(resp)
 
 
-OPS = {f.__name__: f for f in (wms_capabilities, wms_getmap, wmts_capabilities, wmts_gettile)}
+def wms_legend(req):
+    """A layer's legend as a client gets it: the LegendURL of its default style, then that URL."""
+    from owslib.wms import WebMapService
+    from owslib.util import openURL
+    wms = WebMapService(req['url'], version=req['version'], timeout=30)
+    style = wms[req['layer']].styles.get('default') or {}
+    href = style.get('legend')
+    if not href:
+        return {'error': 'NoLegendURL', 'message': 'layer %s announces no legend' % req['layer']}
+    result = _image(openURL(href, timeout=30))
+    result['href'] = href
+    return result
+
+
+OPS = {f.__name__: f for f in (wms_capabilities, wms_getmap, wmts_capabilities, wmts_gettile, wms_legend)}
 
 
 def main():

@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import { HttpClient } from '../client/http-client.js';
 import { splitTaggedName } from '../config/references.js';
 import type { LayerConfig, ProxyConfig } from '../config/types.js';
+import { imageFormat, type ImageFormat } from '../image/format.js';
 import { LegendCache } from '../source/legend-cache.js';
 import { LegendUrlClient, WmsLegendClient } from '../source/legend-client.js';
 import { LegendSource } from '../source/legend-source.js';
 import { WmsSource } from '../source/wms-source.js';
+import { imageGlobals } from './image-formats.js';
 import { buildSource, type SourceContext } from './sources.js';
 
 /**
@@ -18,11 +20,13 @@ import { buildSource, type SourceContext } from './sources.js';
 export class LegendSources {
   private readonly built = new Map<string, LegendSource | null>();
   private readonly cache: LegendCache;
+  private readonly cacheFormat: ImageFormat;
   private http?: HttpClient;
 
   constructor(private readonly ctx: SourceContext) {
     const { baseDir, directoryPermissions, filePermissions } = ctx.config.globals.cache;
     this.cache = new LegendCache({ dir: join(baseDir, 'legends'), directoryPermissions, filePermissions });
+    this.cacheFormat = imageFormat('image/png', imageGlobals(ctx.config.globals));
   }
 
   private get config(): ProxyConfig {
@@ -55,7 +59,7 @@ export class LegendSources {
   /** A fixed image over HTTP (a plain client, as MapProxy's) or from a file. */
   private fixed(url: string): LegendSource {
     this.http ??= new HttpClient({ dispatchers: this.ctx.dispatchers });
-    return new LegendSource({ clients: [new LegendUrlClient(url, this.http)], cache: this.cache, static: true, log: this.ctx.log });
+    return new LegendSource({ clients: [new LegendUrlClient(url, this.http)], cache: this.cache, cacheFormat: this.cacheFormat, static: true, log: this.ctx.log });
   }
 
   private forSource(ref: string): LegendSource | null {
@@ -77,7 +81,7 @@ export class LegendSources {
           template.delete('layers').set('layer', layer);
           return new WmsLegendClient(request.url, template, version, map.options.transport);
         });
-        result = new LegendSource({ clients, cache: this.cache, log: this.ctx.log });
+        result = new LegendSource({ clients, cache: this.cache, cacheFormat: this.cacheFormat, log: this.ctx.log });
       }
     }
     this.built.set(ref, result);

@@ -1,22 +1,22 @@
 import type { Size } from '../geo/bbox.js';
-import { imageFormat } from '../image/format.js';
+import type { ImageFormat } from '../image/format.js';
 import { ImageResult } from '../image/image.js';
 import { concatLegends } from './legend-concat.js';
 import { legendIdentifier, type LegendCache } from './legend-cache.js';
+import { encodeLegend } from './legend-encode.js';
 import type { LegendClient, LegendQuery } from './legend-query.js';
 import { SourceError } from './source.js';
 
 export interface LegendSourceOptions {
   readonly clients: readonly LegendClient[];
   readonly cache: LegendCache;
+  /** PNG with the global image options (paletted unless `globals.image.paletted: false`), as MapProxy stores legends. */
+  readonly cacheFormat: ImageFormat;
   /** A fixed legend: one cached image whatever the SCALE (MapProxy's static legend sources). */
   readonly static?: boolean;
   /** Where a failing client is reported; the legend is drawn without it. */
   readonly log?: { error(msg: string): void };
 }
-
-/** Legends are cached as plain (not quantized) PNG, as MapProxy's LegendCache writes them. */
-const CACHE_FORMAT = imageFormat('image/png', { paletted: false });
 
 /**
  * The legend of one source (MapProxy's WMSLegendSource): its clients' images combined, cached on
@@ -49,7 +49,7 @@ export class LegendSource {
       }
     }
     const legend = await concatLegends(legends);
-    if (!failed) await this.options.cache.store(this.identifier, scale, await legend.encode(CACHE_FORMAT, { transparent: true }));
+    if (!failed) await this.options.cache.store(this.identifier, scale, await encodeLegend(legend, this.options.cacheFormat));
     return legend;
   }
 

@@ -2,6 +2,7 @@ import type { CoreResponse } from '../../http.js';
 import type { ImageFormat } from '../../image/format.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
 import { concatLegends } from '../../source/legend-concat.js';
+import { encodeLegend } from '../../source/legend-encode.js';
 import type { LegendQuery } from '../../source/legend-query.js';
 import { RequestError } from '../request-error.js';
 import { serviceResponse } from '../response.js';
@@ -38,5 +39,5 @@ export async function answerLegendGraphic(req: WmsLegendGraphicRequest, scalePar
   const query: LegendQuery = { format: `image/${format.ext}`, scale: parseScale(scaleParam) };
   const legends = await Promise.all(layer.legends.sources.map((s) => s.getLegend(query)));
   const legend = await concatLegends(legends);
-  return serviceResponse(await legend.encode(format, { transparent: true }), { mimetype: req.format });
+  return serviceResponse(await encodeLegend(legend, format), { mimetype: req.format });
 }
