@@ -11,7 +11,7 @@ import { ProcessPoolExecutor } from './seed/process-pool.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
 import { runSeed } from '../core/seed/seeder.js';
 import { formatCleanupTask, formatSeedTask } from '../core/seed/summary.js';
-import { planCleanupTasks, planSeedTasks } from '../core/seed/tasks.js';
+import { planCleanupTasks, planSeedTasks, type CleanupTask, type SeedTask } from '../core/seed/tasks.js';
 
 export const DEFAULT_PROGRESS_FILE = '.mapproxy-ts-seed-progress.json';
 
@@ -36,6 +36,8 @@ export interface SeedCommandOptions {
   failureWindow?: number;
   /** Seconds between progress lines without a terminal. */
   logInterval?: number;
+  /** Picks the tasks to run after planning (mapproxy-seed --interactive asks for each). */
+  chooseTasks?: (seeds: SeedTask[], cleanups: CleanupTask[]) => Promise<{ seeds: SeedTask[]; cleanups: CleanupTask[] }>;
 }
 
 export interface SeedIO {
@@ -82,8 +84,8 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
     const selection = selectTasks(opts.seed, opts.cleanup);
     runtime = await buildRuntime(loaded, { seeding: true });
     const now = Date.now() / 1000;
-    const seedTasks = planSeedTasks(seedConf, loaded.config, runtime, selection.seeds, now);
-    const cleanupTasks = planCleanupTasks(seedConf, loaded.config, runtime, selection.cleanups, now);
+    let seedTasks = planSeedTasks(seedConf, loaded.config, runtime, selection.seeds, now);
+    let cleanupTasks = planCleanupTasks(seedConf, loaded.config, runtime, selection.cleanups, now);
 
     if (opts.summary) {
       say('========== Seeding tasks ==========');
@@ -92,6 +94,7 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
       for (const t of cleanupTasks) say(formatCleanupTask(t));
       return EXIT.ok;
     }
+    if (opts.chooseTasks) ({ seeds: seedTasks, cleanups: cleanupTasks } = await opts.chooseTasks(seedTasks, cleanupTasks));
 
     const quiet = opts.quiet ?? 0;
     const reporter = new ConsoleReporter({ out: io.out, err: io.err, quiet, intervalSeconds: opts.logInterval });

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `mapproxy-seed` command (bin/mapproxy-seed runs the compiled form of this file).
+import { mapproxySeedProgram } from '../mapproxy-seed.js';
+
+await mapproxySeedProgram().parseAsync(process.argv);
