@@ -17,7 +17,7 @@ const REFERENCE = `
 import sys
 from mapproxy.image import ImageSource
 from mapproxy.image.merge import concat_legends
-result = concat_legends([ImageSource(open(p, 'rb').read()) for p in sys.argv[1:]])
+result = concat_legends([ImageSource(p) for p in sys.argv[1:]])
 img = result.as_image().convert('RGBA')
 sys.stdout.buffer.write(b'%d %d\\n' % img.size + img.tobytes())
 `;
