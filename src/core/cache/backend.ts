@@ -49,6 +49,8 @@ export interface CacheTarget {
 export interface CacheBackend<Options = unknown> {
   /** The `cache.type` value. */
   readonly type: string;
+  /** Its stores keep the tiles of each dimension value apart (MapProxy's supports_dimensions: the file cache only). */
+  readonly supportsDimensions?: boolean;
   /**
    * Reads the backend's keys of `caches.<name>.cache` (`type`, `coverage` and `tile_lock_dir` are read by the
    * caller); unknown keys are reported by the caller's finish(). Throws a ConfigError for a wrong value.

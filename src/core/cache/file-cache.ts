@@ -318,6 +318,7 @@ export interface FileBackendOptions {
 
 export const fileBackend: CacheBackend<FileBackendOptions> = {
   type: 'file',
+  supportsDimensions: true,
   readOptions(r, ctx) {
     const layout = r.oneOf('directory_layout', DIRECTORY_LAYOUTS) ?? 'tc';
     const useGridNames = r.bool('use_grid_names') ?? false;

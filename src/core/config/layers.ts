@@ -2,9 +2,9 @@ import { MapReader, joinPath, type ReadContext } from './config-reader.js';
 import { describeValue } from './errors.js';
 import { isYamlMap, type YamlMap } from './merge-dict.js';
 import { pyJoin } from './paths.js';
+import { readLayerDimensions } from './layer-dimensions.js';
 import { readResolutionRange } from './resolution-range.js';
 import type { LayerConfig } from './types.js';
-import { UNSUPPORTED, notSupported } from './unsupported.js';
 
 /** A layer mapping with the key path it is reported under. */
 interface RawLayer {
@@ -75,8 +75,6 @@ function legacyLayers(ctx: ReadContext, raw: YamlMap | unknown[]): RawLayer[] {
 
 function readLayer(ctx: ReadContext, raw: RawLayer): LayerConfig {
   const r = new MapReader(ctx, raw.path, raw.conf);
-  if (r.isSet('dimensions')) throw notSupported(ctx, r.keyPath('dimensions'), UNSUPPORTED.layerOptions.get('dimensions')!);
-  r.accept('dimensions');
   const title = r.str('title');
   if (title === undefined) throw r.error('title', 'missing required layer title');
   const layer: LayerConfig = { title, layers: [], md: {} };
@@ -88,6 +86,8 @@ function readLayer(ctx: ReadContext, raw: RawLayer): LayerConfig {
   if (tileSources !== undefined) layer.tileSources = tileSources;
   const children = r.list('layers');
   if (children) layer.layers = children.map((c, i) => readLayer(ctx, asLayer(ctx, joinPath(r.keyPath('layers'), i), c)));
+  const dimensions = readLayerDimensions(r);
+  if (dimensions) layer.dimensions = dimensions;
   const resRange = readResolutionRange(r);
   if (resRange) layer.resRange = resRange;
   const legendurl = r.str('legendurl');
@@ -105,8 +105,9 @@ function readLayer(ctx: ReadContext, raw: RawLayer): LayerConfig {
   if (rest !== undefined) layer.wmtsRestLegendurl = rest;
   const kvp = r.str('wmts_kvp_legendurl');
   if (kvp !== undefined) layer.wmtsKvpLegendurl = kvp;
-  // OGC API Maps options: accepted, only used by the (not yet supported) OGC API service.
-  r.accept('nominal_res', 'nominal_scale');
+  // OGC API Maps: the scale a map without one is drawn at (nominal_res as its OGC scale, as MapProxy 7)
+  const nominalScale = r.num('nominal_scale') || (r.num('nominal_res') ?? 0) / 0.00028;
+  if (nominalScale > 0) layer.nominalScale = nominalScale;
   r.finish();
   return layer;
 }

@@ -1,3 +1,4 @@
+import { checkDimensionCaches } from './dimension-caches.js';
 import { dirname, resolve } from 'node:path';
 import { readCaches } from './caches.js';
 import { MapReader, ReadContext } from './config-reader.js';
@@ -50,5 +51,6 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): LoadedCo
   const config: ProxyConfig = { globals, grids, sources, caches, rootLayer: root, namedLayers: named, services };
   if (server) config.server = server;
   checkReferences(ctx, config);
+  checkDimensionCaches(ctx, config);
   return { config, files, warnings: ctx.warnings, configDir, configFile };
 }

@@ -418,6 +418,8 @@ export interface LayerConfig {
   wmtsKvpLegendurl?: string;
   /** `dimensions`: TIME, ELEVATION and other dimensions with their values and default, in configured order. */
   dimensions?: DimensionConfig[];
+  /** `nominal_scale` (or `nominal_res` / 0.28 mm): the scale OGC API Maps draws this layer at when asked none. */
+  nominalScale?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------- services
@@ -431,6 +433,7 @@ export interface ServicesConfig {
   tms?: TmsServiceConfig;
   kml?: KmlServiceConfig;
   demo?: DemoServiceConfig;
+  ogcapi?: OgcapiServiceConfig;
 }
 
 export interface WmsServiceConfig {
@@ -479,6 +482,24 @@ export interface TmsServiceConfig {
 export interface KmlServiceConfig {
   /** URLs use the grid name instead of EPSGnnnn: `/kml/<layer>/<grid>/…`. */
   useGridNames: boolean;
+}
+
+/** `services.ogcapi` (MapProxy 7's OGC API Maps and Tiles): defaults as MapProxy's `ogcapi` globals. */
+export interface OgcapiServiceConfig {
+  enableTiles: boolean;
+  enableMaps: boolean;
+  /** CRS the maps may be requested in; the first is the default. */
+  mapSrs: string[];
+  /** Names as configured (MIME types or custom format names): png and jpeg are what the API serves. */
+  imageFormats: string[];
+  attribution?: { text?: string };
+  onSourceErrors: 'notify' | 'raise';
+  maxOutputPixels: number;
+  concurrentLayerRenderer: number;
+  /** identification, contact, license, provider: as configured. */
+  md: Record<string, unknown>;
+  /** Layers of the dataset map and tiles (`/map`, `/map/tiles`); absent: those need `collections=`. */
+  defaultDatasetLayers?: string[];
 }
 
 export interface DemoServiceConfig {

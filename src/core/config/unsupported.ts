@@ -8,9 +8,7 @@ import type { ConfigError } from './errors.js';
  */
 export const UNSUPPORTED = {
   /** `services.<name>` */
-  services: new Map<string, string>([
-    ['ogcapi', 'OGC API service'],
-  ]),
+  services: new Map<string, string>([]),
   /** `sources.<name>.type` */
   sourceTypes: new Map<string, string>([
     ['arcgis', 'ArcGIS REST source'],
@@ -19,13 +17,9 @@ export const UNSUPPORTED = {
     ['ogcapimaps', 'OGC API Maps source'],
   ]),
   /** Keys of `caches.<name>` */
-  cacheOptions: new Map<string, string>([
-    ['watermark', 'watermark'],
-    ['upscale_tiles', 'upscale_tiles'],
-    ['downscale_tiles', 'downscale_tiles'],
-  ]),
+  cacheOptions: new Map<string, string>([]),
   /** Keys of a layer in `layers` */
-  layerOptions: new Map<string, string>([['dimensions', 'layer dimensions']]),
+  layerOptions: new Map<string, string>([]),
   /** Dotted keys under `globals` */
   globalOptions: new Map<string, string>([['renderd.address', 'renderd tile creation (globals.renderd)']]),
   /** Other features, detected by the code that reads them */
