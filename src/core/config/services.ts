@@ -6,6 +6,7 @@ import { pyJoin } from './paths.js';
 import type {
   DemoServiceConfig,
   KmlServiceConfig,
+  OgcapiServiceConfig,
   ServiceMetadata,
   ServicesConfig,
   TmsServiceConfig,
@@ -14,7 +15,7 @@ import type {
 } from './types.js';
 import { UNSUPPORTED, notSupported } from './unsupported.js';
 
-const SERVICE_NAMES = ['wms', 'wmts', 'tms', 'kml', 'demo'] as const;
+const SERVICE_NAMES = ['wms', 'wmts', 'tms', 'kml', 'demo', 'ogcapi'] as const;
 const WMS_VERSIONS = ['1.0.0', '1.1.0', '1.1.1', '1.3.0'];
 /** The feature info types of `featureinfo_types` and the keys of `featureinfo_xslt`. */
 const INFO_TYPES = ['text', 'html', 'xml', 'json'];
@@ -70,6 +71,65 @@ export function readServices(ctx: ReadContext, raw: unknown): ServicesConfig {
     out.demo = demo;
     r.finish();
   }
+  if ('ogcapi' in section.raw) {
+    const r = MapReader.of(ctx, section.keyPath('ogcapi'), section.get('ogcapi'));
+    out.ogcapi = readOgcapi(r);
+    r.finish();
+  }
+  return out;
+}
+
+/** The keys MapProxy 7's spec allows under each part of `services.ogcapi.md`. */
+const OGCAPI_MD_KEYS: Record<string, readonly string[]> = {
+  identification: ['title', 'description', 'url', 'terms_of_service', 'keywords'],
+  contact: ['name', 'email', 'address', 'city', 'stateorprovince', 'postalcode', 'country', 'phone', 'fax', 'url', 'instructions'],
+  license: ['name', 'url'],
+  provider: ['name', 'url'],
+};
+
+/** `services.ogcapi` with MapProxy 7's options and its `ogcapi` defaults. */
+function readOgcapi(r: MapReader): OgcapiServiceConfig {
+  const md: Record<string, unknown> = {};
+  const mdr = r.map('md');
+  if (mdr) {
+    for (const [part, keys] of Object.entries(OGCAPI_MD_KEYS)) {
+      const pr = mdr.map(part);
+      if (!pr) continue;
+      for (const k of keys) if (k !== 'keywords') pr.str(k);
+      pr.get('keywords');
+      pr.accept('keywords');
+      if (part === 'license' && pr.str('name') === undefined) throw pr.error('name', 'missing required license name');
+      pr.finish();
+      md[part] = pr.raw;
+    }
+    mdr.finish();
+  }
+  let maxOutputPixels = 4000 * 4000;
+  const mop = r.get('max_output_pixels');
+  if (typeof mop === 'number' && mop > 0) maxOutputPixels = mop;
+  else if (Array.isArray(mop) && mop.length === 2 && mop.every((n) => typeof n === 'number' && n > 0)) {
+    maxOutputPixels = (mop[0] as number) * (mop[1] as number);
+  } else if (mop !== undefined && mop !== null) {
+    throw r.error('max_output_pixels', `expected a number of pixels or [width, height], got ${describeValue(mop)}`);
+  }
+  const out: OgcapiServiceConfig = {
+    enableTiles: r.bool('enable_tiles') ?? true,
+    enableMaps: r.bool('enable_maps') ?? true,
+    mapSrs: r.strList('map_srs') ?? ['EPSG:4326', 'EPSG:3857'],
+    imageFormats: r.strList('image_formats') ?? ['image/png', 'image/jpeg'],
+    onSourceErrors: r.oneOf('on_source_errors', ['notify', 'raise'] as const) ?? 'notify',
+    maxOutputPixels,
+    concurrentLayerRenderer: r.int('concurrent_layer_renderer') ?? 1,
+    md,
+  };
+  const attr = r.map('attribution');
+  if (attr) {
+    const text = attr.str('text');
+    out.attribution = text !== undefined ? { text } : {};
+    attr.finish();
+  }
+  const dataset = r.strList('default_dataset_layers');
+  if (dataset) out.defaultDatasetLayers = dataset;
   return out;
 }
 

@@ -7,6 +7,8 @@ import type { DemoOptions } from '../service/demo/options.js';
 import { OwsService, type OwsHandler } from '../service/ows.js';
 import type { Service } from '../service/service.js';
 import { KmlService } from '../service/kml/service.js';
+import { OgcapiService } from '../service/ogcapi/service.js';
+import { ogcapiOptions } from './ogcapi-options.js';
 import { TmsService } from '../service/tile/service.js';
 import type { WmsServiceOptions } from '../service/wms/options.js';
 import { WmsService } from '../service/wms/service.js';
@@ -101,6 +103,8 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
     }
     all.push(new DemoService(demo));
   }
+
+  if (services.ogcapi && layers.wmsRoot) all.push(new OgcapiService(ogcapiOptions(config, services.ogcapi, layers.wmsRoot, layers.tileLayers, imageGlobals)));
 
   const routes = new Map<string, Service>();
   for (const service of all) for (const name of service.names) routes.set(name, service);

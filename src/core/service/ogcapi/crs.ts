@@ -1,0 +1,57 @@
+import { getSRS, isAxisOrderNE, type SRS } from '../../geo/srs.js';
+import { OgcApiError } from './errors.js';
+
+const CRS_PREFIX = 'http://www.opengis.net/def/crs/';
+export const CRS84_URI = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+
+/** `http://www.opengis.net/def/crs/AUTH/VERSION/CODE` of an SRS code, as MapProxy's SRS.to_ogc_url (OGC codes at 1.3). */
+export function ogcCrsUri(code: string): string {
+  const c = code.toUpperCase();
+  if (c === 'CRS:84' || c === 'OGC:CRS84' || c === 'OGC:84') return CRS84_URI;
+  const [auth, num] = c.split(':');
+  return `${CRS_PREFIX}${auth}/0/${num}`;
+}
+
+/**
+ * The CRS a tile matrix set or tileset advertises for a grid: CRS84 for EPSG:4326 grids (their tiles are in
+ * longitude/latitude order) and EPSG:3857 for the old EPSG:900913 code, as MapProxy 7.
+ */
+export function gridCrsUri(srs: SRS): string {
+  if (srs.code === 'EPSG:4326') return CRS84_URI;
+  if (srs.code === 'EPSG:900913') return ogcCrsUri('EPSG:3857');
+  return ogcCrsUri(srs.code);
+}
+
+/** An SRS code from an OGC CRS URI, a safe CURIE `[EPSG:4326]` or a plain `EPSG:4326`; OGC:CRS84 is our CRS:84. */
+export function srsCodeOf(value: string): string | null {
+  let code: string;
+  if (value.startsWith('http://') || value.startsWith('https://')) {
+    const rest = value.replace(/^https:/, 'http:');
+    if (!rest.startsWith(CRS_PREFIX)) return null;
+    const parts = rest.slice(CRS_PREFIX.length).split('/');
+    if (parts.length !== 3) return null;
+    code = `${parts[0]}:${parts[2]}`;
+  } else if (value.startsWith('[') && value.endsWith(']')) code = value.slice(1, -1);
+  else code = value;
+  code = code.toUpperCase();
+  if (code === 'OGC:CRS84' || code === 'OGC:84') return 'CRS:84';
+  return code;
+}
+
+/** The SRS of a `crs`, `bbox-crs`, `center-crs` or `subset-crs` parameter; a 400 names the parameter. */
+export function parseCrs(value: string, param: string): SRS {
+  const code = srsCodeOf(value);
+  if (code) {
+    try {
+      return getSRS(code);
+    } catch {
+      // answered below
+    }
+  }
+  throw OgcApiError.invalidParameter(`${param} is not a valid CRS`);
+}
+
+/** Whether coordinates in this CRS are given north first (EPSG:4326 and other lat/lon CRS). */
+export function northFirst(srs: SRS): boolean {
+  return srs.code !== 'CRS:84' && isAxisOrderNE(srs.code);
+}
