@@ -9,6 +9,7 @@ import { imageFormat, servedMimeType } from '../image/format.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import type { CacheStatus } from '../tiles/tile.js';
 import type { InfoSource } from '../source/info-query.js';
+import type { LayerDimensions } from './layer-dimensions.js';
 import type { LayerMetadata } from './layer-metadata.js';
 
 export interface TileResponse {
@@ -19,6 +20,8 @@ export interface TileResponse {
   readonly cacheable: boolean;
   /** hit, miss (created now) or stale (served because the source failed): the X-Cache header. */
   readonly cacheStatus: CacheStatus;
+  /** The transparent stand-in for a tile no source has data for (never offered to decorate_img). */
+  readonly empty?: boolean;
 }
 
 /** One (layer, grid) pair published through TMS, /tiles, WMTS and KML. */
@@ -31,6 +34,8 @@ export interface TileLayer {
   readonly extent: MapExtent;
   /** The sources a WMTS GetFeatureInfo of this layer asks; empty or absent: not queryable. */
   readonly infoSources?: readonly InfoSource[];
+  /** The dimensions the layer declares (`dimensions:`); absent or empty: none. */
+  readonly dimensions?: LayerDimensions;
   getTile(coord: TileCoord, opts?: { dimensions?: Dimensions }): Promise<TileResponse>;
 }
 
@@ -47,6 +52,7 @@ export class CacheTileLayer implements TileLayer {
     private readonly manager: TileManager,
     readonly extent: MapExtent,
     readonly infoSources: readonly InfoSource[] = [],
+    readonly dimensions?: LayerDimensions,
   ) {}
 
   get grid(): TileGrid {
@@ -60,7 +66,7 @@ export class CacheTileLayer implements TileLayer {
     const tile = await this.manager.loadTile(coord, opts?.dimensions);
     if (!tile.data) {
       // No source has data here: a transparent PNG of tile size, as MapProxy answers.
-      return { data: await this.blankTile(), mimeType: "image/png", timestamp: tile.timestamp, cacheable: true, cacheStatus: tile.cacheStatus ?? 'miss' };
+      return { data: await this.blankTile(), mimeType: "image/png", timestamp: tile.timestamp, cacheable: true, cacheStatus: tile.cacheStatus ?? 'miss', empty: true };
     }
     const mimeType = servedMimeType(this.format, detectedMimeType(tile.data));
     return { data: tile.data, mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus ?? 'miss' };

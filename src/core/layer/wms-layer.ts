@@ -2,6 +2,7 @@ import type { MapExtent } from '../geo/extent.js';
 import type { ResolutionRange } from '../geo/resolution-range.js';
 import type { InfoSource } from '../source/info-query.js';
 import type { LayerLegends } from './layer-legends.js';
+import type { LayerDimensions } from './layer-dimensions.js';
 import type { LayerMetadata } from './layer-metadata.js';
 import type { MapLayer } from './map-layer.js';
 
@@ -22,6 +23,8 @@ export interface WmsLayer {
    * its layers'): MapProxy's info_layers_for_query. Absent: nothing.
    */
   readonly infoLayers?: readonly InfoLayer[];
+  /** The dimensions a layer without sublayers declares, for capabilities (GetMap checks them per source). */
+  readonly dimensions?: LayerDimensions;
   /** What GetLegendGraphic of this layer combines; absent: the layer has no legend. */
   readonly legends?: LayerLegends;
 }

@@ -3,7 +3,9 @@ import type { LayerConfig, ProxyConfig } from '../config/types.js';
 import { MapExtent, mergeExtents } from '../geo/extent.js';
 import { ResolutionRange } from '../geo/resolution-range.js';
 import { CacheMapLayer } from '../layer/cache-map-layer.js';
+import { DimensionMapLayer } from '../layer/dimension-map-layer.js';
 import { DirectMapLayer } from '../layer/direct-map-layer.js';
+import { LayerDimensions } from '../layer/layer-dimensions.js';
 import type { LayerMetadata } from '../layer/layer-metadata.js';
 import type { MapLayer } from '../layer/map-layer.js';
 import { CacheTileLayer, type TileLayer } from '../layer/tile-layer.js';
@@ -26,13 +28,16 @@ function infoOnly(config: ProxyConfig, ref: string): boolean {
 export function buildWmsTree(
   root: LayerConfig, caches: CacheBuilder, wmsTitle: string, infos?: InfoSources, config?: ProxyConfig, legends?: LegendSources,
 ): WmsLayer {
-  const mapLayerFor = (ref: string): MapLayer => {
+  const mapLayerFor = (ref: string, dimensions?: LayerDimensions): MapLayer => {
     const source = caches.resolveLayerSource(ref);
-    return source instanceof CacheMapLayer ? source : new DirectMapLayer(source);
+    if (source instanceof CacheMapLayer) return new DimensionMapLayer(source, dimensions, true);
+    const conf = config?.sources[splitTaggedName(ref).name];
+    return new DimensionMapLayer(new DirectMapLayer(source), dimensions, false, conf && 'forwardReqParams' in conf ? conf.forwardReqParams : []);
   };
   const build = (conf: LayerConfig): WmsLayer => {
     const children = conf.layers.map(build);
-    const own = (conf.sources ?? []).filter((ref) => !config || !infoOnly(config, ref)).map(mapLayerFor);
+    const dimensions = conf.dimensions?.length ? new LayerDimensions(conf.dimensions) : undefined;
+    const own = (conf.sources ?? []).filter((ref) => !config || !infoOnly(config, ref)).map((ref) => mapLayerFor(ref, dimensions));
     const ownInfo = infos ? (conf.sources ?? []).flatMap((ref) => infos.forLayerSource(ref)) : [];
     // MapProxy's WMSGroupLayer: a layer with sources of its own answers feature info with those only
     const infoLayers: InfoLayer[] =
@@ -52,6 +57,8 @@ export function buildWmsTree(
       resRange,
       queryable: ownInfo.length > 0 || children.some((c) => c.queryable),
       infoLayers,
+      // MapProxy advertises dimensions of layers without sublayers only (a group's would be inherited by all)
+      ...(dimensions && children.length === 0 ? { dimensions } : {}),
       legends: layerLegends(legends?.forLayer(conf) ?? [], children.map((c) => c.legends)),
     };
   };
@@ -82,7 +89,10 @@ export function buildTileLayers(config: ProxyConfig, caches: CacheBuilder, infos
         : [];
       for (const manager of cache.managers) {
         result.push(
-          new CacheTileLayer(layer.name, layer.title ?? layer.name, layer.md as LayerMetadata, manager, tileLayerExtent(manager), infoSources),
+          new CacheTileLayer(
+            layer.name, layer.title ?? layer.name, layer.md as LayerMetadata, manager, tileLayerExtent(manager), infoSources,
+            layer.dimensions?.length ? new LayerDimensions(layer.dimensions) : undefined,
+          ),
         );
       }
     }

@@ -4,6 +4,10 @@ import type { ImageFormat } from '../../image/format.js';
 import type { TileLayer, TileResponse } from '../../layer/tile-layer.js';
 import { isSourceError, RequestError } from '../request-error.js';
 import type { TileServiceGrid } from './service-grid.js';
+import { tileDimensions } from './tile-dimensions.js';
+import type { BBox } from '../../geo/bbox.js';
+import { loadAccessibleTile } from '../../auth/accessible-tile.js';
+import type { TileAccess } from '../../auth/limited-tile.js';
 
 /** The extension a tile URL must use: the format's ext; mixed caches are requested as png. */
 export function tileExtension(format: ImageFormat): string {
@@ -29,9 +33,15 @@ export interface PublishedTileRequest {
 /**
  * Loads a tile addressed through a tile service: checks the format, maps the public coord to
  * the grid (profiles, √2 levels, range, origin flip) and turns source failures into internal
- * request errors. Shared by TMS, /tiles and WMTS, which only differ in how they render errors.
+ * request errors. Shared by TMS, /tiles, WMTS and KML, which only differ in how they render errors.
  */
-export async function loadPublishedTile(layer: TileLayer, grid: TileServiceGrid, req: PublishedTileRequest): Promise<TileResponse> {
+export async function loadPublishedTile(
+  layer: TileLayer,
+  grid: TileServiceGrid,
+  req: PublishedTileRequest,
+  /** The authorization and image hooks, asked with the grid's tile before anything is loaded. */
+  access?: (coord: TileCoord, bbox: BBox) => Promise<TileAccess>,
+): Promise<TileResponse> {
   const ext = tileExtension(layer.format);
   if (req.format !== undefined && req.format !== ext) {
     throw new RequestError(`invalid format (${req.format}). this tile set only supports (${ext})`, { code: 'InvalidParameterValue' });
@@ -41,7 +51,9 @@ export async function loadPublishedTile(layer: TileLayer, grid: TileServiceGrid,
     throw new RequestError('The requested tile is outside the bounding box of the tile map.', { code: 'TileOutOfRange' });
   }
   if (req.origin !== null && req.origin !== layer.grid.origin) coord = layer.grid.flipTileCoord(coord);
+  req = { ...req, dimensions: tileDimensions(layer, req.dimensions) };
   try {
+    if (access) return await loadAccessibleTile(layer, coord, req.dimensions, await access(coord, layer.grid.tileBBox(coord)));
     return await layer.getTile(coord, req.dimensions ? { dimensions: req.dimensions } : undefined);
   } catch (err) {
     if (isSourceError(err)) throw new RequestError(err.message, { internal: true });

@@ -3,6 +3,7 @@ import type { WmsLayer } from '../../layer/wms-layer.js';
 import { pyFloat } from '../../util/py-format.js';
 import type { ServiceMetadata } from '../service-metadata.js';
 import { escapeXml as x } from '../xml-escape.js';
+import { wmsDimensionElements } from './dimension-elements.js';
 import { layerLLBBox, layerSrsBBoxes, type SrsExtent } from './layer-bboxes.js';
 import { legendGraphicRequestXml, legendStyleXml } from './legend-capabilities.js';
 import type { WmsVersion } from './version.js';
@@ -198,6 +199,7 @@ function layer1xx(input: WmsCapabilitiesInput, layer: WmsLayer, isRoot: boolean)
   for (const [code, b] of layerSrsBBoxes(layer, input.srsExtents, input.srs, false)) {
     out.push(`  <BoundingBox SRS="${x(code)}" minx="${f(b[0])}" miny="${f(b[1])}" maxx="${f(b[2])}" maxy="${f(b[3])}" />`);
   }
+  out.push(...indent(wmsDimensionElements(v, layer.dimensions), 2));
   if (v === '1.1.1') {
     for (const m of layer.md?.metadata ?? []) {
       const type = metadataType111(m.type);
@@ -354,6 +356,7 @@ function layer130(input: WmsCapabilitiesInput, layer: WmsLayer, isRoot: boolean)
   for (const [code, b] of layerSrsBBoxes(layer, input.srsExtents, input.srs, true)) {
     out.push(`  <BoundingBox CRS="${x(code)}" minx="${f(b[0])}" miny="${f(b[1])}" maxx="${f(b[2])}" maxy="${f(b[3])}" />`);
   }
+  out.push(...indent(wmsDimensionElements('1.3.0', layer.dimensions), 2));
   const attr = md.attribution;
   if (attr) {
     out.push('  <Attribution>');

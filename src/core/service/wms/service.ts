@@ -11,6 +11,8 @@ import { answerFeatureInfo } from './featureinfo.js';
 import { answerLegendGraphic } from './legend-graphic.js';
 import { legendSizes } from './legend-sizes.js';
 import { renderGetMap } from './get-map.js';
+import { authorizedCapabilityTree } from '../../auth/wms-capability-tree.js';
+import { checkedMapDimensions } from './get-map-dimensions.js';
 import { srsExtents, type SrsExtent } from './layer-bboxes.js';
 import type { WmsServiceOptions } from './options.js';
 import {
@@ -53,9 +55,9 @@ export class WmsService implements OwsHandler {
         case 'capabilities':
           return await this.capabilities(req, version);
         case 'map':
-          return await this.map(parseMapRequest(params, version, 'map', exc, this.opts.strict) as WmsMapRequest, exc);
+          return await this.map(parseMapRequest(params, version, 'map', exc, this.opts.strict) as WmsMapRequest, exc, params, req);
         case 'featureinfo':
-          return await this.featureInfo(parseMapRequest(params, version, 'featureinfo', exc, this.opts.strict) as WmsFeatureInfoRequest, params);
+          return await this.featureInfo(parseMapRequest(params, version, 'featureinfo', exc, this.opts.strict) as WmsFeatureInfoRequest, params, req);
         case 'legendgraphic':
           if (version === '1.1.1' || version === '1.3.0') {
             const legendReq = parseLegendGraphicRequest(params, version, exc, this.opts.strict);
@@ -78,7 +80,7 @@ export class WmsService implements OwsHandler {
       version,
       md: this.opts.md,
       url: `${baseUrl(req)}${req.path}`,
-      rootLayer: this.opts.rootLayer,
+      rootLayer: await authorizedCapabilityTree(req, this.opts.rootLayer, this.layers.keys()),
       imageFormats: this.opts.imageFormats.map((f) => f.mimeType),
       infoFormats: infoTypes.map((t) => infoFormatMimeType(version, t)),
       srs: this.opts.srs,
@@ -110,10 +112,12 @@ export class WmsService implements OwsHandler {
     }
   }
 
-  private async map(req: WmsMapRequest, exc: ExceptionContext): Promise<CoreResponse> {
-    this.checkMapRequest(req, exc);
+  private async map(parsed: WmsMapRequest, exc: ExceptionContext, params: RequestParams, httpReq: CoreRequest): Promise<CoreResponse> {
+    this.checkMapRequest(parsed, exc);
+    const req = checkedMapDimensions(parsed, params, this.layers);
     const format = this.opts.imageFormats.find((f) => f.mimeType === req.format)!;
     return renderGetMap(req, {
+      request: httpReq,
       layers: this.layers,
       format,
       srsExtents: this.srsExtents,
@@ -123,11 +127,11 @@ export class WmsService implements OwsHandler {
   }
 
   /** MapProxy's check_featureinfo_request (layers, SRS; no size or format check), then the sources are asked. */
-  private async featureInfo(req: WmsFeatureInfoRequest, params: RequestParams): Promise<CoreResponse> {
+  private async featureInfo(req: WmsFeatureInfoRequest, params: RequestParams, httpReq: CoreRequest): Promise<CoreResponse> {
     this.validateLayers([...req.layers, ...req.queryLayers]);
     validateSrs(req, this.opts.srs);
     try {
-      return await answerFeatureInfo(req, params, { layers: this.layers, transformers: this.opts.infoTransformers ?? new Map() });
+      return await answerFeatureInfo(req, params, { layers: this.layers, transformers: this.opts.infoTransformers ?? new Map(), request: httpReq });
     } catch (err) {
       if (isSourceError(err) || err instanceof XsltError) throw new RequestError(err.message, { internal: true });
       throw err;

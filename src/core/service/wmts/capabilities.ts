@@ -3,6 +3,7 @@ import { pyFloat as f } from '../../util/py-format.js';
 import type { ServiceMetadata } from '../service-metadata.js';
 import { tileExtension } from '../tile/published-tile.js';
 import { escapeXml as x } from '../xml-escape.js';
+import { wmtsDimensionElements } from './dimension-elements.js';
 import type { WmtsLayerSet } from './layers.js';
 import { legendHref } from './legend-urls.js';
 
@@ -155,6 +156,7 @@ export function wmtsCapabilities(input: WmtsCapabilitiesInput): string {
     );
     const queryable = (wl.first.infoSources?.length ?? 0) > 0;
     if (queryable) for (const fi of input.infoFormats ?? []) out.push(`      <InfoFormat>${x(fi.mimetype)}</InfoFormat>`);
+    out.push(...wmtsDimensionElements(wl.first.dimensions, input.restfulTemplate));
     for (const setName of wl.byMatrixSet.keys()) {
       out.push('      <TileMatrixSetLink>', `        <TileMatrixSet>${x(setName)}</TileMatrixSet>`, '      </TileMatrixSetLink>');
     }

@@ -5,8 +5,11 @@ import { RequestError } from '../request-error.js';
 import { serviceResponse } from '../response.js';
 import type { Service } from '../service.js';
 import { loadPublishedTile } from '../tile/published-tile.js';
+import { tileAccessFor } from '../../auth/tile-access.js';
+import { authorizedWmtsLayers } from '../../auth/wmts-layers.js';
 import { DEFAULT_MAX_TILE_AGE, tileResponse } from '../tile-response.js';
 import { wmtsCapabilities } from './capabilities.js';
+import { checkRestDimensions } from './rest-dimensions.js';
 import { wmtsError } from './errors.js';
 import { WmtsLayerSet } from './layers.js';
 import { answerWmtsFeatureInfo, parseKvpFeatureInfoRequest, restFeatureInfoRequest } from './featureinfo.js';
@@ -22,7 +25,7 @@ async function getTile(req: CoreRequest, layers: WmtsLayerSet, t: WmtsTileReques
   if (!wl) throw new RequestError(`unknown layer: ${t.layer}`, { code: 'InvalidParameterValue' });
   const set = wl.byMatrixSet.get(t.matrixSet);
   if (!set) throw new RequestError(`unknown tilematrixset: ${t.matrixSet}`, { code: 'InvalidParameterValue' });
-  const tile = await loadPublishedTile(set.layer, set.grid, { coord: t.coord, format: t.format, origin: 'nw', useProfiles: false });
+  const tile = await loadPublishedTile(set.layer, set.grid, { coord: t.coord, format: t.format, origin: 'nw', useProfiles: false, dimensions: t.dimensions }, tileAccessFor(req, 'wmts', set.layer));
   // WMTS always sends max-age, even for uncacheable tiles (as MapProxy).
   return tileResponse(req, { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus }, { maxAge });
 }
@@ -40,11 +43,12 @@ export class WmtsKvpService implements OwsHandler {
     try {
       const type = parseWmtsRequestType(params);
       if (type === 'capabilities') {
-        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers: this.layers, infoFormats: this.opts.infoFormats, legendUrls: legendTemplates(this.opts, 'kvp') });
+        const layers = await authorizedWmtsLayers(req, this.layers);
+        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers, infoFormats: this.opts.infoFormats, legendUrls: legendTemplates(this.opts, 'kvp') });
         return serviceResponse(doc, { mimetype: 'application/xml' });
       }
       if (type === 'tile') return await getTile(req, this.layers, parseKvpTileRequest(params), this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
-      if (type === 'featureinfo') return await answerWmtsFeatureInfo(parseKvpFeatureInfoRequest(params), this.layers, this.opts.infoFormats ?? []);
+      if (type === 'featureinfo') return await answerWmtsFeatureInfo(parseKvpFeatureInfoRequest(params), this.layers, this.opts.infoFormats ?? [], req);
       const request = params.get('request');
       throw new RequestError(`unknown WMTS request type '${request ? request.toLowerCase() : 'None'}'`, {
         code: request ? 'InvalidParameterValue' : 'MissingParameterValue',
@@ -75,7 +79,7 @@ export class WmtsRestService implements Service {
       const doc = wmtsCapabilities({
         md: this.opts.md,
         url,
-        layers: this.layers,
+        layers: await authorizedWmtsLayers(req, this.layers),
         restfulTemplate: this.template.template,
         infoFormats: this.opts.infoFormats,
         restfulFeatureinfoTemplate: this.fiTemplate.template,
@@ -90,17 +94,12 @@ export class WmtsRestService implements Service {
         // a tile path wins; then the FeatureInfo template (MapProxy's wmts_rest_request_parser)
         const fi = this.fiTemplate.groups(path);
         if (fi) {
-          // layers have no dimensions (yet): a template dimension must be 'default', as for tiles
-          for (const dim of this.fiTemplate.dimensions) {
-            if (fi[`dim_${dim.toLowerCase()}`] !== 'default') throw new RequestError(`unknown dimension: ${dim.toLowerCase()}`, { code: 'InvalidParameterValue' });
-          }
-          return await answerWmtsFeatureInfo(restFeatureInfoRequest(fi), this.layers, this.opts.infoFormats ?? []);
+          checkRestDimensions(this.layers, fi['Layer'] ?? '', Object.fromEntries(this.fiTemplate.dimensions.map((d) => [d, fi[`dim_${d.toLowerCase()}`]])));
+          return await answerWmtsFeatureInfo(restFeatureInfoRequest(fi), this.layers, this.opts.infoFormats ?? [], req);
         }
         throw new RequestError(`invalid request (${path})`, { code: 'InvalidParameterValue' });
       }
-      for (const [dim, value] of Object.entries(t.dimensions)) {
-        if (value !== 'default') throw new RequestError(`unknown dimension: ${dim}`, { code: 'InvalidParameterValue' });
-      }
+      checkRestDimensions(this.layers, t.layer, t.dimensions);
       return await getTile(req, this.layers, t, this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
     } catch (err) {
       if (err instanceof RequestError) return wmtsError(err);
