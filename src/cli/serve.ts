@@ -2,8 +2,7 @@ import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { Master } from '../master/master.js';
-import { WORKER_ENV } from '../master/messages.js';
-import { runWorker } from '../worker/worker.js';
+import { readWorkerEnv } from '../master/messages.js';
 import { pino } from 'pino';
 import { DEFAULT_LOG_SETTINGS } from '../worker/log/log-settings.js';
 import { processLoggers } from '../worker/log/process-logger.js';
@@ -63,13 +62,16 @@ export function serveCommand(program: Command): void {
 }
 
 /**
- * Entry of master and workers alike: cluster workers run this same command line again, and throng sends
- * them to the worker function with the settings the master resolved (passed in the environment).
+ * Entry of the master (and of the single process of `--workers 0`). The master's workers start from their own
+ * entry (src/worker/cluster-entry) with the settings it resolved in the environment, so neither process loads
+ * more than it runs: the master no core beyond the configuration reader, a worker no other command.
  */
 export async function runDaemon(mode: ServeMode, target: string, cli: ServeCliOptions): Promise<void> {
+  // The master forks src/worker/cluster-entry (see Master.start); a worker started on this command line still works.
   if (cluster.isWorker) {
-    const { settings, slot } = JSON.parse(process.env[WORKER_ENV] ?? 'null') as { settings: DaemonSettings; slot: number };
-    await throng({ worker: () => runWorker(settings, slot), count: 0, lifetime: 0 });
+    const { settings, slot } = readWorkerEnv<DaemonSettings>();
+    const { runWorker } = await import('../worker/worker.js');
+    await runWorker(settings, slot);
     return;
   }
 
@@ -88,6 +90,7 @@ export async function runDaemon(mode: ServeMode, target: string, cli: ServeCliOp
   for (const w of settings.warnings) log.warn(w);
 
   if (settings.workers === 0) {
+    const { runWorker } = await import('../worker/worker.js');
     await runWorker(settings, 0);
     return;
   }

@@ -42,6 +42,8 @@ const imageOptions = obj({
     tiff_compression: oneOfValues(['raw', 'tiff_lzw', 'jpeg', 'tiff_deflate', 'tiff_adobe_deflate']),
   }),
   merge_method: str(),
+  transparent_color: anyOf(str(), list(int())),
+  transparent_color_tolerance: num(),
 });
 
 const coverage: JsonSchema = {
@@ -101,7 +103,7 @@ const sourceCommon: Record<string, JsonSchema> = {
   wms_opts: obj({
     version: oneOfValues(['1.0.0', '1.1.0', '1.1.1', '1.3.0']),
     map: bool(), featureinfo: bool(), legendgraphic: bool(), legendurl: str(),
-    featureinfo_format: str(), featureinfo_xslt: str(), featureinfo_out_format: str(),
+    featureinfo_format: str(), featureinfo_xslt: str(), featureinfo_out_format: str(), query_layers: str(),
   }),
 };
 
@@ -110,7 +112,8 @@ const source: JsonSchema = {
   required: ['type'],
   properties: {
     ...sourceCommon,
-    type: oneOfValues(['wms', 'tile', 'mapserver', 'debug', 'mapnik', 'arcgis', 'ogcapimaps', 'ogcapitiles'], 'source type'),
+    // MapProxy's mapnik, arcgis and ogcapi sources are not read by us (the readers reject them), so not listed
+    type: oneOfValues(['wms', 'tile', 'mapserver', 'debug'], 'source type'),
     req: anyMap('request parameters: url, layers, styles, transparent, sld, … (sent upstream as given)'),
     url: str('tile URL template: %(z)s %(x)s %(y)s %(tms_path)s %(quadkey)s %(bbox)s'),
     grid: str(), origin: str(), format: str(), request_format: str(),
@@ -161,7 +164,7 @@ const cache = obj({
   refresh_before: obj({ seconds: num(), minutes: num(), hours: num(), days: num(), weeks: num(), time: str(), mtime: str() }),
   use_direct_from_level: int(), use_direct_from_res: num(),
   cache_rescaled_tiles: bool(), upscale_tiles: int(), downscale_tiles: int(),
-  watermark: anyMap(),
+  // MapProxy's watermark is not drawn by us (the runtime rejects it), so not listed
 });
 
 const grid = obj({
@@ -186,7 +189,7 @@ const layer: JsonSchema = obj({
   md: anyMap('metadata for capabilities: abstract, keyword_list, attribution, …'),
   min_res: num(), max_res: num(), min_scale: num(), max_scale: num(),
   legendurl: str(), wmts_rest_legendurl: str(), wmts_kvp_legendurl: str(),
-  dimensions: anyMap(),
+  // MapProxy's layer dimensions are not served by us (rejected at start), so not listed
   nominal_res: num(),
 });
 

@@ -30,6 +30,13 @@ const describe = (v: unknown): string => {
 
 const article = (t: string) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 
+/** Names the keys allowed instead when they are few enough to read, or the one a typo most likely meant. */
+function unknownKey(key: string, known: string[]): string {
+  if (known.length <= 10) return `unknown key '${key}' (expected one of ${known.join(', ')})`;
+  const close = known.find((k) => k.replace(/_/g, '') === key.replace(/_/g, '') || k.startsWith(key) || key.startsWith(k));
+  return close ? `unknown key '${key}' (did you mean '${close}'?)` : `unknown key '${key}'`;
+}
+
 /**
  * Checks a value against the subset of JSON Schema draft-07 that config-schema.ts uses (type, properties,
  * additionalProperties, required, items, minItems, maxItems, enum, anyOf, local $ref) and returns every error
@@ -48,7 +55,12 @@ export function checkSchema(root: JsonSchema, value: unknown): SchemaError[] {
   const check = (schema0: JsonSchema, v: unknown, path: ValuePath, out: SchemaError[]): void => {
     const schema = resolveRef(schema0);
     if (Array.isArray(schema.anyOf)) {
-      const branches = (schema.anyOf as JsonSchema[]).map((b) => {
+      // nested anyOf (a nullable choice) counts as one list of alternatives
+      const flat = (list: JsonSchema[]): JsonSchema[] => list.flatMap((b) => {
+        const r = resolveRef(b);
+        return Array.isArray(r.anyOf) ? flat(r.anyOf as JsonSchema[]) : [b];
+      });
+      const branches = flat(schema.anyOf as JsonSchema[]).map((b) => {
         const errs: SchemaError[] = [];
         check(b, v, path, errs);
         return { b: resolveRef(b), errs };
@@ -85,7 +97,7 @@ export function checkSchema(root: JsonSchema, value: unknown): SchemaError[] {
       for (const [k, val] of Object.entries(o)) {
         if (k in props) check(props[k]!, val, [...path, k], out);
         else if (schema.additionalProperties === false) {
-          out.push({ path: [...path, k], message: `unknown key '${k}' (known here: ${Object.keys(props).join(', ')})`, atKey: true });
+          out.push({ path: [...path, k], message: unknownKey(k, Object.keys(props)), atKey: true });
         } else if (typeof schema.additionalProperties === 'object') check(schema.additionalProperties as JsonSchema, val, [...path, k], out);
       }
     }

@@ -5,7 +5,7 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, typ
 import { ConfigError } from '../../core/config/errors.js';
 import { loadConfig } from '../../core/config/load-config.js';
 import { mapproxySchema } from '../schema/config-schema.js';
-import { checkSchema, formatPath, parsePath, type ValuePath } from '../schema/schema-check.js';
+import { checkSchema, formatPath, parsePath } from '../schema/schema-check.js';
 
 export interface Finding {
   severity: 'error' | 'warning';
@@ -30,7 +30,17 @@ function parseFile(file: string): ParsedFile {
 }
 
 /** The node at a path, or the nearest ancestor there is (through aliases the path may leave the file's own nodes). */
-function locate(p: ParsedFile, path: ValuePath, atKey: boolean): { line: number; column: number } | null {
+type LocatePath = (string | number | { name: string })[];
+
+/** The readers name list items by their name: `layers (osm).sources[0]` is the layer named osm. */
+function readerPath(keyPath: string): LocatePath {
+  return parsePath(keyPath).flatMap((seg): LocatePath => {
+    const m = typeof seg === 'string' ? /^(.*) \((.*)\)$/.exec(seg) : null;
+    return m ? [m[1]!, { name: m[2]! }] : [seg];
+  });
+}
+
+function locate(p: ParsedFile, path: LocatePath, atKey: boolean): { line: number; column: number } | null {
   let node: unknown = p.doc.contents;
   let offset: number | undefined = (node as Node | null)?.range?.[0];
   for (let i = 0; i < path.length; i++) {
@@ -42,8 +52,11 @@ function locate(p: ParsedFile, path: ValuePath, atKey: boolean): { line: number;
       const keyNode = pair.key as Node;
       offset = last && atKey ? keyNode.range?.[0] : ((pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0]);
       node = pair.value;
-    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items) && typeof key === 'number') {
-      const item = (node as { items: unknown[] }).items[key] as Node | undefined;
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items) && typeof key !== 'string') {
+      const items = (node as { items: unknown[] }).items;
+      const item = (typeof key === 'number'
+        ? items[key]
+        : items.find((it) => isMap(it) && String((it.get('name') as unknown) ?? '') === key.name)) as Node | undefined;
       if (!item) break;
       offset = item.range?.[0];
       node = item;
@@ -103,7 +116,7 @@ export function validateConfig(file: string): Finding[] {
 
   // what the schema cannot see: references between sections, values the readers check, unsupported features
   const where = (keyPath: string, atKey: boolean): { file: string; line: number; column: number } => {
-    const path = parsePath(keyPath);
+    const path = readerPath(keyPath);
     for (const p of parsed) {
       const at = path.length ? locate(p, path, atKey) : null;
       if (at && at.line > 1) return { file: p.file, ...at };
