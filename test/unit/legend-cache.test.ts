@@ -33,6 +33,11 @@ class FakeClient implements LegendClient {
     if (this.failing) throw new SourceError('upstream down');
     return ImageResult.fromEncoded(await this.image());
   }
+  async getJsonLegend(query: LegendQuery): Promise<Buffer> {
+    this.calls.push(query);
+    if (this.failing) throw new SourceError('upstream down');
+    return Buffer.from(JSON.stringify({ Legend: [{ layerName: this.identifier[1], title: 'ä', size: 10.0, n: 3 }] }));
+  }
 }
 
 const FORMAT = imageFormat('image/png');
@@ -106,6 +111,26 @@ print(json.dumps([legend_hash(i, None if s is None else float(s)) for i, s in js
       const second = await (await source.getLegend({ format: 'image/png' })).raw();
       assert.deepEqual([second.width, second.height], [10, 10]);
       assert.equal(readdirSync(dir).length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('JSON legends', () => {
+  it('merge the first Legend entry of each client as MapProxy 7 writes them, skipping failing clients, uncached', async () => {
+    const dir = tempDir('legend-cache-');
+    try {
+      const a = new FakeClient(['http://a/?', 'one'], () => png(1, 1, 0));
+      const b = new FakeClient(['http://b/?', 'two'], () => png(1, 1, 0));
+      const c = new FakeClient(['http://c/?', 'three'], () => png(1, 1, 0));
+      c.failing = true;
+      const source = new LegendSource({ clients: [a, b, c], cache: new LegendCache({ dir }), cacheFormat: FORMAT, log: { error: () => {} } });
+      const json = await source.getJsonLegend({ format: 'application/json' });
+      assert.equal(json, '{"Legend": [{"layerName": "one", "title": "\\u00e4", "size": 10, "n": 3}, {"layerName": "two", "title": "\\u00e4", "size": 10, "n": 3}]}');
+      await source.getJsonLegend({ format: 'application/json' });
+      assert.equal(a.calls.length, 2);
+      assert.deepEqual(readdirSync(dir), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

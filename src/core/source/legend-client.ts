@@ -54,6 +54,19 @@ export class WmsLegendClient implements LegendClient {
     checkImage(res.headers['content-type'], 'source WMS');
     return ImageResult.fromEncoded(res.body, { transparent: true });
   }
+
+  async getJsonLegend(query: LegendQuery): Promise<Buffer> {
+    let res;
+    try {
+      res = await this.transport.retrieve(this.request({ ...query, format: 'application/json' }), 'GET');
+    } catch (err) {
+      if (err instanceof HTTPClientError) throw new SourceError(err.message, { cause: err });
+      throw err;
+    }
+    // MapProxy compares the whole header; a charset parameter is accepted here
+    if (res.headers['content-type']?.split(';')[0]?.trim() !== 'application/json') throw new SourceError('no json returned from source WMS');
+    return res.body;
+  }
 }
 
 /**
@@ -68,6 +81,11 @@ export class LegendUrlClient implements LegendClient {
     private readonly http: HttpClient,
   ) {
     this.identifier = [url, null];
+  }
+
+  /** A fixed legend is an image: MapProxy 7 has no JSON for it. */
+  async getJsonLegend(): Promise<Buffer> {
+    throw new SourceError('no image returned from static LegendURL');
   }
 
   async getLegend(): Promise<ImageResult> {

@@ -16,4 +16,6 @@ export interface LegendClient {
    */
   readonly identifier: readonly [url: string, layer: string | null];
   getLegend(query: LegendQuery): Promise<ImageResult>;
+  /** The legend as JSON (FORMAT=application/json, MapProxy 7); the body as the server sent it. */
+  getJsonLegend(query: LegendQuery): Promise<Buffer>;
 }

@@ -2,6 +2,7 @@ import type { Size } from '../geo/bbox.js';
 import type { ImageFormat } from '../image/format.js';
 import { ImageResult } from '../image/image.js';
 import { concatLegends } from './legend-concat.js';
+import { concatJsonLegends } from './legend-json.js';
 import { legendIdentifier, type LegendCache } from './legend-cache.js';
 import { encodeLegend } from './legend-encode.js';
 import type { LegendClient, LegendQuery } from './legend-query.js';
@@ -51,6 +52,20 @@ export class LegendSource {
     const legend = await concatLegends(legends);
     if (!failed) await this.options.cache.store(this.identifier, scale, await encodeLegend(legend, this.options.cacheFormat));
     return legend;
+  }
+
+  /** The JSON legend of every client merged; never cached (MapProxy 7 asks the source each time). */
+  async getJsonLegend(query: LegendQuery): Promise<string> {
+    const bodies: Buffer[] = [];
+    for (const client of this.options.clients) {
+      try {
+        bodies.push(await client.getJsonLegend(query));
+      } catch (err) {
+        if (!(err instanceof SourceError)) throw err;
+        this.options.log?.error(err.message);
+      }
+    }
+    return concatJsonLegends(bodies);
   }
 
   /** The size of the legend without SCALE (what capabilities announce); fetched, and so cached, once. */

@@ -27,6 +27,8 @@ export function parseScale(value: string | undefined): number | undefined {
  * fetched (or read from the legend cache) with the client's FORMAT and SCALE, stacked (the first
  * source at the bottom) and encoded in the requested format of the service.
  *
+ * FORMAT=application/json asks the sources for JSON legends (MapProxy 7).
+ *
  * Where MapProxy fails with an internal error we answer a ServiceException: a FORMAT the service
  * does not offer (InvalidFormat) and a SCALE that is not a number.
  */
@@ -34,6 +36,11 @@ export async function answerLegendGraphic(req: WmsLegendGraphicRequest, scalePar
   const layer = ctx.layers.get(req.layer);
   if (!layer) throw new RequestError(`unknown layer: ${req.layer}`, { code: 'LayerNotDefined' });
   if (!layer.legends) throw new RequestError(`layer ${req.layer} has no legend graphic`, { status: 404 });
+  if (req.format === 'application/json') {
+    // MapProxy 7 answers with the first source's legend, its clients' JSON merged
+    const json = await layer.legends.sources[0]!.getJsonLegend({ format: req.format, scale: parseScale(scaleParam) });
+    return serviceResponse(json, { mimetype: 'application/json' });
+  }
   const format = ctx.imageFormats.find((f) => f.mimeType === req.format);
   if (!format) throw new RequestError(`unsupported image format: ${req.format}`, { code: 'InvalidFormat' });
   const query: LegendQuery = { format: `image/${format.ext}`, scale: parseScale(scaleParam) };
