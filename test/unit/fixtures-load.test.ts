@@ -26,21 +26,16 @@ const NOT_MAPPROXY_CONFIGS: Record<string, string> = {
 const EXPECTED_UNSUPPORTED: Record<string, string> = {
   'arcgis.yaml': "source type 'arcgis'",
   'cache_band_merge.yaml': 'band merging',
-  'dimension.yaml': 'layer dimensions',
   'layer.yaml': 'watermark',
   'mapnik_source.yaml': "source type 'mapnik'",
-  'ogcapi_maps_and_tiles_non_earth_service.yaml': "service 'ogcapi'",
-  'ogcapi_maps_and_tiles_service.yaml': "service 'ogcapi'",
+  'ogcapi_maps_and_tiles_non_earth_service.yaml': 'non-Earth CRS',
   'ogcapimaps_non_earth_source.yaml': "source type 'ogcapimaps'",
-  'ogcapimaps_service.yaml': "service 'ogcapi'",
   'ogcapimaps_source.yaml': "source type 'ogcapimaps'",
   'ogcapimaps_source_with_supported_srs.yaml': "source type 'ogcapimaps'",
   'ogcapitiles_non_earth_source.yaml': "source type 'ogcapitiles'",
-  'ogcapitiles_service.yaml': "service 'ogcapi'",
   'ogcapitiles_source.yaml': "source type 'ogcapitiles'",
   'renderd_client.yaml': 'renderd',
   'watermark.yaml': 'watermark',
-  'wmts_dimensions.yaml': 'layer dimensions',
 };
 
 const SEED_KEYS = new Set(['seeds', 'cleanups', 'coverages']);
