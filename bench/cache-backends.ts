@@ -16,7 +16,7 @@ import { startCouchDBServer } from '../test/support/couchdb-server.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { S3RVER_CREDENTIALS, startS3Server } from '../test/support/s3-server.js';
 import { prng } from '../test/support/prng.js';
-import { workspace, GRID, type Workspace } from './lib/configs.js';
+import { GRID, sourcesAndGlobals, workspace, type Workspace } from './lib/configs.js';
 import { run, stopAll } from './lib/procs.js';
 import { compiledRuntime, tsxRuntime, type Runtime } from './lib/runtime.js';
 import { listTiles } from './lib/scenarios.js';
@@ -97,21 +97,7 @@ layers:
 ${layers}
 caches:
 ${caches}
-sources:
-  world_wms:
-    type: wms
-    req:
-      url: ${upstreamUrl}
-      layers: world
-      transparent: false
-    supported_srs: ['EPSG:3857']
-globals:
-  cache:
-    base_dir: ${join(ws.dir, 'cache_data')}
-    lock_dir: ${join(ws.dir, 'cache_data', 'locks')}
-  http:
-    client_timeout: 60
-`);
+${sourcesAndGlobals(ws, upstreamUrl, ['EPSG:3857'])}`);
 }
 
 /** One seed task per backend, so each is timed on its own. */

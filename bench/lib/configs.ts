@@ -80,14 +80,19 @@ layers:
 
 caches:
 ${cache('world_cache', ws.tileDir)}${cache('cold_cache', ws.coldDir)}
-sources:
+${sourcesAndGlobals(ws, upstreamUrl, ['EPSG:3857', 'EPSG:4326', 'EPSG:25832'])}`);
+}
+
+/** The `sources:` (the MapServer upstream as `world_wms`) and `globals:` sections every bench configuration shares. */
+export function sourcesAndGlobals(ws: Workspace, upstreamUrl: string, srs: readonly string[]): string {
+  return `sources:
   world_wms:
     type: wms
     req:
       url: ${upstreamUrl}
       layers: world
       transparent: false
-    supported_srs: ['EPSG:3857', 'EPSG:4326', 'EPSG:25832']
+    supported_srs: [${srs.map((s) => `'${s}'`).join(', ')}]
 
 globals:
   cache:
@@ -95,7 +100,7 @@ globals:
     lock_dir: ${join(ws.dir, 'cache_data', 'locks')}
   http:
     client_timeout: 60
-`);
+`;
 }
 
 export function writeSeedConfig(ws: Workspace, area: SeedArea): void {
