@@ -45,13 +45,13 @@ test('unknown keys are warnings with their key path, not errors', () => {
 
 test('unsupported features are rejected with "not supported" and the feature name', () => {
   const cases: [string, string, string][] = [
-    ['  ogcapi:\n', 'services.ogcapi', "service 'ogcapi' is not supported yet"],
+    ['', 'sources.osm_wms.type', "source type 'ogcapimaps' is not supported yet"],
     ['', 'sources.osm_wms.type', "source type 'arcgis' is not supported yet"],
     ['', 'caches.osm_cache.watermark', 'watermark is not supported yet'],
     ['', 'layers[0].dimensions', 'layer dimensions is not supported yet'],
   ];
   const bodies = [
-    MINIMAL.replace('  tms:\n', '  tms:\n  ogcapi:\n'),
+    MINIMAL.replace('type: wms', 'type: ogcapimaps'),
     MINIMAL.replace('type: wms', 'type: arcgis'),
     MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    watermark:\n      text: hi\n'),
     MINIMAL.replace('    sources: [osm_cache]\n', '    sources: [osm_cache]\n    dimensions:\n      time:\n        values: [a]\n'),

@@ -103,6 +103,10 @@ const CAPABILITIES = [
   '/wmts/1.0.0/WMTSCapabilities.xml',
   '/tms/1.0.0',
   '/demo/',
+  '/ogcapi',
+  '/ogcapi/collections',
+  '/ogcapi/api',
+  '/ogcapi/tileMatrixSets',
 ];
 
 test('every loadable MapProxy fixture builds and answers its capabilities and demo without an internal error', async () => {

@@ -112,10 +112,14 @@ function readOgcapi(r: MapReader): OgcapiServiceConfig {
   } else if (mop !== undefined && mop !== null) {
     throw r.error('max_output_pixels', `expected a number of pixels or [width, height], got ${describeValue(mop)}`);
   }
+  const mapSrs = r.strList('map_srs') ?? ['EPSG:4326', 'EPSG:3857'];
+  // MapProxy 7 serves planetary maps through PROJ's IAU codes; our SRS module knows Earth CRS only
+  const planetary = mapSrs.find((s) => /^IAU/i.test(s));
+  if (planetary) throw notSupported(r.ctx, r.keyPath('map_srs'), `non-Earth CRS '${planetary}'`);
   const out: OgcapiServiceConfig = {
     enableTiles: r.bool('enable_tiles') ?? true,
     enableMaps: r.bool('enable_maps') ?? true,
-    mapSrs: r.strList('map_srs') ?? ['EPSG:4326', 'EPSG:3857'],
+    mapSrs,
     imageFormats: r.strList('image_formats') ?? ['image/png', 'image/jpeg'],
     onSourceErrors: r.oneOf('on_source_errors', ['notify', 'raise'] as const) ?? 'notify',
     maxOutputPixels,
