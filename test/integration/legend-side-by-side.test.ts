@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { startCgiRunner, type CgiRunner } from '../support/cgi-runner.js';
 import { owslibAvailable, owslibClient } from '../support/clients.js';
@@ -16,6 +17,7 @@ import { MAPSERV_BINARY, mapServerAvailable } from '../support/mapserver.js';
 import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
 import { createApp, get, startOurServer, type OurApp, type OurServer } from '../support/our-app.js';
 import { legendHash } from '../../src/core/source/legend-cache.js';
+import { OGC_SCHEMA_DIR, validateXml, xmllintAvailable } from '../support/xml-schema.js';
 
 interface Answer { status: number; contentType: string; body: Buffer }
 
@@ -136,6 +138,19 @@ function legendUrls(caps: string): Record<string, { width: string; height: strin
   return out;
 }
 
+/** A schema importing WMS 1.3.0 and SLD 1.1.0 capabilities, as the document's schemaLocation names both. */
+function wmsWithSldSchema(dir: string): string {
+  const file = join(dir, 'wms-sld.xsd');
+  const local = (p: string) => pathToFileURL(join(OGC_SCHEMA_DIR, p)).href;
+  writeFileSync(file, `<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:mapproxy-ts:test">
+  <xs:import namespace="http://www.opengis.net/wms" schemaLocation="${local('wms/1.3.0/capabilities_1_3_0.xsd')}"/>
+  <xs:import namespace="http://www.opengis.net/sld" schemaLocation="${local('sld/1.1.0/sld_capabilities.xsd')}"/>
+</xs:schema>
+`);
+  return file;
+}
+
 function exception(body: string): { code: string; message: string } {
   const m = /<ServiceException(?: code="([^"]*)")?>\s*([\s\S]*?)\s*<\/ServiceException>/.exec(body);
   return { code: m?.[1] ?? '', message: m?.[2] ?? '' };
@@ -251,6 +266,11 @@ describe('GetLegendGraphic side by side with MapProxy 1.15', { skip: !mapServerA
       const formats = (caps: string) => new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(caps)?.[1]?.match(/<Format>[^<]+<\/Format>/g);
       assert.ok(formats(ca)?.length, 'a GetLegendGraphic request section');
       assert.deepEqual(formats(ca), formats(cb));
+      if (xmllintAvailable()) {
+        // 1.3.0: sld:GetLegendGraphic is declared by the SLD capabilities schema the document names next to WMS's
+        const v = await validateXml(a.body, version === '1.3.0' ? { xsd: wmsWithSldSchema(dir) } : 'wms-1.1.1-capabilities');
+        assert.ok(v.valid, v.errors.join('\n'));
+      }
     }
   });
 
