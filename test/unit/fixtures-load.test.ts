@@ -26,7 +26,6 @@ const NOT_MAPPROXY_CONFIGS: Record<string, string> = {
 const EXPECTED_UNSUPPORTED: Record<string, string> = {
   'arcgis.yaml': "source type 'arcgis'",
   'cache_band_merge.yaml': 'band merging',
-  'layer.yaml': 'watermark',
   'mapnik_source.yaml': "source type 'mapnik'",
   'ogcapi_maps_and_tiles_non_earth_service.yaml': 'non-Earth CRS',
   'ogcapimaps_non_earth_source.yaml': "source type 'ogcapimaps'",
@@ -35,7 +34,6 @@ const EXPECTED_UNSUPPORTED: Record<string, string> = {
   'ogcapitiles_non_earth_source.yaml': "source type 'ogcapitiles'",
   'ogcapitiles_source.yaml': "source type 'ogcapitiles'",
   'renderd_client.yaml': 'renderd',
-  'watermark.yaml': 'watermark',
 };
 
 const SEED_KEYS = new Set(['seeds', 'cleanups', 'coverages']);

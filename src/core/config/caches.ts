@@ -8,6 +8,7 @@ import { isYamlMap } from './merge-dict.js';
 import { pyJoin } from './paths.js';
 import type { CacheConfig, GlobalsConfig, GridConfig, ImageFormatConfig, RefreshBeforeConfig } from './types.js';
 import { UNSUPPORTED, notSupported } from './unsupported.js';
+import { readWatermark } from './watermark.js';
 import { cacheBackend, cacheTypes } from '../cache/registry.js';
 const MIXED_REQUEST_FORMATS = ['image/png', 'image/vnd.jpeg-png'];
 
@@ -141,7 +142,10 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
     tileLockDir,
     backend,
     cacheRescaledTiles: r.bool('cache_rescaled_tiles') ?? false,
+    rescaleTiles: readRescaleTiles(r),
   };
+  const watermark = readWatermark(r);
+  if (watermark) out.watermark = watermark;
   if (coverage) out.coverage = coverage;
   const refresh = readRefreshBefore(r);
   if (refresh) out.refreshBefore = refresh;
@@ -153,6 +157,16 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
     throw r.error(level !== undefined ? 'use_direct_from_level' : 'use_direct_from_res', 'only supported for caches with exactly one source');
   }
   return out;
+}
+
+/** `upscale_tiles` / `downscale_tiles` as MapProxy's rescale_tiles: negative upscales, positive downscales. */
+function readRescaleTiles(r: MapReader): number {
+  const up = r.int('upscale_tiles') ?? 0;
+  const down = r.int('downscale_tiles') ?? 0;
+  if (up < 0) throw r.error('upscale_tiles', 'upscale_tiles must be positive');
+  if (down < 0) throw r.error('downscale_tiles', 'downscale_tiles must be positive');
+  if (up && down) throw r.error('downscale_tiles', 'cannot use both upscale_tiles and downscale_tiles');
+  return up ? -up : down;
 }
 
 /** `refresh_before`: time (ISO, local time), mtime (file), or weeks/days/hours/minutes/seconds before now. */

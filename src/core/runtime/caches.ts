@@ -6,7 +6,6 @@ import { splitTaggedName } from '../config/references.js';
 import type { CacheConfig, RefreshBeforeConfig } from '../config/types.js';
 import { statSync } from 'node:fs';
 import { MapExtent } from '../geo/extent.js';
-import { MetaGrid } from '../geo/meta-grid.js';
 import type { ImageGlobals } from '../image/format.js';
 import { CacheMapLayer } from '../layer/cache-map-layer.js';
 import { DecodedTiles } from '../layer/decoded-tiles.js';
@@ -21,6 +20,7 @@ import { RedisTileLock } from '../tiles/redis-tile-lock.js';
 import { TileManager } from '../tiles/tile-manager.js';
 import { buildCoverage } from './coverage.js';
 import { resolvedFormat } from './image-formats.js';
+import { tileCreationOptions } from './tile-creation.js';
 import { buildSource, type SourceContext } from './sources.js';
 
 export interface CacheContext extends SourceContext {
@@ -95,10 +95,6 @@ export class CacheBuilder {
     const format = resolvedFormat(conf.format, this.ctx.imageGlobals, conf.image);
     const coverage = conf.coverage ? buildCoverage(conf.coverage) : undefined;
     const transparent = conf.image.transparent ?? sources.some((s) => s.transparent);
-    const useMeta =
-      (conf.metaSize[0] !== 1 || conf.metaSize[1] !== 1 || conf.metaBuffer > 0) &&
-      sources.length > 0 &&
-      sources.every((s) => s.supportsMetaTiles);
     const expireTimestamp = conf.refreshBefore ? expireFunction(conf.refreshBefore) : undefined;
 
     const managers = conf.grids.map((gridName) => {
@@ -112,7 +108,7 @@ export class CacheBuilder {
         sources,
         format,
         requestFormat: conf.requestFormat,
-        metaGrid: useMeta ? new MetaGrid(grid, conf.metaSize, conf.metaBuffer) : null,
+        ...tileCreationOptions(conf, sources, grid),
         minimizeMetaRequests: conf.minimizeMetaRequests,
         concurrentTileCreators: conf.concurrentTileCreators,
         expireTimestamp,

@@ -61,9 +61,10 @@ export class TileCreator {
       const meta = metaGrid.metaTile(c);
       metaTiles.set(coordKey(meta.mainTile), meta);
     }
-    const created = await mapConcurrent([...metaTiles.values()], this.opts.concurrentTileCreators, (m) =>
-      this.createMetaTile(m, dimensions),
-    );
+    // bulk meta tiles one after the other, each with concurrent_tile_creators requests, as MapProxy
+    const created = this.opts.bulkMetaTiles
+      ? await mapConcurrent([...metaTiles.values()], 1, (m) => this.createBulkMetaTile(m, dimensions))
+      : await mapConcurrent([...metaTiles.values()], this.opts.concurrentTileCreators, (m) => this.createMetaTile(m, dimensions));
     created.forEach(add);
     return result;
   }
@@ -149,12 +150,47 @@ export class TileCreator {
         const stale = await this.manager.loadAny(coord, dimensions);
         if (stale) return stale;
       }
-      // Quantized with alpha only for a transparent cache (or an image clipped to the coverage), as in createMetaTile.
-      const data = await image.encode(this.opts.format, { transparent: this.opts.transparent || image.transparent });
-      const tile: Tile = { coord, data, timestamp: Date.now() / 1000, cacheable: image.cacheable };
+      const tile = await this.encodeTile(coord, image);
       if (image.cacheable) await this.store([tile], dimensions);
       this.manager.metrics.tilesCreated(this.opts.name, 1);
       return tile;
+    });
+  }
+
+  /** One tile from the sources' image of exactly that tile: watermarked, then encoded in the cache's format. */
+  private async encodeTile(coord: TileCoord, image: ImageResult): Promise<Tile> {
+    let out = image;
+    if (this.opts.watermark) {
+      const raw = await image.raw();
+      const copy = { data: Buffer.from(raw.data), width: raw.width, height: raw.height };
+      await this.opts.watermark.draw(copy, coord, this.opts.transparent || image.transparent);
+      out = ImageResult.fromRaw(copy, { transparent: image.transparent, cacheable: image.cacheable });
+    }
+    // Quantized with alpha only for a transparent cache (or an image clipped to the coverage), as in createMetaTile.
+    const data = await out.encode(this.opts.format, { transparent: this.opts.transparent || image.transparent });
+    return { coord, data, timestamp: Date.now() / 1000, cacheable: image.cacheable };
+  }
+
+  /**
+   * MapProxy's _create_bulk_meta_tile, for sources that cannot draw meta tiles (tile sources): under the meta
+   * tile's lock, each of its tiles is requested on its own (concurrent_tile_creators at a time) and stored;
+   * tiles no source has are left out (blank), the first failing request fails the meta tile.
+   */
+  private createBulkMetaTile(meta: MetaTile, dimensions?: Dimensions): Promise<Tile[]> {
+    return this.guarded(this.lockKey(meta.mainTile, dimensions), meta.mainTile, async () => {
+      const cached = await Promise.all(meta.tiles.map((t) => this.manager.loadCached(t.coord, dimensions)));
+      if (cached.every((t) => t !== null)) return cached as Tile[];
+      const created = await mapConcurrent(meta.tiles, this.opts.concurrentTileCreators, async ({ coord }) => {
+        const query = this.query(this.opts.grid.tileBBox(coord), this.opts.grid.tileSize, dimensions);
+        const image = await this.render(query);
+        if (!image) return null;
+        await checkedRaw(image, query.size);
+        return this.encodeTile(coord, image);
+      });
+      const tiles = created.filter((t): t is Tile => t !== null);
+      await this.store(tiles.filter((t) => t.cacheable), dimensions);
+      this.manager.metrics.tilesCreated(this.opts.name, tiles.length);
+      return tiles;
     });
   }
 
@@ -174,7 +210,9 @@ export class TileCreator {
       // Parts of a tile outside the meta image (a grid whose bbox is not tile-aligned) get the canvas of
       // MapProxy's TileSplitter: transparent for a transparent cache, else opaque white.
       const transparent = this.opts.transparent || image.transparent;
-      const datas = isPalettedPng(this.opts.format)
+      const datas = this.opts.watermark
+        ? await this.watermarkedTiles(raw, meta, image)
+        : isPalettedPng(this.opts.format)
         ? await encodePalettedTiles(raw, rects, this.opts.format, { transparent })
         : await Promise.all(
             cropTiles(raw, rects, transparent ? { transparent: true } : { bgcolor: WHITE }).map((part) =>
@@ -189,6 +227,19 @@ export class TileCreator {
       this.manager.metrics.tilesCreated(this.opts.name, tiles.length);
       return tiles;
     });
+  }
+
+  /** The tiles of a meta tile cut out on their own (canvas as TileSplitter's), each watermarked and encoded. */
+  private async watermarkedTiles(raw: RawImage, meta: MetaTile, image: ImageResult): Promise<Buffer[]> {
+    const transparent = this.opts.transparent || image.transparent;
+    const rects = meta.tiles.map((t) => ({ offset: t.offset, size: this.opts.grid.tileSize }));
+    const parts = cropTiles(raw, rects, transparent ? { transparent: true } : { bgcolor: WHITE });
+    return Promise.all(
+      parts.map(async (part, i) => {
+        await this.opts.watermark?.draw(part, meta.tiles[i].coord, transparent);
+        return ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format, { transparent });
+      }),
+    );
   }
 
   /**

@@ -7,6 +7,7 @@ import { NO_METRICS, type CoreMetrics } from '../metrics.js';
 import { blankTile, coordKey, type Tile } from './tile.js';
 import type { TileManagerOptions } from './tile-options.js';
 import { TileCreator } from './tile-creator.js';
+import { TileRescaler, type RescaledTiles } from './tile-rescaler.js';
 
 /**
  * Decides which tiles come from the cache and which must be created, as MapProxy's
@@ -17,6 +18,7 @@ export class TileManager {
   readonly cache: TileCache;
   readonly format: ImageFormat;
   private readonly creator: TileCreator;
+  private readonly rescaler: TileRescaler | null;
   /** A store that cannot be read fails every request that needs it: logged at once, then once per interval. */
   private readonly readFailures: ThrottledLog;
   readonly metrics: CoreMetrics;
@@ -27,6 +29,9 @@ export class TileManager {
     this.format = options.format;
     this.metrics = options.metrics ?? NO_METRICS;
     this.creator = new TileCreator(this, options);
+    this.rescaler = options.rescale?.levels
+      ? new TileRescaler(options, options.rescale, (coords, dims, stop, rescaled) => this.loadOrCreate(coords, dims, stop, rescaled))
+      : null;
     this.readFailures = new ThrottledLog(options.log ?? console);
   }
 
@@ -37,18 +42,41 @@ export class TileManager {
 
   /** Tiles in the order asked; a null coord (outside the grid) gives null. */
   async loadTiles(coords: readonly (TileCoord | null)[], dimensions?: Dimensions): Promise<(Tile | null)[]> {
-    const loaded = await this.loadManyCached(coords, dimensions);
+    // the level to rescale to is taken from the first tile asked, as MapProxy does
+    const first = coords.find((c): c is TileCoord => c !== null);
+    const stop = this.rescaler && first ? this.rescaler.stopLevel(first[2]) : 0;
+    return this.loadOrCreate(coords, dimensions, stop, new Map());
+  }
+
+  /**
+   * MapProxy's _load_tile_coords: cached tiles, else created by the sources; when the sources created none of
+   * the missing tiles (no source, or none had data there), each is rescaled from the neighbouring level.
+   */
+  private async loadOrCreate(
+    coords: readonly (TileCoord | null)[],
+    dimensions: Dimensions | undefined,
+    stopLevel: number,
+    rescaled: RescaledTiles,
+  ): Promise<(Tile | null)[]> {
+    // tiles already rescaled (or found missing) in this request are neither loaded nor created again
+    const known = (c: TileCoord | null) => c !== null && rescaled.has(coordKey(c));
+    const loaded = await this.loadManyCached(coords.map((c) => (known(c) ? null : c)), dimensions);
     const missing: TileCoord[] = [];
     coords.forEach((c, i) => {
-      if (!c) return;
+      if (!c || known(c)) return;
       if (!loaded[i]) missing.push(c);
       this.metrics.cacheLookup(this.options.name, loaded[i] !== null);
     });
-    if (missing.length === 0) return loaded;
-
-    const created = await this.creator.createTiles(missing, dimensions);
+    const created = missing.length ? await this.creator.createTiles(missing, dimensions) : new Map<string, Tile>();
+    if (this.rescaler && missing.length && missing.every((c) => !created.get(coordKey(c))?.data)) {
+      for (const c of missing) {
+        const tile = await this.rescaler.scaledTile(c, stopLevel, rescaled, dimensions);
+        if (tile) created.set(coordKey(c), tile);
+      }
+    }
     return coords.map((c, i) => {
       if (!c) return null;
+      if (known(c)) return rescaled.get(coordKey(c)) ?? blankTile(c);
       return loaded[i] ?? created.get(coordKey(c)) ?? blankTile(c);
     });
   }

@@ -9,6 +9,8 @@ import type { MapSource } from '../source/source.js';
 import type { CreationQueue } from './creation-queue.js';
 import type { SingleFlight } from './single-flight.js';
 import type { TileLock } from './tile-lock.js';
+import type { TileWatermark } from '../image/watermark.js';
+import type { Resampling } from '../image/raw-image.js';
 
 /** How the tiles of one cache and grid are looked up and created: shared by the tile manager and its creator. */
 export interface TileManagerOptions {
@@ -42,5 +44,23 @@ export interface TileManagerOptions {
   readonly storeFailures?: 'serve' | 'fail';
   /** `caches.X.cache.coverage`: nothing is created outside it; with `clip`, tiles are masked to it. */
   readonly coverage?: Coverage;
+  /** `watermark`: drawn on each tile as it is created, before it is stored (MapProxy's pre_store_filter). */
+  readonly watermark?: TileWatermark;
+  /** `upscale_tiles` / `downscale_tiles`: missing tiles drawn from other levels of this cache (tile-rescaler.ts). */
+  readonly rescale?: RescaleOptions;
+  /**
+   * `bulk_meta_tiles` for sources without meta tiles (tile sources): the meta tile's tiles are requested one by one,
+   * under one lock (metaGrid is then the meta size without buffer).
+   */
+  readonly bulkMetaTiles?: boolean;
 }
 
+/** MapProxy's rescale_tiles and cache_rescaled_tiles. */
+export interface RescaleOptions {
+  /** Levels to go: negative up to coarser levels (upscale_tiles), positive down to finer ones (downscale_tiles). */
+  readonly levels: number;
+  /** Store the rescaled tiles in the cache (cache_rescaled_tiles). */
+  readonly store: boolean;
+  /** The cache's resampling method (image.resampling_method). */
+  readonly resampling: Resampling;
+}

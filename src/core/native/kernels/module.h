@@ -27,6 +27,7 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
   X(composite) \
   X(mask) \
   X(png) \
-  X(quantize)
+  X(quantize) \
+  X(watermark)
 
 #endif
