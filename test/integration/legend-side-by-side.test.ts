@@ -274,6 +274,17 @@ describe('GetLegendGraphic side by side with MapProxy 1.15', { skip: !mapServerA
     }
   });
 
+  it('announces the same legends in WMS 1.1.0 (LegendURL) and 1.0.0 (StyleURL) capabilities', async () => {
+    const v110 = await both('/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.0');
+    assert.deepEqual(legendUrls(v110.a.body.toString()), legendUrls(v110.b.body.toString()));
+    assert.ok(Object.keys(legendUrls(v110.a.body.toString())).length > 5);
+    const styleUrls = (caps: string) => [...caps.matchAll(/<Name>([^<]+)<\/Name>(?:(?!<Layer)[\s\S])*?<StyleURL>([^<]+)<\/StyleURL>/g)]
+      .map((m) => `${m[1]} ${m[2]!.replace(/^[^?]*/, '')}`).sort();
+    const v100 = await both('/service?SERVICE=WMS&REQUEST=capabilities&WMTVER=1.0.0');
+    assert.deepEqual(styleUrls(v100.a.body.toString()), styleUrls(v100.b.body.toString()));
+    assert.ok(styleUrls(v100.a.body.toString()).length > 5);
+  });
+
   it('refuses an unknown layer with LayerNotDefined, as MapProxy does', async () => {
     const { a, b } = await both(legendPath('1.1.1', 'nope'));
     assert.deepEqual(exception(a.body.toString()), exception(b.body.toString()));
