@@ -1,10 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DaemonSettings } from '../cli/daemon-settings.js';
 import { RestartBackoff } from './backoff.js';
 import { isMessage, WORKER_ENV, type MasterToWorker, type WorkerToMaster } from './messages.js';
-import { ClusterMetrics } from './metrics-aggregator.js';
+import type { ClusterMetrics } from './metrics-aggregator.js';
+import { MasterCounts } from './master-counts.js';
 import { prepareSocketPath, probeListeners } from './port-probe.js';
 import { workerExecArgv } from './worker-flags.js';
 import { kernelsInfo } from '../core/native/kernels.js';
@@ -37,6 +40,9 @@ interface Slot {
   restartTimer?: NodeJS.Timeout;
 }
 
+/** The workers' program: the compiled .js, or the .ts source under tsx (tests, `npm run dev`). */
+const WORKER_PROGRAM = fileURLToPath(new URL(`../worker/cluster-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
 /** How long a new worker may take to build its configuration and listen. */
 const READY_TIMEOUT_MS = 60_000;
 
@@ -50,7 +56,8 @@ export class Master {
   private settings: DaemonSettings;
   private readonly slots: Slot[] = [];
   private readonly states = new Map<Worker, WorkerState>();
-  private readonly metrics = new ClusterMetrics();
+  private readonly counts = new MasterCounts();
+  private clusterMetrics?: Promise<ClusterMetrics>;
   private readonly log: Logger;
   private metricsServer?: http.Server;
   private stopping = false;
@@ -67,7 +74,7 @@ export class Master {
   async start(): Promise<void> {
     process.on('uncaughtException', (err) => this.log.error('master: unexpected error (continuing)', err));
     process.on('unhandledRejection', (err) => this.log.error('master: unexpected rejection (continuing)', err));
-    cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
+    cluster.setupPrimary({ exec: WORKER_PROGRAM, args: [], execArgv: workerExecArgv(process.execArgv) });
     cluster.on('message', (worker, msg) => this.onMessage(worker, msg));
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
     process.on('SIGHUP', () => void this.reload());
@@ -167,13 +174,14 @@ export class Master {
           if (state) state.lastError = msg.error;
           break;
         case 'mapproxy:metrics-json':
-          this.metrics.onWorkerMessage(msg);
+          // Workers send these only when asked by a scrape, so the metrics are loaded by then.
+          void this.clusterMetrics?.then((m) => m.onWorkerMessage(msg));
           break;
         case 'mapproxy:metrics-request':
-          this.metrics
-            .text(this.servingWorkers())
+          this.metrics()
+            .then(async (m) => ({ text: await m.text(this.servingWorkers()), contentType: m.contentType }))
             .then(
-              (text) => ({ type: 'mapproxy:metrics-text', id: msg.id, text, contentType: this.metrics.contentType }) as const,
+              ({ text, contentType }) => ({ type: 'mapproxy:metrics-text', id: msg.id, text, contentType }) as const,
               (err: unknown) => ({ type: 'mapproxy:metrics-text', id: msg.id, text: '', contentType: '', error: describe(err) }) as const,
             )
             .then((answer: MasterToWorker) => {
@@ -187,12 +195,18 @@ export class Master {
     }
   }
 
+  /** The cluster's metrics, made on the first scrape (see MasterCounts). */
+  private metrics(): Promise<ClusterMetrics> {
+    this.clusterMetrics ??= import('./metrics-aggregator.js').then((m) => new m.ClusterMetrics(this.counts));
+    return this.clusterMetrics;
+  }
+
   private servingWorkers(): Worker[] {
     return [...this.states].filter(([, s]) => s.ready).map(([w]) => w);
   }
 
   private updateGauge(): void {
-    this.metrics.workers.set([...this.states.values()].filter((s) => s.ready && !s.retiring).length);
+    this.counts.workers = [...this.states.values()].filter((s) => s.ready && !s.retiring).length;
   }
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
@@ -215,7 +229,7 @@ export class Master {
     const uptime = Date.now() - state.startedAt;
     const delay = slot.backoff.next(uptime);
     const why = exitReason(code, signal) + (state.lastError ? `: ${state.lastError}` : '');
-    this.metrics.restarts.inc({ reason: signal ? 'signal' : 'exit' });
+    this.counts.restarts[signal ? 'signal' : 'exit']++;
     this.log.error(
       `${name} died (${why}) after ${(uptime / 1000).toFixed(1)} s; ` +
         (delay > 0 ? `restarting in ${delay} ms (${slot.backoff.consecutiveFailures} quick deaths in a row)` : 'restarting'),
@@ -239,7 +253,7 @@ export class Master {
     try {
       await this.rollingReload();
     } catch (err) {
-      this.metrics.reloads.inc({ result: 'failure' });
+      this.counts.reloads.failure++;
       this.log.error(`master: reload failed: ${describe(err)}`);
     } finally {
       this.reloading = false;
@@ -255,7 +269,7 @@ export class Master {
     try {
       next = this.opts.reloadSettings();
     } catch (err) {
-      this.metrics.reloads.inc({ result: 'failure' });
+      this.counts.reloads.failure++;
       this.log.error(`master: configuration not reloaded, the running workers keep the old one: ${describe(err)}`);
       return;
     }
@@ -278,7 +292,7 @@ export class Master {
           const state = this.states.get(fresh);
           if (state) state.retiring = true;
           if (!fresh.isDead()) fresh.process.kill('SIGKILL');
-          this.metrics.reloads.inc({ result: 'failure' });
+          this.counts.reloads.failure++;
           this.log.error(`master: new worker ${i} could not start (${describe(err)}); the running workers keep serving`);
           return;
         }
@@ -290,7 +304,7 @@ export class Master {
       if (old) await this.retire(old);
     }
     this.slots.length = count;
-    this.metrics.reloads.inc({ result: 'success' });
+    this.counts.reloads.success++;
     this.log.info(`master: reload done, ${count} workers on the new configuration`);
   }
 
@@ -349,8 +363,8 @@ export class Master {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
         return;
       }
-      this.metrics.text(this.servingWorkers()).then(
-        (text) => res.writeHead(200, { 'Content-Type': this.metrics.contentType }).end(req.method === 'HEAD' ? undefined : text),
+      this.metrics().then(async (m) => ({ text: await m.text(this.servingWorkers()), contentType: m.contentType })).then(
+        ({ text, contentType }) => res.writeHead(200, { 'Content-Type': contentType }).end(req.method === 'HEAD' ? undefined : text),
         (err: unknown) => res.writeHead(503, { 'Content-Type': 'text/plain' }).end(`metrics unavailable: ${describe(err)}`),
       );
     });

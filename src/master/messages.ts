@@ -21,3 +21,10 @@ export function isMessage<T extends { type: string }>(msg: unknown): msg is T {
 
 /** Environment variable carrying a worker's settings and slot from the master. */
 export const WORKER_ENV = 'MAPPROXY_TS_WORKER';
+
+/** The settings and slot the master gave this worker (throws when started otherwise). */
+export function readWorkerEnv<Settings>(): { settings: Settings; slot: number } {
+  const raw = process.env[WORKER_ENV];
+  if (!raw) throw new Error(`${WORKER_ENV} is not set: workers are started by the master`);
+  return JSON.parse(raw) as { settings: Settings; slot: number };
+}

@@ -5,6 +5,7 @@ type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 import { isMessage, type MasterToWorker, type WorkerToMaster } from './messages.js';
 import { buildInfo } from '../worker/build-info.js';
 import { registerProcessGauges } from '../worker/process-gauges.js';
+import type { MasterCounts } from './master-counts.js';
 
 /**
  * The master's metrics and the aggregate over all workers. Unlike AggregatorRegistry.clusterMetrics(), which
@@ -13,28 +14,43 @@ import { registerProcessGauges } from '../worker/process-gauges.js';
  */
 export class ClusterMetrics {
   readonly registry = new Registry();
-  readonly restarts: Counter<'reason'>;
-  readonly reloads: Counter<'result'>;
-  readonly workers: Gauge;
   private readonly unanswered: Gauge;
   private nextId = 1;
   private readonly pending = new Map<number, { left: number; results: MetricsJson[]; done: () => void }>();
 
-  constructor(private readonly timeoutMs = 2_000) {
+  /** `counts`: the master's own, kept since its start (the metrics are made on the first scrape). */
+  constructor(counts: MasterCounts, private readonly timeoutMs = 2_000) {
     const registers = [this.registry];
-    this.restarts = new Counter({
+    new Counter({
       name: 'mapproxy_worker_restarts_total',
       help: 'Workers that died and were replaced, by reason (exit or signal).',
       labelNames: ['reason'],
       registers,
+      collect() {
+        this.reset();
+        this.inc({ reason: 'exit' }, counts.restarts.exit);
+        if (counts.restarts.signal > 0) this.inc({ reason: 'signal' }, counts.restarts.signal);
+      },
     });
-    this.reloads = new Counter({
+    new Counter({
       name: 'mapproxy_config_reloads_total',
       help: 'Configuration reloads (SIGHUP), by result (success or failure).',
       labelNames: ['result'],
       registers,
+      collect() {
+        this.reset();
+        this.inc({ result: 'success' }, counts.reloads.success);
+        this.inc({ result: 'failure' }, counts.reloads.failure);
+      },
     });
-    this.workers = new Gauge({ name: 'mapproxy_workers', help: 'Worker processes serving now.', registers });
+    new Gauge({
+      name: 'mapproxy_workers',
+      help: 'Worker processes serving now.',
+      registers,
+      collect() {
+        this.set(counts.workers);
+      },
+    });
     this.unanswered = new Gauge({
       name: 'mapproxy_metrics_workers_unanswered',
       help: 'Workers whose metrics are missing from this scrape because they did not answer in time.',
@@ -56,9 +72,6 @@ export class ClusterMetrics {
       aggregator: 'max',
       registers,
     }).set({ ...buildInfo() }, 1);
-    this.restarts.inc({ reason: 'exit' }, 0);
-    this.reloads.inc({ result: 'success' }, 0);
-    this.reloads.inc({ result: 'failure' }, 0);
   }
 
   /** Feed every worker message here (cluster 'message'). */

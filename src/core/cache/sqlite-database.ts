@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { describeSqliteFailure, sqliteCode, SqliteReadError, SqliteWriteError } from './sqlite-errors.js';
 
 export type SqliteHandle = Database.Database;
@@ -153,7 +154,7 @@ export class SqliteDatabase {
       this.makeDirectory();
       created = true;
     }
-    const db = new Database(this.path, { timeout: Math.round(this.opts.timeoutSeconds * 1000) });
+    const db = new (betterSqlite3())(this.path, { timeout: Math.round(this.opts.timeoutSeconds * 1000) });
     try {
       if (created) this.prepareNewFile(db);
       // WAL keeps the file consistent without a sync at every commit; a crash loses at most the last tiles stored
@@ -221,4 +222,12 @@ export class SqliteDatabase {
 
 function isMissingTable(err: unknown): boolean {
   return sqliteCode(err) === 'SQLITE_ERROR' && /^no such table/.test((err as Error).message);
+}
+
+let driver: typeof Database | undefined;
+
+/** better-sqlite3, required when the first database opens: configurations without SQLite caches never load it. */
+function betterSqlite3(): typeof Database {
+  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return driver;
 }

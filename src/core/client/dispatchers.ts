@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import { Agent, type Dispatcher, interceptors, Pool } from 'undici';
-import { ReuseAwareClient } from './stale-connection.js';
+import type { Dispatcher } from 'undici';
+import { reuseAwareClient } from './stale-connection.js';
+import { undici } from './undici.js';
 
 export interface TlsOptions {
   /** `ssl_no_cert_checks`: accept any certificate. */
@@ -34,6 +35,7 @@ export class HttpDispatchers {
     const key = `${tls.sslNoCertChecks ? 1 : 0}|${tls.sslCaCerts ?? ''}`;
     let agent = this.agents.get(key);
     if (!agent) {
+      const { Agent, Pool, interceptors } = undici();
       const connect: Record<string, unknown> = { minVersion: 'TLSv1.2' };
       if (tls.sslNoCertChecks) connect.rejectUnauthorized = false;
       else if (tls.sslCaCerts) connect.ca = fs.readFileSync(tls.sslCaCerts);
@@ -44,7 +46,7 @@ export class HttpDispatchers {
         keepAliveMaxTimeout: MAX_IDLE_CONNECTION_MS,
         connect,
         // Each connection in a client that tells a reused connection's close from a failure.
-        factory: (origin, opts) => new Pool(origin, { ...opts, factory: (o, clientOpts) => new ReuseAwareClient(o, clientOpts) }),
+        factory: (origin, opts) => new Pool(origin, { ...opts, factory: (o, clientOpts) => reuseAwareClient(o, clientOpts) }),
       }).compose(interceptors.redirect({ maxRedirections: this.opts.maxRedirections ?? 10 }));
       this.agents.set(key, agent);
     }

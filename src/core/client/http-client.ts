@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { HttpDispatchers, type TlsOptions } from './dispatchers.js';
 import type { RequestLimiter } from './request-limiter.js';
 import { StaleConnectionError } from './stale-connection.js';
+import { undici } from './undici.js';
 import { basicAuthorization, splitUrlCredentials } from './url-credentials.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -161,6 +162,7 @@ export class HttpClient {
   private translate(url: string, err: unknown): HTTPClientError {
     if (err instanceof StaleConnectionError) err = err.cause;
     const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
+    const undiciErrors = undici().errors;
     if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError ||
         e instanceof undiciErrors.ConnectTimeoutError) {
       return this.error(url, 'No response from URL', 'timed out');

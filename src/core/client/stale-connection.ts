@@ -1,4 +1,5 @@
-import { Client, type Dispatcher } from 'undici';
+import type { Client, Dispatcher } from 'undici';
+import { undici } from './undici.js';
 
 /**
  * A request that met a pooled keep-alive connection the server had just closed: the connection
@@ -21,31 +22,48 @@ function closedConnection(err: Error): boolean {
   return CONNECTION_CLOSED.has((err as Error & { code?: string }).code ?? '');
 }
 
+/** What the handler asks of its client: how many responses its current connection has completed. */
+interface ServedCount {
+  readonly served: number;
+  responseCompleted(): void;
+}
+
 /**
  * An undici Client (one connection at a time) that knows whether its connection is fresh or
  * reused, and turns a reused connection's close before any response into a StaleConnectionError.
  * undici itself fails such a request with "other side closed" and leaves the retry to the caller.
  */
-export class ReuseAwareClient extends Client {
-  /** Responses completed on the current connection; 0 on a new one. */
-  #served = 0;
+export function reuseAwareClient(origin: string | URL, opts?: Client.Options): Dispatcher {
+  clientClass ??= defineReuseAwareClient(undici().Client);
+  return new clientClass(origin, opts);
+}
 
-  constructor(origin: string | URL, opts?: Client.Options) {
-    super(origin, opts);
-    this.on('connect', () => { this.#served = 0; });
-  }
+type ReuseAwareClientClass = new (origin: string | URL, opts?: Client.Options) => Client & ServedCount;
+let clientClass: ReuseAwareClientClass | undefined;
 
-  get served(): number {
-    return this.#served;
-  }
+// A class over undici's Client, defined when undici is first loaded (see undici.ts).
+function defineReuseAwareClient(Base: typeof Client): ReuseAwareClientClass {
+  return class ReuseAwareClient extends Base {
+    /** Responses completed on the current connection; 0 on a new one. */
+    #served = 0;
 
-  responseCompleted(): void {
-    this.#served++;
-  }
+    constructor(origin: string | URL, opts?: Client.Options) {
+      super(origin, opts);
+      this.on('connect', () => { this.#served = 0; });
+    }
 
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return super.dispatch(opts, new ReuseAwareHandler(handler, this));
-  }
+    get served(): number {
+      return this.#served;
+    }
+
+    responseCompleted(): void {
+      this.#served++;
+    }
+
+    override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      return super.dispatch(opts, new ReuseAwareHandler(handler, this));
+    }
+  };
 }
 
 /**
@@ -58,7 +76,7 @@ class ReuseAwareHandler implements Dispatcher.DispatchHandler {
   private servedBefore?: number;
   private answered = false;
 
-  constructor(private readonly inner: Dispatcher.DispatchHandler, private readonly client: ReuseAwareClient) {}
+  constructor(private readonly inner: Dispatcher.DispatchHandler, private readonly client: ServedCount) {}
 
   onConnect(abort: (err?: Error) => void): void {
     this.servedBefore = this.client.served;

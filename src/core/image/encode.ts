@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from './sharp-config.js';
 import { decodePngAsync, isPng } from './png-decode.js';
 import { mergeImages } from './merge.js';
 import type { Point, Size } from '../geo/bbox.js';
@@ -26,7 +26,7 @@ export interface EncodeOptions {
  */
 export async function decode(bytes: Buffer): Promise<RawImage> {
   if (isPng(bytes)) return decodePngAsync(bytes);
-  const { data, info } = await sharp(bytes)
+  const { data, info } = await (await loadSharp())(bytes)
     .toColourspace('srgb')
     .ensureAlpha()
     .raw({ depth: 'uchar' })
@@ -58,7 +58,7 @@ export async function encode(raw: RawImage, format: ImageFormat, opts: EncodeOpt
     return encodeRgbaPng(pixels, { alpha: keepAlpha });
   }
 
-  let img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 4 } });
+  let img = (await loadSharp())(raw.data, { raw: { width: raw.width, height: raw.height, channels: 4 } });
   if (transparentPixels && !keepAlpha) img = img.flatten({ background });
   else if (!keepAlpha) img = img.removeAlpha();
   if (format.mode === 'L') img = img.toColourspace('b-w');

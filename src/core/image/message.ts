@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from './sharp-config.js';
 import type { Size } from '../geo/bbox.js';
 import { blankImage } from './blank.js';
 import { WHITE, type RawImage, type RGB } from './raw-image.js';
@@ -74,7 +74,7 @@ export async function messageImage(text: string, size: Size, opts: MessageOption
   });
   parts.push('</text></svg>');
 
-  const { data, info } = await sharp(Buffer.from(parts.join('')), { density: 72 })
+  const { data, info } = await (await loadSharp())(Buffer.from(parts.join('')), { density: 72 })
     .toColourspace('srgb')
     .ensureAlpha()
     .raw()

@@ -1,4 +1,6 @@
-import sharp from 'sharp';
+import type sharpModule from 'sharp';
+
+type Sharp = typeof sharpModule;
 
 export interface SharpSettings {
   /** libvips threads per operation (default 1: every worker process is already one of N). */
@@ -7,10 +9,32 @@ export interface SharpSettings {
   cacheMemoryMB?: number;
 }
 
-/** Keep libvips small per worker; call once at worker start, not at import time. */
-export function configureSharp(settings: SharpSettings = {}): void {
+let settings: SharpSettings = {};
+let loading: Promise<Sharp> | undefined;
+let loaded: Sharp | undefined;
+
+function apply(sharp: Sharp): void {
   sharp.concurrency(settings.concurrency ?? 1);
   const memory = settings.cacheMemoryMB ?? 0;
   if (memory <= 0) sharp.cache(false);
   else sharp.cache({ memory, files: 0, items: 64 });
+}
+
+/**
+ * Keep libvips small per worker; call once at worker start, not at import time. libvips itself is loaded on first
+ * use (loadSharp), so the settings are applied then: PNG tiles never need it, and it costs some 18 MB per process.
+ */
+export function configureSharp(next: SharpSettings = {}): void {
+  settings = next;
+  if (loaded) apply(loaded);
+}
+
+/** sharp (libvips), loaded and configured on the first call; every codec call site goes through this. */
+export function loadSharp(): Promise<Sharp> {
+  loading ??= import('sharp').then((m) => {
+    loaded = m.default;
+    apply(loaded);
+    return loaded;
+  });
+  return loading;
 }
