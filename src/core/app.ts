@@ -7,6 +7,10 @@ import type { RequestHandler } from './node-http-adapter.js';
 import type { CoreMetrics } from './metrics.js';
 import type { HttpDispatchers } from './client/dispatchers.js';
 import type { Logger } from './log/logger.js';
+import { AccessDenied, accessDeniedResponse } from './auth/access-denied.js';
+import type { AuthorizeFn } from './auth/authorize.js';
+import type { DecorateImgFn } from './auth/decorate-img.js';
+import { withHooks } from './auth/with-hooks.js';
 
 export interface AppOptions {
   /** Environment for $VAR expansion (default process.env). */
@@ -19,6 +23,10 @@ export interface AppOptions {
   metrics?: CoreMetrics;
   /** Upstream connection pools to share between apps of one process (MultiMapProxy, reloads). */
   dispatchers?: HttpDispatchers;
+  /** Who may see what (MapProxy's `mapproxy.authorize`); a request's own hooks win. Absent: everything. */
+  authorize?: AuthorizeFn;
+  /** Changes images before they are encoded (MapProxy's `mapproxy.decorate_img`). */
+  decorateImg?: DecorateImgFn;
 }
 
 /** The core as a request handler: what MapProxy's WSGI application is. */
@@ -54,10 +62,14 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
     async handle(req: CoreRequest): Promise<CoreResponse> {
       let res: CoreResponse;
       try {
-        res = await route(req);
+        res = await route(withHooks(req, opts));
       } catch (err) {
-        log.error('internal error', err);
-        res = textResponse(500, 'internal error');
+        if (err instanceof AccessDenied) {
+          res = accessDeniedResponse(err);
+        } else {
+          log.error('internal error', err);
+          res = textResponse(500, 'internal error');
+        }
       }
       if (cors) res.headers['Access-Control-Allow-Origin'] = cors;
       return res;

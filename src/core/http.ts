@@ -1,3 +1,5 @@
+import type { RequestHooks } from './auth/request-hooks.js';
+
 /**
  * The core's view of HTTP: a plain request in, a plain response out. Adapters (uWS, node:http,
  * FastCGI, tests) translate to and from these; nothing in the core sees a socket.
@@ -14,6 +16,8 @@ export interface CoreRequest {
   body?: Buffer;
   /** The mount point (WSGI SCRIPT_NAME), e.g. '/proxy'; X-Script-Name overrides it. */
   scriptName?: string;
+  /** Authorization and image hooks (MapProxy's environ keys); createApp fills in its own. */
+  hooks?: RequestHooks;
 }
 
 export interface CoreResponse {

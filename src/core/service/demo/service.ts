@@ -1,3 +1,4 @@
+import { demoRefusal } from '../../auth/demo-access.js';
 import type { CoreRequest, CoreResponse } from '../../http.js';
 import { baseUrl, RequestParams } from '../../http.js';
 import { getSRS } from '../../geo/srs.js';
@@ -38,6 +39,9 @@ export class DemoService implements Service {
       if (!this.files.has(stat[1]!)) return notFound();
       return { status: 200, headers: { 'Content-Type': this.files.contentType(stat[1]!), 'Cache-Control': 'public, max-age=86400' }, body: await this.files.read(stat[1]!) };
     }
+    // static files are not confidential and are never asked about (MapProxy)
+    const refused = await demoRefusal(req);
+    if (refused) return refused;
     if (path !== '/demo/') return notFound();
     const params = new RequestParams(req.query);
     const html =

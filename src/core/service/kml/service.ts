@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import type { CoreRequest, CoreResponse } from '../../http.js';
 import { baseUrl } from '../../http.js';
 import type { TileLayer } from '../../layer/tile-layer.js';
+import { authorizeTileLayer } from '../../auth/tile-layers.js';
+import { kmlQueryExtent } from '../../auth/kml-extent.js';
+import { tileAccessFor } from '../../auth/tile-access.js';
 import { RequestError } from '../request-error.js';
 import { serviceResponse } from '../response.js';
 import type { Service } from '../service.js';
@@ -39,7 +42,7 @@ export class KmlService implements Service {
       const parsed = parseKmlPath(path);
       const layer = this.index.find(parsed.layer, parsed.spec);
       if (!layer) throw new RequestError(`unknown layer: ${parsed.layer}`);
-      return parsed.kind === 'document' ? this.document(req, parsed, layer) : await this.tile(req, parsed, layer);
+      return parsed.kind === 'document' ? await this.document(req, parsed, layer) : await this.tile(req, parsed, layer);
     } catch (err) {
       if (err instanceof RequestError) return plainTileError(err);
       throw err;
@@ -50,7 +53,9 @@ export class KmlService implements Service {
     return this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE;
   }
 
-  private document(req: CoreRequest, parsed: KmlRequest, layer: KmlLayer): CoreResponse {
+  private async document(req: CoreRequest, parsed: KmlRequest, layer: KmlLayer): Promise<CoreResponse> {
+    // MapProxy asks the hook about the document's tile before writing it; its limited_to does not change it
+    if (req.hooks?.authorize) await authorizeTileLayer(req, 'kml', layer.layer.name, kmlQueryExtent(layer, parsed.coord));
     const { region, subtiles } = kmlDocumentTiles(layer.grid, parsed.coord);
     const doc = renderKmlDocument({
       name: parsed.layer,
@@ -79,7 +84,7 @@ export class KmlService implements Service {
       format: parsed.format,
       origin: 'sw',
       useProfiles: false,
-    });
+    }, tileAccessFor(req, 'kml', layer.layer));
     return tileResponse(
       req,
       { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus },

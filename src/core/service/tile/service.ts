@@ -2,6 +2,8 @@ import type { CoreRequest, CoreResponse } from '../../http.js';
 import { baseUrl, RequestParams } from '../../http.js';
 import type { Origin } from '../../geo/grid.js';
 import type { TileLayer } from '../../layer/tile-layer.js';
+import { authorizedTileLayers, authorizeTileLayer } from '../../auth/tile-layers.js';
+import { tileAccessFor } from '../../auth/tile-access.js';
 import { RequestError } from '../request-error.js';
 import { serviceResponse } from '../response.js';
 import type { Service } from '../service.js';
@@ -59,9 +61,12 @@ export class TmsService implements Service {
         return serviceResponse(tmsRootResource(this.opts.md, url), { mimetype: 'text/xml' });
       case 'capabilities':
         if (parsed.layer !== undefined) {
-          return serviceResponse(tmsTileMap(url, this.findLayer(parsed.layer, parsed.spec)), { mimetype: 'text/xml' });
+          const published = this.findLayer(parsed.layer, parsed.spec);
+          await authorizeTileLayer(req, 'tms', published.layer.name, null);
+          return serviceResponse(tmsTileMap(url, published), { mimetype: 'text/xml' });
         }
-        return serviceResponse(tmsCapabilities(this.opts.md, url, this.index.all), { mimetype: 'text/xml' });
+        const permitted = await authorizedTileLayers(req, 'tms', this.index.all, (l) => l.namePath.join('_'), (l) => l.layer.name);
+        return serviceResponse(tmsCapabilities(this.opts.md, url, permitted), { mimetype: 'text/xml' });
       case 'tile': {
         const published = this.findLayer(parsed.layer, parsed.spec);
         const origin: Origin | null = isTms ? 'sw' : (parseOriginParam(new RequestParams(req.query).get('origin')) ?? this.opts.origin ?? null);
@@ -70,7 +75,7 @@ export class TmsService implements Service {
           format: parsed.format,
           origin,
           useProfiles: isTms,
-        });
+        }, tileAccessFor(req, 'tms', published.layer));
         return tileResponse(
           req,
           { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus },

@@ -1,5 +1,6 @@
 import { getSRS } from '../../geo/srs.js';
-import type { CoreResponse, RequestParams } from '../../http.js';
+import type { CoreRequest, CoreResponse, RequestParams } from '../../http.js';
+import { permittedInfoSources } from '../../auth/info-authorization.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
 import { combineDocs } from '../../source/featureinfo-combine.js';
 import type { FeatureInfoDoc, InfoType } from '../../source/featureinfo-doc.js';
@@ -16,6 +17,8 @@ export interface FeatureInfoContext {
   readonly layers: ReadonlyMap<string, WmsLayer>;
   /** `services.wms.featureinfo_xslt`: info type → stylesheet applied to the merged answer. */
   readonly transformers: ReadonlyMap<InfoType, XsltTransformer>;
+  /** The request, for the authorization hook it carries. */
+  readonly request?: CoreRequest;
 }
 
 /** XML and HTML answers are trees an XSLT can transform. */
@@ -23,15 +26,15 @@ export function isTree(doc: FeatureInfoDoc): boolean {
   return doc.type === 'xml' || doc.type === 'html';
 }
 
-/** The sources to ask, in QUERY_LAYERS order, each named layer once (MapProxy's actual_layers). */
-export function infoSourcesFor(queryLayers: readonly string[], layers: ReadonlyMap<string, WmsLayer>): InfoSource[] {
+/** The sources to ask by named layer, in QUERY_LAYERS order, each named layer once (MapProxy's actual_layers). */
+export function infoSourcesFor(queryLayers: readonly string[], layers: ReadonlyMap<string, WmsLayer>): Map<string, readonly InfoSource[]> {
   const byName = new Map<string, readonly InfoSource[]>();
   for (const name of queryLayers) {
     const layer = layers.get(name)!;
     if (!layer.queryable) throw new RequestError(`layer ${name} is not queryable`);
     for (const info of layer.infoLayers ?? []) byName.set(info.name, info.sources);
   }
-  return [...byName.values()].flat();
+  return byName;
 }
 
 /**
@@ -53,7 +56,7 @@ export async function answerFeatureInfo(req: WmsFeatureInfoRequest, params: Requ
     ...(req.format ? { format: req.format } : {}),
     ...(featureCount !== undefined ? { featureCount } : {}),
   };
-  const sources = infoSourcesFor(req.queryLayers, ctx.layers);
+  const sources = await permittedInfoSources(ctx.request, req.layers, infoSourcesFor(req.queryLayers, ctx.layers), query);
   const answers = await Promise.all(sources.map((s) => s.getInfo(query)));
   const docs = answers.filter((d): d is FeatureInfoDoc => d !== null);
 

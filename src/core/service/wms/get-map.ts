@@ -6,7 +6,7 @@ import { ImageResult } from '../../image/image.js';
 import { mergeImages, type MergeLayer } from '../../image/merge.js';
 import { messageImage } from '../../image/message.js';
 import { pasteImage } from '../../image/split.js';
-import type { CoreResponse } from '../../http.js';
+import type { CoreRequest, CoreResponse } from '../../http.js';
 import { MapQueryError, type MapLayer } from '../../layer/map-layer.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
 import type { MapQuery } from '../../source/source.js';
@@ -15,6 +15,11 @@ import { serviceResponse } from '../response.js';
 import type { SrsExtent } from './layer-bboxes.js';
 import type { WmsMapRequest } from './request.js';
 import { bboxPositionInImage } from '../../geo/bbox-position.js';
+import type { Coverage } from '../../geo/coverage.js';
+import { clipImageResult } from '../../image/clip.js';
+import { clipMergedMap, decorateMap } from '../../auth/map-image.js';
+import { mapLayersByName } from '../../auth/map-layers-by-name.js';
+import { permittedMapLayers } from '../../auth/map-authorization.js';
 
 export interface GetMapContext {
   layers: ReadonlyMap<string, WmsLayer>;
@@ -22,6 +27,8 @@ export interface GetMapContext {
   srsExtents: readonly SrsExtent[];
   onSourceErrors: 'notify' | 'raise';
   attribution?: { text: string };
+  /** The request, for the authorization and decorate_img hooks it carries. */
+  request?: CoreRequest;
 }
 
 function rendersQuery(layer: WmsLayer, q: MapQuery): boolean {
@@ -36,23 +43,28 @@ function mapLayerIsOpaque(l: MapLayer, q: MapQuery): boolean {
   return !coverage || coverage.contains(q.bbox, q.srs);
 }
 
-/** The map layers to draw, bottom to top: requested order, dropping what an opaque later layer hides. */
-export function selectMapLayers(requested: readonly string[], ctx: GetMapContext, query: MapQuery): MapLayer[] {
+/**
+ * The map layers to draw, bottom to top, by the name of the layer owning them (MapProxy's actual_layers):
+ * requested order, dropping what an opaque later layer hides.
+ */
+export function selectMapLayers(requested: readonly string[], ctx: GetMapContext, query: MapQuery): Map<string, readonly MapLayer[]> {
   let actual = new Map<string, readonly MapLayer[]>();
   for (const name of requested) {
     const layer = ctx.layers.get(name)!;
     if (!rendersQuery(layer, query)) continue;
     if (layer.mapLayers.some((l) => mapLayerIsOpaque(l, query))) actual = new Map();
-    if (layer.mapLayers.length > 0) actual.set(name, layer.mapLayers);
+    for (const [owner, maps] of mapLayersByName(layer)) actual.set(owner, maps);
   }
-  return [...actual.values()].flat();
+  return actual;
 }
 
 type Rendered = { layer: MapLayer; image: ImageResult | null } | { layer: MapLayer; error: Error };
 
-async function renderLayer(layer: MapLayer, query: MapQuery): Promise<Rendered> {
+async function renderLayer(layer: MapLayer, query: MapQuery, limitedTo: Coverage | null): Promise<Rendered> {
   try {
-    return { layer, image: await layer.getMap(query) };
+    const image = await layer.getMap(query);
+    // a layer the hook limits is clipped to its limited_to before merging (MapProxy's LimitedLayer)
+    return { layer, image: image && limitedTo ? await clipImageResult(image, limitedTo, query) : image };
   } catch (err) {
     if (isSourceError(err)) return { layer, error: err };
     if (err instanceof MapQueryError) throw new RequestError(err.message);
@@ -102,8 +114,9 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
     offset = pos.offset;
   }
 
-  const layers = selectMapLayers(req.layers, ctx, query);
-  const rendered = await Promise.all(layers.map((l) => renderLayer(l, query)));
+  const actual = selectMapLayers(req.layers, ctx, query);
+  const permitted = await permittedMapLayers(ctx.request, req.layers, actual, query);
+  const rendered = await Promise.all(permitted.layers.map((p) => renderLayer(p.layer, query, p.limitedTo)));
 
   const errors: string[] = [];
   const images: { image: ImageResult; opacity?: number }[] = [];
@@ -138,14 +151,15 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
   }
 
   let result: ImageResult;
-  const only = images.length === 1 && overlays.length === 0 && offset === null ? images[0] : null;
+  const only = images.length === 1 && overlays.length === 0 && offset === null && !permitted.coverage ? images[0] : null;
   if (only && (!only.image.transparent || req.transparent) && (only.opacity === undefined || only.opacity >= 1)) {
     // A single image that needs no background: pass its bytes through when the format matches.
     result = only.image;
   } else {
     const raws: MergeLayer[] = [];
     for (const i of images) raws.push({ image: await i.image.raw(), opacity: i.opacity });
-    const merged = await mergeImages([...raws, ...overlays], query.size, canvas);
+    let merged = await mergeImages([...raws, ...overlays], query.size, canvas);
+    if (permitted.coverage) merged = await clipMergedMap(merged, permitted.coverage, query, canvas);
     if (offset) {
       const full = blankImage(req.size, canvas);
       pasteImage(full, merged, offset[0], offset[1]);
@@ -154,5 +168,6 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
       result = ImageResult.fromRaw(merged, { transparent: req.transparent });
     }
   }
+  result = await decorateMap(ctx.request, result, [...actual.keys()].filter((n) => permitted.names.has(n)), query);
   return respond(result, cacheable);
 }

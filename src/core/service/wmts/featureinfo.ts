@@ -1,5 +1,7 @@
+import { authorizeTileLayer } from '../../auth/tile-layers.js';
+import { infoPointPermitted } from '../../auth/info-point.js';
 import type { TileCoord } from '../../geo/grid.js';
-import type { CoreResponse, RequestParams } from '../../http.js';
+import type { CoreRequest, CoreResponse, RequestParams } from '../../http.js';
 import { combineDocs } from '../../source/featureinfo-combine.js';
 import type { FeatureInfoDoc } from '../../source/featureinfo-doc.js';
 import type { InfoQuery } from '../../source/info-query.js';
@@ -58,6 +60,7 @@ export async function answerWmtsFeatureInfo(
   t: WmtsFeatureInfoRequest,
   layers: WmtsLayerSet,
   infoFormats: readonly { mimetype: string; suffix: string }[],
+  req: CoreRequest,
 ): Promise<CoreResponse> {
   const wl = layers.layers.get(t.layer);
   if (!wl) throw new RequestError(`unknown layer: ${t.layer}`, { code: 'InvalidParameterValue' });
@@ -85,9 +88,11 @@ export async function answerWmtsFeatureInfo(
     infoFormat: mimetype,
     ...(t.featureCount !== undefined ? { featureCount: t.featureCount } : {}),
   };
-  let docs: FeatureInfoDoc[];
+  // the hook's limited_to: a click outside it is answered with nothing (MapProxy)
+  const limitedTo = await authorizeTileLayer(req, 'wmts.featureinfo', set.layer.name, [grid.srs.code, query.bbox]);
+  let docs: FeatureInfoDoc[] = [];
   try {
-    docs = (await Promise.all(sources.map((s) => s.getInfo(query)))).filter((d): d is FeatureInfoDoc => d !== null);
+    if (infoPointPermitted(limitedTo, query)) docs = (await Promise.all(sources.map((s) => s.getInfo(query)))).filter((d): d is FeatureInfoDoc => d !== null);
   } catch (err) {
     if (isSourceError(err) || err instanceof XsltError) throw new RequestError(err.message, { internal: true });
     throw err;

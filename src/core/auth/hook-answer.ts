@@ -1,0 +1,30 @@
+import type { Coverage } from '../geo/coverage.js';
+import { limitedToCoverage } from '../geo/coverage-config.js';
+import type { CoreRequest } from '../http.js';
+import { AccessDenied } from './access-denied.js';
+import type { AuthResult, AuthService, LimitedTo, QueryExtent } from './authorize.js';
+
+/**
+ * Asks the request's authorization hook; null when there is none (everything is permitted). An
+ * `unauthenticated` answer ends the request with 401 at once, in every service.
+ */
+export async function askAuthorize(
+  req: CoreRequest,
+  service: AuthService,
+  layers: readonly string[],
+  queryExtent: QueryExtent | null,
+): Promise<AuthResult | null> {
+  const authorize = req.hooks?.authorize;
+  if (!authorize) return null;
+  const result = await authorize(service, [...layers], { request: req, queryExtent });
+  if (!result || typeof result !== 'object' || typeof result.authorized !== 'string') {
+    throw new TypeError(`authorize hook returned ${JSON.stringify(result)}, expected { authorized: ... }`);
+  }
+  if (result.authorized === 'unauthenticated') throw AccessDenied.unauthenticated();
+  return result;
+}
+
+/** A `limited_to` as a clipping coverage (MapProxy's load_limited_to); absent: none. */
+export function limitedCoverage(limitedTo: LimitedTo | undefined | null): Coverage | null {
+  return limitedTo ? limitedToCoverage(limitedTo) : null;
+}
