@@ -4,28 +4,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { defragCompactCommand } from './defrag-compact-command.js';
-import { autoconfigCommand } from './util/autoconfig-command.js';
-import { createCommand } from './util/create-command.js';
-import { exportCommand } from './util/export-command.js';
-import { gridsScalesCommands } from './util/grids-scales-commands.js';
 import { PACKAGE_DIR } from './util/package-dir.js';
-import { serveDevelopCommands } from './util/serve-develop-command.js';
-import { validateCommand } from './util/validate-command.js';
-import { wmsCapabilitiesCommand } from './util/wms-capabilities-command.js';
 
-/** In MapProxy's order, with its help texts; `validate` is ours. */
-export const UTIL_COMMANDS: readonly [string, string][] = [
-  ['serve-develop', 'Run MapProxy development server.'],
-  ['serve-multiapp-develop', 'Run MultiMapProxy development server.'],
-  ['create', 'Create example configurations.'],
-  ['scales', 'Convert between scales and resolutions.'],
-  ['wms-capabilities', 'Display WMS capabilites.'],
-  ['grids', 'Display detailed informations for configured grids.'],
-  ['export', 'Export existing caches.'],
-  ['autoconfig', 'Create config from WMS capabilities.'],
-  ['defrag-compact-cache', 'De-fragmentate compact caches.'],
-  ['validate', 'Check a configuration against the schema and the readers.'],
+type Register = (program: Command) => unknown;
+
+/**
+ * In MapProxy's order, with its help texts; `validate` is ours. Each command's module is loaded only when it runs,
+ * so `scales` does not pay for (or depend on) the image and cache code `export` needs.
+ */
+export const UTIL_COMMANDS: readonly [string, string, () => Promise<Register>][] = [
+  ['serve-develop', 'Run MapProxy development server.', async () => (await import('./util/serve-develop-command.js')).serveDevelopCommands],
+  ['serve-multiapp-develop', 'Run MultiMapProxy development server.', async () => (await import('./util/serve-develop-command.js')).serveDevelopCommands],
+  ['create', 'Create example configurations.', async () => (await import('./util/create-command.js')).createCommand],
+  ['scales', 'Convert between scales and resolutions.', async () => (await import('./util/grids-scales-commands.js')).gridsScalesCommands],
+  ['wms-capabilities', 'Display WMS capabilites.', async () => (await import('./util/wms-capabilities-command.js')).wmsCapabilitiesCommand],
+  ['grids', 'Display detailed informations for configured grids.', async () => (await import('./util/grids-scales-commands.js')).gridsScalesCommands],
+  ['export', 'Export existing caches.', async () => (await import('./util/export-command.js')).exportCommand],
+  ['autoconfig', 'Create config from WMS capabilities.', async () => (await import('./util/autoconfig-command.js')).autoconfigCommand],
+  ['defrag-compact-cache', 'De-fragmentate compact caches.', async () => (await import('./defrag-compact-command.js')).defragCompactCommand],
+  ['validate', 'Check a configuration against the schema and the readers.', async () => (await import('./util/validate-command.js')).validateCommand],
 ];
 
 export function utilUsage(): string {
@@ -37,16 +34,12 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(`${PACKAGE_DIR}/package.json`, 'utf8')) as { version: string }).version;
 }
 
-export function mapproxyUtilProgram(): Command {
+/** A program with the one command that runs (its module loaded now). */
+export async function mapproxyUtilProgram(command: string): Promise<Command> {
   const program = new Command().name('mapproxy-util');
-  serveDevelopCommands(program);
-  createCommand(program);
-  gridsScalesCommands(program);
-  wmsCapabilitiesCommand(program);
-  exportCommand(program);
-  autoconfigCommand(program);
-  defragCompactCommand(program);
-  validateCommand(program);
+  const name = command === 'defrag-compact' ? 'defrag-compact-cache' : command;
+  const entry = UTIL_COMMANDS.find(([n]) => n === name)!;
+  (await entry[2]())(program);
   return program;
 }
 
@@ -69,5 +62,5 @@ export async function runMapproxyUtil(args: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  await mapproxyUtilProgram().parseAsync(args, { from: 'user' });
+  await (await mapproxyUtilProgram(command)).parseAsync(args, { from: 'user' });
 }

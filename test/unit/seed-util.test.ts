@@ -43,7 +43,7 @@ grids:
     assert.equal(runGridsCommand({ mapproxyConf: join(dir, 'mapproxy.yaml') }, (s) => out.push(s), (s) => err.push(s)), 0);
     assert.equal(out.join('\n'), [
       'mygrid:', '    Configuration:', '        bbox: [280000, 5200000, 920000, 6100000]', "        origin: 'nw'",
-      '        res: [1000, 500, 250.5]', "        srs: 'EPSG:25832'", '        tile_size: [256, 256]',
+      '        res: [1000, 500, 250.5]', "        srs: 'EPSG:25832'", '        tile_size*: [256, 256]',
       '    Levels: Resolutions, # x * y = total tiles',
       '        00:  1000,  #      3 * 4      =         12',
       '        01:  500,   #      5 * 8      =         40',

@@ -69,6 +69,7 @@ export function readGrids(ctx: ReadContext, raw: unknown, globals: GlobalsConfig
       tileSize: o.tileSize ?? [...globals.grid.tileSize],
       origin: o.origin ?? 'sw',
       originConfigured: o.origin !== undefined,
+      tileSizeConfigured: o.tileSize !== undefined,
       resFactor: o.resFactor ?? 2.0,
       stretchFactor: o.stretchFactor ?? globals.image.stretchFactor,
       maxShrinkFactor: o.maxShrinkFactor ?? globals.image.maxShrinkFactor,

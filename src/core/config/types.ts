@@ -182,6 +182,8 @@ export interface GridConfig {
   origin: 'sw' | 'nw';
   /** Whether the configuration named an origin (MapProxy warns when it did not). */
   originConfigured: boolean;
+  /** Whether the grid (or its base) named a tile_size; `grids` marks a default with `*`. */
+  tileSizeConfigured?: boolean;
   res?: number[];
   resFactor: number | 'sqrt2';
   minRes?: number;

@@ -3,8 +3,12 @@ import type { Coverage } from '../geo/coverage.js';
 import type { TileGrid } from '../geo/grid.js';
 import type { MultiPolygon } from '../geo/polygon.js';
 
-/** Python's repr() of a float: integers keep a `.0`. */
-export const pyRepr = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
+/** Python's repr() of a float: integers keep a `.0`; exponents below 1e-4 and from 1e16 as `8.5e-05`. */
+export function pyRepr(v: number): string {
+  const [mantissa, exp] = v.toExponential().split('e') as [string, string];
+  if (v !== 0 && (Number(exp) < -4 || Number(exp) >= 16)) return `${mantissa}e${exp[0]}${exp.slice(1).padStart(2, '0')}`;
+  return Number.isInteger(v) ? `${v}.0` : String(v);
+}
 
 const pyList = (values: readonly (number | string)[]): string =>
   `[${values.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : pyRepr(v)) : `'${v}'`)).join(', ')}]`;
@@ -45,10 +49,12 @@ function configLines(conf: GridConfig | undefined, grid: TileGrid): [string, str
     if (value !== undefined) entries.push([key, value]);
   };
   add('srs', `'${conf?.srs ?? grid.srs.code}'`);
-  add(conf?.bbox ? 'bbox' : 'bbox*', pyList(conf?.bbox ?? grid.bbox));
+  // a configured bbox prints as written; a computed one as Python floats
+  add(conf?.bbox ? 'bbox' : 'bbox*', conf?.bbox ? pyList(conf.bbox) : `[${grid.bbox.map(pyRepr).join(', ')}]`);
   add('bbox_srs', conf?.bboxSrs ? `'${conf.bboxSrs}'` : undefined);
-  add(conf?.originConfigured ? 'origin' : 'origin*', `'${grid.origin}'`);
-  add('tile_size', pyList(grid.tileSize));
+  // MapProxy shows an unset origin as its default name, 'll'
+  add(conf?.originConfigured ? 'origin' : 'origin*', conf?.originConfigured ? `'${grid.origin}'` : "'ll'");
+  add(conf?.tileSizeConfigured === false ? 'tile_size*' : 'tile_size', pyList(grid.tileSize));
   add('res', conf?.res ? pyList(conf.res) : undefined);
   if (conf && conf.resFactor !== 2) add('res_factor', conf.resFactor === 'sqrt2' ? "'sqrt2'" : pyRepr(conf.resFactor));
   add('min_res', conf?.minRes !== undefined ? pyRepr(conf.minRes) : undefined);
