@@ -11,52 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { decode } from '../../src/core/image/encode.js';
 import { startCgiRunner, type CgiRunner } from '../support/cgi-runner.js';
 import { MAPSERV_BINARY, mapServerAvailable } from '../support/mapserver.js';
+import { TIMES, writeTimedMapServer } from '../support/timed-mapserver.js';
 import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
 import { createApp, get, type OurApp } from '../support/our-app.js';
 
 const skip = !mapServerAvailable() || !existsSync('/usr/lib/python3/dist-packages/mapproxy') ? 'MapServer or MapProxy 1.15 not installed' : false;
-const TIMES = ['2020-09-22T11:20:00Z', '2020-09-22T13:20:00Z', '2020-09-22T15:20:00Z'];
-
-function writeMapServer(dir: string): { mapfile: string; configFile: string } {
-  const square = (x0: number, x1: number) => [[[x0, -85], [x1, -85], [x1, 85], [x0, 85], [x0, -85]]];
-  writeFileSync(join(dir, 'timed.geojson'), JSON.stringify({
-    type: 'FeatureCollection',
-    features: [
-      { type: 'Feature', properties: { t: TIMES[0] }, geometry: { type: 'Polygon', coordinates: square(-180, 0) } },
-      { type: 'Feature', properties: { t: TIMES[1] }, geometry: { type: 'Polygon', coordinates: square(0, 180) } },
-    ],
-  }));
-  const mapfile = join(dir, 'timed.map');
-  writeFileSync(mapfile, `MAP
-  NAME "dims"
-  EXTENT -180 -90 180 90
-  SIZE 256 256
-  UNITS DD
-  IMAGECOLOR 255 255 255
-  PROJECTION "init=epsg:4326" END
-  OUTPUTFORMAT NAME "png" DRIVER AGG/PNG MIMETYPE "image/png" IMAGEMODE RGB EXTENSION "png" END
-  WEB METADATA "wms_title" "dims" "wms_srs" "EPSG:4326 EPSG:3857 EPSG:900913" "wms_enable_request" "*" END END
-  LAYER
-    NAME "timed"
-    TYPE POLYGON
-    STATUS ON
-    CONNECTIONTYPE OGR
-    CONNECTION "${join(dir, 'timed.geojson')}"
-    PROJECTION "init=epsg:4326" END
-    METADATA
-      "wms_title" "timed"
-      "wms_timeextent" "2020-09-22T11:20:00Z/2020-09-22T15:20:00Z/PT2H"
-      "wms_timeitem" "t"
-      "wms_timedefault" "2020-09-22T15:20:00Z"
-    END
-    CLASS STYLE COLOR 200 30 30 END END
-  END
-END
-`);
-  const configFile = join(dir, 'mapserver.conf');
-  writeFileSync(configFile, 'CONFIG\n  ENV\n    MS_MAP_PATTERN "\\.map$"\n  END\nEND\n');
-  return { mapfile, configFile };
-}
 
 function mapproxyYaml(upstream: string, cacheDir: string): string {
   return `
@@ -138,7 +97,7 @@ describe('dimensions side by side with MapProxy 1.15 and MapServer', { skip }, (
   const theirs: Side = { requests: [], cacheDir: join(dir, 'ref-cache'), fetch: async () => { throw new Error('not started'); } };
 
   before(async () => {
-    const { mapfile, configFile } = writeMapServer(dir);
+    const { mapfile, configFile } = writeTimedMapServer(dir);
     for (const side of [ours, theirs]) {
       ms.push(await startCgiRunner({
         script: MAPSERV_BINARY,
