@@ -11,6 +11,8 @@ import { AccessDenied, accessDeniedResponse } from './auth/access-denied.js';
 import type { AuthorizeFn } from './auth/authorize.js';
 import type { DecorateImgFn } from './auth/decorate-img.js';
 import { withHooks } from './auth/with-hooks.js';
+import { loadHooksModule } from './auth/hooks-module.js';
+import type { RequestHooks } from './auth/request-hooks.js';
 
 export interface AppOptions {
   /** Environment for $VAR expansion (default process.env). */
@@ -42,6 +44,11 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
   const log = opts.log ?? console;
   const loaded = typeof config === 'string' ? loadConfig(config, { env: opts.env ?? process.env }) : config;
   for (const w of loaded.warnings) log.warn(`${loaded.configFile}: ${w}`);
+  // the daemon's server.hooks module, unless the embedding code passes hooks itself
+  const hooks: RequestHooks =
+    opts.authorize || opts.decorateImg || !loaded.config.server?.hooks
+      ? { authorize: opts.authorize, decorateImg: opts.decorateImg }
+      : await loadHooksModule(loaded.config.server.hooks);
   const runtime = await buildRuntime(loaded, { metrics: opts.metrics, dispatchers: opts.dispatchers, log, requestLog: opts.requestLog });
   const cors = runtime.accessControlAllowOrigin;
 
@@ -62,7 +69,7 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
     async handle(req: CoreRequest): Promise<CoreResponse> {
       let res: CoreResponse;
       try {
-        res = await route(withHooks(req, opts));
+        res = await route(withHooks(req, hooks));
       } catch (err) {
         if (err instanceof AccessDenied) {
           res = accessDeniedResponse(err);

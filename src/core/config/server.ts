@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { joinPath, MapReader, type ReadContext } from './config-reader.js';
 import { describeValue } from './errors.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
@@ -21,6 +22,11 @@ export interface ServerConfig {
   limits?: ServerLimitsConfig;
   /** Megabytes of decoded tiles each worker keeps for WMS maps (default 16; 0 keeps none). */
   decodedTilesMb?: number;
+  /**
+   * A JavaScript module exporting `authorize` and/or `decorateImg` (MapProxy's authorization and image hooks),
+   * loaded by every worker; relative to the configuration file. Absolute here.
+   */
+  hooks?: string;
   log?: ServerLogConfig;
   metrics?: {
     /** false turns the endpoint off. */
@@ -109,6 +115,12 @@ export function readServer(ctx: ReadContext, value: unknown): ServerConfig | und
   if (fastcgi !== undefined) {
     if (!ADDRESS.test(fastcgi)) throw r.error('fastcgi', `expected host:port or a unix socket path, got '${fastcgi}'`);
     out.fastcgi = fastcgi;
+  }
+
+  const hooks = r.str('hooks');
+  if (hooks !== undefined) {
+    if (!hooks.trim()) throw r.error('hooks', 'expected the path of a JavaScript module');
+    out.hooks = isAbsolute(hooks) ? hooks : resolve(ctx.configDir, hooks);
   }
 
   const decoded = r.num('decoded_tiles_mb');
