@@ -8,6 +8,9 @@ import { RedisLeases, type LeaseOutcome } from '../../src/core/tiles/redis-lease
 import { RedisTileLock } from '../../src/core/tiles/redis-tile-lock.js';
 import type { TileLock } from '../../src/core/tiles/tile-lock.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/core/config/load-config.js';
+import { MINIMAL, writeConfigDir } from './config-helpers.js';
 
 let redis: RedisServer;
 let inspect: Redis;
@@ -174,5 +177,28 @@ describe('Redis tile lock', () => {
     const back = await lock.lock([1, 2, 3]);
     assert.equal(await inspect.exists('test-lock:abc-1-2-3'), 1, 'the lease is taken again');
     await back.release();
+  });
+});
+
+describe('globals.cache.tile_lock', () => {
+  const load = (yaml: string) => {
+    const dir = writeConfigDir({ 'mapproxy.yaml': MINIMAL + yaml });
+    return loadConfig(join(dir, 'mapproxy.yaml'), { env: {} });
+  };
+
+  it('reads the redis lock with its defaults; absent, there is none (lock files only, as MapProxy)', () => {
+    assert.equal(load('').config.globals.cache.tileLock, undefined);
+    assert.deepEqual(load('globals:\n  cache:\n    tile_lock: {type: redis, url: "redis://r:6380/2"}\n').config.globals.cache.tileLock, {
+      type: 'redis', url: 'redis://r:6380/2', prefix: 'mapproxy-ts:tile-lock', lease: 10, connectTimeout: 2,
+    });
+    const full = load('globals:\n  cache:\n    tile_lock: {type: redis, url: "rediss://u:p@r", prefix: x, lease: 4, wait_timeout: 30, connect_timeout: 0.5}\n');
+    assert.deepEqual(full.config.globals.cache.tileLock, { type: 'redis', url: 'rediss://u:p@r', prefix: 'x', lease: 4, waitTimeout: 30, connectTimeout: 0.5 });
+  });
+
+  it('a wrong value names its key', () => {
+    assert.throws(() => load('globals:\n  cache:\n    tile_lock: {type: redis}\n'), /globals\.cache\.tile_lock\.url: missing required value/);
+    assert.throws(() => load('globals:\n  cache:\n    tile_lock: {type: redis, url: "http://r"}\n'), /tile_lock\.url: expected a redis:\/\/ or rediss:\/\/ URL/);
+    assert.throws(() => load('globals:\n  cache:\n    tile_lock: {type: redis, url: "redis://r", lease: 0}\n'), /tile_lock\.lease: expected a number of seconds > 0/);
+    assert.throws(() => load('globals:\n  cache:\n    tile_lock: {type: memcache}\n'), /tile_lock\.type: expected one of 'file', 'redis'/);
   });
 });
