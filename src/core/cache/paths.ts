@@ -1,4 +1,4 @@
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import type { TileCoord } from '../geo/grid.js';
 import type { Dimensions } from './cache.js';
 
@@ -57,28 +57,41 @@ export function tmsPath(coord: TileCoord): string {
   return `${coord[2]}/${coord[0]}/${coord[1]}`;
 }
 
+/** Python's posixpath.normpath: '.' and empty parts dropped, '..' folded, two leading slashes kept. */
+function pyNormpath(p: string): string {
+  if (p === '') return '.';
+  const initial = p.startsWith('/') ? (p.startsWith('//') && !p.startsWith('///') ? 2 : 1) : 0;
+  const parts: string[] = [];
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c !== '..' || (!initial && parts.length === 0) || parts[parts.length - 1] === '..') parts.push(c);
+    else if (parts.length) parts.pop();
+  }
+  const joined = '/'.repeat(initial) + parts.join('/');
+  return joined || '.';
+}
+
 /**
- * The dimension sub-directories: `<dim>-<value>` segments, the predefined dimensions (time,
- * elevation) sorted first, then the `dim_*` ones sorted. Values that would escape the cache
- * directory are refused (as MapProxy 7 does).
+ * The dimension sub-directories: `<dim>-<value>` segments, the predefined dimensions (time, elevation) sorted
+ * first, then the `dim_*` ones sorted, as MapProxy 7's cache/path.py. A value is refused as MapProxy 7 refuses it:
+ * when it is not already normalised ('', 'a/', './a', 'a//b') or has a '..' part (also between backslashes); a
+ * normalised value with '/' makes nested directories there too ('a/b' → time-a/b). A NUL is refused as well
+ * (Python would fail opening the file).
  */
 export function dimensionsPart(dims?: Dimensions): string {
   if (!dims) return '';
   const keys = Object.keys(dims);
   if (keys.length === 0) return '';
-  const predefined = keys.filter((k) => !k.toLowerCase().startsWith('dim_')).sort();
-  const custom = keys.filter((k) => k.toLowerCase().startsWith('dim_')).sort();
-  const segments = [...predefined, ...custom].map((k) => {
-    const segment = `${k}-${dims[k] ?? 'default'}`;
-    if (
-      segment.includes('/') || segment.includes('\\') || segment.includes('\0') ||
-      segment.split(/[/\\]/).some((p) => p === '..' || p === '.') || normalize(segment) !== segment
-    ) {
-      throw new Error(`invalid dimension value for ${k}: ${JSON.stringify(dims[k])}`);
+  for (const k of keys) {
+    const v = dims[k] ?? 'default';
+    const normalized = pyNormpath(v);
+    if (v !== normalized || [...normalized.split('/'), ...normalized.split('\\')].includes('..') || v.includes('\0')) {
+      throw new Error(`Dimension parameter value contains illegal characters: ${k}=${JSON.stringify(v)}`);
     }
-    return segment;
-  });
-  return segments.join('/');
+  }
+  const predefined = keys.filter((k) => !k.startsWith('dim_')).sort();
+  const custom = keys.filter((k) => k.startsWith('dim_')).sort();
+  return [...predefined, ...custom].map((k) => `${k}-${dims[k] ?? 'default'}`).join('/');
 }
 
 /**
