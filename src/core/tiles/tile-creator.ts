@@ -32,8 +32,9 @@ export interface CachedTileLookup {
  *
  * The guard has three stages: requests of this process for the same meta tile share one
  * promise (single flight); the creation then takes a slot of the process's creation queue
- * (bounded memory and file descriptors); then the tile lock file, which excludes other workers,
- * the seeder and MapProxy itself (see docs/locking.md).
+ * (bounded memory and file descriptors); then the tile lock (a TileLock): the lock file, which excludes other
+ * workers, the seeder and MapProxy itself, and, when configured, a lease in Redis that excludes other hosts
+ * (see docs/locking.md, docs/scale-out.md).
  */
 export class TileCreator {
   private readonly writeFailures: WriteFailureLog;
