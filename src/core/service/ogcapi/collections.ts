@@ -29,7 +29,9 @@ export function collectionDocument(pub: Published, ctx: OgcRequest, id: string, 
   const attr = attribution(layer);
   if (attr) Object.assign(col, attr);
   const extent = layer.extent;
-  const spatial: Record<string, unknown> = { bbox: [[...extent.llbbox]] };
+  // transformed world extents come back a few ulps outside ±180: clients that reproject them would wrap around
+  const ll = extent.llbbox;
+  const spatial: Record<string, unknown> = { bbox: [[Math.max(ll[0], -180), Math.max(ll[1], -90), Math.min(ll[2], 180), Math.min(ll[3], 90)]] };
   if (!extent.srs.equals(getSRS('EPSG:4326'))) spatial['storageCrsBbox'] = [[...extent.bbox]];
   col['extent'] = { spatial };
   col['crs'] = [CRS84_URI, ogcCrsUri('EPSG:4326'), ...pub.opts.mapSrs.filter((s) => s.toUpperCase() !== 'EPSG:4326').map(ogcCrsUri)];

@@ -38,25 +38,43 @@ export function cornerOfOrigin(grid: TileGrid): 'topLeft' | 'bottomLeft' {
 }
 
 /**
- * OGC Two Dimensional Tile Matrix Set 2.0 JSON of a grid (MapProxy 7's tile_grid_to_ogc_tile_matrix_set): one
- * tile matrix per level with its cell size, scale denominator (cell size / 0.28 mm, as MapProxy computes it also
- * for degrees), corner and point of origin (north first for lat/lon CRS), matrix and tile sizes.
+ * OGC Two Dimensional Tile Matrix Set 2.0 JSON of a grid (as MapProxy 7's tile_grid_to_ogc_tile_matrix_set): one
+ * tile matrix per level with its cell size, scale denominator, corner and point of origin (north first for
+ * lat/lon CRS other than CRS84), matrix and tile sizes.
+ *
+ * Two additions to MapProxy 7's document, both for clients: the scale denominator of a lat/lon grid counts the
+ * degrees in metres (cell size × metres per degree / 0.28 mm, as the standard defines it and as GDAL reads it back;
+ * MapProxy 7 divides the cell size in degrees), and a grid counted from the top left also carries the members of
+ * TMS 1.0 (identifier, supportedCRS, boundingBox, topLeftCorner), which GDAL before 3.7 and the QGIS built on it
+ * read instead of the 2.0 names.
  */
 export function tileMatrixSetDocument(tms: TileMatrixSet): Record<string, unknown> {
   const grid = tms.grid;
-  const doc: Record<string, unknown> = { id: tms.id, title: tms.id, crs: gridCrsUri(grid.srs) };
+  const crs = gridCrsUri(grid.srs);
+  const doc: Record<string, unknown> = { id: tms.id, title: tms.id, crs };
   if (tms.uri) doc['uri'] = tms.uri;
   if (tms.wellKnownScaleSet) doc['wellKnownScaleSet'] = tms.wellKnownScaleSet;
   const corner = cornerOfOrigin(grid);
-  let origin = grid.origin === 'nw' ? [grid.bbox[0], grid.bbox[3]] : [grid.bbox[0], grid.bbox[1]];
   // the advertised CRS is CRS84 for EPSG:4326 grids: east first; other lat/lon CRS are north first
-  if (grid.srs.code !== 'EPSG:4326' && northFirst(grid.srs)) origin = [origin[1]!, origin[0]!];
+  const swap = grid.srs.code !== 'EPSG:4326' && northFirst(grid.srs);
+  const ordered = (x: number, y: number): [number, number] => (swap ? [y, x] : [x, y]);
+  const origin = grid.origin === 'nw' ? ordered(grid.bbox[0], grid.bbox[3]) : ordered(grid.bbox[0], grid.bbox[1]);
+  const v1 = grid.origin === 'nw';
+  if (v1) {
+    doc['identifier'] = tms.id;
+    doc['supportedCRS'] = crs;
+    // both spellings of the corners: 2.0's lowerLeft/upperRight and 1.0's lowerCorner/upperCorner
+    const lower = ordered(grid.bbox[0], grid.bbox[1]);
+    const upper = ordered(grid.bbox[2], grid.bbox[3]);
+    doc['boundingBox'] = { crs, lowerLeft: lower, upperRight: upper, lowerCorner: lower, upperCorner: upper };
+  }
+  const metersPerUnit = grid.srs.isLatLong ? grid.srs.metersPerUnit : 1;
   doc['tileMatrices'] = grid.resolutions.map((cellSize, level) => {
     const [matrixWidth, matrixHeight] = grid.gridSize(level);
-    return {
+    const tm: Record<string, unknown> = {
       id: String(level),
       cellSize,
-      scaleDenominator: resToOgcScale(cellSize),
+      scaleDenominator: resToOgcScale(cellSize * metersPerUnit),
       cornerOfOrigin: corner,
       pointOfOrigin: origin,
       matrixWidth,
@@ -64,6 +82,8 @@ export function tileMatrixSetDocument(tms: TileMatrixSet): Record<string, unknow
       tileWidth: grid.tileSize[0],
       tileHeight: grid.tileSize[1],
     };
+    if (v1) Object.assign(tm, { identifier: String(level), topLeftCorner: origin });
+    return tm;
   });
   return doc;
 }
