@@ -1,3 +1,6 @@
+/** The listener when neither the command line nor `server.bind` names one. */
+export const DEFAULT_BIND = '127.0.0.1:8080';
+
 /** `--bind` as MapProxy's serve-develop takes it: `host:port`, `:port`, `port`, or a unix socket path. */
 export type BindAddress = { host: string; port: number } | { socketPath: string };
 

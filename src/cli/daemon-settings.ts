@@ -6,7 +6,7 @@ import { isLogLevel, LOG_LEVELS } from '../core/log/logger.js';
 import { availableCpus } from '../master/available-cpus.js';
 import type { LogSettings } from '../worker/log/log-settings.js';
 import { clientLimits, type ClientLimits } from '../worker/adapters/client-limits.js';
-import { parseBindAddress, type BindAddress } from './bind-address.js';
+import { DEFAULT_BIND, parseBindAddress, type BindAddress } from './bind-address.js';
 
 export type ServeMode = 'app' | 'reload' | 'multiapp';
 
@@ -51,7 +51,7 @@ export interface ServeCliOptions {
   upstreamLog?: boolean;
 }
 
-export const DEFAULT_BIND = '127.0.0.1:8080';
+export { DEFAULT_BIND };
 const DEFAULT_SHUTDOWN_TIMEOUT_S = 30;
 
 /**

@@ -6,7 +6,9 @@ import { readWorkerEnv } from '../master/messages.js';
 import { pino } from 'pino';
 import { DEFAULT_LOG_SETTINGS } from '../worker/log/log-settings.js';
 import { processLoggers } from '../worker/log/process-logger.js';
-import { DEFAULT_BIND, resolveSettings, type DaemonSettings, type ServeCliOptions, type ServeMode } from './daemon-settings.js';
+import { resolveSettingsApart } from '../master/settings-process.js';
+import { DEFAULT_BIND } from './bind-address.js';
+import type { DaemonSettings, ServeCliOptions, ServeMode } from './daemon-settings.js';
 
 interface ThrongOptions {
   master?: () => Promise<void> | void;
@@ -77,7 +79,8 @@ export async function runDaemon(mode: ServeMode, target: string, cli: ServeCliOp
 
   let settings: DaemonSettings;
   try {
-    settings = resolveSettings(mode, target, cli);
+    // Read and validated in a process of its own, so that the master never loads the configuration reader.
+    settings = await resolveSettingsApart(mode, target, cli);
   } catch (err) {
     // No settings, so no log settings either: the error goes to standard error, readable on a terminal.
     const stderr = pino.destination({ dest: 2, sync: true });
@@ -95,7 +98,7 @@ export async function runDaemon(mode: ServeMode, target: string, cli: ServeCliOp
     return;
   }
 
-  const master = new Master({ settings, reloadSettings: () => resolveSettings(mode, target, cli), log });
+  const master = new Master({ settings, reloadSettings: () => resolveSettingsApart(mode, target, cli), log });
   try {
     // throng is the entry; the Master does the forking, so throng's own fork/revive is off (count 0, lifetime 0):
     // it has no back-off and would revive workers retired by a reload. Its signal forwarding stays as a backstop.

@@ -18,7 +18,7 @@ import { buildInfo } from '../worker/build-info.js';
 export interface MasterOptions {
   settings: DaemonSettings;
   /** Re-reads and validates the configuration for SIGHUP; throws (ConfigError: file and key path) when invalid. */
-  reloadSettings: () => DaemonSettings;
+  reloadSettings: () => Promise<DaemonSettings>;
   /** Default console. */
   log?: Logger;
 }
@@ -267,7 +267,7 @@ export class Master {
   private async rollingReload(): Promise<void> {
     let next: DaemonSettings;
     try {
-      next = this.opts.reloadSettings();
+      next = await this.opts.reloadSettings();
     } catch (err) {
       this.counts.reloads.failure++;
       this.log.error(`master: configuration not reloaded, the running workers keep the old one: ${describe(err)}`);
