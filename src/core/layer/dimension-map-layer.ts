@@ -82,7 +82,7 @@ export class DimensionMapLayer implements MapLayer {
     return Object.keys(out).length ? out : undefined;
   }
 
-  getMap(query: MapQuery): Promise<ImageResult | null> {
+  async getMap(query: MapQuery): Promise<ImageResult | null> {
     const dimensions = this.dimensionsFor(query.dimensions);
     const { dimensions: _requested, ...rest } = query;
     return this.inner.getMap(dimensions ? { ...rest, dimensions } : rest);
