@@ -67,8 +67,12 @@ export function dumpYaml(value: unknown): string {
     Seq(_key, node) {
       if (node.items.every((i) => isScalar(i))) node.flow = true;
     },
+    Scalar(_key, node) {
+      // YAML 1.1 readers (PyYAML, MapProxy) take an unquoted ISO time as a timestamp: keep it a string
+      if (typeof node.value === 'string' && /^\d{4}-\d\d-\d\d([Tt ]|$)/.test(node.value)) node.type = 'QUOTE_SINGLE';
+    },
   });
-  return doc.toString({ indentSeq: false, nullStr: '', lineWidth: 80 });
+  return doc.toString({ indentSeq: false, nullStr: '', lineWidth: 0, flowCollectionPadding: false });
 }
 
 function readYamlMapping(file: string): Record<string, unknown> {

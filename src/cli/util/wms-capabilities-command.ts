@@ -28,7 +28,7 @@ export function formatCapabilities(cap: WmsCapabilitiesInfo, requestedVersion: s
       }
       const rest: [string, unknown][] = [
         ['queryable', l.queryable], ['opaque', l.opaque], ['abstract', l.abstract], ['res_hint', l.resHint && new PyTuple(l.resHint)],
-        ['bbox_srs', l.bboxSrs], ['legend', l.legend],
+        ['bbox_srs', new Map([...l.bboxSrs].map(([k, b]) => [k, l.bboxSwapped.has(k) ? new PyTuple(b) : b]))], ['legend', l.legend],
       ];
       for (const [key, value] of rest) line(indent, key, value, false);
       if (l.layers.length) {

@@ -18,6 +18,8 @@ export interface WmsLayerInfo {
   llbbox: [number, number, number, number] | null;
   /** SRS → bbox, axis order east/north (1.3.0 bboxes of lat/lon SRS are swapped back, as MapProxy). */
   bboxSrs: Map<string, [number, number, number, number]>;
+  /** SRS whose 1.3.0 bbox was swapped back (MapProxy holds those as tuples, which shows in its output). */
+  bboxSwapped: ReadonlySet<string>;
   url: string | null;
   legend: { url: string } | null;
   layers: WmsLayerInfo[];
@@ -88,13 +90,19 @@ export function parseWmsCapabilities(xml: string): WmsCapabilitiesInfo {
     }
 
     let bboxSrs = parent?.bboxSrs ?? new Map<string, [number, number, number, number]>();
+    let bboxSwapped = parent?.bboxSwapped ?? new Set<string>();
     const boxes = children(el, 'BoundingBox');
     if (boxes.length) {
       bboxSrs = new Map();
+      const swapped = new Set<string>();
+      bboxSwapped = swapped;
       for (const b of boxes) {
         const code = attr(b, v130 ? 'CRS' : 'SRS') ?? '';
         let bb = bboxOf(b);
-        if (v130 && isLatLonOrder(code)) bb = [bb[1], bb[0], bb[3], bb[2]];
+        if (v130 && isLatLonOrder(code)) {
+          bb = [bb[1], bb[0], bb[3], bb[2]];
+          swapped.add(code);
+        }
         bboxSrs.set(code, bb);
       }
     }
@@ -123,7 +131,7 @@ export function parseWmsCapabilities(xml: string): WmsCapabilitiesInfo {
       title: text(child(el, 'Title')),
       abstract: text(child(el, 'Abstract')),
       name: text(child(el, 'Name')),
-      srs, resHint, llbbox, bboxSrs, url: getMap, legend, layers: [],
+      srs, resHint, llbbox, bboxSrs, bboxSwapped, url: getMap, legend, layers: [],
     };
     layer.layers = children(el, 'Layer').map((c) => parseLayer(c, layer));
     return layer;
