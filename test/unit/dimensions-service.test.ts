@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createApp, type App } from '../../src/core/app.js';
 import { encodeRgbaPngSync } from '../../src/core/image/png-encode.js';
 import { localHttpServer } from '../support/local-http.js';
+import { validateXml, xmllintAvailable } from '../support/xml-schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mapproxy-ts-dims-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -170,6 +171,20 @@ layers:
     assert.match(c130.body, /<Dimension name="dim_reference_time" default="2020-09-22T14:20:00Z"/);
     const c100 = await get(app, '/service', 'SERVICE=WMS&WMTVER=1.0.0&REQUEST=capabilities');
     assert.match(c100.body, /<Dimension name="time" default="2020-09-22T14:20:00Z" nearestValue="0" units="ISO8601">/);
+  });
+
+  it('writes capabilities with dimensions that are valid against the 1.1.1 DTD, the 1.3.0 and WMTS schemas', { skip: !xmllintAvailable() && 'xmllint or the OGC schemas missing' }, async () => {
+    for (const [query, schema] of [
+      ['SERVICE=WMS&VERSION=1.1.1&REQUEST=GetCapabilities', 'wms-1.1.1-capabilities'],
+      ['SERVICE=WMS&VERSION=1.1.0&REQUEST=GetCapabilities', 'wms-1.1.0-capabilities'],
+      ['SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities', 'wms-1.3.0-capabilities'],
+      ['SERVICE=WMTS&REQUEST=GetCapabilities', 'wmts-1.0-capabilities'],
+    ] as const) {
+      const doc = await get(app, '/service', query);
+      assert.match(doc.body, /Dimension/);
+      const result = await validateXml(doc.body, schema);
+      assert.ok(result.valid, `${query}: ${result.errors.join('\n')}`);
+    }
   });
 
   it('forwards TIME and caches the tile in the dimension directories', async () => {

@@ -27,7 +27,9 @@ export function wmsDimensionElements(version: WmsVersion, dimensions: LayerDimen
     }
   }
   if (version === '1.1.0' || version === '1.1.1') {
-    for (const d of dimensions.list) out.push(`<Extent name="${x(d.key)}" default="${x(d.default)}" nearestValue="0">${x(d.values.join(','))}</Extent>`);
+    // nearestValue came with 1.1.1
+    const nearest = version === '1.1.1' ? ' nearestValue="0"' : '';
+    for (const d of dimensions.list) out.push(`<Extent name="${x(d.key)}" default="${x(d.default)}"${nearest}>${x(d.values.join(','))}</Extent>`);
   }
   return out;
 }
