@@ -12,7 +12,7 @@ const run = promisify(execFile);
 /*
  * GDAL's OGCAPI driver as a real client of /ogcapi over HTTP: it finds the collection, reads its extent and
  * draws maps through the Maps API (gdalinfo, gdal_translate). Tiles are fetched over HTTP as a client would and
- * compared with WMTS. (GDAL 3.6, Debian's, does not open the Tiles API of this server: see docs/ogcapi.md.)
+ * compared with WMTS. (GDAL 3.6, Debian 12's, cannot open the Tiles API of a web mercator tileset: see docs/ogcapi.md.)
  */
 const CONFIG = `
 globals:
