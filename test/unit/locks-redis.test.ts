@@ -180,6 +180,25 @@ describe('Redis tile lock', () => {
   });
 });
 
+describe('Redis tile lock, Redis refusing writes', () => {
+  it('an error reply falls back to the local lock with a warning; the first lease after it ends the outage', async () => {
+    const log = recorder();
+    const l = leases({ log });
+    held(await l.acquire('warm-up', 1000)).lease.release();
+    await inspect.config('SET', 'maxmemory-policy', 'noeviction');
+    await inspect.config('SET', 'maxmemory', '1');
+    try {
+      assert.equal((await l.acquire('m-7-7-7', 1000)).kind, 'unavailable');
+      assert.equal((await l.acquire('m-7-7-7', 1000)).kind, 'unavailable');
+    } finally {
+      await inspect.config('SET', 'maxmemory', '0');
+    }
+    held(await l.acquire('m-7-7-7', 1000)).lease.release();
+    assert.deepEqual(log.lines.map((x) => x.replace(/ at .*/, '')), ['warn tile lock: Redis', 'info tile lock: Redis']);
+    assert.match(log.lines[0]!, /unreachable \(OOM/);
+  });
+});
+
 describe('globals.cache.tile_lock', () => {
   const load = (yaml: string) => {
     const dir = writeConfigDir({ 'mapproxy.yaml': MINIMAL + yaml });

@@ -112,6 +112,8 @@ export class RedisLeases {
         } catch (err) {
           return this.unavailable(err, conns);
         }
+        // an error reply (a read-only replica, out of memory) leaves the connection ready: success ends the outage too
+        this.recovered();
         if (reply === 1) return { kind: 'held', lease: this.lease(conns, key, token), waitedMs: performance.now() - started };
         const [pttl, holder] = reply as [number, string];
         const remaining = started + waitMs - performance.now();
@@ -225,6 +227,14 @@ export class RedisLeases {
     return { kind: 'unavailable' };
   }
 
+  /** The end of an outage, logged once. */
+  private recovered(): void {
+    if (!this.down) return;
+    this.down = false;
+    const say = this.opts.log.info?.bind(this.opts.log) ?? this.opts.log.warn.bind(this.opts.log);
+    say(`tile lock: Redis at ${redactedUrl(this.opts.url)} is reachable again: meta tiles are locked across hosts`);
+  }
+
   private connections(): Promise<Connections> {
     return (this.conns ??= this.connect());
   }
@@ -247,10 +257,7 @@ export class RedisLeases {
     const sub = new Redis(this.opts.url, { ...common, maxRetriesPerRequest: null });
     cmd.on('ready', () => {
       this.everReady = true;
-      if (!this.down) return;
-      this.down = false;
-      const say = this.opts.log.info?.bind(this.opts.log) ?? this.opts.log.warn.bind(this.opts.log);
-      say(`tile lock: Redis at ${redactedUrl(this.opts.url)} is reachable again: meta tiles are locked across hosts`);
+      this.recovered();
     });
     // errors are reported through failed commands (throttled); ioredis would print unheard ones itself
     cmd.on('error', () => {});
