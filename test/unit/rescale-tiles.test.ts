@@ -7,7 +7,6 @@ import { FileCache } from '../../src/core/cache/file-cache.js';
 import { MapExtent } from '../../src/core/geo/extent.js';
 import { DEFAULT_GRIDS, tileGrid, type TileCoord } from '../../src/core/geo/grid.js';
 import { MetaGrid } from '../../src/core/geo/meta-grid.js';
-import { getSRS } from '../../src/core/geo/srs.js';
 import { decode, encode } from '../../src/core/image/encode.js';
 import { imageFormat } from '../../src/core/image/format.js';
 import { ImageResult } from '../../src/core/image/image.js';
