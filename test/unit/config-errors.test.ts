@@ -48,18 +48,19 @@ test('unsupported features are rejected with "not supported" and the feature nam
     ['', 'sources.osm_wms.type', "source type 'ogcapimaps' is not supported yet"],
     ['', 'sources.osm_wms.type', "source type 'arcgis' is not supported yet"],
     ['', 'caches.osm_cache.watermark', 'watermark is not supported yet'],
-    ['', 'layers[0].dimensions', 'layer dimensions is not supported yet'],
   ];
   const bodies = [
     MINIMAL.replace('type: wms', 'type: ogcapimaps'),
     MINIMAL.replace('type: wms', 'type: arcgis'),
     MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    watermark:\n      text: hi\n'),
-    MINIMAL.replace('    sources: [osm_cache]\n', '    sources: [osm_cache]\n    dimensions:\n      time:\n        values: [a]\n'),
   ];
   cases.forEach(([, path, msg], i) => {
     const c = loadWith('', bodies[i]);
     assertConfigError(c.load, c.file, `${path}: ${msg}`);
   });
+  // layer dimensions are supported: a time that is not ISO 8601 names its key
+  const dims = loadWith('', MINIMAL.replace('    sources: [osm_cache]\n', '    sources: [osm_cache]\n    dimensions:\n      time:\n        values: [a]\n'));
+  assertConfigError(dims.load, dims.file, /layers\[0\]\.dimensions\.time\.values: not an ISO 8601 time or interval/);
   // riak was removed from MapProxy (4.0); an unknown type lists the types there are
   const riak = loadWith('', MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    cache:\n      type: riak\n'));
   assertConfigError(riak.load, riak.file, "caches.osm_cache.cache.type: cache type 'riak' was removed in MapProxy 4.0; use redis, s3 or couchdb");
