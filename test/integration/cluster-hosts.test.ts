@@ -214,7 +214,9 @@ describe('three hosts on one Redis and one S3 bucket', { skip: skip ?? undefined
     assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200], 'no request fails on the living hosts');
     await Promise.all(answers.map((a, i) => assertGoodTile(a.body, `answer ${i}`)));
     assert.ok(tookMs >= leftMs - 100, `served after the lease ran out (${tookMs.toFixed(0)} ms, lease had ${leftMs} ms left)`);
-    assert.ok(tookMs < leftMs + 3000, `served soon after the lease ran out (${tookMs.toFixed(0)} ms)`);
+    // well before the waiters' bounded wait (client_timeout, 30 s): they took the lease when it ran out; the slack is
+    // one upstream request and four PUTs to s3rver on a busy machine
+    assert.ok(tookMs < leftMs + 10_000, `served soon after the lease ran out (${tookMs.toFixed(0)} ms)`);
     assert.deepEqual([...upstream.countsByBBox().values()], [2], 'the dead host\'s request and one more, not one per host');
     // nothing torn: every object in the bucket is a whole tile
     for (const key of await s3Keys()) {
