@@ -49,6 +49,8 @@ export class TileRescaler {
     const grid = this.opts.grid;
     const srcLevel = stopLevel > level ? level + 1 : level - 1;
     const bbox = grid.tileBBox(coord);
+    // MapProxy drops the tiles outside the cache's coverage before anything else: they are never rescaled
+    if (this.opts.coverage && !this.opts.coverage.intersects(bbox, grid.srs)) return null;
     const affected = grid.affectedLevelTiles(bbox, srcLevel);
     const tiles = await this.loadLevel(affected.tiles, dimensions, stopLevel, rescaled);
     if (tiles.every((t) => !t?.data)) return null;
