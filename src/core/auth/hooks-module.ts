@@ -2,6 +2,8 @@ import { pathToFileURL } from 'node:url';
 import type { AuthorizeFn } from './authorize.js';
 import type { DecorateImgFn } from './decorate-img.js';
 import type { RequestHooks } from './request-hooks.js';
+import { readAccessRules } from './rules/access-rules.js';
+import { rulesAuthorize } from './rules/rules-authorize.js';
 
 /** A `server.hooks` module that cannot serve: missing, failing to load, or exporting no hook. */
 export class HooksModuleError extends Error {
@@ -17,6 +19,14 @@ export class HooksModuleError extends Error {
  * A module exporting neither, or a non-function under either name, is refused at start rather than served open.
  */
 export async function loadHooksModule(path: string): Promise<RequestHooks> {
+  // an access rules file (our declarative extension) instead of code
+  if (/\.ya?ml$/i.test(path)) {
+    try {
+      return { authorize: rulesAuthorize(readAccessRules(path)) };
+    } catch (err) {
+      throw new HooksModuleError(`server.hooks: ${(err as Error).message}`);
+    }
+  }
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
