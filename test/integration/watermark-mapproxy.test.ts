@@ -27,6 +27,7 @@ layers:
   - {name: wm, title: wm, sources: [wm]}
   - {name: wide, title: wide, sources: [wide]}
   - {name: up, title: up, sources: [up]}
+  - {name: bulk, title: bulk, sources: [bulk]}
 caches:
   plain: {grids: [GLOBAL_WEBMERCATOR], sources: [ms], meta_size: [2, 2]}
   wm:
@@ -44,7 +45,17 @@ caches:
     sources: [ms_coarse]
     upscale_tiles: 2
     cache_rescaled_tiles: true
+  bulk:
+    grids: [GLOBAL_WEBMERCATOR]
+    sources: [ms_tiles]
+    meta_size: [2, 2]
+    bulk_meta_tiles: true
 sources:
+  # MapServer asked tile by tile through a URL template: a tile source, which cannot draw meta tiles
+  ms_tiles:
+    type: tile
+    grid: GLOBAL_WEBMERCATOR
+    url: '${wms}SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=areas,lines,points&STYLES=&SRS=EPSG:3857&FORMAT=image/png&WIDTH=256&HEIGHT=256&BBOX=%(bbox)s'
   ms: {type: wms, req: {url: '${wms}', layers: 'areas,lines,points'}}
   # only levels 0-2 of GLOBAL_WEBMERCATOR (39135 m/px): finer tiles come from upscaling
   ms_coarse: {type: wms, max_res: 30000, req: {url: '${wms}', layers: 'areas,lines,points'}}
@@ -166,5 +177,23 @@ describe('watermark and upscale_tiles side by side with MapProxy 1.15', { skip }
     for (const who of ['ours-cache', 'theirs-cache']) {
       assert.ok(existsSync(join(dir, who, 'up_EPSG3857', '04', '000', '000', '008', '000', '000', '005.png')), `${who}: rescaled tile stored`);
     }
+  });
+
+  it('bulk_meta_tiles: one upstream request per tile of the meta tile, as MapProxy', async () => {
+    const counts: number[] = [];
+    const images: DecodedImage[] = [];
+    for (const base of [ours.url, theirs.url]) {
+      const before = mapserver.requests.length;
+      images.push(await tile(base, 'bulk', 2, 4, 5));
+      counts.push(mapserver.requests.length - before);
+      await tile(base, 'bulk', 2, 5, 5); // its neighbour in the same 2x2 meta tile: from the cache
+      counts.push(mapserver.requests.length - before);
+    }
+    console.log(`# upstream requests (after the first tile, after its neighbour): ours ${counts[0]}, ${counts[1]}; MapProxy ${counts[2]}, ${counts[3]}`);
+    assert.deepEqual(counts, [4, 4, 4, 4]);
+    const [a, b] = images as [DecodedImage, DecodedImage];
+    let sum = 0;
+    for (let k = 0; k < a.data.length; k++) sum += Math.abs(a.data[k] - b.data[k]);
+    assert.ok(sum / a.data.length < 1, `mean difference ${sum / a.data.length}`);
   });
 });
