@@ -190,13 +190,19 @@ const layer: JsonSchema = obj({
   min_res: num(), max_res: num(), min_scale: num(), max_scale: num(),
   legendurl: str(), wmts_rest_legendurl: str(), wmts_kvp_legendurl: str(),
   // MapProxy's layer dimensions are not served by us (rejected at start), so not listed
-  nominal_res: num(),
+  nominal_res: num(), nominal_scale: num(),
 });
 
 const metadata = anyMap('title, abstract, online_resource, contact, access_constraints, fees, keyword_list');
 
 const services = obj({
   demo: orNull(anyMap()),
+  ogcapi: orNull(obj({
+    enable_tiles: bool(), enable_maps: bool(), map_srs: list(str()), attribution: obj({ text: str() }),
+    on_source_errors: oneOfValues(['notify', 'raise']), max_output_pixels: anyOf(int(), list(int())),
+    image_formats: list(str()), concurrent_layer_renderer: int(), default_dataset_layers: list(str()),
+    md: anyMap('identification, contact, license, provider'),
+  })),
   kml: orNull(obj({ use_grid_names: bool() })),
   tms: orNull(obj({ use_grid_names: bool(), origin: oneOfValues(['ll', 'sw', 'ul', 'nw']) })),
   wmts: orNull(obj({
