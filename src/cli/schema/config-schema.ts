@@ -189,7 +189,7 @@ const layer: JsonSchema = obj({
   md: anyMap('metadata for capabilities: abstract, keyword_list, attribution, …'),
   min_res: num(), max_res: num(), min_scale: num(), max_scale: num(),
   legendurl: str(), wmts_rest_legendurl: str(), wmts_kvp_legendurl: str(),
-  // MapProxy's layer dimensions are not served by us (rejected at start), so not listed
+  dimensions: mapOf(obj({ values: list(anyOf(str(), num())), default: anyOf(str(), num()) }, 'values (one ISO 8601 interval for a time) and default')),
   nominal_res: num(), nominal_scale: num(),
 });
 
