@@ -6,7 +6,9 @@ import { after, describe, it } from 'node:test';
 import { FileCache } from '../../src/core/cache/file-cache.js';
 import { MapExtent } from '../../src/core/geo/extent.js';
 import { DEFAULT_GRIDS, tileGrid, type TileCoord } from '../../src/core/geo/grid.js';
+import { BBoxCoverage } from '../../src/core/geo/coverage.js';
 import { MetaGrid } from '../../src/core/geo/meta-grid.js';
+import { getSRS } from '../../src/core/geo/srs.js';
 import { decode, encode } from '../../src/core/image/encode.js';
 import { imageFormat } from '../../src/core/image/format.js';
 import { ImageResult } from '../../src/core/image/image.js';
@@ -43,14 +45,14 @@ class PatchySource implements MapSource {
   }
 }
 
-function setup(opts: { sources?: MapSource[]; rescale?: RescaleOptions; metaGrid?: MetaGrid | null; bulk?: boolean }) {
+function setup(opts: { sources?: MapSource[]; rescale?: RescaleOptions; metaGrid?: MetaGrid | null; bulk?: boolean; coverage?: BBoxCoverage }) {
   const dir = mkdtempSync(join(tmpdir(), 'rescale-'));
   dirs.push(dir);
   const cache = new FileCache({ directory: dir, layout: 'tc', ext: 'png' });
   const manager = new TileManager({
     name: 'rescale', grid, cache, sources: opts.sources ?? [], format: png, requestFormat: 'image/png',
     metaGrid: opts.metaGrid ?? null, minimizeMetaRequests: false, concurrentTileCreators: 2, locks: new SingleFlight(),
-    transparent: false, rescale: opts.rescale, bulkMetaTiles: opts.bulk,
+    transparent: false, rescale: opts.rescale, bulkMetaTiles: opts.bulk, coverage: opts.coverage,
   });
   return { cache, manager };
 }
@@ -104,6 +106,18 @@ describe('upscale_tiles', () => {
     const [fromSource] = await other.manager.loadTiles([[0, 0, 3]]);
     near(await pixel(fromSource!.data, 100, 100), [255, 255, 255, 255]);
     assert.equal(full.calls.length, 1);
+  });
+});
+
+describe('rescaling and the cache coverage', () => {
+  it('never fills a tile outside the coverage, as MapProxy drops those tiles first', async () => {
+    // the western half of the world
+    const coverage = new BBoxCoverage([-20037508.34, -20037508.34, 0, 20037508.34], getSRS('EPSG:3857'));
+    const { cache, manager } = setup({ coverage, rescale: { levels: -1, store: false, resampling: 'nearest' } });
+    await cache.storeMany([{ coord: [0, 0, 0], data: await encode(quadrants([RED, GREEN, BLUE, GREY]), png) }]);
+    const [west, east] = await manager.loadTiles([[0, 0, 1], [1, 0, 1]]);
+    near(await pixel(west!.data, 10, 10), RED);
+    assert.equal(east!.data, null);
   });
 });
 
