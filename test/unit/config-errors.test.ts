@@ -47,12 +47,10 @@ test('unsupported features are rejected with "not supported" and the feature nam
   const cases: [string, string, string][] = [
     ['', 'sources.osm_wms.type', "source type 'ogcapimaps' is not supported yet"],
     ['', 'sources.osm_wms.type', "source type 'arcgis' is not supported yet"],
-    ['', 'caches.osm_cache.watermark', 'watermark is not supported yet'],
   ];
   const bodies = [
     MINIMAL.replace('type: wms', 'type: ogcapimaps'),
     MINIMAL.replace('type: wms', 'type: arcgis'),
-    MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    watermark:\n      text: hi\n'),
   ];
   cases.forEach(([, path, msg], i) => {
     const c = loadWith('', bodies[i]);
@@ -61,6 +59,9 @@ test('unsupported features are rejected with "not supported" and the feature nam
   // layer dimensions are supported: a time that is not ISO 8601 names its key
   const dims = loadWith('', MINIMAL.replace('    sources: [osm_cache]\n', '    sources: [osm_cache]\n    dimensions:\n      time:\n        values: [a]\n'));
   assertConfigError(dims.load, dims.file, /layers\[0\]\.dimensions\.time\.values: not an ISO 8601 time or interval/);
+  // watermarks are supported: a spacing MapProxy does not know names its key
+  const wm = loadWith('', MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    watermark:\n      text: hi\n      spacing: narrow\n'));
+  assertConfigError(wm.load, wm.file, "caches.osm_cache.watermark.spacing: unsupported watermark spacing: 'narrow' (expected 'wide')");
   // riak was removed from MapProxy (4.0); an unknown type lists the types there are
   const riak = loadWith('', MINIMAL.replace('    sources: [osm_wms]\n', '    sources: [osm_wms]\n    cache:\n      type: riak\n'));
   assertConfigError(riak.load, riak.file, "caches.osm_cache.cache.type: cache type 'riak' was removed in MapProxy 4.0; use redis, s3 or couchdb");
