@@ -164,7 +164,7 @@ const cache = obj({
   refresh_before: obj({ seconds: num(), minutes: num(), hours: num(), days: num(), weeks: num(), time: str(), mtime: str() }),
   use_direct_from_level: int(), use_direct_from_res: num(),
   cache_rescaled_tiles: bool(), upscale_tiles: int(), downscale_tiles: int(),
-  // MapProxy's watermark is not drawn by us (the runtime rejects it), so not listed
+  watermark: obj({ text: str(), font_size: num(), color: anyOf(str(), list(num())), opacity: num(), spacing: oneOfValues(['wide']) }),
 });
 
 const grid = obj({
