@@ -59,7 +59,7 @@ describe('OGC API with GDAL as the client', () => {
   });
 
   it('gdalinfo opens a collection through the Maps API: CRS84 extent, RGBA', async () => {
-    const { stdout } = await run('gdalinfo', ['-json', '-oo', 'API=MAP', `OGCAPI:${server.url}/ogcapi/collections/dbg`], { timeout: 60_000 });
+    const { stdout } = await run('gdalinfo', ['-json', '-oo', 'API=MAP', `OGCAPI:${server.url}/ogcapi/collections/dbg`], { timeout: 60_000, cwd: dir });
     const info = JSON.parse(stdout) as GdalInfo;
     assert.equal(info.driverShortName, 'OGCAPI');
     assert.match(info.coordinateSystem.wkt, /ID\["EPSG",4326\]/);
@@ -70,8 +70,8 @@ describe('OGC API with GDAL as the client', () => {
 
   it('gdal_translate draws a map from /map requests into a georeferenced raster', async () => {
     const out = join(dir, 'map.tif');
-    await run('gdal_translate', ['-q', '-outsize', '512', '256', '-oo', 'API=MAP', `OGCAPI:${server.url}/ogcapi/collections/dbg`, out], { timeout: 60_000 });
-    const info = JSON.parse((await run('gdalinfo', ['-json', '-stats', out])).stdout) as Omit<GdalInfo, 'bands'> & { bands: { maximum: number }[] };
+    await run('gdal_translate', ['-q', '-outsize', '512', '256', '-oo', 'API=MAP', `OGCAPI:${server.url}/ogcapi/collections/dbg`, out], { timeout: 60_000, cwd: dir });
+    const info = JSON.parse((await run('gdalinfo', ['-json', '-stats', out], { cwd: dir })).stdout) as Omit<GdalInfo, 'bands'> & { bands: { maximum: number }[] };
     assert.deepEqual(info.size, [512, 256]);
     assert.ok(Math.abs(info.geoTransform[1]! - 360 / 512) < 1e-12);
     // the debug source draws its tile frames and labels: the map is not empty
