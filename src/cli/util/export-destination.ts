@@ -53,7 +53,8 @@ export function openDestination(raw: Record<string, unknown>, t: DestinationTarg
   reader.accept('type');
   const options = backend.readOptions(reader, {
     cacheName: 'export',
-    cacheDir: t.baseDir,
+    // MapProxy's cache_dir(): cache.directory when given (the compact and file backends store there)
+    cacheDir: typeof raw.directory === 'string' ? resolve(t.baseDir, raw.directory) : t.baseDir,
     configDir: t.baseDir,
     grids: [{ key: t.gridName, name: t.gridName, srs: t.grid.srs.code }],
     globals: t.globals,
