@@ -156,7 +156,7 @@ globals:
   const { config } = loadConfig(join(dir, 'mapproxy.yaml'), { env: {} });
   assert.deepEqual(config.grids['webmerc'], {
     name: 'webmerc', srs: 'EPSG:3857', tileSize: [512, 512], origin: 'nw', originConfigured: true, resFactor: 2,
-    stretchFactor: 1.15, maxShrinkFactor: 4, numLevels: 5, base: 'GLOBAL_WEBMERCATOR',
+    stretchFactor: 1.15, maxShrinkFactor: 4, numLevels: 5, base: 'GLOBAL_WEBMERCATOR', tileSizeConfigured: false,
   });
   assert.deepEqual(config.grids['utm']?.bbox, [300000, 5000000, 900000, 6200000]);
   assert.equal(config.grids['utm']?.origin, 'nw');
