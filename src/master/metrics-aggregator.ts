@@ -3,7 +3,7 @@ import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 
 type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 import { isMessage, type MasterToWorker, type WorkerToMaster } from './messages.js';
-import { buildInfo } from '../worker/build-info.js';
+import { registerBuildInfo } from '../worker/build-info.js';
 import { registerProcessGauges } from '../worker/process-gauges.js';
 import type { MasterCounts } from './master-counts.js';
 
@@ -65,13 +65,7 @@ export class ClusterMetrics {
       registers,
     }).set(Math.round(Date.now() / 1000 - process.uptime()));
     registerProcessGauges(this.registry, 'master');
-    new Gauge({
-      name: 'mapproxy_build_info',
-      help: 'The running build: mapproxy-ts version, Node.js version, uWebSockets.js version and pixel kernels (value 1).',
-      labelNames: ['version', 'node', 'uws', 'kernels'],
-      aggregator: 'max',
-      registers,
-    }).set({ ...buildInfo() }, 1);
+    registerBuildInfo(Gauge, registers);
   }
 
   /** Feed every worker message here (cluster 'message'). */

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Gauge, Registry } from 'prom-client';
 import { kernelsInfo } from '../core/native/kernels.js';
 
 /** What was built and runs here: the labels of mapproxy_build_info, and the start-up line. */
@@ -22,4 +23,18 @@ export function buildInfo(): BuildInfo {
   }
   const k = kernelsInfo();
   return { version, node: process.version, uws, kernels: `${k.implementation}/${k.simd}` };
+}
+
+/**
+ * `mapproxy_build_info` in these registries (value 1, the build as labels). prom-client's Gauge is handed in, so
+ * that importing this file (for the start-up line) does not load prom-client in a master nobody scrapes yet.
+ */
+export function registerBuildInfo(GaugeClass: typeof Gauge, registers: Registry[], build: BuildInfo = buildInfo()): void {
+  new GaugeClass({
+    name: 'mapproxy_build_info',
+    help: 'The running build: mapproxy-ts version, Node.js version, uWebSockets.js version and pixel kernels (value 1).',
+    labelNames: ['version', 'node', 'uws', 'kernels'],
+    aggregator: 'max',
+    registers,
+  }).set({ ...build }, 1);
 }

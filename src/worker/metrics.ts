@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { kernelsInfo } from '../core/native/kernels.js';
 import type { CoreMetrics } from '../core/metrics.js';
-import { buildInfo } from './build-info.js';
+import { registerBuildInfo } from './build-info.js';
 import { registerProcessGauges } from './process-gauges.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -37,14 +37,7 @@ export class WorkerMetrics implements CoreMetrics {
       if (opts.inCluster) this.registry.removeSingleMetric('process_start_time_seconds');
     }
     registerProcessGauges(this.registry, String(slot));
-    const build = buildInfo();
-    new Gauge({
-      name: 'mapproxy_build_info',
-      help: 'The running build: mapproxy-ts version, Node.js version, uWebSockets.js version and pixel kernels (value 1).',
-      labelNames: ['version', 'node', 'uws', 'kernels'],
-      aggregator: 'max',
-      registers,
-    }).set({ ...build }, 1);
+    registerBuildInfo(Gauge, registers);
     // Which pixel kernels draw the maps (there is no JavaScript fallback; the SIMD variant depends on the CPU).
     const kernels = kernelsInfo();
     new Gauge({

@@ -104,14 +104,7 @@ function readOgcapi(r: MapReader): OgcapiServiceConfig {
     }
     mdr.finish();
   }
-  let maxOutputPixels = 4000 * 4000;
-  const mop = r.get('max_output_pixels');
-  if (typeof mop === 'number' && mop > 0) maxOutputPixels = mop;
-  else if (Array.isArray(mop) && mop.length === 2 && mop.every((n) => typeof n === 'number' && n > 0)) {
-    maxOutputPixels = (mop[0] as number) * (mop[1] as number);
-  } else if (mop !== undefined && mop !== null) {
-    throw r.error('max_output_pixels', `expected a number of pixels or [width, height], got ${describeValue(mop)}`);
-  }
+  const maxOutputPixels = readMaxOutputPixels(r, 4000 * 4000);
   const mapSrs = r.strList('map_srs') ?? ['EPSG:4326', 'EPSG:3857'];
   // MapProxy 7 serves planetary maps through PROJ's IAU codes; our SRS module knows Earth CRS only
   const planetary = mapSrs.find((s) => /^IAU/i.test(s));
@@ -181,14 +174,7 @@ function readWms(r: MapReader): WmsServiceConfig {
     fx.finish();
   }
 
-  let maxOutputPixels: number = DEFAULTS.wms.maxOutputPixels;
-  const mop = r.get('max_output_pixels');
-  if (typeof mop === 'number' && mop > 0) maxOutputPixels = mop;
-  else if (Array.isArray(mop) && mop.length === 2 && mop.every((n) => typeof n === 'number' && n > 0)) {
-    maxOutputPixels = (mop[0] as number) * (mop[1] as number);
-  } else if (mop !== undefined && mop !== null) {
-    throw r.error('max_output_pixels', `expected a number of pixels or [width, height], got ${describeValue(mop)}`);
-  }
+  const maxOutputPixels = readMaxOutputPixels(r, DEFAULTS.wms.maxOutputPixels);
 
   const versions = r.strList('versions');
   if (versions) {
@@ -261,4 +247,13 @@ function readWmts(r: MapReader, md: ServiceMetadata): WmtsServiceConfig {
     featureinfoFormats,
     md,
   };
+}
+
+/** `max_output_pixels`: a number of pixels or [width, height]; `fallback` when absent. */
+function readMaxOutputPixels(r: MapReader, fallback: number): number {
+  const mop = r.get('max_output_pixels');
+  if (typeof mop === 'number' && mop > 0) return mop;
+  if (Array.isArray(mop) && mop.length === 2 && mop.every((n) => typeof n === 'number' && n > 0)) return (mop[0] as number) * (mop[1] as number);
+  if (mop !== undefined && mop !== null) throw r.error('max_output_pixels', `expected a number of pixels or [width, height], got ${describeValue(mop)}`);
+  return fallback;
 }
