@@ -6,7 +6,7 @@
 //   node --import tsx bench/cache-backends.ts [--quick] [--workers N] [--seconds S] [--tsx] [--keep-workspace]
 //
 // Writes bench/results/cache-backends[-quick].md and .json.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -234,6 +234,12 @@ async function main(): Promise<void> {
       await measure(ours, list, paths, reference, rows, 'ours', dir);
     } finally {
       await ours.stop();
+    }
+    // MapProxy 1.15 names sqlite level files <level>.mbtile (7 and we: .mbtiles): link ours under its names
+    for (const grid of readdirSync(join(stores, 'sqlite'))) {
+      for (const f of readdirSync(join(stores, 'sqlite', grid))) {
+        if (f.endsWith('.mbtiles')) symlinkSync(f, join(stores, 'sqlite', grid, f.slice(0, -1)));
+      }
     }
     log('serving: MapProxy 1.15');
     try {
