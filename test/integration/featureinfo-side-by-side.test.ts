@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { startCgiRunner, type CgiRunner } from '../support/cgi-runner.js';
+import type { CgiRunner } from '../support/cgi-runner.js';
+import { askBoth, startMapServerFor } from '../support/recording-mapserver.js';
 import { tempDir, writeConfig } from '../support/configs.js';
 import { MAPSERV_BINARY, mapServerAvailable } from '../support/mapserver.js';
 import { PYTHON, startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
@@ -206,23 +207,11 @@ describe('GetFeatureInfo side by side with MapProxy 1.15', { skip: !mapServerAva
     return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: Buffer.from(await r.arrayBuffer()).toString('utf8') };
   };
   /** Our and the reference's answer, and the MapServer requests each caused. */
-  const both = async (path: string) => {
-    msRequests.length = 0;
-    const a = await ours(path);
-    const oursUpstream = [...msRequests];
-    msRequests.length = 0;
-    const b = await theirs(path);
-    return { a, b, oursUpstream, theirsUpstream: [...msRequests] };
-  };
+  const both = askBoth(msRequests, ours, theirs);
 
   before(async () => {
     dir = tempDir('mapproxy-ts-fi-');
-    const msDir = join(dir, 'mapserver');
-    mkdirSync(msDir);
-    const mapfile = writeFeatureInfoMap(msDir);
-    const conf = join(msDir, 'ms.conf');
-    writeFileSync(conf, 'CONFIG\nEND\n');
-    ms = await startCgiRunner({ script: MAPSERV_BINARY, env: { MS_MAPFILE: mapfile, MAPSERVER_CONFIG_FILE: conf }, onRequest: (q) => msRequests.push(q) });
+    ms = await startMapServerFor(dir, writeFeatureInfoMap, msRequests);
     writeFileSync(join(dir, 'names.xsl'), NAMES_XSL);
     const url = `${ms.url}mapserv?`;
     app = await createApp(writeConfig(join(dir, 'ours'), configYaml(url, join(dir, 'ours', 'cache'), dir)));
@@ -366,13 +355,8 @@ describe('WMTS GetFeatureInfo side by side with MapProxy 1.15', { skip: !mapServ
 
   before(async () => {
     dir = tempDir('mapproxy-ts-wmtsfi-');
-    const msDir = join(dir, 'mapserver');
-    mkdirSync(msDir);
-    const mapfile = writeFeatureInfoMap(msDir);
-    const conf = join(msDir, 'ms.conf');
-    writeFileSync(conf, 'CONFIG\nEND\n');
     writeFileSync(join(dir, 'names.xsl'), NAMES_XSL);
-    ms = await startCgiRunner({ script: MAPSERV_BINARY, env: { MS_MAPFILE: mapfile, MAPSERVER_CONFIG_FILE: conf } });
+    ms = await startMapServerFor(dir, writeFeatureInfoMap);
     const url = `${ms.url}mapserv?`;
     app = await createApp(writeConfig(join(dir, 'ours'), configYaml(url, join(dir, 'ours', 'cache'), dir)));
     ref = await startReferenceMapProxy(writeConfig(join(dir, 'ref'), configYaml(url, join(dir, 'ref', 'cache'), dir)));

@@ -9,11 +9,12 @@ import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { startCgiRunner, type CgiRunner } from '../support/cgi-runner.js';
+import type { CgiRunner } from '../support/cgi-runner.js';
+import { askBoth, startMapServerFor } from '../support/recording-mapserver.js';
 import { owslibAvailable, owslibClient } from '../support/clients.js';
 import { tempDir, writeConfig } from '../support/configs.js';
 import { assertImagesSimilar, decodeImage } from '../support/images.js';
-import { MAPSERV_BINARY, mapServerAvailable } from '../support/mapserver.js';
+import { mapServerAvailable } from '../support/mapserver.js';
 import { startReferenceMapProxy, type ReferenceMapProxy } from '../support/mapproxy-reference.js';
 import { createApp, get, startOurServer, type OurApp, type OurServer } from '../support/our-app.js';
 import { legendHash } from '../../src/core/source/legend-cache.js';
@@ -171,23 +172,11 @@ describe('GetLegendGraphic side by side with MapProxy 1.15', { skip: !mapServerA
     const r = await fetch(ref.url + path);
     return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: Buffer.from(await r.arrayBuffer()) };
   };
-  const both = async (path: string) => {
-    msRequests.length = 0;
-    const a = await ours(path);
-    const oursUpstream = [...msRequests];
-    msRequests.length = 0;
-    const b = await theirs(path);
-    return { a, b, oursUpstream, theirsUpstream: [...msRequests] };
-  };
+  const both = askBoth(msRequests, ours, theirs);
 
   before(async () => {
     dir = tempDir('mapproxy-ts-legend-');
-    const msDir = join(dir, 'mapserver');
-    mkdirSync(msDir);
-    const mapfile = writeLegendMap(msDir);
-    const conf = join(msDir, 'ms.conf');
-    writeFileSync(conf, 'CONFIG\nEND\n');
-    ms = await startCgiRunner({ script: MAPSERV_BINARY, env: { MS_MAPFILE: mapfile, MAPSERVER_CONFIG_FILE: conf }, onRequest: (q) => msRequests.push(q) });
+    ms = await startMapServerFor(dir, writeLegendMap, msRequests);
     const url = `${ms.url}mapserv?`;
     // fixed legends: an RGB PNG (a static layer legend) and a paletted one with transparency (a source's legendurl)
     const staticPng = await sharp({ create: { width: 40, height: 14, channels: 3, background: { r: 250, g: 200, b: 20 } } }).png().toBuffer();
