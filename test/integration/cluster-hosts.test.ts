@@ -257,8 +257,13 @@ describe('three hosts on one Redis and one S3 bucket', { skip: skip ?? undefined
     await hosts[h]!.waitFor(/reachable again/, 15_000, from);
     // A lock command given up during the partition may still reach Redis when the link returns (the kernel
     // retransmits what the closed socket had sent): a lease nobody renews, gone within one lease time.
+    // TCP's retransmission back-off can deliver it a few seconds after the link returns, so the test checks the
+    // property itself: every lease left expires within one lease time.
     await new Promise((r) => setTimeout(r, LEASE_S * 1000 + 500));
-    assert.deepEqual(await redis.keys('mapproxy-ts:tile-lock:*'), [], 'no lease outlives its lease time');
+    for (const key of await redis.keys('mapproxy-ts:tile-lock:*')) {
+      const ttl = await redis.pttl(key);
+      assert.ok(ttl === -2 || (ttl > 0 && ttl <= LEASE_S * 1000), `no lease outlives its lease time: ${key} has ${ttl} ms left`);
+    }
     // back: a creation on this host takes a lease in Redis again
     upstream.hold();
     try {
