@@ -191,6 +191,18 @@ const gfi = (version: '1.1.1' | '1.3.0', q: Record<string, string | number>): st
   return '/service?' + Object.entries(all).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
 };
 
+/** Our answer to a path, as the comparisons read it. */
+async function oursText(app: OurApp, path: string): Promise<Answer> {
+  const r = await get(app, path);
+  return { status: r.status, contentType: r.headers['content-type'] ?? '', body: r.body.toString('utf8') };
+}
+
+/** MapProxy 1.15's answer to a path, as the comparisons read it. */
+async function theirsText(ref: ReferenceMapProxy, path: string): Promise<Answer> {
+  const r = await fetch(ref.url + path);
+  return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: Buffer.from(await r.arrayBuffer()).toString('utf8') };
+}
+
 describe('GetFeatureInfo side by side with MapProxy 1.15', { skip: !mapServerAvailable() || !findXsltproc() }, () => {
   let dir: string;
   let ms: CgiRunner;
@@ -198,14 +210,8 @@ describe('GetFeatureInfo side by side with MapProxy 1.15', { skip: !mapServerAva
   let app: OurApp;
   let ref: ReferenceMapProxy;
 
-  const ours = async (path: string): Promise<Answer> => {
-    const r = await get(app, path);
-    return { status: r.status, contentType: r.headers['content-type'] ?? '', body: r.body.toString('utf8') };
-  };
-  const theirs = async (path: string): Promise<Answer> => {
-    const r = await fetch(ref.url + path);
-    return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: Buffer.from(await r.arrayBuffer()).toString('utf8') };
-  };
+  const ours = (path: string) => oursText(app, path);
+  const theirs = (path: string) => theirsText(ref, path);
   /** Our and the reference's answer, and the MapServer requests each caused. */
   const both = askBoth(msRequests, ours, theirs);
 
@@ -367,14 +373,7 @@ describe('WMTS GetFeatureInfo side by side with MapProxy 1.15', { skip: !mapServ
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const both = async (path: string) => {
-    const a = await get(app, path);
-    const b = await fetch(ref.url + path);
-    return {
-      a: { status: a.status, contentType: a.headers['content-type'] ?? '', body: a.body.toString('utf8') },
-      b: { status: b.status, contentType: b.headers.get('content-type') ?? '', body: Buffer.from(await b.arrayBuffer()).toString('utf8') },
-    };
-  };
+  const both = async (path: string) => ({ a: await oursText(app, path), b: await theirsText(ref, path) });
 
   const kvp = (q: Record<string, string | number>) => '/service?' + new URLSearchParams(Object.entries({
     SERVICE: 'WMTS', REQUEST: 'GetFeatureInfo', VERSION: '1.0.0', LAYER: 'cached', STYLE: '', TILEMATRIXSET: 'GLOBAL_WEBMERCATOR',
@@ -490,14 +489,7 @@ layers:
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const both = async (path: string) => {
-    const a = await get(app, path);
-    const b = await fetch(ref.url + path);
-    return {
-      a: { status: a.status, contentType: a.headers['content-type'] ?? '', body: a.body.toString('utf8') },
-      b: { status: b.status, contentType: b.headers.get('content-type') ?? '', body: Buffer.from(await b.arrayBuffer()).toString('utf8') },
-    };
-  };
+  const both = async (path: string) => ({ a: await oursText(app, path), b: await theirsText(ref, path) });
 
   const cases: [string, string][] = [
     ['GML transformed by the xml stylesheet', gfi('1.1.1', { LAYERS: 'both', QUERY_LAYERS: 'both', INFO_FORMAT: 'application/vnd.ogc.gml' })],
