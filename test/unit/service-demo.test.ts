@@ -53,6 +53,25 @@ describe('demo and welcome pages', () => {
     assert.equal((await get('/demo/other')).status, 404);
   });
 
+  it('puts the configured background map under every viewer, with a toggle (MapProxy 7)', async () => {
+    const url = 'https://tiles.example/{z}/{x}/{y}.png';
+    const withBg = new DemoService({
+      wms: { rootLayer: root, srs: ['EPSG:4326'], imageFormats: ['image/png'] },
+      tms: { layers: tiles, useGridNames: false },
+      wmts: { layers: tiles, restful: true, kvp: true },
+      backgroundUrl: url,
+    });
+    for (const p of ['/demo/?wms_layer=red&srs=EPSG%3A4326', '/demo/?tms_layer=osm&spec=EPSG900913', '/demo/?wmts_layer=osm&matrix_set=GLOBAL_WEBMERCATOR']) {
+      const page = text(await withBg.handle(request(p), '/demo/'));
+      assert.ok(page.includes(`new ol.source.XYZ({url: ${JSON.stringify(url)}})`), p);
+      assert.match(page, /layers.unshift\(background\)/);
+      assert.match(page, /id="toggle-background"/);
+    }
+    // without a background there is no layer and no button
+    const plain = text(await get('/demo/?wms_layer=red&srs=EPSG%3A4326'));
+    assert.doesNotMatch(plain, /ol.source.XYZ|toggle-background/);
+  });
+
   it('welcomes with a demo link only when the demo is enabled', () => {
     const on = welcomePage(request('/'), { demo: true });
     assert.match(text(on), /Welcome to MapProxy-ts/);

@@ -68,6 +68,13 @@ export function readServices(ctx: ReadContext, raw: unknown): ServicesConfig {
   if ('demo' in section.raw) {
     const r = MapReader.of(ctx, section.keyPath('demo'), section.get('demo'));
     const demo: DemoServiceConfig = { md: withWmsMd(r) };
+    // MapProxy 7 looks `background` up in the demo's own section before globals (get_value('background', conf))
+    const bg = r.map('background');
+    if (bg) {
+      const url = bg.str('url');
+      if (url !== undefined) demo.backgroundUrl = url;
+      bg.finish();
+    }
     out.demo = demo;
     r.finish();
   }

@@ -3,11 +3,25 @@ import { join } from 'node:path';
 import proj4 from 'proj4';
 import type { ShiftGrid } from './grid-shift.js';
 
+// `globals.srs.proj_data_dir`: like MapProxy's set_datapath, one setting for the whole process.
+let configuredDir: string | undefined;
+
 /**
- * Where PROJ grid files are looked up: $PROJ_DATA / $PROJ_LIB (PROJ's own variables) and Debian's proj-data
- * directory. proj4js does not read files itself; grids must be registered before a projection naming them is built.
+ * `globals.srs.proj_data_dir`: grids are read from this directory only, as PROJ does after MapProxy's
+ * `set_datapath`. Process-wide like PROJ's data path: a CRS already built keeps the grids it was built with, so the
+ * runtime applies it before it builds any grid; undefined returns to the default directories.
+ */
+export function useProjDataDir(dir: string | undefined): void {
+  configuredDir = dir;
+}
+
+/**
+ * Where PROJ grid files are looked up: `globals.srs.proj_data_dir` when configured, else $PROJ_DATA / $PROJ_LIB
+ * (PROJ's own variables) and Debian's proj-data directory. proj4js does not read files itself; grids must be
+ * registered before a projection naming them is built.
  */
 export function projDataDirs(): string[] {
+  if (configuredDir !== undefined) return [configuredDir];
   const dirs: string[] = [];
   for (const v of [process.env.PROJ_DATA, process.env.PROJ_LIB]) {
     if (v) dirs.push(...v.split(':').filter(Boolean));

@@ -9,6 +9,7 @@ import { welcomePage } from '../service/welcome.js';
 import { SingleFlight } from '../tiles/single-flight.js';
 import { CacheBuilder } from './caches.js';
 import { buildGrids } from './grids.js';
+import { useProjDataDir } from '../geo/datum-grids.js';
 import { imageGlobals } from './image-formats.js';
 import { InfoSources } from './info-sources.js';
 import { buildTileLayers, buildWmsTree } from './layers.js';
@@ -44,6 +45,8 @@ export interface RuntimeOptions {
 
 export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Promise<Runtime> {
   const config = loaded.config;
+  // before any CRS is built: its grids are read from here (MapProxy sets PROJ's data path when it loads)
+  if (config.globals.srs.projDataDir !== undefined) useProjDataDir(config.globals.srs.projDataDir);
   const grids = buildGrids(config);
   const dispatchers = opts.dispatchers ?? new HttpDispatchers();
   const globalsImage = imageGlobals(config.globals);

@@ -90,7 +90,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
   }
 
   if (services.demo) {
-    const demo: DemoOptions = {};
+    const demo: DemoOptions = { backgroundUrl: services.demo.backgroundUrl ?? config.globals.background.url };
     if (wmsOpts) demo.wms = { rootLayer: wmsOpts.rootLayer, srs: wmsOpts.srs, imageFormats: wmsOpts.imageFormats.map((f) => f.mimeType) };
     if (services.tms) demo.tms = { layers: layers.tileLayers, useGridNames: services.tms.useGridNames };
     if (services.wmts) {

@@ -19,6 +19,8 @@ export interface ViewerSpec {
   srs: string;
   extent: BBox;
   units: 'degrees' | 'm';
+  /** XYZ template of a Web Mercator background map under the layer, with a button that toggles it. */
+  backgroundUrl?: string;
 }
 
 /** A full-page OpenLayers map showing one layer in its own projection (no client-side reprojection). */
@@ -26,9 +28,26 @@ export function viewer(title: string, spec: ViewerSpec, info: string): string {
   const js = `
 const projection = ol.proj.get(${JSON.stringify(spec.srs)}) || new ol.proj.Projection({code: ${JSON.stringify(spec.srs)}, units: ${JSON.stringify(spec.units)}, extent: ${JSON.stringify(spec.extent)}});
 const layer = ${spec.layerJs};
-const map = new ol.Map({target: 'map', layers: [layer], view: new ol.View({projection, extent: ${JSON.stringify(spec.extent)}})});
+const layers = [layer];
+${spec.backgroundUrl === undefined ? '' : backgroundJs(spec.backgroundUrl)}
+const map = new ol.Map({target: 'map', layers, view: new ol.View({projection, extent: ${JSON.stringify(spec.extent)}})});
 map.getView().fit(${JSON.stringify(spec.extent)});
 map.addControl(new ol.control.MousePosition({projection, coordinateFormat: ol.coordinate.createStringXY(5)}));
 `;
-  return page(title, `${info}<div id="map"></div><script>${js}</script>`, true);
+  const toggle = spec.backgroundUrl === undefined ? '' : '<p><button id="toggle-background" onclick="toggleBackground()">Toggle background map</button></p>';
+  return page(title, `${info}<div id="map"></div>${toggle}<script>${js}</script>`, true);
+}
+
+/**
+ * The background layer under `layer` (Web Mercator XYZ tiles, as MapProxy 7's demo templates). OpenLayers reprojects
+ * it into the view's projection when it knows that projection (EPSG:4326 and the Web Mercator aliases); for a
+ * projection it cannot transform to, the background is left out rather than drawn in the wrong place.
+ */
+function backgroundJs(url: string): string {
+  return `let background;
+if (ol.proj.get(projection.getCode()) && ol.proj.getTransform('EPSG:3857', projection) !== undefined) {
+  background = new ol.layer.Tile({source: new ol.source.XYZ({url: ${JSON.stringify(url).replace(/</g, "\\u003c")}})});
+  layers.unshift(background);
+}
+function toggleBackground() { if (background) background.setVisible(!background.getVisible()); }`;
 }

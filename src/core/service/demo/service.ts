@@ -1,4 +1,4 @@
-import { demoRefusal } from '../../auth/demo-access.js';
+import { assertDemoAccess } from '../../auth/demo-access.js';
 import type { CoreRequest, CoreResponse } from '../../http.js';
 import { baseUrl, RequestParams } from '../../http.js';
 import { getSRS } from '../../geo/srs.js';
@@ -40,8 +40,7 @@ export class DemoService implements Service {
       return { status: 200, headers: { 'Content-Type': this.files.contentType(stat[1]!), 'Cache-Control': 'public, max-age=86400' }, body: await this.files.read(stat[1]!) };
     }
     // static files are not confidential and are never asked about (MapProxy)
-    const refused = await demoRefusal(req);
-    if (refused) return refused;
+    await assertDemoAccess(req);
     if (path !== '/demo/') return notFound();
     const params = new RequestParams(req.query);
     const html =
@@ -98,7 +97,7 @@ export class DemoService implements Service {
       return null;
     }
     const layerJs = `new ol.layer.Image({source: new ol.source.ImageWMS({url: ${JSON.stringify(`${base}/service?`)}, projection, params: {LAYERS: ${JSON.stringify(layer.name)}, FORMAT: ${JSON.stringify(format)}, VERSION: '1.1.1', TRANSPARENT: 'true'}, ratio: 1})})`;
-    return viewer(`WMS layer ${layer.name}`, { layerJs, srs, extent, units: getSRS(srs).isLatLong ? 'degrees' : 'm' }, `<p>SRS ${x(srs)}, format ${x(format)}</p>`);
+    return viewer(`WMS layer ${layer.name}`, { layerJs, srs, extent, units: getSRS(srs).isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>SRS ${x(srs)}, format ${x(format)}</p>`);
   }
 
   private tmsViewer(base: string, params: RequestParams): string | null {
@@ -115,7 +114,7 @@ export class DemoService implements Service {
     const b = p.grid.bbox;
     const url = `${base}/tms/1.0.0/${p.namePath.join('/')}/`;
     const layerJs = `new ol.layer.Tile({source: new ol.source.TileImage({projection, tileGrid: new ol.tilegrid.TileGrid({origin: [${b[0]}, ${b[3]}], resolutions: ${JSON.stringify(published)}, tileSize: ${JSON.stringify(grid.tileSize)}}), tileUrlFunction: (c) => ${JSON.stringify(url)} + c[0] + '/' + c[1] + '/' + (${JSON.stringify(rows)}[c[0]] - 1 - c[2]) + '.${tileExtension(p.layer.format)}'})})`;
-    return viewer(`TMS layer ${p.layer.name}`, { layerJs, srs: grid.srs.code, extent: b, units: grid.srs.isLatLong ? 'degrees' : 'm' }, `<p>Grid ${x(p.namePath[1])}</p>`);
+    return viewer(`TMS layer ${p.layer.name}`, { layerJs, srs: grid.srs.code, extent: b, units: grid.srs.isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>Grid ${x(p.namePath[1])}</p>`);
   }
 
   private wmtsViewer(base: string, params: RequestParams): string | null {
@@ -132,6 +131,6 @@ export class DemoService implements Service {
       ? `url: ${JSON.stringify(`${base}/wmts${template}`)}, requestEncoding: 'REST'`
       : `url: ${JSON.stringify(`${base}/service?`)}, requestEncoding: 'KVP'`;
     const layerJs = `new ol.layer.Tile({source: new ol.source.WMTS({${source}, layer: ${JSON.stringify(wl.name)}, matrixSet: ${JSON.stringify(setName)}, format: ${JSON.stringify(`image/${ext}`)}, style: 'default', projection, tileGrid: new ol.tilegrid.WMTS({origin: [${topLeft[0]}, ${topLeft[3]}], resolutions: ${JSON.stringify(grid.resolutions)}, matrixIds: ${JSON.stringify(ids)}, tileSize: ${JSON.stringify(grid.tileSize)}})})})`;
-    return viewer(`WMTS layer ${wl.name}`, { layerJs, srs: grid.srs.code, extent: grid.bbox, units: grid.srs.isLatLong ? 'degrees' : 'm' }, `<p>Matrix set ${x(setName!)}</p>`);
+    return viewer(`WMTS layer ${wl.name}`, { layerJs, srs: grid.srs.code, extent: grid.bbox, units: grid.srs.isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>Matrix set ${x(setName!)}</p>`);
   }
 }
