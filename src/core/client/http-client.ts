@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
+import type { CookieJar } from './cookie-jar.js';
 import { HttpDispatchers, type TlsOptions } from './dispatchers.js';
 import type { RequestLimiter } from './request-limiter.js';
 import { StaleConnectionError } from './stale-connection.js';
@@ -33,6 +34,8 @@ export interface HttpClientOptions extends TlsOptions {
   /** `concurrent_requests`: limits parallel requests per upstream host. */
   limiter?: RequestLimiter;
   onRequest?: (info: RequestInfo) => void;
+  /** `http.manage_cookies`: cookies of the answers are kept here and sent back. */
+  cookies?: CookieJar;
 }
 
 export interface HttpResponse {
@@ -98,6 +101,10 @@ export class HttpClient {
       throw this.error(url, 'URL not correct', (err as Error).message);
     }
 
+    // urllib's HTTPCookieProcessor leaves a Cookie header given in http.headers alone
+    const cookie = this.opts.cookies && !headers['cookie'] ? this.opts.cookies.header(parsed) : undefined;
+    if (cookie !== undefined) headers['cookie'] = cookie;
+
     const release = this.opts.limiter ? await this.acquire(parsed, url) : undefined;
     const start = performance.now();
     let status: number | undefined;
@@ -118,6 +125,8 @@ export class HttpClient {
         throw err;
       });
       status = res.statusCode;
+      const setCookie = res.headers['set-cookie'];
+      if (this.opts.cookies && setCookie !== undefined) this.opts.cookies.store(parsed, Array.isArray(setCookie) ? setCookie : [setCookie]);
       if (status >= 400) {
         await res.body.dump().catch(() => {});
         throw this.error(url, 'HTTP Error', String(status), status);

@@ -55,6 +55,7 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
     grids,
     dispatchers,
     limiters: new Map(),
+    cookieJars: new Map(),
     seeding: opts.seeding ?? false,
     metrics: opts.metrics ?? NO_METRICS,
     log: opts.log,

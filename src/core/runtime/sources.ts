@@ -1,5 +1,8 @@
 import type {
+  ArcGisSourceConfig,
   MapServerSourceConfig,
+  OgcApiMapsSourceConfig,
+  OgcApiTilesSourceConfig,
   OnErrorConfig as OnErrorEntry,
   ProxyConfig,
   SourceConfig,
@@ -9,6 +12,7 @@ import type {
 import { HttpClient } from '../client/http-client.js';
 import type { HttpDispatchers } from '../client/dispatchers.js';
 import type { RequestLimiter } from '../client/request-limiter.js';
+import { sharedCookieJar, type CookieJar } from '../client/cookie-jar.js';
 import { FileSemaphore, urlNetloc } from '../client/file-semaphore.js';
 import { FileLocks } from '../tiles/file-locks.js';
 import type { TileGrid } from '../geo/grid.js';
@@ -28,7 +32,9 @@ import type { CoreMetrics } from '../metrics.js';
 import type { RequestInfo } from '../client/http-client.js';
 import type { Logger } from '../log/logger.js';
 import { upstreamRequestFields, upstreamRequestLine } from '../log/upstream-request-line.js';
+import { arcGisMapSource } from './arcgis-sources.js';
 import { buildCoverage } from './coverage.js';
+import { ogcApiMapsSource, ogcApiTilesSource } from './ogcapi-sources.js';
 
 /** What building sources shares: connection pools and per-host request limits of this process. */
 export interface SourceContext {
@@ -37,6 +43,8 @@ export interface SourceContext {
   readonly dispatchers: HttpDispatchers;
   /** One limiter per upstream host and limit (MapProxy shares a semaphore per host:port and count). */
   readonly limiters: Map<string, RequestLimiter>;
+  /** `http.manage_cookies`: the cookie jars of this process, one per TLS setting as MapProxy's openers. */
+  readonly cookieJars: Map<string, CookieJar>;
   /** Lock files and their watchers, shared by the tile locks and request semaphores of this process. */
   readonly fileLocks?: FileLocks;
   /** Where failed upstream requests are logged (URL without credentials); default console. */
@@ -85,6 +93,12 @@ export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: str
       });
     case 'tile':
       return tileSource(conf, ctx);
+    case 'arcgis':
+      return arcGisMapSource(conf, ctx);
+    case 'ogcapitiles':
+      return ogcApiTilesSource(conf, ctx);
+    case 'ogcapimaps':
+      return ogcApiMapsSource(conf, ctx);
   }
 }
 
@@ -147,7 +161,7 @@ function tileSource(conf: TileSourceConfig, ctx: SourceContext): TileSource {
   });
 }
 
-function httpClient(conf: WmsSourceConfig | TileSourceConfig, url: string, ctx: SourceContext): HttpClient {
+export function httpClient(conf: ArcGisSourceConfig | WmsSourceConfig | TileSourceConfig | OgcApiTilesSourceConfig | OgcApiMapsSourceConfig, url: string, ctx: SourceContext): HttpClient {
   const { http, concurrentRequests } = conf;
   let limiter: RequestLimiter | undefined;
   if (concurrentRequests > 0) {
@@ -168,10 +182,11 @@ function httpClient(conf: WmsSourceConfig | TileSourceConfig, url: string, ctx: 
     dispatchers: ctx.dispatchers,
     limiter,
     onRequest: reportTo(ctx, conf.name),
+    cookies: http.manageCookies ? sharedCookieJar(ctx.cookieJars, url, http) : undefined,
   });
 }
 
-function onErrorHandler(entries: readonly OnErrorEntry[]): OnErrorHandler {
+export function onErrorHandler(entries: readonly OnErrorEntry[]): OnErrorHandler {
   const config: { [status: number]: OnErrorConfig[number]; other?: OnErrorConfig[number] } = {};
   for (const e of entries) {
     const transparent = e.color.length === 4 && e.color[3] === 0;
