@@ -320,70 +320,7 @@ export interface DebugSourceConfig extends SourceCommon {
   type: 'debug';
 }
 
-/**
- * `type: arcgis`: an ArcGIS REST MapServer (`export`) or ImageServer (`exportImage`), feature info through `identify`
- * (MapProxy's ArcGISSourceConfiguration).
- */
-export interface ArcGisSourceConfig extends SourceCommon {
-  type: 'arcgis';
-  /** `req.url` as configured: the service, its export or its identify URL (credentials are taken out by the HTTP client). */
-  url: string;
-  /** Every other `req:` key in configuration order, as Python's str() writes it (lists joined by ','). */
-  reqParams: [string, string][];
-  /** `opts`: `map: false` makes the source answer feature info only. */
-  opts: { map: boolean; featureinfo: boolean; featureinfoTolerance: number; featureinfoReturnGeometries: boolean };
-  supportedSrs: string[];
-  supportedFormats: string[];
-  /** Top-level `transparent` (MapProxy's SourceConfiguration.image_opts); `req.transparent` only goes upstream. */
-  transparent?: boolean;
-  image: ImageFormatConfig;
-  imageOptions: ImageOptionsConfig;
-  http: HttpConfig;
-  onError: OnErrorConfig[];
-}
-
-/** `type: ogcapitiles` (MapProxy 7): map tiles of an OGC API – Tiles server, its tile matrix set discovered. */
-export interface OgcApiTilesSourceConfig extends SourceCommon {
-  type: 'ogcapitiles';
-  /** `landingpage_url`, without a trailing '/'. */
-  landingpageUrl: string;
-  /** `collection`: its tilesets; none: the dataset's. */
-  collection?: string;
-  /** `tile_matrix_set_id`: only tilesets whose links end with this id. */
-  tileMatrixSetId?: string;
-  image: ImageFormatConfig;
-  imageOptions: ImageOptionsConfig;
-  http: HttpConfig;
-  onError: OnErrorConfig[];
-}
-
-/** `type: ogcapimaps` (MapProxy 7): maps of an OGC API – Maps server, its CRS list discovered. */
-export interface OgcApiMapsSourceConfig extends SourceCommon {
-  type: 'ogcapimaps';
-  landingpageUrl: string;
-  collection?: string;
-  /** `supported_srs`; empty: the collection's `crs` and `storageCrs`. */
-  supportedSrs: string[];
-  /** `transparent`: sends transparent=true. */
-  transparent?: boolean;
-  image: ImageFormatConfig;
-  imageOptions: ImageOptionsConfig;
-  transparentColor?: [number, number, number] | [number, number, number, number];
-  transparentColorTolerance: number;
-  /** `bgcolor`, sent as 0xRRGGBB (0xAARRGGBB with alpha). */
-  bgcolor?: [number, number, number] | [number, number, number, number];
-  http: HttpConfig;
-  onError: OnErrorConfig[];
-}
-
-export type SourceConfig =
-  | WmsSourceConfig
-  | MapServerSourceConfig
-  | TileSourceConfig
-  | DebugSourceConfig
-  | ArcGisSourceConfig
-  | OgcApiTilesSourceConfig
-  | OgcApiMapsSourceConfig;
+export type SourceConfig = WmsSourceConfig | MapServerSourceConfig | TileSourceConfig | DebugSourceConfig;
 
 // ---------------------------------------------------------------------------------------------------- caches
 

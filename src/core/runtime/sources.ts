@@ -1,8 +1,5 @@
 import type {
-  ArcGisSourceConfig,
   MapServerSourceConfig,
-  OgcApiMapsSourceConfig,
-  OgcApiTilesSourceConfig,
   OnErrorConfig as OnErrorEntry,
   ProxyConfig,
   SourceConfig,
@@ -32,9 +29,7 @@ import type { CoreMetrics } from '../metrics.js';
 import type { RequestInfo } from '../client/http-client.js';
 import type { Logger } from '../log/logger.js';
 import { upstreamRequestFields, upstreamRequestLine } from '../log/upstream-request-line.js';
-import { arcGisMapSource } from './arcgis-sources.js';
 import { buildCoverage } from './coverage.js';
-import { ogcApiMapsSource, ogcApiTilesSource } from './ogcapi-sources.js';
 
 /** What building sources shares: connection pools and per-host request limits of this process. */
 export interface SourceContext {
@@ -93,12 +88,6 @@ export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: str
       });
     case 'tile':
       return tileSource(conf, ctx);
-    case 'arcgis':
-      return arcGisMapSource(conf, ctx);
-    case 'ogcapitiles':
-      return ogcApiTilesSource(conf, ctx);
-    case 'ogcapimaps':
-      return ogcApiMapsSource(conf, ctx);
   }
 }
 
@@ -161,7 +150,7 @@ function tileSource(conf: TileSourceConfig, ctx: SourceContext): TileSource {
   });
 }
 
-export function httpClient(conf: ArcGisSourceConfig | WmsSourceConfig | TileSourceConfig | OgcApiTilesSourceConfig | OgcApiMapsSourceConfig, url: string, ctx: SourceContext): HttpClient {
+function httpClient(conf: WmsSourceConfig | TileSourceConfig, url: string, ctx: SourceContext): HttpClient {
   const { http, concurrentRequests } = conf;
   let limiter: RequestLimiter | undefined;
   if (concurrentRequests > 0) {
@@ -186,7 +175,7 @@ export function httpClient(conf: ArcGisSourceConfig | WmsSourceConfig | TileSour
   });
 }
 
-export function onErrorHandler(entries: readonly OnErrorEntry[]): OnErrorHandler {
+function onErrorHandler(entries: readonly OnErrorEntry[]): OnErrorHandler {
   const config: { [status: number]: OnErrorConfig[number]; other?: OnErrorConfig[number] } = {};
   for (const e of entries) {
     const transparent = e.color.length === 4 && e.color[3] === 0;
