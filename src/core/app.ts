@@ -13,6 +13,8 @@ import type { DecorateImgFn } from './auth/decorate-img.js';
 import { withHooks } from './auth/with-hooks.js';
 import { loadHooksModule } from './auth/hooks-module.js';
 import type { RequestHooks } from './auth/request-hooks.js';
+import { DenialLog } from './auth/denial-log.js';
+import { NO_METRICS } from './metrics.js';
 
 export interface AppOptions {
   /** Environment for $VAR expansion (default process.env). */
@@ -48,9 +50,10 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
   const hooks: RequestHooks =
     opts.authorize || opts.decorateImg || !loaded.config.server?.hooks
       ? { authorize: opts.authorize, decorateImg: opts.decorateImg }
-      : await loadHooksModule(loaded.config.server.hooks);
+      : await loadHooksModule(loaded.config.server.hooks, { env: opts.env ?? process.env });
   const runtime = await buildRuntime(loaded, { metrics: opts.metrics, dispatchers: opts.dispatchers, log, requestLog: opts.requestLog });
   const cors = runtime.accessControlAllowOrigin;
+  const denials = new DenialLog(opts.metrics ?? NO_METRICS, log);
 
   async function route(req: CoreRequest): Promise<CoreResponse> {
     const match = FIRST_SEGMENT.exec(req.path);
@@ -72,6 +75,7 @@ export async function createApp(config: string | LoadedConfig, opts: AppOptions 
         res = await route(withHooks(req, hooks));
       } catch (err) {
         if (err instanceof AccessDenied) {
+          denials.record(err, req);
           res = accessDeniedResponse(err);
         } else {
           log.error('internal error', err);

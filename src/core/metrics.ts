@@ -1,3 +1,5 @@
+import type { DenialReason } from './auth/denial-reason.js';
+
 /**
  * What the core reports about its work. The worker passes in an implementation backed by
  * prom-client; the core itself keeps no registry (no global mutable state), and embedders that
@@ -14,6 +16,8 @@ export interface CoreMetrics {
   cacheWriteError(cache: string, code: string): void;
   /** One finished upstream request of a source (HTTP or CGI). */
   upstreamRequest(source: string, seconds: number, status: number | undefined, error: boolean): void;
+  /** A request refused by authorization: 401 or 403 and why (a fixed set of reasons, never a credential). */
+  accessDenied(reason: DenialReason, status: 401 | 403): void;
 }
 
 export const NO_METRICS: CoreMetrics = {
@@ -22,4 +26,5 @@ export const NO_METRICS: CoreMetrics = {
   lockWait() {},
   cacheWriteError() {},
   upstreamRequest() {},
+  accessDenied() {},
 };

@@ -22,6 +22,7 @@ export class WorkerMetrics implements CoreMetrics {
   private readonly upstreamRequests: Counter<'source' | 'status'>;
   private readonly upstreamErrors: Counter<'source'>;
   private readonly upstreamDuration: Histogram<'source'>;
+  private readonly accessDenials: Counter<'reason' | 'status'>;
 
   /** `inCluster`: the master aggregates this registry with the others and reports the daemon's start time itself. */
   constructor(private readonly slot: number, opts: { defaultMetrics?: boolean; inCluster?: boolean } = {}) {
@@ -110,6 +111,12 @@ export class WorkerMetrics implements CoreMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.accessDenials = new Counter({
+      name: 'mapproxy_access_denied_total',
+      help: 'Requests refused by authorization, by reason (a fixed set: no_credentials, bad_key, token_expired, network, layer, ...) and status (401 or 403).',
+      labelNames: ['reason', 'status'],
+      registers,
+    });
   }
 
   httpRequest(service: string, layer: string, status: number, seconds: number): void {
@@ -138,5 +145,9 @@ export class WorkerMetrics implements CoreMetrics {
     this.upstreamRequests.inc({ source, status: status === undefined ? 'none' : String(status) });
     this.upstreamDuration.observe({ source }, seconds);
     if (error) this.upstreamErrors.inc({ source });
+  }
+
+  accessDenied(reason: string, status: 401 | 403): void {
+    this.accessDenials.inc({ reason, status: String(status) });
   }
 }

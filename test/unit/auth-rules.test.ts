@@ -61,7 +61,7 @@ describe('access rules: API keys', () => {
   });
   it('an unset $VAR refuses the file; unknown keys and empty rules are refused', () => {
     assert.throws(() => rules(RULES, {}), /PARTNER_KEY is not set/);
-    assert.throws(() => rules('rules:\n  - name: x\n    layers: "*"\n'), /needs api_key, cidr or referrer/);
+    assert.throws(() => rules('rules:\n  - name: x\n    layers: "*"\n'), /needs api_key, jwt, cidr or referrer/);
     assert.throws(() => rules('rules:\n  - name: x\n    cidr: 10.0.0.0/8\n    layrs: "*"\n'), /unknown key 'layrs'/);
     assert.throws(() => rules('rules:\n  - name: x\n    cidr: 10.0.0.0/33\n    layers: "*"\n'), /bad prefix/);
   });

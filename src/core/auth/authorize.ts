@@ -1,5 +1,6 @@
 import type { BBox } from '../geo/bbox.js';
 import type { CoreRequest } from '../http.js';
+import type { DenialReason } from './denial-reason.js';
 
 /**
  * What the authorization hook is asked about: MapProxy's service strings. `wms.map`, `wms.featureinfo` and
@@ -34,12 +35,13 @@ export interface LayerPermissions {
 /**
  * MapProxy's answer dict. `none` and `forbidden` both refuse (403); `unauthenticated` asks for credentials (401).
  * `limited_to` of a partial answer applies to every layer (a layer's own `limited_to` wins for tiles).
+ * `reason` (our extension) says why a refusal was given, for the denial count and log line.
  */
 export type AuthResult =
   | { authorized: 'full' }
   | { authorized: 'partial'; layers: Readonly<Record<string, LayerPermissions>>; limited_to?: LimitedTo }
-  | { authorized: 'none' | 'forbidden' }
-  | { authorized: 'unauthenticated' };
+  | { authorized: 'none' | 'forbidden'; reason?: DenialReason }
+  | { authorized: 'unauthenticated'; reason?: DenialReason };
 
 /** The query's area as (srs code, bbox), MapProxy's `query_extent`; null for capabilities and the demo. */
 export type QueryExtent = readonly [srs: string, bbox: BBox];

@@ -1,19 +1,13 @@
-import type { CoreRequest, CoreResponse } from '../http.js';
-import { AccessDenied, accessDeniedResponse } from './access-denied.js';
-import { askAuthorize } from './hook-answer.js';
+import type { CoreRequest } from '../http.js';
+import { askAuthorize, refusalOf } from './hook-answer.js';
 
 /**
  * MapProxy's authorized_demo: the demo pages need a `full` answer to `demo` (asked with no layers); anything
- * else is a 403 (sent without no-cache headers, as MapProxy's demo does), `unauthenticated` a 401. Null: go on.
+ * else is a 403 (sent without no-cache headers, as MapProxy's demo does), `unauthenticated` a 401. Throws the
+ * AccessDenied the app answers (and counts); returns when the page may be shown.
  */
-export async function demoRefusal(req: CoreRequest): Promise<CoreResponse | null> {
-  let result;
-  try {
-    result = await askAuthorize(req, 'demo', [], null);
-  } catch (err) {
-    if (err instanceof AccessDenied) return accessDeniedResponse(err);
-    throw err;
-  }
-  if (!result || result.authorized === 'full') return null;
-  return accessDeniedResponse(AccessDenied.forbidden(), { noCache: false });
+export async function assertDemoAccess(req: CoreRequest): Promise<void> {
+  const result = await askAuthorize(req, 'demo', [], null);
+  if (!result || result.authorized === 'full') return;
+  throw result.authorized === 'partial' ? refusalOf({ authorized: 'forbidden', reason: 'layer' }, { noCache: false }) : refusalOf(result, { noCache: false });
 }

@@ -3,6 +3,7 @@ import { limitedToCoverage } from '../geo/coverage-config.js';
 import type { CoreRequest } from '../http.js';
 import { AccessDenied } from './access-denied.js';
 import type { AuthResult, AuthService, LimitedTo, QueryExtent } from './authorize.js';
+import { isDenialReason } from './denial-reason.js';
 
 /**
  * Asks the request's authorization hook; null when there is none (everything is permitted). An
@@ -20,8 +21,14 @@ export async function askAuthorize(
   if (!result || typeof result !== 'object' || typeof result.authorized !== 'string') {
     throw new TypeError(`authorize hook returned ${JSON.stringify(result)}, expected { authorized: ... }`);
   }
-  if (result.authorized === 'unauthenticated') throw AccessDenied.unauthenticated();
+  if (result.authorized === 'unauthenticated') throw AccessDenied.unauthenticated(isDenialReason(result.reason) ? result.reason : 'unauthenticated');
   return result;
+}
+
+/** The 403 of a `none`/`forbidden` answer, with the hook's reason when it gave one of ours. */
+export function refusalOf(result: AuthResult, opts: { noCache?: boolean } = {}): AccessDenied {
+  const reason = 'reason' in result && isDenialReason(result.reason) ? result.reason : 'forbidden';
+  return AccessDenied.forbidden(reason, opts);
 }
 
 /** A `limited_to` as a clipping coverage (MapProxy's load_limited_to); absent: none. */

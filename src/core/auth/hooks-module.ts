@@ -3,7 +3,7 @@ import type { AuthorizeFn } from './authorize.js';
 import type { DecorateImgFn } from './decorate-img.js';
 import type { RequestHooks } from './request-hooks.js';
 import { readAccessRules } from './rules/access-rules.js';
-import { rulesAuthorize } from './rules/rules-authorize.js';
+import { jwtVerifiers, rulesAuthorize } from './rules/rules-authorize.js';
 
 /** A `server.hooks` module that cannot serve: missing, failing to load, or exporting no hook. */
 export class HooksModuleError extends Error {
@@ -18,11 +18,12 @@ export class HooksModuleError extends Error {
  * with them). Each worker imports it itself, so a hook may keep per-process state (a key cache, a JWKS client).
  * A module exporting neither, or a non-function under either name, is refused at start rather than served open.
  */
-export async function loadHooksModule(path: string): Promise<RequestHooks> {
+export async function loadHooksModule(path: string, opts: { env?: Record<string, string | undefined> } = {}): Promise<RequestHooks> {
   // an access rules file (our declarative extension) instead of code
   if (/\.ya?ml$/i.test(path)) {
     try {
-      return { authorize: rulesAuthorize(readAccessRules(path)) };
+      const rules = readAccessRules(path, opts.env ?? process.env);
+      return { authorize: rulesAuthorize(rules, await jwtVerifiers(rules)) };
     } catch (err) {
       throw new HooksModuleError(`server.hooks: ${(err as Error).message}`);
     }

@@ -2,7 +2,7 @@ import type { Coverage } from '../geo/coverage.js';
 import type { CoreRequest } from '../http.js';
 import { AccessDenied } from './access-denied.js';
 import type { QueryExtent } from './authorize.js';
-import { askAuthorize, limitedCoverage } from './hook-answer.js';
+import { askAuthorize, limitedCoverage, refusalOf } from './hook-answer.js';
 
 /** The tile services and what they ask the hook: tiles need `tile`, WMTS feature info needs `featureinfo`. */
 export type TileAuthService = 'tms' | 'kml' | 'wmts' | 'wmts.featureinfo';
@@ -24,8 +24,9 @@ export async function authorizeTileLayer(
     const perms = result.layers?.[layerName];
     const key = service === 'wmts.featureinfo' ? 'featureinfo' : 'tile';
     if (perms?.[key] === true) return limitedCoverage(perms.limited_to ?? result.limited_to);
+    throw AccessDenied.forbidden('layer');
   }
-  throw AccessDenied.forbidden();
+  throw refusalOf(result);
 }
 
 /**
@@ -41,6 +42,6 @@ export async function authorizedTileLayers<T>(
 ): Promise<readonly T[]> {
   const result = await askAuthorize(req, service, layers.map(keyOf), null);
   if (!result || result.authorized === 'full') return layers;
-  if (result.authorized !== 'partial') throw AccessDenied.forbidden();
+  if (result.authorized !== 'partial') throw refusalOf(result);
   return layers.filter((l) => result.layers?.[nameOf(l)]?.tile === true);
 }

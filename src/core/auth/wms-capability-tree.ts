@@ -2,9 +2,8 @@ import type { Coverage } from '../geo/coverage.js';
 import type { MapExtent } from '../geo/extent.js';
 import type { CoreRequest } from '../http.js';
 import type { WmsLayer } from '../layer/wms-layer.js';
-import { AccessDenied } from './access-denied.js';
 import type { LayerPermissions } from './authorize.js';
-import { askAuthorize, limitedCoverage } from './hook-answer.js';
+import { askAuthorize, limitedCoverage, refusalOf } from './hook-answer.js';
 import { hasOwnSources } from './map-layers-by-name.js';
 
 /**
@@ -15,7 +14,7 @@ export async function authorizedCapabilityTree(req: CoreRequest, root: WmsLayer,
   const result = await askAuthorize(req, 'wms.capabilities', [...names], null);
   if (!result || result.authorized === 'full') return root;
   if (result.authorized === 'partial') return filteredLayerTree(root, result.layers ?? {}, limitedCoverage(result.limited_to));
-  throw AccessDenied.forbidden();
+  throw refusalOf(result);
 }
 
 /**

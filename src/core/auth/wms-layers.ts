@@ -2,13 +2,16 @@ import type { Coverage } from '../geo/coverage.js';
 import type { CoreRequest } from '../http.js';
 import { AccessDenied } from './access-denied.js';
 import type { QueryExtent } from './authorize.js';
-import { askAuthorize, limitedCoverage } from './hook-answer.js';
+import type { DenialReason } from './denial-reason.js';
+import { askAuthorize, limitedCoverage, refusalOf } from './hook-answer.js';
 
 /** Layer names a WMS request may use, each with its own `limited_to`; 'all' when the hook permits everything. */
 export interface WmsPermission {
   readonly layers: 'all' | ReadonlyMap<string, Coverage | null>;
   /** The answer's global `limited_to`: the whole map is clipped to it (GetMap) or asked only inside (FI). */
   readonly coverage: Coverage | null;
+  /** Why a named layer missing from `layers` is refused: the hook's reason for `none`/`forbidden`, else `layer`. */
+  readonly refusal?: DenialReason;
 }
 
 const ALL: WmsPermission = { layers: 'all', coverage: null };
@@ -32,7 +35,8 @@ export async function authorizeWmsLayers(
       if (perms?.[feature] === true) permitted.set(name, limitedCoverage(perms.limited_to));
     }
   }
-  return { layers: permitted, coverage: result.authorized === 'partial' ? limitedCoverage(result.limited_to) : null };
+  if (result.authorized !== 'partial') return { layers: permitted, coverage: null, refusal: refusalOf(result).reason };
+  return { layers: permitted, coverage: limitedCoverage(result.limited_to) };
 }
 
 /** The layers a request draws or asks, each with the coverage it is limited to (null: unlimited). */
@@ -53,7 +57,7 @@ export function filterPermittedLayers<T>(
     if (permission.layers === 'all') {
       out.set(name, { items, limitedTo: null });
     } else if (!permission.layers.has(name)) {
-      if (named.has(name)) throw AccessDenied.forbidden();
+      if (named.has(name)) throw AccessDenied.forbidden(permission.refusal ?? 'layer');
     } else {
       out.set(name, { items, limitedTo: permission.layers.get(name) ?? null });
     }

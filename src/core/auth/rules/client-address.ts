@@ -35,13 +35,15 @@ function unmapped(address: string): string {
 /**
  * The client's address: the socket's peer, unless that peer is a trusted proxy; then X-Forwarded-For is read
  * from the right, skipping trusted proxies, and the first other address is the client. Entries a client wrote
- * itself (left of the last untrusted hop) are never believed. Null when no address can be told.
+ * itself (left of the last untrusted hop) are never believed. Null when no address can be told (an entry that
+ * is not an address where one was needed).
  */
 export function clientAddress(remoteAddr: string | undefined, forwardedFor: string | undefined, trusted: Networks | null): string | null {
   if (!remoteAddr) return null;
   let client = unmapped(remoteAddr);
   if (!trusted || !trusted.has(client) || !forwardedFor) return client;
-  const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
+  // an empty entry is as unknown as garbage: a proxy always writes the address it saw
+  const hops = forwardedFor.split(',').map((h) => h.trim());
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = unmapped(hops[i]!);
     if (!isIP(hop)) return null;

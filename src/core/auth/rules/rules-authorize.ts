@@ -1,55 +1,92 @@
 import type { CoreRequest } from '../../http.js';
-import type { AuthorizeFn, AuthResult, LayerPermissions } from '../authorize.js';
+import type { AuthorizeFn, AuthResult, AuthService, LayerPermissions } from '../authorize.js';
+import type { DenialReason } from '../denial-reason.js';
 import type { AccessRule, AccessRules } from './access-rules.js';
 import { clientAddress } from './client-address.js';
+import { createJwtVerifier, type JwtVerifier, type TokenCheck } from './jwt-verifier.js';
+import { presentedToken } from './presented-credentials.js';
+import { checkRule, type RuleOutcome } from './rule-check.js';
+import { requestProtocol } from './rule-service.js';
 
-function queryParam(query: string, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [k, v] of new URLSearchParams(query)) if (k.toLowerCase() === lower) return v;
-  return undefined;
-}
+/**
+ * When no rule admits, the reason told is the most useful one: good credentials for another service first, then
+ * credentials presented but refused, then none presented, then the network and the referrer. The statuses
+ * follow: missing or refused credentials ask for (other) credentials with 401; the rest is 403.
+ */
+const PRIORITY: readonly DenialReason[] = [
+  'service',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_issuer',
+  'token_audience',
+  'token_claims',
+  'token_invalid',
+  'bad_key',
+  'jwks_unavailable',
+  'no_credentials',
+  'network',
+  'referrer',
+];
+const FORBIDDEN: ReadonlySet<DenialReason> = new Set(['service', 'network', 'referrer']);
 
-function presentedKey(rule: AccessRule, req: CoreRequest): string | undefined {
-  const a = rule.apiKey!;
-  return (a.header ? req.headers[a.header] : undefined) ?? (a.query ? queryParam(req.query, a.query) : undefined);
-}
-
-/** A rule admits a request when every condition it has holds. */
-function admits(rule: AccessRule, req: CoreRequest, client: string | null): boolean {
-  if (rule.apiKey) {
-    const key = presentedKey(rule, req);
-    if (key === undefined || !rule.apiKey.keys.matches(key)) return false;
-  }
-  if (rule.networks && (client === null || !rule.networks.has(client))) return false;
-  if (rule.referrers) {
-    const referer = req.headers['referer'] ?? '';
-    if (!rule.referrers.some((r) => referer.startsWith(r))) return false;
-  }
-  return true;
-}
+/** A header far longer than any real token is refused unparsed. */
+const MAX_TOKEN_CHARS = 16_384;
 
 /**
  * The authorize hook of an access rules file: the union of what the admitting rules grant (all permissions of
  * their layers; a layer limited by every rule granting it takes the first rule's `limited_to`). No rule
- * admitting: 401 when a rule asks for a key (none given, or a wrong one), else 403.
+ * admitting: a refusal with the reason of the most telling rule (see PRIORITY). `verifiers` holds the token
+ * verifier of each rule with `jwt:`; without JWT rules the answer is given at once, not as a promise.
  */
-export function rulesAuthorize(rules: AccessRules): AuthorizeFn {
-  const wantsKey = rules.rules.some((r) => r.apiKey);
-  return (_service, layers, { request }) => {
+export function rulesAuthorize(rules: AccessRules, verifiers: ReadonlyMap<AccessRule, JwtVerifier> = new Map()): AuthorizeFn {
+  const jwtRules = rules.rules.filter((r) => r.jwt);
+  for (const r of jwtRules) if (!verifiers.has(r)) throw new Error(`access rule ${r.name}: no token verifier was built for its jwt condition`);
+
+  function decide(service: AuthService, layers: string[], request: CoreRequest, tokens: ReadonlyMap<AccessRule, TokenCheck>): AuthResult {
     const client = clientAddress(request.remoteAddr, request.headers['x-forwarded-for'], rules.trustedProxies);
-    const admitting = rules.rules.filter((r) => admits(r, request, client));
-    if (admitting.length === 0) return { authorized: wantsKey ? 'unauthenticated' : 'forbidden' };
-    if (admitting.some((r) => r.layers === 'all' && !r.limitedTo)) return { authorized: 'full' };
+    const protocol = requestProtocol(service, request);
+    const outcomes = rules.rules.map((r): [AccessRule, RuleOutcome] => [r, checkRule(r, request, client, protocol, tokens.get(r))]);
+    const admitting = outcomes.flatMap(([r, o]) => (o.admitted ? [{ rule: r, layers: o.layers }] : []));
+    if (admitting.length === 0) {
+      const reasons = new Set(outcomes.map(([, o]) => (o.admitted ? null : o.reason)));
+      const reason = PRIORITY.find((p) => reasons.has(p)) ?? 'forbidden';
+      return FORBIDDEN.has(reason) ? { authorized: 'forbidden', reason } : { authorized: 'unauthenticated', reason };
+    }
+    if (admitting.some((a) => a.layers === 'all' && !a.rule.limitedTo)) return { authorized: 'full' };
     const granted: Record<string, LayerPermissions> = {};
-    for (const rule of admitting) {
-      for (const name of rule.layers === 'all' ? layers : rule.layers) {
+    for (const { rule, layers: ruleLayers } of admitting) {
+      for (const name of ruleLayers === 'all' ? layers : ruleLayers) {
         const before = granted[name];
         if (before && !before.limited_to) continue;
         if (before && rule.limitedTo) continue;
         granted[name] = { map: true, featureinfo: true, legendgraphic: true, tile: true, ...(rule.limitedTo ? { limited_to: rule.limitedTo } : {}) };
       }
     }
-    const result: AuthResult = { authorized: 'partial', layers: granted };
-    return result;
+    return { authorized: 'partial', layers: granted };
+  }
+
+  async function checkTokens(request: CoreRequest): Promise<Map<AccessRule, TokenCheck>> {
+    const checks = await Promise.all(
+      jwtRules.map(async (r): Promise<[AccessRule, TokenCheck]> => {
+        const token = presentedToken(r.jwt!, request);
+        if (token === undefined) return [r, { ok: false, reason: 'no_credentials' }];
+        if (token.length > MAX_TOKEN_CHARS) return [r, { ok: false, reason: 'token_invalid' }];
+        return [r, await verifiers.get(r)!.verify(token)];
+      }),
+    );
+    return new Map(checks);
+  }
+
+  return (service, layers, { request }) => {
+    if (jwtRules.length === 0) return decide(service, layers, request, new Map());
+    return checkTokens(request).then((tokens) => decide(service, layers, request, tokens));
   };
+}
+
+/** Builds the token verifiers of the rules with `jwt:` (importing jose only when there is one). */
+export async function jwtVerifiers(rules: AccessRules): Promise<Map<AccessRule, JwtVerifier>> {
+  const out = new Map<AccessRule, JwtVerifier>();
+  const jwtRules = rules.rules.filter((r) => r.jwt);
+  for (const r of jwtRules) out.set(r, await createJwtVerifier(r.jwt!, `access rule ${r.name}.jwt`));
+  return out;
 }
