@@ -28,11 +28,8 @@ const EXPECTED_UNSUPPORTED: Record<string, string> = {
   'cache_band_merge.yaml': 'band merging',
   'mapnik_source.yaml': "source type 'mapnik'",
   'ogcapi_maps_and_tiles_non_earth_service.yaml': 'non-Earth CRS',
-  'ogcapimaps_non_earth_source.yaml': "source type 'ogcapimaps'",
-  'ogcapimaps_source.yaml': "source type 'ogcapimaps'",
-  'ogcapimaps_source_with_supported_srs.yaml': "source type 'ogcapimaps'",
-  'ogcapitiles_non_earth_source.yaml': "source type 'ogcapitiles'",
-  'ogcapitiles_source.yaml': "source type 'ogcapitiles'",
+  'ogcapimaps_non_earth_source.yaml': 'non-Earth CRS',
+  'ogcapitiles_non_earth_source.yaml': 'non-Earth CRS',
   'renderd_client.yaml': 'renderd',
 };
 

@@ -51,7 +51,7 @@ function checkSourceName(ctx: ReadContext, p: Parts, path: string, ref: string, 
   if (!src) {
     throw ctx.error(path, `unknown source or cache '${ref}'`);
   }
-  if (untiled && src.type === 'tile') {
+  if (untiled && (src.type === 'tile' || src.type === 'ogcapitiles')) {
     throw ctx.error(path, `source '${name}' is a tile source and does not support un-tiled access; put it in a cache and use the cache`);
   }
   if (layers) {

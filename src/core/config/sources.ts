@@ -1,6 +1,7 @@
 import { MapReader, type ReadContext } from './config-reader.js';
 import { parseColor } from './color.js';
 import { readCoverage } from './coverage.js';
+import { readOgcApiMapsSource, readOgcApiTilesSource } from './ogcapi-sources.js';
 import { DEFAULTS } from './defaults.js';
 import { describeValue } from './errors.js';
 import { findExecutable, nonNegative, readHttp } from './globals.js';
@@ -22,7 +23,7 @@ import type {
 import { UNSUPPORTED, notSupported } from './unsupported.js';
 
 const WMS_VERSIONS = ['1.0.0', '1.1.0', '1.1.1', '1.3.0'] as const;
-const SOURCE_TYPES = ['wms', 'tile', 'debug', 'mapserver'] as const;
+const SOURCE_TYPES = ['wms', 'tile', 'debug', 'mapserver', 'ogcapitiles', 'ogcapimaps'] as const;
 
 export interface SourceReadEnv {
   globals: GlobalsConfig;
@@ -51,6 +52,10 @@ function readSource(r: MapReader, name: string, e: SourceReadEnv): SourceConfig 
       return readMapServerSource(r, name, e);
     case 'tile':
       return readTileSource(r, name, e);
+    case 'ogcapitiles':
+      return readOgcApiTilesSource(r, name, e);
+    case 'ogcapimaps':
+      return readOgcApiMapsSource(r, name, e);
     case 'debug': {
       const s: DebugSourceConfig = { type: 'debug', ...readCommon(r, name, e.globals) };
       return s;
@@ -60,7 +65,7 @@ function readSource(r: MapReader, name: string, e: SourceReadEnv): SourceConfig 
   }
 }
 
-function readCommon(r: MapReader, name: string, globals: GlobalsConfig) {
+export function readCommon(r: MapReader, name: string, globals: GlobalsConfig) {
   const common = {
     name,
     seedOnly: r.bool('seed_only') ?? false,
@@ -149,7 +154,7 @@ interface SourceImage {
   transparentColorTolerance: number;
 }
 
-function readSourceImage(r: MapReader, globals: GlobalsConfig, withTransparentColor: boolean): SourceImage {
+export function readSourceImage(r: MapReader, globals: GlobalsConfig, withTransparentColor: boolean): SourceImage {
   const ir = r.map('image');
   if (!ir) return { image: {}, transparentColorTolerance: globals.image.transparentColorTolerance };
   const image = readImageFormatConfig(ir);
@@ -167,7 +172,7 @@ function readSourceImage(r: MapReader, globals: GlobalsConfig, withTransparentCo
   return out;
 }
 
-function readOnError(r: MapReader): OnErrorConfig[] {
+export function readOnError(r: MapReader): OnErrorConfig[] {
   const m = r.map('on_error');
   if (!m) return [];
   const out: OnErrorConfig[] = [];
@@ -191,7 +196,7 @@ function readOnError(r: MapReader): OnErrorConfig[] {
   return out;
 }
 
-function httpOf(r: MapReader, globals: GlobalsConfig) {
+export function httpOf(r: MapReader, globals: GlobalsConfig) {
   const hr = r.mapOrEmpty('http');
   const http = readHttp(hr, globals.http, r.ctx.configDir);
   hr.finish();

@@ -320,7 +320,47 @@ export interface DebugSourceConfig extends SourceCommon {
   type: 'debug';
 }
 
-export type SourceConfig = WmsSourceConfig | MapServerSourceConfig | TileSourceConfig | DebugSourceConfig;
+/** `type: ogcapitiles` (MapProxy 7): map tiles of an OGC API – Tiles server, its tile matrix set discovered. */
+export interface OgcApiTilesSourceConfig extends SourceCommon {
+  type: 'ogcapitiles';
+  /** `landingpage_url`, without a trailing '/'. */
+  landingpageUrl: string;
+  /** `collection`: its tilesets; none: the dataset's. */
+  collection?: string;
+  /** `tile_matrix_set_id`: only tilesets whose links end with this id. */
+  tileMatrixSetId?: string;
+  image: ImageFormatConfig;
+  imageOptions: ImageOptionsConfig;
+  http: HttpConfig;
+  onError: OnErrorConfig[];
+}
+
+/** `type: ogcapimaps` (MapProxy 7): maps of an OGC API – Maps server, its CRS list discovered. */
+export interface OgcApiMapsSourceConfig extends SourceCommon {
+  type: 'ogcapimaps';
+  landingpageUrl: string;
+  collection?: string;
+  /** `supported_srs`; empty: the collection's `crs` and `storageCrs`. */
+  supportedSrs: string[];
+  /** `transparent`: sends transparent=true. */
+  transparent?: boolean;
+  image: ImageFormatConfig;
+  imageOptions: ImageOptionsConfig;
+  transparentColor?: [number, number, number] | [number, number, number, number];
+  transparentColorTolerance: number;
+  /** `bgcolor`, sent as 0xRRGGBB (0xAARRGGBB with alpha). */
+  bgcolor?: [number, number, number] | [number, number, number, number];
+  http: HttpConfig;
+  onError: OnErrorConfig[];
+}
+
+export type SourceConfig =
+  | WmsSourceConfig
+  | MapServerSourceConfig
+  | TileSourceConfig
+  | DebugSourceConfig
+  | OgcApiTilesSourceConfig
+  | OgcApiMapsSourceConfig;
 
 // ---------------------------------------------------------------------------------------------------- caches
 

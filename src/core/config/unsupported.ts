@@ -13,8 +13,6 @@ export const UNSUPPORTED = {
   sourceTypes: new Map<string, string>([
     ['arcgis', 'ArcGIS REST source'],
     ['mapnik', 'Mapnik source'],
-    ['ogcapitiles', 'OGC API Tiles source'],
-    ['ogcapimaps', 'OGC API Maps source'],
   ]),
   /** Keys of `caches.<name>` */
   cacheOptions: new Map<string, string>([]),
@@ -30,6 +28,11 @@ export const UNSUPPORTED = {
     expireTiles: 'expire_tiles coverages',
   },
 } as const;
+
+/** MapProxy 7 draws planets through PROJ's IAU codes; our SRS module knows Earth CRS only. */
+export function rejectNonEarthCrs(ctx: ReadContext, keyPath: string, code: string | undefined): void {
+  if (code !== undefined && /^IAU/i.test(code)) throw notSupported(ctx, keyPath, `non-Earth CRS '${code}'`);
+}
 
 /** The error for an unsupported feature: the message always contains "not supported" and names the feature. */
 export function notSupported(ctx: ReadContext, keyPath: string, feature: string): ConfigError {

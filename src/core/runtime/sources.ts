@@ -1,5 +1,7 @@
 import type {
   MapServerSourceConfig,
+  OgcApiMapsSourceConfig,
+  OgcApiTilesSourceConfig,
   OnErrorConfig as OnErrorEntry,
   ProxyConfig,
   SourceConfig,
@@ -30,6 +32,7 @@ import type { RequestInfo } from '../client/http-client.js';
 import type { Logger } from '../log/logger.js';
 import { upstreamRequestFields, upstreamRequestLine } from '../log/upstream-request-line.js';
 import { buildCoverage } from './coverage.js';
+import { ogcApiMapsSource, ogcApiTilesSource } from './ogcapi-sources.js';
 
 /** What building sources shares: connection pools and per-host request limits of this process. */
 export interface SourceContext {
@@ -88,6 +91,10 @@ export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: str
       });
     case 'tile':
       return tileSource(conf, ctx);
+    case 'ogcapitiles':
+      return ogcApiTilesSource(conf, ctx);
+    case 'ogcapimaps':
+      return ogcApiMapsSource(conf, ctx);
   }
 }
 
@@ -150,7 +157,7 @@ function tileSource(conf: TileSourceConfig, ctx: SourceContext): TileSource {
   });
 }
 
-function httpClient(conf: WmsSourceConfig | TileSourceConfig, url: string, ctx: SourceContext): HttpClient {
+export function httpClient(conf: WmsSourceConfig | TileSourceConfig | OgcApiTilesSourceConfig | OgcApiMapsSourceConfig, url: string, ctx: SourceContext): HttpClient {
   const { http, concurrentRequests } = conf;
   let limiter: RequestLimiter | undefined;
   if (concurrentRequests > 0) {
@@ -175,7 +182,7 @@ function httpClient(conf: WmsSourceConfig | TileSourceConfig, url: string, ctx: 
   });
 }
 
-function onErrorHandler(entries: readonly OnErrorEntry[]): OnErrorHandler {
+export function onErrorHandler(entries: readonly OnErrorEntry[]): OnErrorHandler {
   const config: { [status: number]: OnErrorConfig[number]; other?: OnErrorConfig[number] } = {};
   for (const e of entries) {
     const transparent = e.color.length === 4 && e.color[3] === 0;
