@@ -14,6 +14,7 @@ import { escapeXml as x } from '../xml-escape.js';
 import type { DemoOptions } from './options.js';
 import { page, viewer } from './pages.js';
 import { DemoStaticFiles } from './static-files.js';
+import { forwardedQuery, withForwarded } from './forwarded-query.js';
 
 const q = encodeURIComponent;
 
@@ -43,24 +44,26 @@ export class DemoService implements Service {
     await assertDemoAccess(req);
     if (path !== '/demo/') return notFound();
     const params = new RequestParams(req.query);
+    const fwd = forwardedQuery(req.query);
     const html =
-      (params.has('wms_layer') && this.wmsViewer(base, params)) ||
-      (params.has('tms_layer') && this.tmsViewer(base, params)) ||
-      (params.has('wmts_layer') && this.wmtsViewer(base, params)) ||
-      this.index(base);
+      (params.has('wms_layer') && this.wmsViewer(base, params, fwd)) ||
+      (params.has('tms_layer') && this.tmsViewer(base, params, fwd)) ||
+      (params.has('wmts_layer') && this.wmtsViewer(base, params, fwd)) ||
+      this.index(base, fwd);
     return serviceResponse(html, { mimetype: 'text/html' });
   }
 
-  private index(base: string): string {
+  private index(base: string, fwd: string): string {
     const parts: string[] = [];
+    const link = (url: string) => x(withForwarded(url, fwd));
     if (this.opts.wms) {
       const rows = [...this.wmsLayers.values()].map((l) => {
-        const links = this.opts.wms!.srs.map((s) => `<a href="?wms_layer=${q(l.name!)}&amp;format=image%2Fpng&amp;srs=${q(s)}">${x(s)}</a>`).join(' ');
+        const links = this.opts.wms!.srs.map((s) => `<a href="${link(`?wms_layer=${q(l.name!)}&format=image%2Fpng&srs=${q(s)}`)}">${x(s)}</a>`).join(' ');
         return `<tr><td>${x(l.name!)}</td><td>${x(l.title)}</td><td>${links}</td></tr>`;
       });
       parts.push(
-        `<h2>WMS</h2><p><a href="${x(base)}/service?REQUEST=GetCapabilities&amp;SERVICE=WMS">WMS capabilities</a> ` +
-          `(<a href="${x(base)}/service?REQUEST=GetCapabilities&amp;SERVICE=WMS&amp;VERSION=1.1.1">1.1.1</a>)</p>` +
+        `<h2>WMS</h2><p><a href="${link(`${base}/service?REQUEST=GetCapabilities&SERVICE=WMS`)}">WMS capabilities</a> ` +
+          `(<a href="${link(`${base}/service?REQUEST=GetCapabilities&SERVICE=WMS&VERSION=1.1.1`)}">1.1.1</a>)</p>` +
           `<table><tr><th>Layer</th><th>Title</th><th>View (WMS 1.1.1)</th></tr>${rows.join('')}</table>`,
       );
     }
@@ -70,22 +73,22 @@ export class DemoService implements Service {
         : `${base}/service?REQUEST=GetCapabilities&SERVICE=WMTS`;
       const rows = [...this.wmts.layers.values()].flatMap((wl) =>
         [...wl.byMatrixSet.keys()].map(
-          (set) => `<tr><td>${x(wl.name)}</td><td>${x(wl.first.title)}</td><td><a href="?wmts_layer=${q(wl.name)}&amp;matrix_set=${q(set)}">${x(set)}</a></td></tr>`,
+          (set) => `<tr><td>${x(wl.name)}</td><td>${x(wl.first.title)}</td><td><a href="${link(`?wmts_layer=${q(wl.name)}&matrix_set=${q(set)}`)}">${x(set)}</a></td></tr>`,
         ),
       );
-      parts.push(`<h2>WMTS</h2><p><a href="${x(caps)}">WMTS capabilities</a></p><table><tr><th>Layer</th><th>Title</th><th>Matrix set</th></tr>${rows.join('')}</table>`);
+      parts.push(`<h2>WMTS</h2><p><a href="${link(caps)}">WMTS capabilities</a></p><table><tr><th>Layer</th><th>Title</th><th>Matrix set</th></tr>${rows.join('')}</table>`);
     }
     if (this.tms) {
       const rows = this.tms.all.map(
-        (p) => `<tr><td>${x(p.layer.name)}</td><td>${x(p.layer.title)}</td><td><a href="?tms_layer=${q(p.namePath[0])}&amp;spec=${q(p.namePath[1])}">${x(p.namePath[1])}</a></td></tr>`,
+        (p) => `<tr><td>${x(p.layer.name)}</td><td>${x(p.layer.title)}</td><td><a href="${link(`?tms_layer=${q(p.namePath[0])}&spec=${q(p.namePath[1])}`)}">${x(p.namePath[1])}</a></td></tr>`,
       );
-      parts.push(`<h2>TMS</h2><p><a href="${x(base)}/tms/1.0.0/">TMS capabilities</a></p><table><tr><th>Layer</th><th>Title</th><th>Grid</th></tr>${rows.join('')}</table>`);
+      parts.push(`<h2>TMS</h2><p><a href="${link(`${base}/tms/1.0.0/`)}">TMS capabilities</a></p><table><tr><th>Layer</th><th>Title</th><th>Grid</th></tr>${rows.join('')}</table>`);
     }
     if (parts.length === 0) parts.push('<p>No services to show.</p>');
     return page('MapProxy-ts Demo', parts.join('\n'));
   }
 
-  private wmsViewer(base: string, params: RequestParams): string | null {
+  private wmsViewer(base: string, params: RequestParams, fwd: string): string | null {
     const layer = this.wmsLayers.get(params.get('wms_layer')!);
     if (!layer || !this.opts.wms) return null;
     const srs = params.get('srs') ?? this.opts.wms.srs[0]!;
@@ -96,11 +99,11 @@ export class DemoService implements Service {
     } catch {
       return null;
     }
-    const layerJs = `new ol.layer.Image({source: new ol.source.ImageWMS({url: ${JSON.stringify(`${base}/service?`)}, projection, params: {LAYERS: ${JSON.stringify(layer.name)}, FORMAT: ${JSON.stringify(format)}, VERSION: '1.1.1', TRANSPARENT: 'true'}, ratio: 1})})`;
+    const layerJs = `new ol.layer.Image({source: new ol.source.ImageWMS({url: ${JSON.stringify(withForwarded(`${base}/service?`, fwd))}, projection, params: {LAYERS: ${JSON.stringify(layer.name)}, FORMAT: ${JSON.stringify(format)}, VERSION: '1.1.1', TRANSPARENT: 'true'}, ratio: 1})})`;
     return viewer(`WMS layer ${layer.name}`, { layerJs, srs, extent, units: getSRS(srs).isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>SRS ${x(srs)}, format ${x(format)}</p>`);
   }
 
-  private tmsViewer(base: string, params: RequestParams): string | null {
+  private tmsViewer(base: string, params: RequestParams, fwd: string): string | null {
     const p: PublishedTileLayer | undefined = this.tms?.find(params.get('tms_layer')!, params.get('spec'));
     if (!p) return null;
     const grid = p.layer.grid;
@@ -113,11 +116,11 @@ export class DemoService implements Service {
     });
     const b = p.grid.bbox;
     const url = `${base}/tms/1.0.0/${p.namePath.join('/')}/`;
-    const layerJs = `new ol.layer.Tile({source: new ol.source.TileImage({projection, tileGrid: new ol.tilegrid.TileGrid({origin: [${b[0]}, ${b[3]}], resolutions: ${JSON.stringify(published)}, tileSize: ${JSON.stringify(grid.tileSize)}}), tileUrlFunction: (c) => ${JSON.stringify(url)} + c[0] + '/' + c[1] + '/' + (${JSON.stringify(rows)}[c[0]] - 1 - c[2]) + '.${tileExtension(p.layer.format)}'})})`;
+    const layerJs = `new ol.layer.Tile({source: new ol.source.TileImage({projection, tileGrid: new ol.tilegrid.TileGrid({origin: [${b[0]}, ${b[3]}], resolutions: ${JSON.stringify(published)}, tileSize: ${JSON.stringify(grid.tileSize)}}), tileUrlFunction: (c) => ${JSON.stringify(url)} + c[0] + '/' + c[1] + '/' + (${JSON.stringify(rows)}[c[0]] - 1 - c[2]) + ${JSON.stringify(withForwarded(`.${tileExtension(p.layer.format)}`, fwd))}})})`;
     return viewer(`TMS layer ${p.layer.name}`, { layerJs, srs: grid.srs.code, extent: b, units: grid.srs.isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>Grid ${x(p.namePath[1])}</p>`);
   }
 
-  private wmtsViewer(base: string, params: RequestParams): string | null {
+  private wmtsViewer(base: string, params: RequestParams, fwd: string): string | null {
     const wl = this.wmts?.layers.get(params.get('wmts_layer')!);
     const setName = params.get('matrix_set') ?? (wl ? [...wl.byMatrixSet.keys()][0] : undefined);
     const set = setName ? wl?.byMatrixSet.get(setName) : undefined;
@@ -128,8 +131,8 @@ export class DemoService implements Service {
     const ext = tileExtension(set.layer.format);
     const template = (this.opts.wmts.restfulTemplate ?? DEFAULT_RESTFUL_TEMPLATE).replace('{Layer}', wl.name).replace('{TileMatrixSet}', setName!).replace('{Format}', ext);
     const source = this.opts.wmts.restful
-      ? `url: ${JSON.stringify(`${base}/wmts${template}`)}, requestEncoding: 'REST'`
-      : `url: ${JSON.stringify(`${base}/service?`)}, requestEncoding: 'KVP'`;
+      ? `url: ${JSON.stringify(withForwarded(`${base}/wmts${template}`, fwd))}, requestEncoding: 'REST'`
+      : `url: ${JSON.stringify(withForwarded(`${base}/service?`, fwd))}, requestEncoding: 'KVP'`;
     const layerJs = `new ol.layer.Tile({source: new ol.source.WMTS({${source}, layer: ${JSON.stringify(wl.name)}, matrixSet: ${JSON.stringify(setName)}, format: ${JSON.stringify(`image/${ext}`)}, style: 'default', projection, tileGrid: new ol.tilegrid.WMTS({origin: [${topLeft[0]}, ${topLeft[3]}], resolutions: ${JSON.stringify(grid.resolutions)}, matrixIds: ${JSON.stringify(ids)}, tileSize: ${JSON.stringify(grid.tileSize)}})})})`;
     return viewer(`WMTS layer ${wl.name}`, { layerJs, srs: grid.srs.code, extent: grid.bbox, units: grid.srs.isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>Matrix set ${x(setName!)}</p>`);
   }
