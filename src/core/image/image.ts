@@ -16,6 +16,15 @@ export interface ImageResultOptions {
   bgcolor?: RGB;
   /** An on_error response that may be replaced by a stale cached tile (`authorize_stale`). */
   authorizeStale?: boolean;
+  /** A stored tile served as it is (WMS-C): its time and stored size, for the tile caching headers. */
+  tileInfo?: StoredTileInfo;
+}
+
+export interface StoredTileInfo {
+  /** Seconds since the epoch; null from stores without times. */
+  readonly timestamp: number | null;
+  /** Bytes as stored. */
+  readonly size: number;
 }
 
 /**
@@ -28,6 +37,7 @@ export class ImageResult {
   readonly georef?: GeoReference;
   readonly bgcolor?: RGB;
   readonly authorizeStale: boolean;
+  readonly tileInfo?: StoredTileInfo;
   private readonly bytes?: Buffer;
   private rawImage?: RawImage;
   private rawPromise?: Promise<RawImage>;
@@ -41,6 +51,7 @@ export class ImageResult {
     this.authorizeStale = opts.authorizeStale ?? false;
     if (opts.georef) this.georef = opts.georef;
     if (opts.bgcolor) this.bgcolor = opts.bgcolor;
+    if (opts.tileInfo) this.tileInfo = opts.tileInfo;
   }
 
   static fromEncoded(bytes: Buffer, opts: ImageResultOptions = {}): ImageResult {

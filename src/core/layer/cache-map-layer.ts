@@ -16,6 +16,7 @@ import { selectSrs, type PreferredSrcProj } from '../geo/srs-selection.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import { MapQueryError, type MapLayer } from './map-layer.js';
 import type { DecodedTiles } from './decoded-tiles.js';
+import { exactTile } from './exact-tile.js';
 
 export interface CacheMapLayerOptions {
   /** One tile manager per grid of the cache (MapProxy's SRSConditional over them). */
@@ -67,6 +68,8 @@ export class CacheMapLayer implements MapLayer, MapSource {
   async getMap(query: MapQuery): Promise<ImageResult | null> {
     if (this.opts.resRange && !this.opts.resRange.contains(query.bbox, query.size, query.srs)) return null;
     const manager = this.managerFor(query.srs);
+    // WMS-C: one stored tile as it is, or MapProxy's error; never clipped to the extent
+    if (query.tiledOnly) return exactTile(manager, query, this.opts.transparent);
     const grid = manager.grid;
 
     // Only the part of the query inside the cache's extent is rendered, at the proportional size,

@@ -53,6 +53,8 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
         ]),
       ),
       attribution: wms.attribution?.text ? { text: wms.attribution.text } : undefined,
+      tileLayers: layers.tileLayers,
+      maxTileAge,
     };
     ows.push(new WmsService(wmsOpts));
   }

@@ -1,4 +1,5 @@
 import type { BBox, Size } from '../../geo/bbox.js';
+import type { TileLayer } from '../../layer/tile-layer.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
 import { pyFloat } from '../../util/py-format.js';
 import type { ServiceMetadata } from '../service-metadata.js';
@@ -7,6 +8,7 @@ import { wmsDimensionElements } from './dimension-elements.js';
 import { layerLLBBox, layerSrsBBoxes, type SrsExtent } from './layer-bboxes.js';
 import { legendGraphicRequestXml, legendStyleXml } from './legend-capabilities.js';
 import type { WmsVersion } from './version.js';
+import { wmscDoctypeSubset, wmscVendorCapabilities } from './wmsc-tilesets.js';
 
 /** Everything a WMS capabilities document is rendered from. */
 export interface WmsCapabilitiesInput {
@@ -22,6 +24,8 @@ export interface WmsCapabilitiesInput {
   maxOutputPixels: number;
   /** LegendURL sizes of the layers that announce a legend (absent: none announced). */
   legendSizes?: ReadonlyMap<WmsLayer, Size>;
+  /** WMS-C TileSets of a `tiled=true` 1.1.x request (see wmsc-tilesets.ts); absent or empty: none. */
+  tileSets?: readonly TileLayer[];
 }
 
 export const WMS_CAPABILITIES_MIMETYPE: Record<WmsVersion, string> = {
@@ -236,7 +240,7 @@ function caps11x(input: WmsCapabilitiesInput): string {
     '<?xml version="1.0"?>',
     `<!DOCTYPE WMT_MS_Capabilities SYSTEM "http://schemas.opengis.net/wms/${dtd}"`,
     ' [',
-    ' <!ELEMENT VendorSpecificCapabilities EMPTY>',
+    ...wmscDoctypeSubset(input.tileSets ?? []),
     ' ]>  <!-- end of DOCTYPE declaration -->',
     `<WMT_MS_Capabilities version="${version}">`,
     '<Service>',
@@ -269,6 +273,7 @@ function caps11x(input: WmsCapabilitiesInput): string {
     '    <Format>application/vnd.ogc.se_inimage</Format>',
     '    <Format>application/vnd.ogc.se_blank</Format>',
     '  </Exception>',
+    ...indent(wmscVendorCapabilities(input.tileSets ?? [], version), 2),
     ...indent(layer1xx(input, input.rootLayer, true), 2),
     '</Capability>',
     '</WMT_MS_Capabilities>',

@@ -20,6 +20,7 @@ import { clipImageResult } from '../../image/clip.js';
 import { clipMergedMap, decorateMap } from '../../auth/map-image.js';
 import { mapLayersByName } from '../../auth/map-layers-by-name.js';
 import { permittedMapLayers } from '../../auth/map-authorization.js';
+import { wmscTileResponse } from './wmsc-tile-response.js';
 
 export interface GetMapContext {
   layers: ReadonlyMap<string, WmsLayer>;
@@ -29,6 +30,8 @@ export interface GetMapContext {
   attribution?: { text: string };
   /** The request, for the authorization and decorate_img hooks it carries. */
   request?: CoreRequest;
+  /** max-age of a stored tile answered as it is by a `tiled=true` request (default: tile-response.ts). */
+  maxTileAge?: number;
 }
 
 function rendersQuery(layer: WmsLayer, q: MapQuery): boolean {
@@ -169,5 +172,6 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
     }
   }
   result = await decorateMap(ctx.request, result, [...actual.keys()].filter((n) => permitted.names.has(n)), query);
+  if (req.tiled && result.tileInfo && ctx.request) return wmscTileResponse(ctx.request, result, outFormat, ctx.maxTileAge);
   return respond(result, cacheable);
 }

@@ -1,5 +1,6 @@
 import type { BBox } from '../../geo/bbox.js';
 import type { ImageFormat } from '../../image/format.js';
+import type { TileLayer } from '../../layer/tile-layer.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
 import type { InfoType } from '../../source/featureinfo-doc.js';
 import type { XsltTransformer } from '../../source/xslt-transform.js';
@@ -33,4 +34,8 @@ export interface WmsServiceOptions {
   infoTransformers?: ReadonlyMap<InfoType, XsltTransformer>;
   /** `services.wms.attribution.text`, drawn onto every non-tiled GetMap. */
   attribution?: { text: string };
+  /** The cached layers, announced as WMS-C TileSets by `GetCapabilities&tiled=true` (1.1.x). */
+  tileLayers?: readonly TileLayer[];
+  /** `globals.tiles.expires_hours` in seconds: max-age of an exact tile answered by a `tiled=true` GetMap. */
+  maxTileAge?: number;
 }

@@ -10,6 +10,7 @@ import { renderWmsError } from './exceptions.js';
 import { answerFeatureInfo } from './featureinfo.js';
 import { answerLegendGraphic } from './legend-graphic.js';
 import { legendSizes } from './legend-sizes.js';
+import { wmscTileSets } from './wmsc-tilesets.js';
 import { renderGetMap } from './get-map.js';
 import { authorizedCapabilityTree } from '../../auth/wms-capability-tree.js';
 import { checkedMapDimensions } from './get-map-dimensions.js';
@@ -53,7 +54,7 @@ export class WmsService implements OwsHandler {
     try {
       switch (type) {
         case 'capabilities':
-          return await this.capabilities(req, version);
+          return await this.capabilities(req, version, (params.get('tiled') ?? 'false').toLowerCase() === 'true');
         case 'map':
           return await this.map(parseMapRequest(params, version, 'map', exc, this.opts.strict) as WmsMapRequest, exc, params, req);
         case 'featureinfo':
@@ -72,7 +73,7 @@ export class WmsService implements OwsHandler {
     }
   }
 
-  private async capabilities(req: CoreRequest, version: WmsVersion): Promise<CoreResponse> {
+  private async capabilities(req: CoreRequest, version: WmsVersion, tiled: boolean): Promise<CoreResponse> {
     // featureinfo_types, else the types with a featureinfo_xslt, else text, html and xml (MapProxy's order)
     const transformed = [...(this.opts.infoTransformers?.keys() ?? [])];
     const infoTypes = this.opts.infoTypes ?? (transformed.length ? transformed : ['text', 'html', 'xml']);
@@ -87,6 +88,7 @@ export class WmsService implements OwsHandler {
       srsExtents: this.srsExtents,
       maxOutputPixels: this.opts.maxOutputPixels,
       legendSizes: await legendSizes(this.opts.rootLayer),
+      tileSets: tiled ? wmscTileSets(this.opts.tileLayers ?? []) : [],
     });
     return serviceResponse(doc, { mimetype: WMS_CAPABILITIES_MIMETYPE[version] });
   }
@@ -123,6 +125,7 @@ export class WmsService implements OwsHandler {
       srsExtents: this.srsExtents,
       onSourceErrors: this.opts.onSourceErrors,
       attribution: this.opts.attribution,
+      maxTileAge: this.opts.maxTileAge,
     });
   }
 
