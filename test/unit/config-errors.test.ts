@@ -46,11 +46,11 @@ test('unknown keys are warnings with their key path, not errors', () => {
 test('unsupported features are rejected with "not supported" and the feature name', () => {
   const cases: [string, string, string][] = [
     ['', 'sources.osm_wms.type', "source type 'ogcapimaps' is not supported yet"],
-    ['', 'sources.osm_wms.type', "source type 'arcgis' is not supported yet"],
+    ['', 'sources.osm_wms.type', "source type 'mapnik' is not supported yet"],
   ];
   const bodies = [
     MINIMAL.replace('type: wms', 'type: ogcapimaps'),
-    MINIMAL.replace('type: wms', 'type: arcgis'),
+    MINIMAL.replace('type: wms', 'type: mapnik'),
   ];
   cases.forEach(([, path, msg], i) => {
     const c = loadWith('', bodies[i]);

@@ -14,7 +14,7 @@ const SCHEMA_FILE = fileURLToPath(new URL('../../schema/mapproxy.schema.json', i
 
 /** Fixtures our readers reject (see fixtures-load.test.ts): validate must report at least one error for each. */
 const UNSUPPORTED = new Set([
-  'arcgis.yaml', 'cache_band_merge.yaml', 'mapnik_source.yaml', 'renderd_client.yaml',
+  'cache_band_merge.yaml', 'mapnik_source.yaml', 'renderd_client.yaml',
   'ogcapi_maps_and_tiles_non_earth_service.yaml',
   'ogcapimaps_non_earth_source.yaml', 'ogcapimaps_source.yaml', 'ogcapimaps_source_with_supported_srs.yaml',
   'ogcapitiles_non_earth_source.yaml', 'ogcapitiles_source.yaml',

@@ -24,7 +24,6 @@ const NOT_MAPPROXY_CONFIGS: Record<string, string> = {
  * fixtures of the azureblob, geopackage, mbtiles and s3 caches (and seed_mapproxy.yaml's mbtiles) load.
  */
 const EXPECTED_UNSUPPORTED: Record<string, string> = {
-  'arcgis.yaml': "source type 'arcgis'",
   'cache_band_merge.yaml': 'band merging',
   'mapnik_source.yaml': "source type 'mapnik'",
   'ogcapi_maps_and_tiles_non_earth_service.yaml': 'non-Earth CRS',

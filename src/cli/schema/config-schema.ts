@@ -112,8 +112,10 @@ const source: JsonSchema = {
   required: ['type'],
   properties: {
     ...sourceCommon,
-    // MapProxy's mapnik, arcgis and ogcapi sources are not read by us (the readers reject them), so not listed
-    type: oneOfValues(['wms', 'tile', 'mapserver', 'debug'], 'source type'),
+    // MapProxy's mapnik and ogcapi sources are not read by us (the readers reject them), so not listed
+    type: oneOfValues(['wms', 'tile', 'mapserver', 'arcgis', 'debug'], 'source type'),
+    transparent: bool(),
+    opts: obj({ map: bool(), featureinfo: bool(), featureinfo_tolerance: num('pixels'), featureinfo_return_geometries: bool() }),
     req: anyMap('request parameters: url, layers, styles, transparent, sld, … (sent upstream as given)'),
     url: str('tile URL template: %(z)s %(x)s %(y)s %(tms_path)s %(quadkey)s %(bbox)s'),
     grid: str(), origin: str(), format: str(), request_format: str(),

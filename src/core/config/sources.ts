@@ -1,6 +1,6 @@
 import { MapReader, type ReadContext } from './config-reader.js';
 import { parseColor } from './color.js';
-import { readCoverage } from './coverage.js';
+import { readArcGisSource } from './arcgis-source.js';
 import { readOgcApiMapsSource, readOgcApiTilesSource } from './ogcapi-sources.js';
 import { DEFAULTS } from './defaults.js';
 import { describeValue } from './errors.js';
@@ -23,7 +23,7 @@ import type {
 import { UNSUPPORTED, notSupported } from './unsupported.js';
 
 const WMS_VERSIONS = ['1.0.0', '1.1.0', '1.1.1', '1.3.0'] as const;
-const SOURCE_TYPES = ['wms', 'tile', 'debug', 'mapserver', 'ogcapitiles', 'ogcapimaps'] as const;
+const SOURCE_TYPES = ['wms', 'tile', 'debug', 'mapserver', 'arcgis', 'ogcapitiles', 'ogcapimaps'] as const;
 
 export interface SourceReadEnv {
   globals: GlobalsConfig;
@@ -53,6 +53,8 @@ function readSource(r: MapReader, name: string, e: SourceReadEnv): SourceConfig 
     case 'tile':
       return readTileSource(r, name, e);
     case 'ogcapitiles':
+    case 'arcgis':
+      return readArcGisSource(r, name, e);
       return readOgcApiTilesSource(r, name, e);
     case 'ogcapimaps':
       return readOgcApiMapsSource(r, name, e);

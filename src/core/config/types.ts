@@ -321,6 +321,28 @@ export interface DebugSourceConfig extends SourceCommon {
 }
 
 /** `type: ogcapitiles` (MapProxy 7): map tiles of an OGC API – Tiles server, its tile matrix set discovered. */
+/**
+ * `type: arcgis`: an ArcGIS REST MapServer (`export`) or ImageServer (`exportImage`), feature info through `identify`
+ * (MapProxy's ArcGISSourceConfiguration).
+ */
+export interface ArcGisSourceConfig extends SourceCommon {
+  type: 'arcgis';
+  /** `req.url` as configured: the service, its export or its identify URL (credentials are taken out by the HTTP client). */
+  url: string;
+  /** Every other `req:` key in configuration order, as Python's str() writes it (lists joined by ','). */
+  reqParams: [string, string][];
+  /** `opts`: `map: false` makes the source answer feature info only. */
+  opts: { map: boolean; featureinfo: boolean; featureinfoTolerance: number; featureinfoReturnGeometries: boolean };
+  supportedSrs: string[];
+  supportedFormats: string[];
+  /** Top-level `transparent` (MapProxy's SourceConfiguration.image_opts); `req.transparent` only goes upstream. */
+  transparent?: boolean;
+  image: ImageFormatConfig;
+  imageOptions: ImageOptionsConfig;
+  http: HttpConfig;
+  onError: OnErrorConfig[];
+}
+
 export interface OgcApiTilesSourceConfig extends SourceCommon {
   type: 'ogcapitiles';
   /** `landingpage_url`, without a trailing '/'. */
@@ -360,6 +382,7 @@ export type SourceConfig =
   | TileSourceConfig
   | DebugSourceConfig
   | OgcApiTilesSourceConfig
+  | ArcGisSourceConfig
   | OgcApiMapsSourceConfig;
 
 // ---------------------------------------------------------------------------------------------------- caches

@@ -11,7 +11,6 @@ export const UNSUPPORTED = {
   services: new Map<string, string>([]),
   /** `sources.<name>.type` */
   sourceTypes: new Map<string, string>([
-    ['arcgis', 'ArcGIS REST source'],
     ['mapnik', 'Mapnik source'],
   ]),
   /** Keys of `caches.<name>` */

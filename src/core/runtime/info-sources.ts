@@ -4,9 +4,11 @@ import type { ProxyConfig } from '../config/types.js';
 import { getSRS } from '../geo/srs.js';
 import type { InfoSource } from '../source/info-query.js';
 import { WmsInfoRequest } from '../source/wms-info-request.js';
+import type { WmsMapRequest } from '../source/wms-request.js';
 import { WmsInfoSource } from '../source/wms-info-source.js';
 import { WmsSource } from '../source/wms-source.js';
 import { findXsltproc, XsltTransformer } from '../source/xslt-transform.js';
+import { arcGisInfoSource } from './arcgis-sources.js';
 import { buildSource, type SourceContext } from './sources.js';
 
 /**
@@ -51,17 +53,21 @@ export class InfoSources {
     return out;
   }
 
-  /** `type: wms` or `mapserver` with `featureinfo: true`, else null; `seed_only` and `map: false` do not matter. */
+  /**
+   * `type: wms` or `mapserver` with `featureinfo: true`, `arcgis` with `opts.featureinfo: true` (identify), else
+   * null; `seed_only` and `map: false` do not matter.
+   */
   forSource(ref: string): InfoSource | null {
     if (this.built.has(ref)) return this.built.get(ref)!;
     const { name, layers } = splitTaggedName(ref);
     const conf = this.config.sources[name];
     let result: InfoSource | null = null;
-    if (conf && (conf.type === 'wms' || conf.type === 'mapserver') && conf.wmsOpts.featureinfo) {
+    if (conf?.type === 'arcgis') result = arcGisInfoSource(conf, this.ctx);
+    else if (conf && (conf.type === 'wms' || conf.type === 'mapserver') && conf.wmsOpts.featureinfo) {
       // the map source's transport and request template: same HTTP client settings, same CGI binary
       const map = buildSource(conf, { ...this.ctx, seeding: true }, layers);
       if (!(map instanceof WmsSource)) throw new Error(`sources.${name}: expected a WMS source for feature info`);
-      const template = map.options.request;
+      const template: WmsMapRequest = map.options.request;
       const fixedSrs = template.param('srs');
       const supportedSrs = map.options.supportedSrs ?? (fixedSrs ? [getSRS(fixedSrs)] : undefined);
       const opts = conf.wmsOpts;

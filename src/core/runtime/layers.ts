@@ -17,11 +17,13 @@ import type { InfoSources } from './info-sources.js';
 import { layerLegends } from '../layer/layer-legends.js';
 import type { LegendSources } from './legend-sources.js';
 
-/** A WMS source with `wms_opts.map: false`: it only answers feature info and draws nothing. */
+/** A WMS source with `wms_opts.map: false` or an ArcGIS source with `opts.map: false`: it only answers feature info. */
 function infoOnly(config: ProxyConfig, ref: string): boolean {
   const { name } = splitTaggedName(ref);
   const source = config.sources[name];
-  return !config.caches[name] && (source?.type === 'wms' || source?.type === 'mapserver') && !source.wmsOpts.map;
+  if (config.caches[name]) return false;
+  if (source?.type === 'arcgis') return !source.opts.map;
+  return (source?.type === 'wms' || source?.type === 'mapserver') && !source.wmsOpts.map;
 }
 
 /** The published WMS layer tree. */

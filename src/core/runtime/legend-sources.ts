@@ -6,6 +6,7 @@ import { imageFormat, type ImageFormat } from '../image/format.js';
 import { LegendCache } from '../source/legend-cache.js';
 import { LegendUrlClient, WmsLegendClient } from '../source/legend-client.js';
 import { LegendSource } from '../source/legend-source.js';
+import type { WmsMapRequest } from '../source/wms-request.js';
 import { WmsSource } from '../source/wms-source.js';
 import { imageGlobals } from './image-formats.js';
 import { buildSource, type SourceContext } from './sources.js';
@@ -73,7 +74,7 @@ export class LegendSources {
         // the map source's request template and transport: same `req`, HTTP settings and CGI binary
         const map = buildSource(conf, { ...this.ctx, seeding: true }, layers);
         if (!(map instanceof WmsSource)) throw new Error(`sources.${name}: expected a WMS source for legends`);
-        const request = map.options.request;
+        const request: WmsMapRequest = map.options.request;
         // MapProxy has GetLegendGraphic requests for 1.1.1 and 1.3.0 only
         const version = conf.wmsOpts.version === '1.3.0' ? '1.3.0' : '1.1.1';
         const clients = request.layers.map((layer) => {

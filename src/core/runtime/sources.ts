@@ -1,4 +1,5 @@
 import type {
+  ArcGisSourceConfig,
   MapServerSourceConfig,
   OgcApiMapsSourceConfig,
   OgcApiTilesSourceConfig,
@@ -31,6 +32,7 @@ import type { CoreMetrics } from '../metrics.js';
 import type { RequestInfo } from '../client/http-client.js';
 import type { Logger } from '../log/logger.js';
 import { upstreamRequestFields, upstreamRequestLine } from '../log/upstream-request-line.js';
+import { arcGisMapSource } from './arcgis-sources.js';
 import { buildCoverage } from './coverage.js';
 import { ogcApiMapsSource, ogcApiTilesSource } from './ogcapi-sources.js';
 
@@ -91,6 +93,8 @@ export function buildSource(conf: SourceConfig, ctx: SourceContext, layers?: str
       });
     case 'tile':
       return tileSource(conf, ctx);
+    case 'arcgis':
+      return arcGisMapSource(conf, ctx);
     case 'ogcapitiles':
       return ogcApiTilesSource(conf, ctx);
     case 'ogcapimaps':
@@ -157,7 +161,7 @@ function tileSource(conf: TileSourceConfig, ctx: SourceContext): TileSource {
   });
 }
 
-export function httpClient(conf: WmsSourceConfig | TileSourceConfig | OgcApiTilesSourceConfig | OgcApiMapsSourceConfig, url: string, ctx: SourceContext): HttpClient {
+export function httpClient(conf: ArcGisSourceConfig | WmsSourceConfig | TileSourceConfig | OgcApiTilesSourceConfig | OgcApiMapsSourceConfig, url: string, ctx: SourceContext): HttpClient {
   const { http, concurrentRequests } = conf;
   let limiter: RequestLimiter | undefined;
   if (concurrentRequests > 0) {

@@ -13,13 +13,20 @@ import { warp } from '../image/transform.js';
 import { HTTPClientError } from '../client/http-client.js';
 import type { OnErrorHandler } from './on-error.js';
 import { SourceError, type MapQuery, type MapSource } from './source.js';
-import type { WmsMapRequest } from './wms-request.js';
+import { WmsMapRequest, type GetMapParams, type UpstreamRequest } from './wms-request.js';
 import type { UpstreamResponse, WmsTransport } from './wms-transport.js';
 import { bboxPositionInImage } from '../geo/bbox-position.js';
 
-export interface WmsSourceOptions {
-  /** The upstream GetMap template (`req` + `wms_opts.version`). */
-  request: WmsMapRequest;
+/** What the source needs of its request template: MapProxy's WMS and ArcGIS clients differ only in it. */
+export interface MapRequestTemplate {
+  getMap(q: GetMapParams): UpstreamRequest;
+  /** A template parameter by case-insensitive name. */
+  param(name: string): string | undefined;
+}
+
+export interface WmsSourceOptions<R extends MapRequestTemplate = WmsMapRequest> {
+  /** The upstream GetMap template (`req` + `wms_opts.version`), or an ArcGIS export. */
+  request: R;
   transport: WmsTransport;
   /** `http.method`: AUTO posts only when the request has an `sld_body`. */
   httpMethod?: 'AUTO' | 'GET' | 'POST';
@@ -59,7 +66,7 @@ export class NotAnImage extends SourceError {
  * An upstream WMS (MapProxy's WMSSource + WMSClient): any bbox and size, optionally reprojected
  * from a supported SRS, only the part inside the coverage fetched.
  */
-export class WmsSource implements MapSource {
+export class WmsSource<R extends MapRequestTemplate = WmsMapRequest> implements MapSource {
   readonly supportsMetaTiles = true;
   readonly transparent: boolean;
   readonly opacity?: number;
@@ -67,7 +74,7 @@ export class WmsSource implements MapSource {
   readonly extent: MapExtent;
   readonly resRange?: ResolutionRange;
 
-  constructor(readonly options: WmsSourceOptions) {
+  constructor(readonly options: WmsSourceOptions<R>) {
     this.transparent = (options.transparent ?? false) || options.transparentColor !== undefined;
     if (options.opacity !== undefined) this.opacity = options.opacity;
     if (options.coverage) this.coverage = options.coverage;
@@ -169,7 +176,7 @@ export class WmsSource implements MapSource {
   }
 
   /** The URL and layers, to decide whether two sources can share one request. */
-  get requestTemplate(): WmsMapRequest {
+  get requestTemplate(): R {
     return this.options.request;
   }
 
@@ -181,6 +188,8 @@ export class WmsSource implements MapSource {
     if (!(other instanceof WmsSource)) return null;
     const a = this.options;
     const b = other.options;
+    // ArcGIS exports are never combined (MapProxy's ArcGISClient.combined_client)
+    if (!(a.request instanceof WmsMapRequest) || !(b.request instanceof WmsMapRequest)) return null;
     if (this.opacity !== undefined || other.opacity !== undefined) return null;
     if (a.request.url !== b.request.url || a.request.version !== b.request.version) return null;
     if (a.transport !== b.transport || a.httpMethod !== b.httpMethod) return null;
