@@ -14,6 +14,7 @@ import type {
   WmtsServiceConfig,
 } from './types.js';
 import { UNSUPPORTED, notSupported } from './unsupported.js';
+import { readInspireMd } from './inspire-md.js';
 
 const SERVICE_NAMES = ['wms', 'wmts', 'tms', 'kml', 'demo', 'ogcapi'] as const;
 const WMS_VERSIONS = ['1.0.0', '1.1.0', '1.1.1', '1.3.0'];
@@ -197,13 +198,7 @@ function readWms(r: MapReader): WmsServiceConfig {
     attr.finish();
   }
   const inspire = r.map('inspire_md');
-  let inspireMd: Record<string, unknown> | undefined;
-  if (inspire) {
-    inspire.accept(...inspire.keys());
-    const t = inspire.oneOf('type', ['linked', 'embedded'] as const);
-    if (t === undefined) throw inspire.error('type', "missing required INSPIRE metadata type ('linked' or 'embedded')");
-    inspireMd = inspire.raw;
-  }
+  const inspireMd = inspire ? readInspireMd(inspire) : undefined;
   const out: WmsServiceConfig = {
     srs: r.strList('srs') ?? [...DEFAULTS.wms.srs],
     bboxSrs,
@@ -246,6 +241,7 @@ function readWmts(r: MapReader, md: ServiceMetadata): WmtsServiceConfig {
     featureinfoFormats.push({ mimetype, suffix });
     fr.finish();
   });
+  const inspire = r.map('inspire_md');
   return {
     kvp: kvp ?? false,
     restful: restful ?? false,
@@ -253,6 +249,7 @@ function readWmts(r: MapReader, md: ServiceMetadata): WmtsServiceConfig {
     restfulFeatureinfoTemplate: r.str('restful_featureinfo_template') ?? DEFAULTS.wmts.restfulFeatureinfoTemplate,
     featureinfoFormats,
     md,
+    ...(inspire ? { inspireMd: readInspireMd(inspire) } : {}),
   };
 }
 

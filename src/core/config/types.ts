@@ -2,6 +2,7 @@ import type { DimensionConfig } from './layer-dimensions.js';
 import type { ServerConfig } from './server.js';
 import type { ServiceMetadata } from '../service/service-metadata.js';
 import type { TileLockConfig } from './tile-lock-config.js';
+import type { InspireMetadata } from './inspire-md.js';
 /**
  * The validated, typed form of a MapProxy `mapproxy.yaml`. Nothing downstream reads raw YAML: runtime objects
  * (grids, sources, caches, layers, services) are built from these records.
@@ -520,8 +521,8 @@ export interface WmsServiceConfig {
   versions?: string[];
   /** Default {title: 'MapProxy WMS'} when no md is configured. */
   md: ServiceMetadata;
-  /** INSPIRE metadata, passed through as configured (type linked|embedded). */
-  inspireMd?: Record<string, unknown>;
+  /** INSPIRE view service metadata (`inspire_md`), for the 1.3.0 capabilities. */
+  inspireMd?: InspireMetadata;
   concurrentLayerRenderer: number;
 }
 
@@ -534,6 +535,8 @@ export interface WmtsServiceConfig {
   featureinfoFormats: { mimetype: string; suffix: string }[];
   /** wms md updated (shallow) with wmts md. */
   md: ServiceMetadata;
+  /** `inspire_md` (our extension: MapProxy has it for WMS only), for the KVP capabilities. */
+  inspireMd?: InspireMetadata;
 }
 
 export interface TmsServiceConfig {

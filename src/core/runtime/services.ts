@@ -55,6 +55,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
       attribution: wms.attribution?.text ? { text: wms.attribution.text } : undefined,
       tileLayers: layers.tileLayers,
       maxTileAge,
+      ...(wms.inspireMd ? { inspireMd: wms.inspireMd } : {}),
     };
     ows.push(new WmsService(wmsOpts));
   }
@@ -69,6 +70,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
       infoFormats: services.wmts.featureinfoFormats,
       maxTileAge,
       legendUrls: new Map(config.namedLayers.filter((l) => l.name).map((l) => [l.name!, wmtsLegendUrls(l, services.wms ? (services.wms.versions ?? []) : null)])),
+      ...(services.wmts.inspireMd ? { inspireMd: services.wmts.inspireMd } : {}),
     };
     if (services.wmts.kvp) ows.push(new WmtsKvpService(wmtsOpts));
     if (services.wmts.restful) all.push(new WmtsRestService(wmtsOpts));

@@ -9,6 +9,8 @@ import { layerLLBBox, layerSrsBBoxes, type SrsExtent } from './layer-bboxes.js';
 import { legendGraphicRequestXml, legendStyleXml } from './legend-capabilities.js';
 import type { WmsVersion } from './version.js';
 import { wmscDoctypeSubset, wmscVendorCapabilities } from './wmsc-tilesets.js';
+import type { InspireMetadata } from '../../config/inspire-md.js';
+import { inspireExtendedCapabilities, inspireNamespaces, inspireSchemaLocation } from '../inspire-metadata.js';
 
 /** Everything a WMS capabilities document is rendered from. */
 export interface WmsCapabilitiesInput {
@@ -26,6 +28,8 @@ export interface WmsCapabilitiesInput {
   legendSizes?: ReadonlyMap<WmsLayer, Size>;
   /** WMS-C TileSets of a `tiled=true` 1.1.x request (see wmsc-tilesets.ts); absent or empty: none. */
   tileSets?: readonly TileLayer[];
+  /** `inspire_md`: INSPIRE extended capabilities in 1.3.0. */
+  inspireMd?: InspireMetadata;
 }
 
 export const WMS_CAPABILITIES_MIMETYPE: Record<WmsVersion, string> = {
@@ -288,9 +292,10 @@ function caps130(input: WmsCapabilitiesInput): string {
   const lines = [
     '<?xml version="1.0" ?>',
     '<WMS_Capabilities xmlns="http://www.opengis.net/wms" xmlns:sld="http://www.opengis.net/sld" ' +
-      'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="1.3.0" ' +
+      'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
+      `${input.inspireMd ? inspireNamespaces('wms') : ''}version="1.3.0" ` +
       'xsi:schemaLocation="http://www.opengis.net/wms http://schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd ' +
-      'http://www.opengis.net/sld http://schemas.opengis.net/sld/1.1.0/sld_capabilities.xsd">',
+      `http://www.opengis.net/sld http://schemas.opengis.net/sld/1.1.0/sld_capabilities.xsd${input.inspireMd ? inspireSchemaLocation('wms') : ''}">`,
     '<Service>',
     '  <Name>WMS</Name>',
     `  <Title>${x(md.title ?? '')}</Title>`,
@@ -323,6 +328,7 @@ function caps130(input: WmsCapabilitiesInput): string {
     '    <Format>INIMAGE</Format>',
     '    <Format>BLANK</Format>',
     '  </Exception>',
+    ...(input.inspireMd ? indent(inspireExtendedCapabilities(input.inspireMd), 2) : []),
     ...indent(layer130(input, input.rootLayer, true), 2),
     '</Capability>',
     '</WMS_Capabilities>',

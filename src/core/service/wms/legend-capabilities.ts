@@ -39,7 +39,8 @@ export function legendStyleXml(input: WmsCapabilitiesInput, layer: WmsLayer): st
     case '1.3.0':
       return [
         '<Style>',
-        '  <Name>default</Name>',
+        // INSPIRE names the default style of a view service so
+        `  <Name>${input.inspireMd ? 'inspire_common:DEFAULT' : 'default'}</Name>`,
         '  <Title>default</Title>',
         `  <LegendURL width="${size[0]}" height="${size[1]}">`,
         '    <Format>image/png</Format>',

@@ -1,5 +1,6 @@
 import type { BBox } from '../../geo/bbox.js';
 import type { ImageFormat } from '../../image/format.js';
+import type { InspireMetadata } from '../../config/inspire-md.js';
 import type { TileLayer } from '../../layer/tile-layer.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
 import type { InfoType } from '../../source/featureinfo-doc.js';
@@ -38,4 +39,6 @@ export interface WmsServiceOptions {
   tileLayers?: readonly TileLayer[];
   /** `globals.tiles.expires_hours` in seconds: max-age of an exact tile answered by a `tiled=true` GetMap. */
   maxTileAge?: number;
+  /** `services.wms.inspire_md`: INSPIRE view service metadata in the 1.3.0 capabilities. */
+  inspireMd?: InspireMetadata;
 }

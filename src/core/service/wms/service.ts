@@ -89,6 +89,7 @@ export class WmsService implements OwsHandler {
       maxOutputPixels: this.opts.maxOutputPixels,
       legendSizes: await legendSizes(this.opts.rootLayer),
       tileSets: tiled ? wmscTileSets(this.opts.tileLayers ?? []) : [],
+      ...(this.opts.inspireMd ? { inspireMd: this.opts.inspireMd } : {}),
     });
     return serviceResponse(doc, { mimetype: WMS_CAPABILITIES_MIMETYPE[version] });
   }

@@ -6,6 +6,8 @@ import { escapeXml as x } from '../xml-escape.js';
 import { wmtsDimensionElements } from './dimension-elements.js';
 import type { WmtsLayerSet } from './layers.js';
 import { legendHref } from './legend-urls.js';
+import type { InspireMetadata } from '../../config/inspire-md.js';
+import { inspireExtendedCapabilities, inspireNamespaces, inspireSchemaLocation } from '../inspire-metadata.js';
 
 /** TileMatrix identifiers are the zero-padded level ('00', '01', …). */
 export const matrixId = (level: number): string => String(level).padStart(2, '0');
@@ -68,18 +70,24 @@ export interface WmtsCapabilitiesInput {
   restfulFeatureinfoTemplate?: string;
   /** LegendURL templates by layer name, of this flavour (`wmts_kvp_legendurl` or `wmts_rest_legendurl`). */
   legendUrls?: ReadonlyMap<string, string>;
+  /**
+   * `inspire_md` (our extension; MapProxy writes it into WMS only): INSPIRE's ExtendedCapabilities for OWS 1.1
+   * services, the last child of ows:OperationsMetadata, which only the KVP document has.
+   */
+  inspireMd?: InspireMetadata;
 }
 
 /** The WMTS 1.0.0 capabilities document, in KVP or RESTful flavour. */
 export function wmtsCapabilities(input: WmtsCapabilitiesInput): string {
   const { md, url } = input;
   const restful = input.restfulTemplate !== undefined;
+  const inspire = restful ? undefined : input.inspireMd;
   const out = [
     '<?xml version="1.0"?>',
     '<Capabilities xmlns="http://www.opengis.net/wmts/1.0" xmlns:ows="http://www.opengis.net/ows/1.1" ' +
       'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
-      'xmlns:gml="http://www.opengis.net/gml" xsi:schemaLocation="http://www.opengis.net/wmts/1.0 ' +
-      'http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd" version="1.0.0">',
+      `xmlns:gml="http://www.opengis.net/gml" ${inspire ? inspireNamespaces('ows11') : ''}xsi:schemaLocation="http://www.opengis.net/wmts/1.0 ` +
+      `http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd${inspire ? inspireSchemaLocation('ows11') : ''}" version="1.0.0">`,
     '  <ows:ServiceIdentification>',
     `    <ows:Title>${x(md.title ?? '')}</ows:Title>`,
     `    <ows:Abstract>${x(md.abstract ?? '')}</ows:Abstract>`,
@@ -127,7 +135,9 @@ export function wmtsCapabilities(input: WmtsCapabilitiesInput): string {
     );
   }
   if (!restful) {
-    out.push('  <ows:OperationsMetadata>', ...operation('GetCapabilities', url), ...operation('GetTile', url), ...operation('GetFeatureInfo', url), '  </ows:OperationsMetadata>');
+    out.push('  <ows:OperationsMetadata>', ...operation('GetCapabilities', url), ...operation('GetTile', url), ...operation('GetFeatureInfo', url));
+    if (inspire) out.push(...inspireExtendedCapabilities(inspire).map((l) => `    ${l}`));
+    out.push('  </ows:OperationsMetadata>');
   }
   out.push('  <Contents>');
   for (const wl of input.layers.layers.values()) {

@@ -1,3 +1,4 @@
+import type { InspireMetadata } from '../../config/inspire-md.js';
 import type { WmtsLegendUrls } from './legend-urls.js';
 import type { TileLayer } from '../../layer/tile-layer.js';
 import type { ServiceMetadata } from '../service-metadata.js';
@@ -17,6 +18,8 @@ export interface WmtsServiceOptions {
   maxTileAge?: number;
   /** LegendURL templates of the layers that have them, by layer name. */
   legendUrls?: ReadonlyMap<string, WmtsLegendUrls>;
+  /** `services.wmts.inspire_md` (our extension): INSPIRE extended capabilities in the KVP capabilities. */
+  inspireMd?: InspireMetadata;
 }
 
 export const DEFAULT_RESTFUL_TEMPLATE = '/{Layer}/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.{Format}';

@@ -44,7 +44,10 @@ export class WmtsKvpService implements OwsHandler {
       const type = parseWmtsRequestType(params);
       if (type === 'capabilities') {
         const layers = await authorizedWmtsLayers(req, this.layers);
-        const doc = wmtsCapabilities({ md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers, infoFormats: this.opts.infoFormats, legendUrls: legendTemplates(this.opts, 'kvp') });
+        const doc = wmtsCapabilities({
+          md: this.opts.md, url: `${baseUrl(req)}${req.path}`, layers, infoFormats: this.opts.infoFormats, legendUrls: legendTemplates(this.opts, 'kvp'),
+          ...(this.opts.inspireMd ? { inspireMd: this.opts.inspireMd } : {}),
+        });
         return serviceResponse(doc, { mimetype: 'application/xml' });
       }
       if (type === 'tile') return await getTile(req, this.layers, parseKvpTileRequest(params), this.opts.maxTileAge ?? DEFAULT_MAX_TILE_AGE);
