@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resample } from '../../src/core/image/transform.js';
 import { kernel } from '../../src/core/native/kernels.js';
-import { composeMosaicWindow } from '../../src/core/native/compose.js';
+import { composeMosaic, mosaicWindow } from '../../src/core/native/compose.js';
 import { compositeLayers } from '../../src/core/native/composite.js';
 import { resampleExtent } from '../../src/core/native/resample.js';
 import { QUAD_DOUBLES, warpMesh } from '../../src/core/native/warp.js';
@@ -43,9 +43,10 @@ describe('image kernels off the event loop', () => {
     const tile = paint(16, 16, (x, y) => [x * 16, y * 16, 7, 255]);
     const e = blank(20, 20);
     const f = blank(20, 20);
-    await composeMosaicWindow(e, 6, 6, [{ kind: 'rgba', image: tile }, null, null, { kind: 'rgba', image: tile }], 2, 2, 16, 16);
-    const geometry = Int32Array.from([1, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 16, 16, 0, 0]);
-    raw.compose(f.data, 20, 20, 6, 6, 16, 16, 2, 2, geometry, [tile.data, null, null, null, null, null, tile.data, null], 0, false);
+    const mosaic = mosaicWindow(6, 6, 20, 20, [{ kind: 'rgba', image: tile }, null, null, { kind: 'rgba', image: tile }], 2, 2, 16, 16);
+    await raw.compose(e.data, 20, 20, mosaic.geometry, mosaic.buffers, true);
+    const geometry = Int32Array.from([6, 6, 20, 20, 16, 16, 2, 2, 0, 1, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 16, 16, 0, 0]);
+    raw.compose(f.data, 20, 20, geometry, [tile.data, null, null, null, null, null, tile.data, null], false);
     assert.ok(e.data.equals(f.data), 'compose');
     const g = { data: Buffer.from(src.data), width: 173, height: 119 };
     const h = { data: Buffer.from(src.data), width: 173, height: 119 };
@@ -65,7 +66,7 @@ describe('image kernels off the event loop', () => {
       raw.resample(src.data, 173, 119, inline.data, w, 33, ...extent, k % 3, false);
       expected.set(k, inline.data);
       const out = blank(w, 33);
-      jobs.push(resampleExtent(src, out, extent, (['nearest', 'bilinear', 'bicubic'] as const)[k % 3]).then(() => out));
+      jobs.push((raw.resample(src.data, 173, 119, out.data, w, 33, ...extent, k % 3, true) as Promise<void>).then(() => out));
     }
     const outs = await Promise.all(jobs);
     outs.forEach((out, k) => assert.ok(out.data.equals(expected.get(k)!), `job ${k}`));
@@ -92,11 +93,21 @@ describe('image kernels off the event loop', () => {
     const idx = new Uint8Array(10);
     const pal = new Uint32Array(256);
     const paletted = { kind: 'paletted', width: 4, height: 4, indices: idx, pitch: 4, first: 0, palette: pal } as const;
-    await assert.rejects(
-      Promise.resolve().then(() => composeMosaicWindow(out, 0, 0, [paletted], 1, 1, 4, 4)),
-      /tile 0: indices shorter than the tile/,
-    );
-    assert.throws(() => composeMosaicWindow(out, 0, 0, [{ ...paletted, indices: new Uint8Array(16), palette: new Uint32Array(16) }], 1, 1, 4, 4), /palette of 16 entries/);
+    assert.throws(() => composeMosaic(out, mosaicWindow(0, 0, 10, 10, [paletted], 1, 1, 4, 4)), /tile 0: indices shorter than the tile/);
+    assert.throws(() => mosaicWindow(0, 0, 10, 10, [{ ...paletted, indices: new Uint8Array(16), palette: new Uint32Array(16) }], 1, 1, 4, 4), /palette of 16 entries/);
+    assert.throws(() => composeMosaic(blank(9, 10), mosaicWindow(0, 0, 10, 10, [paletted], 1, 1, 4, 4)), /not the window's size/);
+    const good = mosaicWindow(0, 0, 10, 10, [{ ...paletted, indices: new Uint8Array(16) }], 1, 1, 4, 4);
+    const mosaicArgs = (geometry: Int32Array) => [geometry, good.buffers, out.data, 10, 10, 0, 0, 1, 1, 2, false];
+    const rawMosaic = kernel<(...args: unknown[]) => unknown>('resampleMosaic');
+    assert.throws(() => rawMosaic(...mosaicArgs(good.geometry.subarray(0, 8))), /geometry is not an Int32Array with a header/);
+    assert.throws(() => rawMosaic(...mosaicArgs(good.geometry.subarray(0, 12))), /not 5 int32 per tile/);
+    const huge = Int32Array.from(good.geometry);
+    huge[2] = 70000;
+    assert.throws(() => rawMosaic(...mosaicArgs(huge)), /window size out of range/);
+    const tall = Int32Array.from(good.geometry);
+    tall[11] = 9; // tile height 9 with 16 indices of pitch 4
+    assert.throws(() => rawMosaic(...mosaicArgs(tall)), /resampleMosaic: tile 0: indices shorter than the tile/);
+    assert.throws(() => rawMosaic(good.geometry, [null], out.data, 10, 10, 0, 0, 1, 1, 2, false), /two entries per tile/);
     assert.throws(() => compositeLayers(out, [{ image: src, opacity: 1.5 }], true), /opacity 1.5 outside/);
     // Through the image layer the same error rejects the map's promise.
     await assert.rejects(resample({ data: Buffer.alloc(12), width: 2, height: 2 }, [0, 0, 2, 2], [0, 0, 1, 1], [5, 5]), /src: 12 bytes for 2x2/);

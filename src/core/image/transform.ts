@@ -1,4 +1,5 @@
 import type { BBox, Point, Size } from '../geo/bbox.js';
+import { composeMosaicImage, type MosaicWindow } from './compose.js';
 import { resampleExtent } from '../native/resample.js';
 import { POINT_DOUBLES, QUAD_DOUBLES, warpMesh } from '../native/warp.js';
 import type { RawImage, Resampling } from './raw-image.js';
@@ -8,9 +9,10 @@ import { cropImage } from './split.js';
  * Cut `dstBBox` out of `src` (covering `srcBBox`, same SRS) and scale it to `dstSize` (MapProxy's
  * ImageTransformer._transform_simple, Pillow's EXTENT transform in the native kernels): every destination pixel
  * centre is mapped linearly into the source, so fractional offsets of unaligned tiles are honoured. Outside the
- * source the result is transparent. The pixels are computed on the libuv pool.
+ * source the result is transparent. `src` may be a mosaic window, which the kernel composes itself. The pixels
+ * of big maps are computed on the libuv pool (native/pool.ts).
  */
-export async function resample(src: RawImage, srcBBox: BBox, dstBBox: BBox, dstSize: Size, method: Resampling = 'bicubic'): Promise<RawImage> {
+export async function resample(src: RawImage | MosaicWindow, srcBBox: BBox, dstBBox: BBox, dstSize: Size, method: Resampling = 'bicubic'): Promise<RawImage> {
   const [dw, dh] = dstSize;
   const srcResX = (srcBBox[2] - srcBBox[0]) / src.width;
   const srcResY = (srcBBox[3] - srcBBox[1]) / src.height;
@@ -21,7 +23,7 @@ export async function resample(src: RawImage, srcBBox: BBox, dstBBox: BBox, dstS
   if (Math.abs(srcResX - dstResX) * dw < 0.1 * Math.abs(dstResX) && Math.abs(srcResY - dstResY) * dh < 0.1 * Math.abs(dstResY)) {
     const x = Math.round((dstBBox[0] - srcBBox[0]) / srcResX);
     const y = Math.round((srcBBox[3] - dstBBox[3]) / srcResY);
-    return cropImage(src, [x, y], dstSize, { transparent: true });
+    return cropImage('geometry' in src ? await composeMosaicImage(src) : src, [x, y], dstSize, { transparent: true });
   }
   const out: RawImage = { data: Buffer.allocUnsafeSlow(dw * dh * 4), width: dw, height: dh };
   if (dw === 0 || dh === 0) return out;
@@ -50,12 +52,12 @@ type Quad = readonly [x0: number, y0: number, x1: number, y1: number];
  * the target is divided into quads until a bilinear interpolation of `dstToSrc` (destination SRS coordinates →
  * source SRS coordinates, batched) is accurate to `maxErrorPx`; each quad is then filled by sampling the source.
  * Destination pixels that fall outside the source, or where `dstToSrc` fails, are transparent.
- * The mesh is computed here (it needs the projection); the native kernel fills it on the libuv pool as Pillow's
- * MESH transform does. The mesh is finer than MapProxy's (0.5 px, tested at 25 points per quad, not 1 px at the
+ * The mesh is computed here (it needs the projection); the native kernel fills it as Pillow's MESH transform does
+ * (on the libuv pool for big maps), from `src` or a mosaic window it composes itself. The mesh is finer than MapProxy's (0.5 px, tested at 25 points per quad, not 1 px at the
  * centre), so edges sit where the projection puts them.
  */
 export async function warp(
-  src: RawImage,
+  src: RawImage | MosaicWindow,
   srcBBox: BBox,
   dstBBox: BBox,
   dstSize: Size,
@@ -198,7 +200,7 @@ function divideQuad([x0, y0, x1, y1]: Quad): Quad[] {
  * is accurate (POINT_DOUBLES per pixel; NaN where the mapping fails).
  */
 function exactPoints(
-  quads: readonly Quad[], src: RawImage, srcBBox: BBox, dstBBox: BBox, dstSize: Size, dstToSrc: (pts: Point[]) => Point[],
+  quads: readonly Quad[], src: { width: number; height: number }, srcBBox: BBox, dstBBox: BBox, dstSize: Size, dstToSrc: (pts: Point[]) => Point[],
 ): Float64Array {
   const dstResX = (dstBBox[2] - dstBBox[0]) / dstSize[0];
   const dstResY = (dstBBox[3] - dstBBox[1]) / dstSize[1];

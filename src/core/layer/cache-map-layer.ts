@@ -8,7 +8,7 @@ import { blankImage } from '../image/blank.js';
 import { ImageResult } from '../image/image.js';
 import type { PixelRect, Resampling } from '../image/raw-image.js';
 import { pasteImage } from '../image/split.js';
-import { composeWindow } from '../image/compose.js';
+import { tileMosaic } from '../image/compose.js';
 import { decodeTilePixels, type TilePixels } from '../image/tile-pixels.js';
 import { resample, warp } from '../image/transform.js';
 import type { MapQuery, MapSource } from '../source/source.js';
@@ -136,9 +136,10 @@ export class CacheMapLayer implements MapLayer, MapSource {
     // Only the source pixels the map samples are composed: the query's extent in the grid SRS, plus the taps.
     const window = sourceWindow(affected.bbox, mosaicSize, gridBBox, !sameSrs);
     // Where no tile is (outside the grid, or no source had data) the canvas of an opaque cache is its background.
-    const src = await composeWindow(pixels, affected.gridSize, grid.tileSize, window, { transparent: this.opts.transparent });
+    // The kernels compose the window as they sample it: it never becomes a JavaScript buffer.
+    const src = tileMosaic(pixels, affected.gridSize, grid.tileSize, window, { transparent: this.opts.transparent });
     const srcBBox = windowBBox(affected.bbox, mosaicSize, window);
-    // Both steps run on the libuv pool: the event loop keeps answering cached tiles meanwhile.
+    // Big maps are drawn on the libuv pool: the event loop keeps answering cached tiles meanwhile.
     const out = sameSrs
       ? await resample(src, srcBBox, query.bbox, query.size, this.opts.resampling)
       : await warp(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);

@@ -1,4 +1,6 @@
+import type { MosaicWindow } from './compose.js';
 import { kernel } from './kernels.js';
+import { onPool } from './pool.js';
 
 /** RGBA8 pixels, rows without padding: what every image kernel takes. */
 export interface RgbaPixels {
@@ -20,6 +22,12 @@ const native = kernel<
     x0: number, y0: number, x1: number, y1: number, method: number, async: boolean,
   ) => Promise<void> | undefined
 >('resampleExtent');
+const nativeMosaic = kernel<
+  (
+    geometry: Int32Array, buffers: MosaicWindow['buffers'], dst: Uint8Array, dw: number, dh: number,
+    x0: number, y0: number, x1: number, y1: number, method: number, async: boolean,
+  ) => Promise<void> | undefined
+>('resampleMosaic');
 
 /** Throws unless `img` is a non-empty RGBA image whose buffer holds exactly its pixels. */
 export function checkRgba(img: RgbaPixels, name: string): void {
@@ -30,12 +38,19 @@ export function checkRgba(img: RgbaPixels, name: string): void {
 }
 
 /**
- * Pillow's `transform(size, EXTENT, extent, method)` of `src` into `dst` (kernels/resample.c), on the libuv pool.
- * Every pixel of `dst` is written; neither buffer may be touched until the promise settles.
+ * Pillow's `transform(size, EXTENT, extent, method)` of `src` into `dst` (kernels/resample.c); on the libuv pool
+ * when the work is big (pool.ts), then neither buffer may be touched until the promise settles. Every pixel of
+ * `dst` is written. A mosaic window is composed by the kernel itself, in memory it frees as soon as it is done (a
+ * window handed to JavaScript would wait for the garbage collector, and count against V8's heap limit meanwhile).
  */
-export function resampleExtent(src: RgbaPixels, dst: RgbaPixels, extent: PixelExtent, method: ResampleMethod): Promise<void> {
-  checkRgba(src, 'src');
+export function resampleExtent(
+  src: RgbaPixels | MosaicWindow, dst: RgbaPixels, extent: PixelExtent, method: ResampleMethod,
+): Promise<void> | undefined {
   checkRgba(dst, 'dst');
   const [x0, y0, x1, y1] = extent;
-  return native(src.data, src.width, src.height, dst.data, dst.width, dst.height, x0, y0, x1, y1, RESAMPLE_METHOD[method], true)!;
+  const async = onPool(src.width * src.height + dst.width * dst.height);
+  const m = RESAMPLE_METHOD[method];
+  if ('geometry' in src) return nativeMosaic(src.geometry, src.buffers, dst.data, dst.width, dst.height, x0, y0, x1, y1, m, async);
+  checkRgba(src, 'src');
+  return native(src.data, src.width, src.height, dst.data, dst.width, dst.height, x0, y0, x1, y1, m, async);
 }

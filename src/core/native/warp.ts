@@ -1,4 +1,6 @@
+import type { MosaicWindow } from './compose.js';
 import { kernel } from './kernels.js';
+import { onPool } from './pool.js';
 import { checkRgba, RESAMPLE_METHOD, type ResampleMethod, type RgbaPixels } from './resample.js';
 
 /** Doubles per mesh quad: box x0, y0, x1, y1, then the source positions of its NW, SW, SE and NE corners. */
@@ -12,17 +14,27 @@ const native = kernel<
     quads: Float64Array, points: Float64Array, method: number, async: boolean,
   ) => Promise<void> | undefined
 >('warpMesh');
+const nativeMosaic = kernel<
+  (
+    geometry: Int32Array, buffers: MosaicWindow['buffers'], dst: Uint8Array, dw: number, dh: number,
+    quads: Float64Array, points: Float64Array, method: number, async: boolean,
+  ) => Promise<void> | undefined
+>('warpMosaic');
 
 /**
- * Fills `dst` from `src` through a mesh (kernels/warp.c, Pillow's MESH transform), on the libuv pool: every
- * pixel of each quad sampled at the bilinear interpolation of its corners, then each exact point. Pixels in no
- * quad, not mapped or mapped outside the source are transparent. No buffer may be touched until the promise settles.
+ * Fills `dst` from `src` through a mesh (kernels/warp.c, Pillow's MESH transform): every pixel of each quad
+ * sampled at the bilinear interpolation of its corners, then each exact point. Pixels in no quad, not mapped or
+ * mapped outside the source are transparent. On the libuv pool when the work is big (pool.ts): then no buffer
+ * may be touched until the promise settles. A mosaic window is composed by the kernel, in memory it frees itself.
  */
 export function warpMesh(
-  src: RgbaPixels, dst: RgbaPixels, quads: Float64Array, points: Float64Array, method: ResampleMethod,
-): Promise<void> {
-  checkRgba(src, 'src');
+  src: RgbaPixels | MosaicWindow, dst: RgbaPixels, quads: Float64Array, points: Float64Array, method: ResampleMethod,
+): Promise<void> | undefined {
   checkRgba(dst, 'dst');
   if (quads.length % QUAD_DOUBLES || points.length % POINT_DOUBLES) throw new RangeError('warpMesh: partial quad or point');
-  return native(src.data, src.width, src.height, dst.data, dst.width, dst.height, quads, points, RESAMPLE_METHOD[method], true)!;
+  const async = onPool(src.width * src.height + dst.width * dst.height);
+  const m = RESAMPLE_METHOD[method];
+  if ('geometry' in src) return nativeMosaic(src.geometry, src.buffers, dst.data, dst.width, dst.height, quads, points, m, async);
+  checkRgba(src, 'src');
+  return native(src.data, src.width, src.height, dst.data, dst.width, dst.height, quads, points, m, async);
 }

@@ -76,3 +76,9 @@ void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int
     }
   }
 }
+
+uint8_t *compose_mosaic(const compose_mosaic_t *m) {
+  uint8_t *out = malloc((size_t)m->ww * m->wh * 4);
+  if (out) compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx, m->wy, m->ww, m->wh, m->background, out);
+  return out;
+}

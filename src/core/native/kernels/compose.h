@@ -15,8 +15,17 @@ typedef struct {
   const uint8_t *palette;
 } compose_tile_t;
 
-/* Doubles of the geometry per tile passed from JavaScript: kind, width, height, pitch, first. */
+/* Ints of the geometry per tile passed from JavaScript: kind, width, height, pitch, first. */
 #define COMPOSE_TILE_INTS 5
+/* Ints before the tiles: window x, y, width, height; tile width, height; cols, rows; background (RGBA bytes). */
+#define COMPOSE_HEADER_INTS 9
+
+/* A window of a mosaic: what compose_window draws, as one value a kernel job can own. */
+typedef struct {
+  int cols, rows, tw, th, wx, wy, ww, wh;
+  uint8_t background[4];
+  compose_tile_t tiles[]; /* cols × rows, row-major */
+} compose_mosaic_t;
 
 /*
  * Writes every pixel of `out` (ww × wh), the window at (wx, wy) of the mosaic of cols × rows tiles of tw × th
@@ -26,6 +35,13 @@ typedef struct {
  */
 void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int th, int wx, int wy, int ww, int wh,
                     const uint8_t background[4], uint8_t *out);
+
+/*
+ * The window's pixels in a new buffer of ww × wh RGBA (malloc: the caller frees it), or NULL when out of memory.
+ * For kernels that sample a mosaic: the window never becomes a JavaScript buffer, so it is freed as soon as the
+ * job is done instead of waiting for V8's garbage collector (which counts such buffers against its heap limit).
+ */
+uint8_t *compose_mosaic(const compose_mosaic_t *m);
 
 /* NULL when the tile's buffers hold every pixel its geometry names, else what is wrong. */
 const char *compose_check_tile(const compose_tile_t *t, size_t pixels_length, size_t palette_length);

@@ -1,4 +1,4 @@
-/* composeWindow(): tiles unpacked and checked here, the window drawn by compose.c (plain C). */
+/* composeWindow() and the mosaic argument: tiles unpacked and checked here, the window drawn by compose.c (plain C). */
 #include "compose.h"
 
 #include <math.h>
@@ -6,22 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compose_args.h"
 #include "job.h"
 #include "module.h"
 #include "resample_args.h"
-
-typedef struct {
-  uint8_t *out;
-  int cols, rows, tw, th, wx, wy, ww, wh;
-  uint8_t background[4];
-  compose_tile_t tiles[];
-} compose_args_t;
-
-static int run_compose(job_t *job) {
-  compose_args_t *a = job->args;
-  compose_window(a->tiles, a->cols, a->rows, a->tw, a->th, a->wx, a->wy, a->ww, a->wh, a->background, a->out);
-  return 0;
-}
 
 /* A Buffer or TypedArray, or null/undefined (no bytes). */
 static int optional_bytes(napi_env env, napi_value v, const char *name, bytes_t *out) {
@@ -35,72 +23,113 @@ static int optional_bytes(napi_env env, napi_value v, const char *name, bytes_t 
   return arg_bytes(env, v, name, out);
 }
 
-/*
- * composeWindow(out, windowWidth, windowHeight, windowX, windowY, tileWidth, tileHeight, cols, rows, geometry,
- * buffers, background, async): background the RGBA of what no tile covers as r | g << 8 | b << 16 | a << 24;
- * geometry an Int32Array of COMPOSE_TILE_INTS per tile (kind 0 none, 1 RGBA, 2 paletted; width;
- * height; pitch; first), buffers an array of two per tile (pixels or indices; palette words or null). With async
- * the promise settles once `out` is written; neither `out` nor the array may be touched before.
- */
-static napi_value js_compose_window(napi_env env, napi_callback_info info) {
-  napi_value argv[13];
-  if (args_get(env, info, "composeWindow", 13, argv)) return NULL;
-  rf_image_t out;
-  int64_t wx, wy, tw, th, cols, rows, background;
-  int async;
-  bytes_t geometry;
-  if (arg_image(env, argv, "out", &out) || arg_int(env, argv[3], "windowX", -IMAGE_MAX_SIDE * 64L, IMAGE_MAX_SIDE * 64L, &wx) ||
-      arg_int(env, argv[4], "windowY", -IMAGE_MAX_SIDE * 64L, IMAGE_MAX_SIDE * 64L, &wy) ||
-      arg_int(env, argv[5], "tileWidth", 1, IMAGE_MAX_SIDE, &tw) || arg_int(env, argv[6], "tileHeight", 1, IMAGE_MAX_SIDE, &th) ||
-      arg_int(env, argv[7], "cols", 1, 4096, &cols) || arg_int(env, argv[8], "rows", 1, 4096, &rows) ||
-      arg_bytes(env, argv[9], "geometry", &geometry) || arg_int(env, argv[11], "background", 0, 0xffffffffL, &background) ||
-      arg_bool(env, argv[12], &async))
-    return NULL;
+static compose_mosaic_t *mosaic_error(napi_env env, compose_mosaic_t *m, const char *fn, const char *what) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s: %s", fn, what);
+  free(m);
+  throw_range(env, msg);
+  return NULL;
+}
+
+compose_mosaic_t *arg_mosaic(napi_env env, napi_value geometry, napi_value buffers, const char *fn) {
+  bytes_t g;
+  if (arg_bytes(env, geometry, "geometry", &g)) return NULL;
+  if ((uintptr_t)g.data % sizeof(int32_t) || g.length % sizeof(int32_t) || g.length < COMPOSE_HEADER_INTS * sizeof(int32_t))
+    return mosaic_error(env, NULL, fn, "geometry is not an Int32Array with a header");
+  const int32_t *h = (const int32_t *)g.data;
+  int32_t wx = h[0], wy = h[1], ww = h[2], wh = h[3], tw = h[4], th = h[5], cols = h[6], rows = h[7];
+  uint32_t background = (uint32_t)h[8];
+  const long far = (long)IMAGE_MAX_SIDE * 64;
+  if (wx < -far || wx > far || wy < -far || wy > far) return mosaic_error(env, NULL, fn, "window position out of range");
+  if (ww < 1 || wh < 1 || ww > IMAGE_MAX_SIDE || wh > IMAGE_MAX_SIDE) return mosaic_error(env, NULL, fn, "window size out of range");
+  if (tw < 1 || th < 1 || tw > IMAGE_MAX_SIDE || th > IMAGE_MAX_SIDE) return mosaic_error(env, NULL, fn, "tile size out of range");
+  if (cols < 1 || rows < 1 || cols > 4096 || rows > 4096) return mosaic_error(env, NULL, fn, "grid size out of range");
   size_t n = (size_t)cols * rows;
-  if ((uintptr_t)geometry.data % sizeof(int32_t) || geometry.length != n * COMPOSE_TILE_INTS * sizeof(int32_t)) {
-    throw_range(env, "geometry: not 5 int32 per tile");
-    return NULL;
-  }
+  if (g.length != (COMPOSE_HEADER_INTS + n * COMPOSE_TILE_INTS) * sizeof(int32_t))
+    return mosaic_error(env, NULL, fn, "geometry: not 5 int32 per tile after the header");
   bool is_array = false;
   uint32_t nbuf = 0;
-  napi_is_array(env, argv[10], &is_array);
-  if (!is_array || napi_get_array_length(env, argv[10], &nbuf) != napi_ok || nbuf != 2 * n) {
-    throw_range(env, "buffers: not an array of two entries per tile");
+  napi_is_array(env, buffers, &is_array);
+  if (!is_array || napi_get_array_length(env, buffers, &nbuf) != napi_ok || nbuf != 2 * n)
+    return mosaic_error(env, NULL, fn, "buffers: not an array of two entries per tile");
+  compose_mosaic_t *m = malloc(sizeof *m + n * sizeof(compose_tile_t));
+  if (!m) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s: out of memory", fn);
+    napi_throw_error(env, NULL, msg);
     return NULL;
   }
-  compose_args_t *a = malloc(sizeof *a + n * sizeof(compose_tile_t));
-  if (!a) {
-    napi_throw_error(env, NULL, "composeWindow: out of memory");
-    return NULL;
-  }
-  *a = (compose_args_t){(uint8_t *)out.rgba, (int)cols, (int)rows, (int)tw, (int)th, (int)wx, (int)wy, out.width, out.height,
-                        {(uint8_t)background, (uint8_t)(background >> 8), (uint8_t)(background >> 16), (uint8_t)(background >> 24)}};
-  const int32_t *g = (const int32_t *)geometry.data;
-  for (size_t i = 0; i < n; i++, g += COMPOSE_TILE_INTS) {
-    compose_tile_t *t = &a->tiles[i];
-    *t = (compose_tile_t){(compose_kind_t)g[0], g[1], g[2], g[3], g[4], NULL, NULL};
+  *m = (compose_mosaic_t){cols, rows, tw, th, wx, wy, ww, wh,
+                          {(uint8_t)background, (uint8_t)(background >> 8), (uint8_t)(background >> 16), (uint8_t)(background >> 24)}};
+  const int32_t *t32 = h + COMPOSE_HEADER_INTS;
+  for (size_t i = 0; i < n; i++, t32 += COMPOSE_TILE_INTS) {
+    compose_tile_t *t = &m->tiles[i];
+    *t = (compose_tile_t){(compose_kind_t)t32[0], t32[1], t32[2], t32[3], t32[4], NULL, NULL};
     if (t->kind == COMPOSE_NONE) continue;
     napi_value pv, qv;
     bytes_t px, pal;
-    napi_get_element(env, argv[10], (uint32_t)(2 * i), &pv);
-    napi_get_element(env, argv[10], (uint32_t)(2 * i + 1), &qv);
+    napi_get_element(env, buffers, (uint32_t)(2 * i), &pv);
+    napi_get_element(env, buffers, (uint32_t)(2 * i + 1), &qv);
     if (arg_bytes(env, pv, "tile pixels", &px) || optional_bytes(env, qv, "tile palette", &pal)) {
-      free(a);
+      free(m);
       return NULL;
     }
     t->pixels = px.data;
     t->palette = pal.data;
     const char *bad = compose_check_tile(t, px.length, pal.length);
     if (bad) {
-      char msg[160];
-      snprintf(msg, sizeof msg, "composeWindow: tile %zu: %s", i, bad);
-      free(a);
-      throw_range(env, msg);
-      return NULL;
+      char what[160];
+      snprintf(what, sizeof what, "tile %zu: %s", i, bad);
+      return mosaic_error(env, m, fn, what);
     }
   }
-  const napi_value held[] = {argv[0], argv[10]};
-  return job_start(env, "composeWindow", a, run_compose, NULL, async, held, 2);
+  return m;
+}
+
+typedef struct {
+  uint8_t *out;
+  compose_mosaic_t *mosaic;
+} compose_args_t;
+
+static int run_compose(job_t *job) {
+  compose_args_t *a = job->args;
+  const compose_mosaic_t *m = a->mosaic;
+  compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx, m->wy, m->ww, m->wh, m->background, a->out);
+  return 0;
+}
+
+static void release_compose(job_t *job) {
+  compose_args_t *a = job->args;
+  free(a->mosaic);
+}
+
+/*
+ * composeWindow(out, windowWidth, windowHeight, geometry, buffers, async): the mosaic window (arg_mosaic) drawn
+ * into `out`, whose size must be the window's. With async the promise settles once `out` is written; neither
+ * `out` nor the array may be touched before.
+ */
+static napi_value js_compose_window(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (args_get(env, info, "composeWindow", 6, argv)) return NULL;
+  rf_image_t out;
+  int async;
+  if (arg_image(env, argv, "out", &out) || arg_bool(env, argv[5], &async)) return NULL;
+  compose_mosaic_t *m = arg_mosaic(env, argv[3], argv[4], "composeWindow");
+  if (!m) return NULL;
+  if (m->ww != out.width || m->wh != out.height) {
+    free(m);
+    throw_range(env, "composeWindow: out is not the window's size");
+    return NULL;
+  }
+  compose_args_t *a = malloc(sizeof *a);
+  if (!a) {
+    free(m);
+    napi_throw_error(env, NULL, "composeWindow: out of memory");
+    return NULL;
+  }
+  *a = (compose_args_t){(uint8_t *)out.rgba, m};
+  const napi_value held[] = {argv[0], argv[4]};
+  return job_start(env, "composeWindow", a, run_compose, release_compose, async, held, 2);
 }
 
 static const kernel_export_t table[] = {
