@@ -3,8 +3,9 @@
  * environment, refusals appear in /metrics by reason and in the log, and neither shows a key or a token.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
@@ -75,6 +76,10 @@ describe('access rules in the daemon', () => {
     assert.equal(metricSum(metrics, 'mapproxy_access_denied_total', 'reason="bad_key",status="401"'), 1);
     assert.equal(metricSum(metrics, 'mapproxy_access_denied_total', 'reason="token_expired",status="401"'), 1);
     assert.equal(metricSum(metrics, 'mapproxy_access_denied_total', 'reason="service",status="403"'), 1);
+    if (existsSync('/usr/bin/promtool')) {
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+      assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
+    }
     // a JSON log line: the quotes around the path are escaped
     await daemon!.waitFor(/access denied: 401 token_expired GET \\"\/tms\/1.0.0\/dbg_EPSG3857\/0\/0\/0.png\\" from 127.0.0.1/, 10_000);
     for (const secret of [KEY, SECRET, wrongKey, expired]) {
