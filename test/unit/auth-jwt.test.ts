@@ -37,7 +37,7 @@ const reasonOf = (a: AuthResult) => ('reason' in a ? `${a.authorized}:${a.reason
 
 function hs256(claims: jose.JWTPayload, opts: { secret?: string; exp?: number; nbf?: number; iss?: string; aud?: string } = {}) {
   const jwt = new jose.SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer(opts.iss ?? 'https://idp.example.com/').setAudience(opts.aud ?? 'mapproxy');
-  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? NOW() + 600);
+  jwt.setExpirationTime(opts.exp ?? NOW() + 600);
   if (opts.nbf !== undefined) jwt.setNotBefore(opts.nbf);
   return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET));
 }
@@ -268,10 +268,17 @@ describe('JWT rule configuration errors', () => {
       await assert.rejects(authorizer(`rules:\n  - name: r\n    ${jwt}\n    layers: "*"\n`, { JWT_SECRET: SECRET }), message);
     });
   }
-  it('a PEM key of one type refuses algorithms of another', async () => {
+  it('a PEM key of one type refuses algorithms of another; of the default algorithms it keeps the one that fits', async () => {
     const pair = await jose.generateKeyPair('ES256', { extractable: true });
     const path = rulesFile('rules:\n  - jwt: { key_file: ec.pem, algorithms: [RS256] }\n    layers: "*"\n');
     writeFileSync(join(path, '..', 'ec.pem'), await jose.exportSPKI(pair.publicKey));
     await assert.rejects(jwtVerifiers(readAccessRules(path, {})), /none of RS256 fits the ec key/);
+    const ok = rulesFile('rules:\n  - jwt: { key_file: ec.pem }\n    layers: "*"\n');
+    writeFileSync(join(ok, '..', 'ec.pem'), await jose.exportSPKI(pair.publicKey));
+    const rules = readAccessRules(ok, {});
+    const auth = rulesAuthorize(rules, await jwtVerifiers(rules));
+    const token = await new jose.SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setExpirationTime('5m').sign(pair.privateKey);
+    const a = await auth('tms', ['x'], { request: { method: 'GET', path: '/tms', query: '', headers: { authorization: `Bearer ${token}` } }, queryExtent: null });
+    assert.equal(a.authorized, 'full');
   });
 });
