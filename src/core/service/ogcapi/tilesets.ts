@@ -72,7 +72,8 @@ export function tileset(pub: Published, ctx: OgcRequest, scope: TilesetScope, tm
     srs: grid.srs.code,
     extent,
     units: grid.srs.isLatLong ? 'degrees' : 'm',
-    layerJs: `new ol.layer.Tile({source: new ol.source.OGCMapTile({url: ${JSON.stringify(tilesetUrl)}, projection})})`,
+    // PNG, the format of the caches behind the tiles: OpenLayers would otherwise take the last item link (JPEG)
+    layerJs: `new ol.layer.Tile({source: new ol.source.OGCMapTile({url: ${JSON.stringify(tilesetUrl)}, projection, mediaType: 'image/png'})})`,
   };
   const template = `<${tilesetUrl}/{tileMatrix}/{tileRow}/{tileCol}.png>; rel="item"; type="image/png"`;
   return ctx.respond(doc, tilesetHtml(scope.base, scope.collection, tms.id, map), 200, { 'Link-Template': template });
