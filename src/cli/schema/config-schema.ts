@@ -210,6 +210,7 @@ const services = obj({
   wmts: orNull(obj({
     restful: bool(), kvp: bool(), restful_template: str(), restful_featureinfo_template: str(),
     md: metadata, featureinfo_formats: list(obj({ mimetype: str(), suffix: str() })),
+    inspire_md: anyMap(), // our extension, see docs/inspire.md
   })),
   wms: orNull(obj({
     srs: list(str()), bbox_srs: list(anyOf(str(), obj({ srs: str(), bbox: bboxOrString }))),
