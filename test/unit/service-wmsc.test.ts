@@ -105,6 +105,14 @@ describe('WMS-C', () => {
     }
   });
 
+  it('layers the authorization hides from a client are not announced as TileSets (MapProxy announces them)', async () => {
+    const hidden = await createApp(join(dir, 'mapproxy.yaml'), {
+      authorize: () => ({ authorized: 'partial', layers: { osm: { map: true }, group: { map: true }, twice: { map: true } } }),
+    });
+    const doc = (await get(hidden, '/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1&tiled=true')).body.toString();
+    assert.deepEqual([...doc.matchAll(/<Layers>([^<]*)</g)].map((m) => m[1]), ['osm', 'osm', 'twice']);
+  });
+
   it('without tiled=true, and in 1.3.0, there are no TileSets', async () => {
     const plain = (await get(app, '/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1')).body.toString();
     assert.doesNotMatch(plain, /TileSet/);

@@ -77,18 +77,21 @@ export class WmsService implements OwsHandler {
     // featureinfo_types, else the types with a featureinfo_xslt, else text, html and xml (MapProxy's order)
     const transformed = [...(this.opts.infoTransformers?.keys() ?? [])];
     const infoTypes = this.opts.infoTypes ?? (transformed.length ? transformed : ['text', 'html', 'xml']);
+    const rootLayer = await authorizedCapabilityTree(req, this.opts.rootLayer, this.layers.keys());
+    const visible = namedLayers(rootLayer);
     const doc = wmsCapabilities({
       version,
       md: this.opts.md,
       url: `${baseUrl(req)}${req.path}`,
-      rootLayer: await authorizedCapabilityTree(req, this.opts.rootLayer, this.layers.keys()),
+      rootLayer,
       imageFormats: this.opts.imageFormats.map((f) => f.mimeType),
       infoFormats: infoTypes.map((t) => infoFormatMimeType(version, t)),
       srs: this.opts.srs,
       srsExtents: this.srsExtents,
       maxOutputPixels: this.opts.maxOutputPixels,
       legendSizes: await legendSizes(this.opts.rootLayer),
-      tileSets: tiled ? wmscTileSets(this.opts.tileLayers ?? []) : [],
+      // MapProxy announces every tile layer; we leave out those the authorization hides from this client
+      tileSets: tiled ? wmscTileSets((this.opts.tileLayers ?? []).filter((l) => visible.has(l.name))) : [],
       ...(this.opts.inspireMd ? { inspireMd: this.opts.inspireMd } : {}),
     });
     return serviceResponse(doc, { mimetype: WMS_CAPABILITIES_MIMETYPE[version] });
