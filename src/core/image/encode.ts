@@ -3,8 +3,8 @@ import { decodePngAsync, isPng } from './png-decode.js';
 import { mergeImages } from './merge.js';
 import type { Point, Size } from '../geo/bbox.js';
 import type { ImageFormat } from './format.js';
-import { encodeIndexedPng, encodeIndexedPngAsync, encodeRgbaPng } from './png-encode.js';
-import { quantizeImage, quantizeTiles, type QuantizeOptions } from './quantize.js';
+import { encodeIndexedPngAsync, encodeRgbaPng } from './png-encode.js';
+import { quantizeImage, quantizeTilesToPng, type QuantizeOptions } from './quantize.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
 
@@ -119,7 +119,7 @@ async function encodePalettedPng(raw: RawImage, format: ImageFormat, opts: Encod
  * Encode the tiles of a meta tile as paletted PNGs (format must satisfy isPalettedPng), each quantized on its own
  * as MapProxy stores it (TileSplitter crop, then img_to_buf): the same palette and pixels, without cropping
  * copies in JavaScript. Parts of a tile outside the meta image are transparent white (bgcolor for opaque
- * targets). Quantizing runs on the libuv pool.
+ * targets). Quantizing and writing run in one native job on the libuv pool.
  */
 export async function encodePalettedTiles(
   meta: RawImage,
@@ -128,6 +128,5 @@ export async function encodePalettedTiles(
   opts: EncodeOptions = {},
 ): Promise<Buffer[]> {
   if (!isPalettedPng(format)) throw new Error(`encodePalettedTiles: ${format.mimeType} is not a paletted PNG format`);
-  const indexed = await quantizeTiles(meta, tiles, quantizeOptions(format, opts));
-  return indexed.map((tile) => encodeIndexedPng(tile));
+  return quantizeTilesToPng(meta, tiles, quantizeOptions(format, opts));
 }

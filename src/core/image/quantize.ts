@@ -1,5 +1,5 @@
 import type { Point, Size } from '../geo/bbox.js';
-import { quantizeTiles as quantizeTilesNative, type QuantizedTile, type Quantizer, type TileQuantizeOptions } from '../native/quantize.js';
+import { quantizeTiles as quantizeTilesNative, quantizeTilesPng, type QuantizedTile, type Quantizer, type TileQuantizeOptions } from '../native/quantize.js';
 import { assertRaw, WHITE, type RawImage, type RGB } from './raw-image.js';
 
 export type { Quantizer };
@@ -65,6 +65,15 @@ const whole = (raw: RawImage): TileWindow[] => [{ offset: [0, 0], size: [raw.wid
 export async function quantizeTiles(raw: RawImage, tiles: readonly TileWindow[], opts: QuantizeOptions = {}): Promise<IndexedImage[]> {
   assertRaw(raw);
   return indexed(tiles, await quantizeTilesNative(raw.data, raw.width, raw.height, rects(tiles), kernelOptions(opts)));
+}
+
+/**
+ * quantizeTiles, each tile then written as the paletted PNG MapProxy stores (the bytes of encodeIndexedPng), in
+ * one native job on the libuv pool.
+ */
+export async function quantizeTilesToPng(raw: RawImage, tiles: readonly TileWindow[], opts: QuantizeOptions = {}): Promise<Buffer[]> {
+  assertRaw(raw);
+  return quantizeTilesPng(raw.data, raw.width, raw.height, rects(tiles), kernelOptions(opts));
 }
 
 /**

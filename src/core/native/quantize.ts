@@ -48,7 +48,8 @@ interface Call {
   finish: () => QuantizedTile[];
 }
 
-function prepare(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions, async: boolean): Call {
+/** The image, tile rects and options as the kernels take them, checked. */
+function packInput(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions) {
   if (rgba.length !== width * height * 4) throw new RangeError(`quantize: ${rgba.length} bytes for ${width}x${height} RGBA pixels`);
   if (tiles.length === 0) throw new RangeError('quantize: no tiles');
   if (!Number.isInteger(opts.colors) || opts.colors < 1 || opts.colors > 256) throw new RangeError(`quantize: colors ${opts.colors} is not 1..256`);
@@ -64,6 +65,11 @@ function prepare(rgba: Uint8Array, width: number, height: number, tiles: readonl
   });
   const [r, g, b] = opts.background;
   const options = Int32Array.from([opts.colors, opts.quantizer === 'mediancut' ? 1 : 0, opts.alpha ? 1 : 0, r, g, b]);
+  return { rects, options, offsets, total };
+}
+
+function prepare(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions, async: boolean): Call {
+  const { rects, options, offsets, total } = packInput(rgba, width, height, tiles, opts);
   const indices = new Uint8Array(total);
   const palettes = Buffer.alloc(tiles.length * PALETTE_BYTES);
   const entries = new Int32Array(tiles.length);
@@ -89,4 +95,25 @@ export async function quantizeTiles(rgba: Uint8Array, width: number, height: num
   const call = prepare(rgba, width, height, tiles, opts, true);
   await quantizeTilesKernel(...call.args);
   return call.finish();
+}
+
+type QuantizeTilesPng = (
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  rects: Int32Array,
+  options: Int32Array,
+  async: boolean,
+) => Promise<Buffer[]> | Buffer[];
+
+const quantizeTilesPngKernel = kernel<QuantizeTilesPng>('quantizeTilesPng');
+
+/**
+ * Each tile quantized as quantizeTiles does and written as the paletted PNG MapProxy stores (kernels/png-indexed.h:
+ * the bytes of png-encode.ts's encodeIndexedPng), in one job on the libuv pool: no indices or palettes come back
+ * to JavaScript, only the files.
+ */
+export async function quantizeTilesPng(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions): Promise<Buffer[]> {
+  const { rects, options } = packInput(rgba, width, height, tiles, opts);
+  return quantizeTilesPngKernel(rgba, width, height, rects, options, true);
 }

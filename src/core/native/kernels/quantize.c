@@ -1,11 +1,13 @@
 /* The quantizer's JavaScript entry: arguments checked here, the tiles quantized by quantize_tile.c. */
 #include "quantize.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
 #include "module.h"
+#include "png-indexed.h"
 
 #define PALETTE_BYTES 1024
 
@@ -63,6 +65,60 @@ static int32_t read_i32(const uint8_t *p) {
   return v;
 }
 
+/* The image, the tile rects and the options both entries take, checked. NULL and a pending exception on failure. */
+typedef struct {
+  bytes_t rgba;
+  int width, height;
+  qz_options_t opts;
+  size_t ntiles, total; /* tiles, and their pixels together */
+  qz_rect_t *rects;     /* malloc'd */
+} tiles_input;
+
+static int read_input(napi_env env, const napi_value *argv, tiles_input *in) {
+  bytes_t rects, options;
+  int64_t width, height;
+  if (arg_bytes(env, argv[0], "rgba", &in->rgba) || arg_int(env, argv[1], "width", 1, 1 << 20, &width) ||
+      arg_int(env, argv[2], "height", 1, 1 << 20, &height) || arg_bytes(env, argv[3], "rects", &rects) ||
+      arg_bytes(env, argv[4], "options", &options))
+    return -1;
+  if (in->rgba.length != (size_t)width * (size_t)height * 4) return throw_range(env, "rgba must hold width * height RGBA pixels");
+  if (options.length != 6 * 4) return throw_range(env, "options must be an Int32Array of 6");
+  if (rects.length == 0 || rects.length % 16) return throw_range(env, "rects must be an Int32Array of 4 per tile, at least one tile");
+  in->width = (int)width;
+  in->height = (int)height;
+  in->ntiles = rects.length / 16;
+
+  int32_t colors = read_i32(options.data), method = read_i32(options.data + 4), alpha = read_i32(options.data + 8);
+  if (colors < 1 || colors > 256) return throw_range(env, "colors must be 1..256");
+  if (method != QZ_FASTOCTREE && method != QZ_MEDIANCUT) return throw_range(env, "method must be 0 (fastoctree) or 1 (mediancut)");
+  in->opts.colors = (unsigned)colors;
+  in->opts.method = (qz_method_t)method;
+  in->opts.alpha = alpha != 0;
+  for (int k = 0; k < 3; k++) {
+    int32_t v = read_i32(options.data + 12 + k * 4);
+    if (v < 0 || v > 255) return throw_range(env, "background channels must be 0..255");
+    in->opts.background[k] = (uint8_t)v;
+  }
+
+  qz_rect_t *list = malloc(in->ntiles * sizeof *list);
+  if (!list) return throw_range(env, "quantizeTiles: out of memory");
+  in->total = 0;
+  for (size_t i = 0; i < in->ntiles; i++) {
+    qz_rect_t r = {read_i32(rects.data + i * 16), read_i32(rects.data + i * 16 + 4), read_i32(rects.data + i * 16 + 8),
+                   read_i32(rects.data + i * 16 + 12)};
+    const int32_t far = 1 << 28;
+    if (r.width < 1 || r.height < 1 || r.width > 1 << 16 || r.height > 1 << 16 || r.x < -far || r.x > far || r.y < -far ||
+        r.y > far) {
+      free(list);
+      return throw_range(env, "a tile rect is out of range (size 1..65536, position within ±2^28)");
+    }
+    list[i] = r;
+    in->total += (size_t)r.width * (size_t)r.height;
+  }
+  in->rects = list;
+  return 0;
+}
+
 /*
  * (rgba, width, height, rects, options, indices, palettes, entries, async) → undefined, or a promise when async.
  * rects: Int32Array of x, y, width, height per tile; options: Int32Array [colors, method (0 fastoctree,
@@ -72,68 +128,150 @@ static int32_t read_i32(const uint8_t *p) {
  */
 static napi_value js_quantize_tiles(napi_env env, napi_callback_info info) {
   napi_value argv[9];
-  bytes_t rgba, rects, options, indices, palettes, entries;
-  int64_t width, height;
+  bytes_t indices, palettes, entries;
+  tiles_input in;
   int async;
-  if (args_get(env, info, "quantizeTiles", 9, argv) || arg_bytes(env, argv[0], "rgba", &rgba) ||
-      arg_int(env, argv[1], "width", 1, 1 << 20, &width) || arg_int(env, argv[2], "height", 1, 1 << 20, &height) ||
-      arg_bytes(env, argv[3], "rects", &rects) || arg_bytes(env, argv[4], "options", &options) ||
-      arg_bytes(env, argv[5], "indices", &indices) || arg_bytes(env, argv[6], "palettes", &palettes) ||
-      arg_bytes(env, argv[7], "entries", &entries) || arg_bool(env, argv[8], &async))
+  if (args_get(env, info, "quantizeTiles", 9, argv) || arg_bytes(env, argv[5], "indices", &indices) ||
+      arg_bytes(env, argv[6], "palettes", &palettes) || arg_bytes(env, argv[7], "entries", &entries) ||
+      arg_bool(env, argv[8], &async) || read_input(env, argv, &in))
     return NULL;
-  if (rgba.length != (size_t)width * (size_t)height * 4)
-    return throw_range(env, "rgba must hold width * height RGBA pixels"), NULL;
-  if (options.length != 6 * 4) return throw_range(env, "options must be an Int32Array of 6"), NULL;
-  if (rects.length == 0 || rects.length % 16) return throw_range(env, "rects must be an Int32Array of 4 per tile, at least one tile"), NULL;
-  size_t ntiles = rects.length / 16;
-  if (palettes.length != ntiles * PALETTE_BYTES) return throw_range(env, "palettes must hold 1024 bytes per tile"), NULL;
-  if (entries.length != ntiles * 4) return throw_range(env, "entries must be an Int32Array of one per tile"), NULL;
-
-  qz_options_t opts;
-  int32_t colors = read_i32(options.data), method = read_i32(options.data + 4), alpha = read_i32(options.data + 8);
-  if (colors < 1 || colors > 256) return throw_range(env, "colors must be 1..256"), NULL;
-  if (method != QZ_FASTOCTREE && method != QZ_MEDIANCUT) return throw_range(env, "method must be 0 (fastoctree) or 1 (mediancut)"), NULL;
-  opts.colors = (unsigned)colors;
-  opts.method = (qz_method_t)method;
-  opts.alpha = alpha != 0;
-  for (int k = 0; k < 3; k++) {
-    int32_t v = read_i32(options.data + 12 + k * 4);
-    if (v < 0 || v > 255) return throw_range(env, "background channels must be 0..255"), NULL;
-    opts.background[k] = (uint8_t)v;
+  const char *wrong = palettes.length != in.ntiles * PALETTE_BYTES ? "palettes must hold 1024 bytes per tile"
+                      : entries.length != in.ntiles * 4            ? "entries must be an Int32Array of one per tile"
+                      : indices.length != in.total                 ? "indices must hold exactly the tiles' pixels"
+                                                                   : NULL;
+  if (wrong) {
+    free(in.rects);
+    return throw_range(env, wrong), NULL;
   }
-
-  qz_rect_t *list = malloc(ntiles * sizeof *list);
-  if (!list) return throw_range(env, "quantizeTiles: out of memory"), NULL;
-  size_t total = 0;
-  for (size_t i = 0; i < ntiles; i++) {
-    qz_rect_t r = {read_i32(rects.data + i * 16), read_i32(rects.data + i * 16 + 4), read_i32(rects.data + i * 16 + 8),
-                   read_i32(rects.data + i * 16 + 12)};
-    const int32_t far = 1 << 28;
-    if (r.width < 1 || r.height < 1 || r.width > 1 << 16 || r.height > 1 << 16 || r.x < -far || r.x > far || r.y < -far ||
-        r.y > far) {
-      free(list);
-      return throw_range(env, "a tile rect is out of range (size 1..65536, position within ±2^28)"), NULL;
-    }
-    list[i] = r;
-    total += (size_t)r.width * (size_t)r.height;
-  }
-  if (indices.length != total) {
-    free(list);
-    return throw_range(env, "indices must hold exactly the tiles' pixels"), NULL;
-  }
-
   tiles_args *a = calloc(1, sizeof *a);
   if (!a) {
-    free(list);
+    free(in.rects);
     return throw_range(env, "quantizeTiles: out of memory"), NULL;
   }
-  *a = (tiles_args){rgba, indices, palettes, entries, (int)width, (int)height, opts, ntiles, list};
+  *a = (tiles_args){in.rgba, indices, palettes, entries, in.width, in.height, in.opts, in.ntiles, in.rects};
   const napi_value held[] = {argv[0], argv[5], argv[6], argv[7]};
   return job_start(env, "quantizeTiles", a, run_tiles, release_tiles, async, held, 4);
 }
 
+/* ---- quantizeTilesPng: quantize and write each tile as a paletted PNG in one job ---- */
+
+typedef struct {
+  tiles_input in;
+  uint8_t **pngs; /* one malloc'd PNG per tile, filled by the job */
+  size_t *lengths;
+} png_args;
+
+static void release_png(job_t *job) {
+  png_args *a = job->args;
+  if (a->pngs)
+    for (size_t i = 0; i < a->in.ntiles; i++) free(a->pngs[i]);
+  free(a->pngs);
+  free(a->lengths);
+  free(a->in.rects);
+}
+
+/* Per thread, as thread_work: the deflate state and the indices of the tile being written. */
+static _Thread_local png_deflater_t *thread_deflater;
+static _Thread_local uint8_t *thread_indices;
+static _Thread_local size_t thread_indices_capacity;
+
+static int run_png(job_t *job) {
+  png_args *a = job->args;
+  qz_work_t *w = thread_work ? thread_work : qz_work_new();
+  png_deflater_t *d = thread_deflater ? thread_deflater : png_deflater_new();
+  thread_work = NULL;
+  thread_deflater = NULL;
+  int status = 0;
+  if (!w || !d) {
+    strcpy(job->error, "quantizeTilesPng: out of memory");
+    status = -1;
+  }
+  uint8_t palette[PALETTE_BYTES];
+  for (size_t i = 0; status == 0 && i < a->in.ntiles; i++) {
+    qz_rect_t r = a->in.rects[i];
+    size_t n = (size_t)r.width * (size_t)r.height;
+    if (n > thread_indices_capacity) {
+      uint8_t *bigger = realloc(thread_indices, n);
+      if (!bigger) {
+        strcpy(job->error, "quantizeTilesPng: out of memory");
+        status = -1;
+        break;
+      }
+      thread_indices = bigger;
+      thread_indices_capacity = n;
+    }
+    int entries = qz_tile(w, a->in.rgba.data, a->in.width, a->in.height, r, &a->in.opts, palette, thread_indices);
+    if (entries < 0) {
+      strcpy(job->error, "quantizeTilesPng: out of memory");
+      status = -1;
+      break;
+    }
+    char err[PNG_ERROR_SIZE];
+    if (png_write_indexed(d, thread_indices, n, (uint32_t)r.width, (uint32_t)r.height, palette, (unsigned)entries,
+                          &a->pngs[i], &a->lengths[i], err)) {
+      snprintf(job->error, JOB_ERROR_SIZE, "quantizeTilesPng: %s", err);
+      status = -1;
+    }
+  }
+  if (w) qz_work_trim(w, KEEP_TILE_BYTES);
+  if (d) png_deflater_trim(d, KEEP_TILE_BYTES);
+  if (thread_indices_capacity > KEEP_TILE_BYTES) {
+    free(thread_indices);
+    thread_indices = NULL;
+    thread_indices_capacity = 0;
+  }
+  thread_work = w;
+  thread_deflater = d;
+  return status;
+}
+
+/* The PNGs as an array of Buffers (copies: a few kilobytes each), on the JS thread. */
+static napi_value png_result(napi_env env, job_t *job) {
+  png_args *a = job->args;
+  napi_value list;
+  if (napi_create_array_with_length(env, a->in.ntiles, &list) != napi_ok) return NULL;
+  for (size_t i = 0; i < a->in.ntiles; i++) {
+    napi_value buf;
+    if (napi_create_buffer_copy(env, a->lengths[i], a->pngs[i], NULL, &buf) != napi_ok) return NULL;
+    if (napi_set_element(env, list, (uint32_t)i, buf) != napi_ok) return NULL;
+  }
+  return list;
+}
+
+/*
+ * (rgba, width, height, rects, options, async) → Buffer[] (a promise of it when async): each tile quantized as
+ * quantizeTiles does and written as MapProxy's paletted PNG (png-indexed.h), all in one call, so a meta tile's
+ * tiles cost one hand-off to the pool instead of one per tile and step.
+ */
+static napi_value js_quantize_tiles_png(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int async;
+  png_args *a = calloc(1, sizeof *a);
+  if (!a) return throw_range(env, "quantizeTilesPng: out of memory"), NULL;
+  if (args_get(env, info, "quantizeTilesPng", 6, argv) || arg_bool(env, argv[5], &async) || read_input(env, argv, &a->in)) {
+    free(a);
+    return NULL;
+  }
+  a->pngs = calloc(a->in.ntiles, sizeof *a->pngs);
+  a->lengths = calloc(a->in.ntiles, sizeof *a->lengths);
+  job_t *job = a->pngs && a->lengths ? job_new(a, run_png, png_result) : NULL;
+  if (!job) {
+    job_t unsent = {.args = a};
+    release_png(&unsent);
+    free(a);
+    return throw_range(env, "quantizeTilesPng: out of memory"), NULL;
+  }
+  job->release = release_png;
+  if (async && job_hold(env, job, argv[0])) {
+    job_free(env, job);
+    return NULL;
+  }
+  return job_submit(env, job, async);
+}
+
 static const kernel_export_t table[] = {
   {"quantizeTiles", js_quantize_tiles},
+  {"quantizeTilesPng", js_quantize_tiles_png},
 };
 
 EXPORTS(quantize) { return EXPORT_TABLE(table); }
