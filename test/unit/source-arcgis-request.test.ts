@@ -19,6 +19,7 @@ import type { BBox, Size } from '../../src/core/geo/bbox.js';
 import { restExportEndpoint, restIdentifyEndpoint } from '../../src/core/source/arcgis-request.js';
 import { localHttpServer } from '../support/local-http.js';
 import { PYTHON } from '../support/mapproxy-reference.js';
+import { assertSameUrls } from '../support/same-urls.js';
 import { writeConfigDir } from './config-helpers.js';
 
 const REFERENCE = fileURLToPath(new URL('../support/arcgis_reference.py', import.meta.url));
@@ -73,21 +74,6 @@ sources:
     req: {url: '${base}/arcgis/rest/services/Y/MapServer/export', sr: 4326}
     opts: {featureinfo: true, featureinfo_tolerance: 0}
 `;
-}
-
-/**
- * URLs equal up to the last bits of transformed coordinates: our transformations and PROJ's may differ by a few
- * nanometres (1e-15 relative), which then show in the bbox MapProxy writes with all digits.
- */
-function assertSameUrls(ours: string[], theirs: string[], message: string): void {
-  const NUMBER = /-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/g;
-  const shape = (u: string) => u.replace(NUMBER, '#');
-  assert.deepEqual(ours.map(shape), theirs.map(shape), message);
-  ours.forEach((u, i) => {
-    const a = u.match(NUMBER)!.map(Number);
-    const b = theirs[i]!.match(NUMBER)!.map(Number);
-    a.forEach((x, j) => assert.ok(Math.abs(x - b[j]!) <= 1e-12 * Math.max(1, Math.abs(x)), `${message}: ${u} vs ${theirs[i]}`));
-  });
 }
 
 async function pngOfAskedSize(url: URL): Promise<Buffer> {
