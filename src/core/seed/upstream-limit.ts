@@ -21,7 +21,10 @@ export function upstreamCreationLimit(config: ProxyConfig, cacheName: string): n
       }
       const source = config.sources[src];
       if (!source || source.concurrentRequests <= 0) continue;
-      const url = source.type === 'wms' ? source.req.url : source.type === 'tile' ? source.url : undefined;
+      const url = source.type === 'wms' ? source.req.url
+        : source.type === 'tile' ? source.url
+        : source.type === 'ogcapitiles' || source.type === 'ogcapimaps' ? source.landingpageUrl
+        : undefined;
       if (!url) continue;
       const key = `${hostOf(url)}#${source.concurrentRequests}`;
       const entry = perHost.get(key) ?? { limit: source.concurrentRequests, requests: 0 };
