@@ -136,7 +136,7 @@ describe('inspire_md', () => {
   });
 
   it('WMTS (our extension): the OWS 1.1 form in ows:OperationsMetadata of the KVP capabilities', async () => {
-    const app = await appFor(config('', EMBEDDED.replace(/^ {4}/gm, '    ')));
+    const app = await appFor(config('', EMBEDDED));
     const kvp = (await get(app, WMTS_KVP)).body.toString();
     assert.match(kvp, /xmlns:inspire_vs="http:\/\/inspire.ec.europa.eu\/schemas\/inspire_vs_ows11\/1.0"/);
     assert.match(kvp, /wmtsGetCapabilities_response.xsd http:\/\/inspire.ec.europa.eu\/schemas\/inspire_vs_ows11\/1.0 http:\/\/inspire.ec.europa.eu\/schemas\/inspire_vs_ows11\/1.0\/inspire_vs_ows_11.xsd"/);
