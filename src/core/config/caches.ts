@@ -44,7 +44,10 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
     if (r.isSet(key) && !(typeof r.raw[key] === 'number' && r.raw[key] === 0)) throw notSupported(ctx, r.keyPath(key), feature);
   }
   r.accept(...UNSUPPORTED.cacheOptions.keys());
-  r.accept('name'); // allowed by MapProxy's spec, always replaced by the key
+  if (r.has('name')) {
+    r.accept('name');
+    ctx.warn(r.keyPath('name'), 'has no effect: MapProxy always names a cache by its key');
+  }
 
   if (!r.has('sources')) throw r.error('sources', 'missing required list of sources (may be empty: [])');
   const rawSources = r.get('sources');
@@ -101,6 +104,8 @@ function readCache(r: MapReader, name: string, globals: GlobalsConfig, grids: Re
 
   let backend: CacheConfig['backend'];
   if (disableStorage || !backendEntry) {
+    // MapProxy builds no storage for such a cache: nothing of the `cache:` section is used
+    if (disableStorage) for (const k of cr.keys()) if (k !== 'type' && k !== 'coverage') ctx.warn(cr.keyPath(k), 'has no effect with disable_storage: true');
     cr.accept(...cr.keys());
     backend = { type: 'disabled' };
   } else {
@@ -186,10 +191,10 @@ export function readRefreshBefore(r: MapReader, key = 'refresh_before'): Refresh
       throw rr.error('time', `can't parse time ${describeValue(t)}: expected an ISO time like 2024-01-31T12:00:00`);
     }
     out = { type: 'time', timestamp: ts };
-    rr.accept(...rr.keys());
+    othersHaveNoEffect(rr, 'time');
   } else if (rr.has('mtime')) {
     out = { type: 'mtime', file: pyJoin(rr.ctx.configDir, rr.reqStr('mtime')) };
-    rr.accept(...rr.keys());
+    othersHaveNoEffect(rr, 'mtime');
   } else {
     const n = (k: string) => rr.num(k) ?? 0;
     const seconds = n('weeks') * 604800 + n('days') * 86400 + n('hours') * 3600 + n('minutes') * 60 + n('seconds');
@@ -197,4 +202,10 @@ export function readRefreshBefore(r: MapReader, key = 'refresh_before'): Refresh
   }
   rr.finish();
   return out;
+}
+
+/** MapProxy's refresh_before reads `time`, else `mtime`, else the durations: the keys after the first it finds do nothing. */
+function othersHaveNoEffect(rr: MapReader, used: string): void {
+  for (const k of rr.keys()) if (k !== used) rr.ctx.warn(rr.keyPath(k), `has no effect next to ${used}`);
+  rr.accept(...rr.keys());
 }

@@ -26,7 +26,9 @@ function readCoverageKind(r: MapReader, clip: boolean): CoverageConfig | undefin
   const ctx = r.ctx;
   for (const op of ['union', 'intersection', 'difference'] as const) {
     if (r.has(op)) {
-      r.accept(...r.keys()); // MapProxy ignores every other key next to a set operation
+      // MapProxy ignores every other key next to a set operation
+      for (const k of r.keys()) if (k !== op && k !== 'clip') r.ctx.warn(r.keyPath(k), `has no effect next to ${op}`);
+      r.accept(...r.keys());
       const items = r.list(op) ?? [];
       const parts: CoverageConfig[] = [];
       items.forEach((item, i) => {
@@ -65,6 +67,10 @@ function readCoverageKind(r: MapReader, clip: boolean): CoverageConfig | undefin
     return readDatasourceFile(r, 'datasource', ds, srs, clip);
   }
   if (r.has('expire_tiles')) throw notSupported(ctx, r.keyPath('expire_tiles'), UNSUPPORTED.features.expireTiles);
+  // MapProxy's load_coverage returns no coverage here: an SRS, a filter or clip without a geometry does nothing
+  for (const k of ['srs', 'bbox_srs', 'where', 'ogr_where', 'ogr_srs', 'polygons_srs', 'clip']) {
+    if (r.has(k)) ctx.warn(r.keyPath(k), 'has no effect: the coverage names no bbox, datasource, polygons or ogr_datasource');
+  }
   r.accept('srs', 'bbox_srs', 'where', 'ogr_where', 'ogr_srs', 'polygons_srs');
   return undefined;
 }

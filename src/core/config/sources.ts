@@ -265,7 +265,7 @@ function readTileSource(r: MapReader, name: string, e: SourceReadEnv): TileSourc
   }
   if (r.isSet('origin')) {
     r.accept('origin');
-    r.ctx.warn(r.keyPath('origin'), 'origin for tile sources is deprecated and ignored; use a grid with the right origin');
+    r.ctx.warn(r.keyPath('origin'), 'has no effect: origin for tile sources is deprecated (MapProxy ignores it); use a grid with the right origin');
   }
   const transparent = r.bool('transparent');
   const img = readSourceImage(r, e.globals, false);

@@ -30,6 +30,9 @@ export function readWatermark(r: MapReader): WatermarkConfig | undefined {
     color = [c[0], c[1], c[2]];
   }
   wr.finish();
-  if (text === '') return undefined;
+  if (text === '') {
+    for (const k of wr.keys()) if (k !== 'text') wr.ctx.warn(wr.keyPath(k), 'has no effect without a watermark text');
+    return undefined;
+  }
   return { text, opacity: Math.round(opacity), fontSize: Math.round(fontSize), color, spacing: spacing === 'wide' ? 'wide' : 'default' };
 }
