@@ -63,7 +63,11 @@ export function readGlobals(ctx: ReadContext, raw: unknown): GlobalsConfig {
     formats,
   };
   const fontDir = i.str('font_dir');
-  if (fontDir !== undefined) image.fontDir = pyJoin(dir, fontDir);
+  if (fontDir !== undefined) {
+    image.fontDir = pyJoin(dir, fontDir);
+    // MapProxy loads DejaVuSans(Mono).ttf from there; our text is drawn by librsvg with the system's DejaVu fonts
+    ctx.warn(i.keyPath('font_dir'), 'has no effect yet: watermark and message texts use the DejaVu fonts installed on the system');
+  }
   if (i.has('merge_method')) {
     i.accept('merge_method');
     ctx.warn(i.keyPath('merge_method'), 'merge_method is deprecated and has no effect');
