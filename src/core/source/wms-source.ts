@@ -11,6 +11,7 @@ import type { RGB, Resampling } from '../image/raw-image.js';
 import { pasteImage } from '../image/split.js';
 import { warp } from '../image/transform.js';
 import { HTTPClientError } from '../client/http-client.js';
+import { makeTransparent as makeColorTransparent } from '../native/transparent-color.js';
 import type { OnErrorHandler } from './on-error.js';
 import { SourceError, type MapQuery, type MapSource } from './source.js';
 import { WmsMapRequest, type GetMapParams, type UpstreamRequest } from './wms-request.js';
@@ -232,9 +233,6 @@ function checkImageResponse(res: UpstreamResponse): void {
 async function makeTransparent(image: ImageResult, color: RGB, tolerance: number): Promise<ImageResult> {
   const raw = await image.raw();
   const data = Buffer.from(raw.data);
-  for (let i = 0; i < data.length; i += 4) {
-    if (Math.abs(data[i] - color[0]) <= tolerance && Math.abs(data[i + 1] - color[1]) <= tolerance &&
-        Math.abs(data[i + 2] - color[2]) <= tolerance) data[i + 3] = 0;
-  }
+  makeColorTransparent({ data, width: raw.width, height: raw.height }, color, tolerance);
   return ImageResult.fromRaw({ data, width: raw.width, height: raw.height }, { transparent: true, cacheable: image.cacheable });
 }

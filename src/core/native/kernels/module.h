@@ -26,6 +26,7 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
   X(compose) \
   X(composite) \
   X(mask) \
+  X(transparent_color) \
   X(png) \
   X(quantize) \
   X(watermark)
