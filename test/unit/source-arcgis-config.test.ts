@@ -8,6 +8,7 @@ import { ConfigError } from '../../src/core/config/errors.js';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import type { ArcGisSourceConfig } from '../../src/core/config/types.js';
 import { getSRS } from '../../src/core/geo/srs.js';
+import { upstreamCreationLimit } from '../../src/core/seed/upstream-limit.js';
 import { ArcGisInfoSource } from '../../src/core/source/arcgis-info-source.js';
 import { arcGisErrorOf, ArcGisTransport } from '../../src/core/source/arcgis-error.js';
 import { ArcGisExportRequest, ArcGisIdentifyRequest } from '../../src/core/source/arcgis-request.js';
@@ -53,6 +54,18 @@ describe('arcgis source configuration', () => {
       'sources.ag.wms_opts: unknown option, ignored',
     ]);
     assert.throws(load(`  ag:\n    type: arcgis\n    req: {layers: 'show:1'}\n`), (e: unknown) => e instanceof ConfigError && /sources\.ag\.req\.url: missing required value/.test(e.message));
+  });
+
+  it('counts its server in the seeder\'s per-host limit of concurrent_requests', () => {
+    const dir = writeConfigDir({ 'mapproxy.yaml': `services:\n  tms:\nlayers:\n  - {name: l, title: l, sources: [c]}
+caches:\n  c: {grids: [GLOBAL_WEBMERCATOR], sources: [ag, ag2]}
+sources:
+  ag: {type: arcgis, req: {url: 'http://h:8080/arcgis/rest/services/A/MapServer'}, concurrent_requests: 4}
+  ag2: {type: arcgis, req: {url: 'http://h:8080/arcgis/rest/services/B/ImageServer'}, concurrent_requests: 4}
+` });
+    const { config } = loadConfig(join(dir, 'mapproxy.yaml'), { env: {} });
+    // two requests to h:8080 per meta tile, four at a time: two meta tiles at once
+    assert.equal(upstreamCreationLimit(config, 'c'), 2);
   });
 
   it('image.format or a mime type in req.format decides the export format, as image_opts does', () => {

@@ -22,7 +22,7 @@ export function upstreamCreationLimit(config: ProxyConfig, cacheName: string): n
       const source = config.sources[src];
       if (!source || source.concurrentRequests <= 0) continue;
       const url = source.type === 'wms' ? source.req.url
-        : source.type === 'tile' ? source.url
+        : source.type === 'tile' || source.type === 'arcgis' ? source.url
         : source.type === 'ogcapitiles' || source.type === 'ogcapimaps' ? source.landingpageUrl
         : undefined;
       if (!url) continue;
