@@ -105,9 +105,11 @@ export class CacheMapLayer implements MapLayer, MapSource {
       if (err instanceof NoTilesError) return null;
       throw err;
     }
-    if (affected.tiles.length > this.opts.maxTileLimit) {
+    // MapProxy's CacheMapLayer: the whole rectangle of tiles counts, the limit itself is too many, 0 is no limit
+    const numTiles = affected.gridSize[0] * affected.gridSize[1];
+    if (this.opts.maxTileLimit && numTiles >= this.opts.maxTileLimit) {
       throw new MapQueryError(
-        `Request too large or invalid BBOX. (too many tiles: ${affected.tiles.length} > ${this.opts.maxTileLimit})`,
+        `Request too large or invalid BBOX. (too many tiles, max_tile_limit: ${this.opts.maxTileLimit}, num_tiles: ${numTiles})`,
       );
     }
     const tiles = await manager.loadTiles(affected.tiles, query.dimensions);
