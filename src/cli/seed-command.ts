@@ -8,6 +8,7 @@ import { loadSeedConfig } from '../core/config/seed-config.js';
 import { runCleanup } from '../core/seed/cleanup.js';
 import { ConsoleReporter } from '../core/seed/console-reporter.js';
 import { ProcessPoolExecutor } from './seed/process-pool.js';
+import { runWorkerCommand, seedThroughQueue } from './seed/queue-command.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
 import { runSeed } from '../core/seed/seeder.js';
 import { formatCleanupTask, formatSeedTask } from '../core/seed/summary.js';
@@ -36,6 +37,11 @@ export interface SeedCommandOptions {
   failureWindow?: number;
   /** Seconds between progress lines without a terminal. */
   logInterval?: number;
+  /** `--queue redis://…`: seed through a queue in Redis (with `worker`: take its units). */
+  queue?: string;
+  queueName?: string;
+  worker?: boolean;
+  lease?: number;
   /** Picks the tasks to run after planning (mapproxy-seed --interactive asks for each). */
   chooseTasks?: (seeds: SeedTask[], cleanups: CleanupTask[]) => Promise<{ seeds: SeedTask[]; cleanups: CleanupTask[] }>;
 }
@@ -75,6 +81,7 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
   const say = (text: string) => io.out.write(`${text}\n`);
   let runtime: Runtime | null = null;
   let pool: ProcessPoolExecutor | null = null;
+  if (opts.worker) return runWorkerCommand(opts, io);
   try {
     const configFile = resolve(opts.proxyConf);
     const loaded = loadConfig(configFile, { env: io.env ?? process.env });
@@ -99,11 +106,13 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
     const quiet = opts.quiet ?? 0;
     const reporter = new ConsoleReporter({ out: io.out, err: io.err, quiet, intervalSeconds: opts.logInterval });
     const progressFile = resolve(opts.progressFile ?? DEFAULT_PROGRESS_FILE);
-    const progress = opts.dryRun ? undefined : new ProgressStore(progressFile, { resume: opts.continue ?? false });
+    const progress = opts.dryRun || opts.queue ? undefined : new ProgressStore(progressFile, { resume: opts.continue ?? false });
     if (progress?.warning) io.err.write(`warning: ${progress.warning}\n`);
     let exit: number = EXIT.ok;
 
-    if (seedTasks.length) {
+    if (seedTasks.length && opts.queue && !opts.dryRun) {
+      exit = await seedThroughQueue(seedTasks, opts, io, reporter);
+    } else if (seedTasks.length) {
       say('========== Seeding tasks ==========');
       say(`Start seeding process (${seedTasks.length} task${seedTasks.length > 1 ? 's' : ''})${opts.dryRun ? ' (dry run)' : ''}`);
       const needWorkers = !opts.dryRun && seedTasks.some((t) => t.coverage !== false);
@@ -219,9 +228,13 @@ export function seedCommand(program: Command): void {
     .option('--max-failure-rate <ratio>', 'stop when this share of recent upstream attempts failed (default 0.5)', numArg(0, 1))
     .option('--failure-window <n>', 'how many recent attempts --max-failure-rate looks at (default 20)', intArg(1))
     .option('--log-interval <seconds>', 'seconds between progress lines without a terminal (default 10)', numArg(0))
+    .option('--queue <url>', 'seed through a queue in Redis (redis://…): this command queues the units, workers take them')
+    .option('--worker', 'take units of the --queue on this host until its run is finished (no seed_conf needed)')
+    .option('--queue-name <name>', 'the queue\'s key prefix in Redis (default mapproxy-ts:seed)')
+    .option('--lease <seconds>', 'a worker\'s unit idle this long is taken over by another worker (default 30)', numArg(1))
     .action(async (seedArg: string | undefined, opts: Omit<SeedCommandOptions, 'seedConf'> & { seedConf?: string }) => {
       const seedConf = opts.seedConf ?? seedArg;
-      if (!seedConf) {
+      if (!seedConf && !opts.worker) {
         process.stderr.write('error: missing seed configuration (-s seed.yaml or as argument)\n');
         process.exitCode = EXIT.config;
         return;
@@ -238,7 +251,7 @@ export function seedCommand(program: Command): void {
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
       try {
-        process.exitCode = await runSeedCommand({ ...opts, seedConf }, { out: process.stdout, err: process.stderr, signal: abort.signal });
+        process.exitCode = await runSeedCommand({ ...opts, seedConf: seedConf ?? '' }, { out: process.stdout, err: process.stderr, signal: abort.signal });
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);

@@ -86,7 +86,7 @@ export async function runQueuedSeed(tasks: readonly SeedTask[], opts: QueuedSeed
     last = (await queue.run()) ?? last;
     const workers = await queue.workers();
     const stats: SeedProgressStats = {
-      phase: 'seed', task: `${label}${label ? ', ' : ''}${workers.length} worker(s)`, level,
+      phase: 'seed', task: `cluster of ${workers.length} worker(s)${label ? `, queueing ${label}` : ''}`, level,
       tilesDone: last?.tilesDone ?? 0, tilesTotal, tilesCreated: last?.tilesCreated ?? 0, tilesRemoved: 0,
       failedItems: last?.unitsFailed ?? 0, elapsedMs: Date.now() - started,
     };
