@@ -45,17 +45,16 @@ test('unknown keys are warnings with their key path, not errors', () => {
 
 test('unsupported features are rejected with "not supported" and the feature name', () => {
   const cases: [string, string, string][] = [
-    ['', 'sources.osm_wms.type', "source type 'ogcapimaps' is not supported yet"],
     ['', 'sources.osm_wms.type', "source type 'mapnik' is not supported yet"],
   ];
-  const bodies = [
-    MINIMAL.replace('type: wms', 'type: ogcapimaps'),
-    MINIMAL.replace('type: wms', 'type: mapnik'),
-  ];
+  const bodies = [MINIMAL.replace('type: wms', 'type: mapnik')];
   cases.forEach(([, path, msg], i) => {
     const c = loadWith('', bodies[i]);
     assertConfigError(c.load, c.file, `${path}: ${msg}`);
   });
+  // the OGC API sources are supported: a missing landing page names its key
+  const ogc = loadWith('', MINIMAL.replace('type: wms', 'type: ogcapimaps'));
+  assertConfigError(ogc.load, ogc.file, 'sources.osm_wms.landingpage_url: missing required value (expected a string)');
   // layer dimensions are supported: a time that is not ISO 8601 names its key
   const dims = loadWith('', MINIMAL.replace('    sources: [osm_cache]\n', '    sources: [osm_cache]\n    dimensions:\n      time:\n        values: [a]\n'));
   assertConfigError(dims.load, dims.file, /layers\[0\]\.dimensions\.time\.values: not an ISO 8601 time or interval/);

@@ -16,8 +16,7 @@ const SCHEMA_FILE = fileURLToPath(new URL('../../schema/mapproxy.schema.json', i
 const UNSUPPORTED = new Set([
   'cache_band_merge.yaml', 'mapnik_source.yaml', 'renderd_client.yaml',
   'ogcapi_maps_and_tiles_non_earth_service.yaml',
-  'ogcapimaps_non_earth_source.yaml', 'ogcapimaps_source.yaml', 'ogcapimaps_source_with_supported_srs.yaml',
-  'ogcapitiles_non_earth_source.yaml', 'ogcapitiles_source.yaml',
+  'ogcapimaps_non_earth_source.yaml', 'ogcapitiles_non_earth_source.yaml',
 ]);
 /** Fixtures that name a file MapProxy's system test writes first: only the schema is checked. */
 const NEEDS_TEST_FILES = new Set(['cache_coverage.yaml']);

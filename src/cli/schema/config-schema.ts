@@ -112,8 +112,10 @@ const source: JsonSchema = {
   required: ['type'],
   properties: {
     ...sourceCommon,
-    // MapProxy's mapnik and ogcapi sources are not read by us (the readers reject them), so not listed
-    type: oneOfValues(['wms', 'tile', 'mapserver', 'arcgis', 'debug'], 'source type'),
+    // MapProxy's mapnik source is not read by us (the readers reject it), so not listed
+    type: oneOfValues(['wms', 'tile', 'mapserver', 'arcgis', 'debug', 'ogcapitiles', 'ogcapimaps'], 'source type'),
+    landingpage_url: str('ogcapitiles/ogcapimaps: the OGC API landing page'),
+    collection: str(), tile_matrix_set_id: str(), bgcolor: anyOf(str(), list(int())),
     transparent: bool(),
     opts: obj({ map: bool(), featureinfo: bool(), featureinfo_tolerance: num('pixels'), featureinfo_return_geometries: bool() }),
     req: anyMap('request parameters: url, layers, styles, transparent, sld, … (sent upstream as given)'),
