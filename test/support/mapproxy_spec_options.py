@@ -8,15 +8,20 @@ One entry per leaf option: {"path": [...], "kind": ..., "required": [...], "vari
   variants  {path prefix joined by '.': type value} for each type_spec on the way (sources.* type: wms, ...)
   required  for every mapping on the way, its required keys: {prefix: [keys]}
 
-Run with Debian's Python; an optional first argument is put first on sys.path (another MapProxy's source tree).
+Run with Debian's Python; an optional first argument names another spec.py (MapProxy 7's, say), read with the
+installed MapProxy's dictspec classes.
 """
+import importlib.util
 import json
 import sys
 
 if len(sys.argv) > 1:
-    sys.path.insert(0, sys.argv[1])
-
-from mapproxy.config.spec import mapproxy_yaml_spec  # noqa: E402
+    loader_spec = importlib.util.spec_from_file_location('other_mapproxy_spec', sys.argv[1])
+    module = importlib.util.module_from_spec(loader_spec)
+    loader_spec.loader.exec_module(module)
+    mapproxy_yaml_spec = module.mapproxy_yaml_spec
+else:
+    from mapproxy.config.spec import mapproxy_yaml_spec  # noqa: E402
 from mapproxy.util.ext.dictspec.spec import anything, combined, number, one_of, recursive, required, type_spec  # noqa: E402,F401
 
 out = []

@@ -1,5 +1,6 @@
 // No option of MapProxy's configuration is read and then ignored. The option list is MapProxy's own: its loader's
-// specification (mapproxy/config/spec.py of the installed MapProxy, walked by test/support/mapproxy_spec_options.py).
+// specification (mapproxy/config/spec.py of the installed MapProxy, walked by test/support/mapproxy_spec_options.py;
+// MAPPROXY_SPEC=<path of another spec.py> walks that one instead, MapProxy 7's for instance).
 // For each option a configuration that sets it is loaded next to one that does not, and the option must
 //   - work: the loaded configuration differs (or, for a required option, leaving it out is an error), or
 //   - warn on loading that it has no effect, naming it, or
@@ -65,7 +66,7 @@ function fixtureValues(): Map<string, unknown[]> {
 const GENERIC: Record<string, unknown[]> = {
   bool: [true, false],
   number: [2, 1, 0.5, 100, 1000, 12],
-  str: ['c', 'src', 'g', 'GLOBAL_WEBMERCATOR', 'EPSG:4326', 'image/png', '#ff0000', 'x', './x', 'http://localhost/x', '1.1.1', 'sw', 'nw', 'notify', 'wide', 'bilinear', 'transparent', 'coverage.geojson', 'coverage.wkt', 'private'],
+  str: ['c', 'src', 'g', 'GLOBAL_WEBMERCATOR', 'EPSG:4326', 'image/png', '#ff0000', 'x', './x', 'http://localhost/x', '1.1.1', 'sw', 'nw', 'notify', 'wide', 'bilinear', 'transparent', 'coverage.geojson', 'coverage.wkt', 'private', '775'],
   list: [['c'], ['src'], ['GLOBAL_WEBMERCATOR'], ['EPSG:4326'], ['image/png'], [2, 2], [1, 2, 3, 4], ['x'], [255, 0, 0], [1000, 100],
     [{ bbox: [5, 45, 15, 55], srs: 'EPSG:4326' }, { bbox: [10, 50, 20, 60], srs: 'EPSG:4326' }]],
   map: [{}, { x: 'y' }, { jpeg_quality: 80 }],
@@ -232,7 +233,7 @@ describe('every option of MapProxy works, warns that it has no effect, or is rej
   };
 
   it('classifies each option of the specification', () => {
-    const options = JSON.parse(execFileSync('/usr/bin/python3', [WALKER], { encoding: 'utf8', maxBuffer: 1 << 26 })) as SpecOption[];
+    const options = JSON.parse(execFileSync('/usr/bin/python3', [WALKER, ...(process.env.MAPPROXY_SPEC ? [process.env.MAPPROXY_SPEC] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 })) as SpecOption[];
     // a mapping's required keys, known on every option of the same entity type (not only on the options below them)
     const requiredByVariants = new Map<string, Record<string, string[]>>();
     for (const o of options) {

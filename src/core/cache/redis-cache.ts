@@ -340,7 +340,7 @@ export const redisBackend: CacheBackend<RedisBackendOptions> = {
     if (certfile && keyfile) out.tls = caCerts ? { certfile, keyfile, caCerts } : { certfile, keyfile };
     else if (certfile || keyfile || caCerts) {
       r.ctx.warn(r.keyPath(certfile ? 'ssl_certfile' : keyfile ? 'ssl_keyfile' : 'ssl_ca_certs'),
-        'TLS needs both ssl_certfile and ssl_keyfile; connecting without TLS');
+        'has no effect: TLS needs both ssl_certfile and ssl_keyfile; connecting without TLS');
     }
     return out;
   },
