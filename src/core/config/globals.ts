@@ -7,7 +7,7 @@ import { readImageFormatConfig } from './image-options.js';
 import { pyJoin } from './paths.js';
 import type { GlobalsConfig, HttpConfig, ImageFormatConfig, LinkSingleColorImages } from './types.js';
 import { UNSUPPORTED, notSupported } from './unsupported.js';
-import { readTileLockConfig } from './tile-lock-config.js';
+import { readTileLockConfig, REQUEST_LOCK_DEFAULTS } from './tile-lock-config.js';
 
 /** Reads `globals:`: every value is the configured one or MapProxy's built-in default. */
 export function readGlobals(ctx: ReadContext, raw: unknown): GlobalsConfig {
@@ -34,6 +34,8 @@ export function readGlobals(ctx: ReadContext, raw: unknown): GlobalsConfig {
   if (tileLockDir !== undefined) cache.tileLockDir = pyJoin(dir, tileLockDir);
   const tileLock = readTileLockConfig(c);
   if (tileLock !== undefined) cache.tileLock = tileLock;
+  const requestLock = readTileLockConfig(c, 'request_lock', REQUEST_LOCK_DEFAULTS);
+  if (requestLock !== undefined) cache.requestLock = requestLock;
   if (directoryPermissions !== undefined) cache.directoryPermissions = directoryPermissions;
   if (filePermissions !== undefined) cache.filePermissions = filePermissions;
   // Defaults of cache backends, read by the backends themselves (through `options`).

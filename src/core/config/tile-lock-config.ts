@@ -23,10 +23,12 @@ export interface RedisTileLockConfig {
 }
 
 export const TILE_LOCK_DEFAULTS = { prefix: 'mapproxy-ts:tile-lock', lease: 10, connectTimeout: 2 } as const;
+/** `globals.cache.request_lock`: `concurrent_requests` across hosts, the same shape (docs/scale-out.md). */
+export const REQUEST_LOCK_DEFAULTS = { prefix: 'mapproxy-ts:request-slots', lease: 60, connectTimeout: 2 } as const;
 
 /** Reads `globals.cache.tile_lock` (undefined when absent). */
-export function readTileLockConfig(c: MapReader): TileLockConfig | undefined {
-  const r = c.map('tile_lock');
+export function readTileLockConfig(c: MapReader, key = 'tile_lock', defaults: typeof TILE_LOCK_DEFAULTS | typeof REQUEST_LOCK_DEFAULTS = TILE_LOCK_DEFAULTS): TileLockConfig | undefined {
+  const r = c.map(key);
   if (!r) return undefined;
   const type = r.oneOf('type', ['file', 'redis'] as const) ?? 'file';
   if (type === 'file') {
@@ -38,9 +40,9 @@ export function readTileLockConfig(c: MapReader): TileLockConfig | undefined {
   const conf: RedisTileLockConfig = {
     type,
     url,
-    prefix: r.str('prefix') ?? TILE_LOCK_DEFAULTS.prefix,
-    lease: positive(r, 'lease') ?? TILE_LOCK_DEFAULTS.lease,
-    connectTimeout: positive(r, 'connect_timeout') ?? TILE_LOCK_DEFAULTS.connectTimeout,
+    prefix: r.str('prefix') ?? defaults.prefix,
+    lease: positive(r, 'lease') ?? defaults.lease,
+    connectTimeout: positive(r, 'connect_timeout') ?? defaults.connectTimeout,
   };
   const waitTimeout = positive(r, 'wait_timeout');
   if (waitTimeout !== undefined) conf.waitTimeout = waitTimeout;

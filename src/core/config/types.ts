@@ -67,6 +67,8 @@ export interface GlobalsConfig {
     tileLockDir?: string;
     /** `globals.cache.tile_lock`: the cross-host stage of the meta tile guard (absent: lock files only). */
     tileLock?: TileLockConfig;
+    /** `globals.cache.request_lock`: `concurrent_requests` across hosts (absent: per host, lock files in `lock_dir`). */
+    requestLock?: TileLockConfig;
     metaSize: Size2;
     metaBuffer: number;
     bulkMetaTiles: boolean;

@@ -17,6 +17,7 @@ import { LegendSources } from './legend-sources.js';
 import { buildServices } from './services.js';
 import { NO_METRICS, type CoreMetrics } from '../metrics.js';
 import type { Logger } from '../log/logger.js';
+import { requestSlotsFor } from '../client/redis-request-slots.js';
 
 /** Everything a configuration turns into at run time, for one process. */
 export interface Runtime {
@@ -55,6 +56,7 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
     grids,
     dispatchers,
     limiters: new Map(),
+    requestSlots: requestSlotsFor(config.globals.cache.requestLock, opts.log),
     cookieJars: new Map(),
     seeding: opts.seeding ?? false,
     metrics: opts.metrics ?? NO_METRICS,
@@ -78,6 +80,7 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
     welcome: (req) => welcomePage(req, { demo }),
     close: async () => {
       await caches.close();
+      await sourceContext.requestSlots?.close();
       if (!opts.dispatchers) await dispatchers.close();
     },
   };

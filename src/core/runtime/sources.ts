@@ -14,6 +14,7 @@ import type { HttpDispatchers } from '../client/dispatchers.js';
 import type { RequestLimiter } from '../client/request-limiter.js';
 import { sharedCookieJar, type CookieJar } from '../client/cookie-jar.js';
 import { FileSemaphore, urlNetloc } from '../client/file-semaphore.js';
+import type { RedisRequestSlots } from '../client/redis-request-slots.js';
 import { FileLocks } from '../tiles/file-locks.js';
 import type { TileGrid } from '../geo/grid.js';
 import { ResolutionRange } from '../geo/resolution-range.js';
@@ -43,6 +44,8 @@ export interface SourceContext {
   readonly dispatchers: HttpDispatchers;
   /** One limiter per upstream host and limit (MapProxy shares a semaphore per host:port and count). */
   readonly limiters: Map<string, RequestLimiter>;
+  /** `globals.cache.request_lock: {type: redis}`: the limits across hosts, after the local ones. */
+  readonly requestSlots?: RedisRequestSlots;
   /** `http.manage_cookies`: the cookie jars of this process, one per TLS setting as MapProxy's openers. */
   readonly cookieJars: Map<string, CookieJar>;
   /** Lock files and their watchers, shared by the tile locks and request semaphores of this process. */
@@ -170,6 +173,7 @@ export function httpClient(conf: ArcGisSourceConfig | WmsSourceConfig | TileSour
     limiter = ctx.limiters.get(key);
     if (!limiter) {
       limiter = new FileSemaphore({ lockDir: conf.lockDir, url, slots: concurrentRequests, locks: ctx.fileLocks ?? new FileLocks() });
+      if (ctx.requestSlots) limiter = ctx.requestSlots.limiter(url, concurrentRequests, limiter);
       ctx.limiters.set(key, limiter);
     }
   }
