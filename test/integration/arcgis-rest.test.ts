@@ -16,6 +16,8 @@ function config(base: string, cacheDir: string): string {
   return `
 services:
   tms:
+  wmts:
+    featureinfo_formats: [{mimetype: application/json, suffix: json}]
   wms:
     featureinfo_types: [text, html, json]
 layers:
@@ -178,6 +180,18 @@ describe('arcgis source against our ArcGIS REST stand-in (MapServer inside)', ()
     const lines = text.body.toString().split('\n');
     assert.equal(lines.length, 2);
     for (const line of lines) assert.equal((JSON.parse(line) as { results: IdentifyResult[] }).results[0]!.value, 'red');
+  });
+
+  it('makes layers queryable in WMS capabilities, and answers WMTS GetFeatureInfo of a cached layer', async () => {
+    const caps = (await get(app, '/service?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetCapabilities')).body.toString();
+    const queryable = (name: string) => new RegExp(`<Layer queryable="1">\\s*<Name>${name}</Name>`).test(caps);
+    assert.deepEqual(['ag', 'ag_cached', 'two', 'utm', 'info_only', 'missing'].map(queryable), [true, true, true, true, true, false]);
+    // level 2 of GLOBAL_WEBMERCATOR, row 1 (from the north) col 2: lon 0..90, lat 0..66.5; I/J is lon 10, lat 50
+    const n = ag.requests.length;
+    const res = await get(app, '/wmts/ag_cached/GLOBAL_WEBMERCATOR/02/2/1/28/91.json');
+    assert.equal(res.status, 200, res.body.toString());
+    assert.deepEqual((JSON.parse(res.body.toString()) as { results: IdentifyResult[] }).results.map((r) => r.value), ['red']);
+    assert.match(since(n)[0]!, /\/identify\?layers=show%3A1,2&transparent=True&mapExtent=0\.0,0\.0,10018754\.171394622,10018754\.171394622&imageDisplay=256,256,96&.*&sr=3857&/);
   });
 
   it('transforms a click into a supported SRS, and answers feature info from a source that draws nothing', async () => {
