@@ -13,6 +13,8 @@ import { TmsService } from '../service/tile/service.js';
 import type { WmsServiceOptions } from '../service/wms/options.js';
 import { WmsService } from '../service/wms/service.js';
 import type { WmsVersion } from '../service/wms/version.js';
+import { infoFormatMimeType } from '../service/wms/capabilities.js';
+import { advertisedInfoTypes } from '../service/wms/info-formats.js';
 import { WmtsKvpService, WmtsRestService } from '../service/wmts/service.js';
 import { wmtsLegendUrls } from '../service/wmts/legend-urls.js';
 import type { WmtsServiceOptions } from '../service/wmts/options.js';
@@ -95,7 +97,7 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
 
   if (services.demo) {
     const demo: DemoOptions = { backgroundUrl: services.demo.backgroundUrl ?? config.globals.background.url };
-    if (wmsOpts) demo.wms = { rootLayer: wmsOpts.rootLayer, srs: wmsOpts.srs, imageFormats: wmsOpts.imageFormats.map((f) => f.mimeType) };
+    if (wmsOpts) demo.wms = { rootLayer: wmsOpts.rootLayer, srs: wmsOpts.srs, imageFormats: wmsOpts.imageFormats.map((f) => f.mimeType), infoFormats: advertisedInfoTypes(wmsOpts).map((t) => infoFormatMimeType('1.1.1', t)) };
     if (services.tms) demo.tms = { layers: layers.tileLayers, useGridNames: services.tms.useGridNames };
     if (services.wmts) {
       demo.wmts = {
@@ -103,6 +105,8 @@ export function buildServices(config: ProxyConfig, layers: PublishedLayers, imag
         restful: services.wmts.restful,
         kvp: services.wmts.kvp,
         restfulTemplate: services.wmts.restfulTemplate,
+        restfulFeatureinfoTemplate: services.wmts.restfulFeatureinfoTemplate,
+        infoFormats: services.wmts.featureinfoFormats,
       };
     }
     all.push(new DemoService(demo));

@@ -1,5 +1,6 @@
 import type { BBox } from '../../geo/bbox.js';
 import { escapeXml as x } from '../xml-escape.js';
+import { FEATURE_INFO_PANEL } from './featureinfo-click.js';
 
 /** An HTML page of the demo with OpenLayers loaded from our own /demo/static/. */
 export function page(title: string, body: string, withMap = false): string {
@@ -21,6 +22,8 @@ export interface ViewerSpec {
   units: 'degrees' | 'm';
   /** XYZ template of a Web Mercator background map under the layer, with a button that toggles it. */
   backgroundUrl?: string;
+  /** Script that answers a click with feature info (featureinfo-click.ts); absent for a layer that is not queryable. */
+  featureInfoJs?: string;
 }
 
 /** A full-page OpenLayers map showing one layer in its own projection (no client-side reprojection). */
@@ -33,9 +36,10 @@ ${spec.backgroundUrl === undefined ? '' : backgroundJs(spec.backgroundUrl)}
 const map = new ol.Map({target: 'map', layers, view: new ol.View({projection, extent: ${JSON.stringify(spec.extent)}})});
 map.getView().fit(${JSON.stringify(spec.extent)});
 map.addControl(new ol.control.MousePosition({projection, coordinateFormat: ol.coordinate.createStringXY(5)}));
-`;
+${spec.featureInfoJs ?? ''}`;
   const toggle = spec.backgroundUrl === undefined ? '' : '<p><button id="toggle-background" onclick="toggleBackground()">Toggle background map</button></p>';
-  return page(title, `${info}<div id="map"></div>${toggle}<script>${js}</script>`, true);
+  const infoPanel = spec.featureInfoJs === undefined ? '' : FEATURE_INFO_PANEL;
+  return page(title, `${info}<div id="map"></div>${toggle}${infoPanel}<script>${js}</script>`, true);
 }
 
 /**

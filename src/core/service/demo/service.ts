@@ -2,6 +2,7 @@ import { assertDemoAccess } from '../../auth/demo-access.js';
 import type { CoreRequest, CoreResponse } from '../../http.js';
 import { baseUrl, RequestParams } from '../../http.js';
 import { getSRS } from '../../geo/srs.js';
+import type { TileLayer } from '../../layer/tile-layer.js';
 import { namedLayers, type WmsLayer } from '../../layer/wms-layer.js';
 import { notFound, serviceResponse } from '../response.js';
 import type { Service } from '../service.js';
@@ -9,12 +10,13 @@ import { TileLayerIndex, type PublishedTileLayer } from '../tile/layer-index.js'
 import { tileExtension } from '../tile/published-tile.js';
 import { matrixId } from '../wmts/capabilities.js';
 import { WmtsLayerSet } from '../wmts/layers.js';
-import { DEFAULT_RESTFUL_TEMPLATE } from '../wmts/options.js';
+import { DEFAULT_RESTFUL_FEATUREINFO_TEMPLATE, DEFAULT_RESTFUL_TEMPLATE } from '../wmts/options.js';
 import { escapeXml as x } from '../xml-escape.js';
 import type { DemoOptions } from './options.js';
 import { page, viewer } from './pages.js';
 import { DemoStaticFiles } from './static-files.js';
 import { forwardedQuery, withForwarded } from './forwarded-query.js';
+import { demoInfoFormat, wmsFeatureInfoJs, wmtsFeatureInfoJs } from './featureinfo-click.js';
 
 const q = encodeURIComponent;
 
@@ -100,7 +102,9 @@ export class DemoService implements Service {
       return null;
     }
     const layerJs = `new ol.layer.Image({source: new ol.source.ImageWMS({url: ${JSON.stringify(withForwarded(`${base}/service?`, fwd))}, projection, params: {LAYERS: ${JSON.stringify(layer.name)}, FORMAT: ${JSON.stringify(format)}, VERSION: '1.1.1', TRANSPARENT: 'true'}, ratio: 1})})`;
-    return viewer(`WMS layer ${layer.name}`, { layerJs, srs, extent, units: getSRS(srs).isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>SRS ${x(srs)}, format ${x(format)}</p>`);
+    const infoFormat = layer.queryable ? demoInfoFormat(this.opts.wms.infoFormats ?? []) : undefined;
+    const featureInfoJs = infoFormat && wmsFeatureInfoJs(infoFormat);
+    return viewer(`WMS layer ${layer.name}`, { layerJs, srs, extent, units: getSRS(srs).isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl, featureInfoJs }, `<p>SRS ${x(srs)}, format ${x(format)}</p>`);
   }
 
   private tmsViewer(base: string, params: RequestParams, fwd: string): string | null {
@@ -134,6 +138,20 @@ export class DemoService implements Service {
       ? `url: ${JSON.stringify(withForwarded(`${base}/wmts${template}`, fwd))}, requestEncoding: 'REST'`
       : `url: ${JSON.stringify(withForwarded(`${base}/service?`, fwd))}, requestEncoding: 'KVP'`;
     const layerJs = `new ol.layer.Tile({source: new ol.source.WMTS({${source}, layer: ${JSON.stringify(wl.name)}, matrixSet: ${JSON.stringify(setName)}, format: ${JSON.stringify(`image/${ext}`)}, style: 'default', projection, tileGrid: new ol.tilegrid.WMTS({origin: [${topLeft[0]}, ${topLeft[3]}], resolutions: ${JSON.stringify(grid.resolutions)}, matrixIds: ${JSON.stringify(ids)}, tileSize: ${JSON.stringify(grid.tileSize)}})})})`;
-    return viewer(`WMTS layer ${wl.name}`, { layerJs, srs: grid.srs.code, extent: grid.bbox, units: grid.srs.isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl }, `<p>Matrix set ${x(setName!)}</p>`);
+    const featureInfoJs = this.wmtsFeatureInfo(base, fwd, set.layer, wl.name, setName!, ext);
+    return viewer(`WMTS layer ${wl.name}`, { layerJs, srs: grid.srs.code, extent: grid.bbox, units: grid.srs.isLatLong ? 'degrees' : 'm', backgroundUrl: this.opts.backgroundUrl, featureInfoJs }, `<p>Matrix set ${x(setName!)}</p>`);
+  }
+
+  /** The WMTS viewer's click script, for a layer with feature info sources and an HTML or text info format. */
+  private wmtsFeatureInfo(base: string, fwd: string, layer: TileLayer, name: string, setName: string, ext: string): string | undefined {
+    const formats = this.opts.wmts?.infoFormats ?? [];
+    const mimetype = demoInfoFormat(formats.map((f) => f.mimetype));
+    const info = formats.find((f) => f.mimetype === mimetype);
+    if (!info || !layer.infoSources?.length) return undefined;
+    if (this.opts.wmts!.restful) {
+      const template = (this.opts.wmts!.restfulFeatureinfoTemplate ?? DEFAULT_RESTFUL_FEATUREINFO_TEMPLATE).replace('{Layer}', name).replace('{TileMatrixSet}', setName);
+      return wmtsFeatureInfoJs({ kind: 'rest', template: withForwarded(`${base}/wmts${template}`, fwd), suffix: info.suffix });
+    }
+    return wmtsFeatureInfoJs({ kind: 'kvp', url: withForwarded(`${base}/service?`, fwd), layer: name, matrixSet: setName, format: `image/${ext}`, mimetype: info.mimetype });
   }
 }

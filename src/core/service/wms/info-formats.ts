@@ -16,3 +16,12 @@ export function infoTypeOfMimeType(version: WmsVersion, mimeType: string): InfoT
 export function isInfoType(value: string): value is InfoType {
   return (INFO_TYPES as readonly string[]).includes(value);
 }
+
+/**
+ * The info types a WMS advertises: `featureinfo_types`, else the types with a `featureinfo_xslt`, else text, html
+ * and xml (MapProxy's order). Capabilities list them, and the demo picks its INFO_FORMAT from them.
+ */
+export function advertisedInfoTypes(opts: { infoTypes?: readonly string[]; infoTransformers?: ReadonlyMap<InfoType, unknown> }): readonly string[] {
+  const transformed = [...(opts.infoTransformers?.keys() ?? [])];
+  return opts.infoTypes ?? (transformed.length ? transformed : ['text', 'html', 'xml']);
+}

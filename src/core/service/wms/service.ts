@@ -9,6 +9,7 @@ import { infoFormatMimeType, WMS_CAPABILITIES_MIMETYPE, wmsCapabilities } from '
 import { renderWmsError } from './exceptions.js';
 import { answerFeatureInfo } from './featureinfo.js';
 import { answerLegendGraphic } from './legend-graphic.js';
+import { advertisedInfoTypes } from './info-formats.js';
 import { legendSizes } from './legend-sizes.js';
 import { wmscTileSets } from './wmsc-tilesets.js';
 import { renderGetMap } from './get-map.js';
@@ -74,9 +75,7 @@ export class WmsService implements OwsHandler {
   }
 
   private async capabilities(req: CoreRequest, version: WmsVersion, tiled: boolean): Promise<CoreResponse> {
-    // featureinfo_types, else the types with a featureinfo_xslt, else text, html and xml (MapProxy's order)
-    const transformed = [...(this.opts.infoTransformers?.keys() ?? [])];
-    const infoTypes = this.opts.infoTypes ?? (transformed.length ? transformed : ['text', 'html', 'xml']);
+    const infoTypes = advertisedInfoTypes(this.opts);
     const rootLayer = await authorizedCapabilityTree(req, this.opts.rootLayer, this.layers.keys());
     const visible = namedLayers(rootLayer);
     const doc = wmsCapabilities({
