@@ -262,6 +262,15 @@ describe('ogcapimaps against MapProxy 7 documents (ogcapimaps_source*.yaml)', ()
     assert.deepEqual(await colourOf(res.body), [255, 0, 0, 255]);
   });
 
+  it('asks for a format the server links: a JPEG map from a server with PNG maps only', async () => {
+    const app = await fixtureApp('ogcapimaps_source.yaml');
+    const from = seen.length;
+    const res = await get(app, '/service?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=test_source_global&BBOX=-90,-180,90,180&CRS=EPSG:4326&WIDTH=256&HEIGHT=256&FORMAT=image/jpeg&STYLES=');
+    assert.equal(res.status, 200, res.body.toString());
+    assert.equal(res.headers['content-type'], 'image/jpeg');
+    assert.deepEqual(mapRequests(from).map((r) => r.path), ['/ogcapi/map.png']);
+  });
+
   it('asks a collection stored in EPSG:3857 with bbox-crs, crs and transparent, and reprojects the answer', async () => {
     const app = await fixtureApp('ogcapimaps_source.yaml');
     const from = seen.length;
