@@ -17,7 +17,7 @@ export function ogcApiTilesSource(conf: OgcApiTilesSourceConfig, ctx: SourceCont
     coverage: conf.coverage ? buildCoverage(conf.coverage) : undefined,
     resRange: conf.resRange ? new ResolutionRange(conf.resRange.minRes, conf.resRange.maxRes) : undefined,
     onError: conf.onError.length ? onErrorHandler(conf.onError) : undefined,
-    log: ctx.log ?? console,
+    ...(ctx.log ? { log: ctx.log } : {}),
   });
 }
 
@@ -39,6 +39,6 @@ export function ogcApiMapsSource(conf: OgcApiMapsSourceConfig, ctx: SourceContex
     resampling: conf.imageOptions.resampling,
     transparentColor: tc ? [tc[0], tc[1], tc[2]] : undefined,
     transparentColorTolerance: conf.transparentColorTolerance,
-    log: ctx.log ?? console,
+    ...(ctx.log ? { log: ctx.log } : {}),
   });
 }
