@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { buildRuntime, type Runtime } from '../core/runtime/runtime.js';
 import { ConfigError } from '../core/config/errors.js';
 import { loadConfig } from '../core/config/load-config.js';
 import { loadSeedConfig } from '../core/config/seed-config.js';
@@ -11,6 +10,7 @@ import { ProcessPoolExecutor } from './seed/process-pool.js';
 import { runWorkerCommand, seedThroughQueue } from './seed/queue-command.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
 import { runSeed } from '../core/seed/seeder.js';
+import { buildSeedRuntime, type SeedRuntime } from '../core/seed/seed-runtime.js';
 import { formatCleanupTask, formatSeedTask } from '../core/seed/summary.js';
 import { planCleanupTasks, planSeedTasks, type CleanupTask, type SeedTask } from '../core/seed/tasks.js';
 
@@ -79,7 +79,7 @@ export function selectTasks(seed?: string[], cleanup?: string[]): { seeds: strin
 /** The seed command without commander: returns the exit code. */
 export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Promise<number> {
   const say = (text: string) => io.out.write(`${text}\n`);
-  let runtime: Runtime | null = null;
+  let runtime: SeedRuntime | null = null;
   let pool: ProcessPoolExecutor | null = null;
   if (opts.worker) return runWorkerCommand(opts, io);
   try {
@@ -89,7 +89,7 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
     const seedConf = loadSeedConfig(opts.seedConf, loaded, { env: io.env ?? process.env });
     for (const w of seedConf.warnings) io.err.write(`warning: ${w}\n`);
     const selection = selectTasks(opts.seed, opts.cleanup);
-    runtime = await buildRuntime(loaded, { seeding: true });
+    runtime = buildSeedRuntime(loaded);
     const now = Date.now() / 1000;
     let seedTasks = planSeedTasks(seedConf, loaded.config, runtime, selection.seeds, now);
     let cleanupTasks = planCleanupTasks(seedConf, loaded.config, runtime, selection.cleanups, now);

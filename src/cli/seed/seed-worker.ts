@@ -1,10 +1,10 @@
 // A seed worker process: builds the runtime once (with seed_only sources) and creates the tiles of the work
 // items the parent sends. Ctrl-C is the parent's business: it stops handing out work and lets running items
 // finish, so the worker ignores SIGINT and exits when the parent goes away.
-import { buildRuntime, type Runtime } from '../../core/runtime/runtime.js';
 import { CacheWriteError } from '../../core/cache/cache-write-error.js';
 import { loadConfig } from '../../core/config/load-config.js';
 import { InProcessExecutor } from '../../core/seed/executor.js';
+import { buildSeedRuntime, type SeedRuntime } from '../../core/seed/seed-runtime.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 process.on('SIGINT', () => {});
@@ -14,7 +14,7 @@ const send = (msg: FromWorker): void => {
   if (process.connected) process.send!(msg);
 };
 
-let runtime: Runtime | null = null;
+let runtime: SeedRuntime | null = null;
 let executor: InProcessExecutor | null = null;
 
 process.on('message', (msg: ToWorker) => {
@@ -25,7 +25,7 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.t) {
     case 'init': {
       const loaded = loadConfig(msg.configFile);
-      runtime = await buildRuntime(loaded, { seeding: true });
+      runtime = buildSeedRuntime(loaded);
       executor = new InProcessExecutor(runtime);
       send({ t: 'ready' });
       return;

@@ -74,14 +74,25 @@ export class HTTPClientError extends Error {
 /** The one place that talks to the network. */
 export class HttpClient {
   readonly timeoutMs: number;
-  private readonly dispatcher: Dispatcher;
+  private readonly dispatchers: HttpDispatchers;
   private readonly ownDispatchers?: HttpDispatchers;
+  private pool?: Dispatcher;
 
   constructor(private readonly opts: HttpClientOptions = {}) {
     this.timeoutMs = (opts.timeout ?? 60) * 1000;
     let dispatchers = opts.dispatchers;
     if (!dispatchers) dispatchers = this.ownDispatchers = new HttpDispatchers();
-    this.dispatcher = dispatchers.get(opts);
+    this.dispatchers = dispatchers;
+    // A CA file that cannot be read is a configuration error, reported when the configuration is loaded.
+    if (opts.sslCaCerts) this.pool = dispatchers.get(opts);
+  }
+
+  /**
+   * The connection pool, made on the first request: loading undici costs some 200 ms of CPU, which a process that
+   * builds sources but never sends a request (the seeder's parent, a dry run, the daemon's master) does not spend.
+   */
+  private get dispatcher(): Dispatcher {
+    return (this.pool ??= this.dispatchers.get(this.opts));
   }
 
   async request(rawUrl: string, options: RequestOptions = {}): Promise<HttpResponse> {

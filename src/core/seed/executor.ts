@@ -1,4 +1,4 @@
-import type { Runtime } from '../runtime/runtime.js';
+import type { SeedRuntime } from './seed-runtime.js';
 import type { TileCoord } from '../geo/grid.js';
 import type { TileManager } from '../tiles/tile-manager.js';
 import { seedingManager, seedTiles } from './seed-tiles.js';
@@ -32,7 +32,7 @@ export interface SeedExecutor {
 }
 
 /** Finds the tile manager of a cache for a grid, by the runtime's grid object. */
-export function managerFor(runtime: Runtime, cache: string, grid: string): TileManager {
+export function managerFor(runtime: Pick<SeedRuntime, 'grids' | 'caches'>, cache: string, grid: string): TileManager {
   const g = runtime.grids.get(grid);
   const manager = runtime.caches.get(cache).managers.find((m) => m.grid === g);
   if (!manager) throw new Error(`cache '${cache}' has no grid '${grid}'`);
@@ -44,7 +44,7 @@ export class InProcessExecutor implements SeedExecutor {
   private units: { spec: SeedUnitSpec; manager: TileManager }[] = [];
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: Pick<SeedRuntime, 'grids' | 'caches'>,
     readonly capacity = 2,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Runtime } from '../runtime/runtime.js';
+import type { SeedRuntime } from './seed-runtime.js';
 import { buildCoverage } from '../runtime/coverage.js';
 import { ConfigError } from '../config/errors.js';
 import type { CleanupTaskConfig, LevelSelection, SeedConfig, SeedTaskConfig } from '../config/seed-config.js';
@@ -68,7 +68,7 @@ class Planner {
   constructor(
     private readonly seedConf: SeedConfig,
     private readonly config: ProxyConfig,
-    private readonly runtime: Runtime,
+    private readonly runtime: Pick<SeedRuntime, 'grids' | 'caches'>,
   ) {}
 
   /** The task's coverages combined (before transformation), null for none, false when one is empty. */
@@ -116,7 +116,7 @@ class Planner {
 }
 
 /** The seed tasks to run: one per seed × grid × cache, in MapProxy's order. */
-export function planSeedTasks(seedConf: SeedConfig, config: ProxyConfig, runtime: Runtime, names?: readonly string[], now = Date.now() / 1000): SeedTask[] {
+export function planSeedTasks(seedConf: SeedConfig, config: ProxyConfig, runtime: Pick<SeedRuntime, 'grids' | 'caches'>, names?: readonly string[], now = Date.now() / 1000): SeedTask[] {
   checkNames('seed', names, seedConf.seeds.map((s) => s.name));
   const planner = new Planner(seedConf, config, runtime);
   const out: SeedTask[] = [];
@@ -139,7 +139,7 @@ export function planSeedTasks(seedConf: SeedConfig, config: ProxyConfig, runtime
 }
 
 /** The cleanup tasks to run: one per cleanup × grid × cache. */
-export function planCleanupTasks(seedConf: SeedConfig, config: ProxyConfig, runtime: Runtime, names?: readonly string[], now = Date.now() / 1000): CleanupTask[] {
+export function planCleanupTasks(seedConf: SeedConfig, config: ProxyConfig, runtime: Pick<SeedRuntime, 'grids' | 'caches'>, names?: readonly string[], now = Date.now() / 1000): CleanupTask[] {
   checkNames('cleanup', names, seedConf.cleanups.map((s) => s.name));
   const planner = new Planner(seedConf, config, runtime);
   const out: CleanupTask[] = [];
