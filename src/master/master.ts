@@ -13,6 +13,7 @@ import { workerExecArgv } from './worker-flags.js';
 import { kernelsInfo } from '../core/native/kernels.js';
 import type { Logger } from '../core/log/logger.js';
 import { availableCpus } from './available-cpus.js';
+import { workerPoolSize } from './pool-size.js';
 import { buildInfo } from '../worker/build-info.js';
 
 export interface MasterOptions {
@@ -118,9 +119,9 @@ export class Master {
       // glibc gives every thread that allocates (libvips, libuv's pool) arenas of its own, which keep RSS high long
       // after an image is freed; two arenas bound that, as sharp's documentation advises.
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-      // Pixel work (resampling, warping, quantizing) runs on libuv's pool so the event loop keeps answering
-      // cached tiles; its default of 4 threads would leave cores idle on larger machines.
-      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableCpus())),
+      // Big pixel work runs on libuv's pool so the event loop keeps answering cached tiles: the worker's share of
+      // the cores (pool-size.ts), not libuv's fixed 4.
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(workerPoolSize(availableCpus(), settings.workers)),
     });
     this.states.set(worker, { slot, role, startedAt: Date.now(), ready: false, retiring: false });
     worker.on('error', (err) => this.log.warn(`worker ${slot}: IPC error: ${err.message}`));

@@ -1,0 +1,13 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { workerPoolSize } from '../../src/master/pool-size.js';
+
+test('each worker gets its share of the cores as pool threads, at least two', () => {
+  assert.equal(workerPoolSize(2, 2), 2);
+  assert.equal(workerPoolSize(2, 1), 2);
+  assert.equal(workerPoolSize(16, 4), 4);
+  assert.equal(workerPoolSize(16, 1), 16);
+  assert.equal(workerPoolSize(6, 4), 2);
+  assert.equal(workerPoolSize(12, 5), 3);
+  assert.equal(workerPoolSize(0, 0), 2);
+});
