@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import type { Gauge, Registry } from 'prom-client';
 import { kernelsInfo } from '../core/native/kernels.js';
+import { describeUws } from './adapters/uws-native.js';
 
 /** What was built and runs here: the labels of mapproxy_build_info, and the start-up line. */
 export interface BuildInfo {
   version: string;
   node: string;
-  /** Version of the uWebSockets.js package (its native build follows the Node ABI); 'none' if not installed. */
+  /** The uWebSockets.js build chosen for this host, `package@version` (see uws-builds.ts); 'none' if none can load. */
   uws: string;
   /** The pixel kernels: implementation and the SIMD variant this CPU runs, e.g. 'native/avx2'. */
   kernels: string;
@@ -15,12 +16,7 @@ export interface BuildInfo {
 export function buildInfo(): BuildInfo {
   const require = createRequire(import.meta.url);
   const version = (require('../../package.json') as { version: string }).version;
-  let uws = 'none';
-  try {
-    uws = (require('@trufflesuite/uws-js-unofficial/package.json') as { version: string }).version;
-  } catch {
-    // not installed (unix-socket-only deployments may do without)
-  }
+  const uws = describeUws(); // 'none' for unix-socket-only deployments that installed no build
   const k = kernelsInfo();
   return { version, node: process.version, uws, kernels: `${k.implementation}/${k.simd}` };
 }
@@ -32,7 +28,7 @@ export function buildInfo(): BuildInfo {
 export function registerBuildInfo(GaugeClass: typeof Gauge, registers: Registry[], build: BuildInfo = buildInfo()): void {
   new GaugeClass({
     name: 'mapproxy_build_info',
-    help: 'The running build: mapproxy-ts version, Node.js version, uWebSockets.js version and pixel kernels (value 1).',
+    help: 'The running build: mapproxy-ts version, Node.js version, uWebSockets.js build and pixel kernels (value 1).',
     labelNames: ['version', 'node', 'uws', 'kernels'],
     aggregator: 'max',
     registers,
