@@ -1,18 +1,26 @@
 #!/usr/bin/env node
-// Writes schema/mapproxy.schema.json from src/cli/schema/config-schema.ts (compiled to dist/ by `npm run build`,
-// or read through tsx in a checkout). Run after changing the schema module; the unit test fails while the
-// published file and the module disagree.
-import { writeFileSync } from 'node:fs';
+// Writes schema/mapproxy.schema.json and schema/seed.schema.json from src/cli/schema/config-schema.ts and
+// seed-schema.ts (read through tsx in a checkout, else compiled in dist/). Run after changing a
+// schema module; the unit tests fail while a published file and its module disagree.
+import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-let mod;
-try {
-  mod = await import(new URL('../dist/cli/schema/config-schema.js', import.meta.url).href);
-} catch {
-  await import('tsx/esm');
-  mod = await import(new URL('../src/cli/schema/config-schema.ts', import.meta.url).href);
+// The sources where they are (a checkout: dist/ may be older than them), else the compiled package.
+async function load(name) {
+  const source = new URL(`../src/cli/schema/${name}.ts`, import.meta.url);
+  if (existsSync(source)) {
+    await import('tsx/esm');
+    return import(source.href);
+  }
+  return import(new URL(`../dist/cli/schema/${name}.js`, import.meta.url).href);
 }
-const file = `${root}schema/mapproxy.schema.json`;
-writeFileSync(file, `${JSON.stringify(mod.mapproxySchema(), null, 2)}\n`);
-console.log(`wrote ${file}`);
+const schemas = [
+  ['mapproxy.schema.json', (await load('config-schema')).mapproxySchema()],
+  ['seed.schema.json', (await load('seed-schema')).seedSchema()],
+];
+for (const [name, schema] of schemas) {
+  const file = `${root}schema/${name}`;
+  writeFileSync(file, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}

@@ -7,20 +7,20 @@
  */
 export type JsonSchema = { [key: string]: unknown };
 
-const str = (description?: string): JsonSchema => ({ type: 'string', ...(description ? { description } : {}) });
-const num = (description?: string): JsonSchema => ({ type: 'number', ...(description ? { description } : {}) });
-const int = (description?: string): JsonSchema => ({ type: 'integer', ...(description ? { description } : {}) });
-const bool = (description?: string): JsonSchema => ({ type: 'boolean', ...(description ? { description } : {}) });
-const list = (items: JsonSchema, description?: string): JsonSchema => ({ type: 'array', items, ...(description ? { description } : {}) });
+export const str = (description?: string): JsonSchema => ({ type: 'string', ...(description ? { description } : {}) });
+export const num = (description?: string): JsonSchema => ({ type: 'number', ...(description ? { description } : {}) });
+export const int = (description?: string): JsonSchema => ({ type: 'integer', ...(description ? { description } : {}) });
+export const bool = (description?: string): JsonSchema => ({ type: 'boolean', ...(description ? { description } : {}) });
+export const list = (items: JsonSchema, description?: string): JsonSchema => ({ type: 'array', items, ...(description ? { description } : {}) });
 const oneOfValues = (values: readonly (string | number | boolean)[], description?: string): JsonSchema => ({ enum: [...values], ...(description ? { description } : {}) });
-const anyOf = (...schemas: JsonSchema[]): JsonSchema => ({ anyOf: schemas });
+export const anyOf = (...schemas: JsonSchema[]): JsonSchema => ({ anyOf: schemas });
 /** YAML's empty value: `demo:` with nothing after it is a null, and the readers take it as an empty mapping. */
-const orNull = (s: JsonSchema): JsonSchema => anyOf(s, { type: 'null' });
-const ref = (name: string): JsonSchema => ({ $ref: `#/definitions/${name}` });
-const obj = (properties: Record<string, JsonSchema>, description?: string, extra: JsonSchema = {}): JsonSchema => ({
+export const orNull = (s: JsonSchema): JsonSchema => anyOf(s, { type: 'null' });
+export const ref = (name: string): JsonSchema => ({ $ref: `#/definitions/${name}` });
+export const obj = (properties: Record<string, JsonSchema>, description?: string, extra: JsonSchema = {}): JsonSchema => ({
   type: 'object', properties, additionalProperties: false, ...(description ? { description } : {}), ...extra,
 });
-const mapOf = (values: JsonSchema, description?: string): JsonSchema => ({ type: 'object', additionalProperties: values, ...(description ? { description } : {}) });
+export const mapOf = (values: JsonSchema, description?: string): JsonSchema => ({ type: 'object', additionalProperties: values, ...(description ? { description } : {}) });
 /** Free-form mappings whose keys are the user's (request parameters, HTTP headers, metadata). */
 const anyMap = (description?: string): JsonSchema => ({ type: 'object', ...(description ? { description } : {}) });
 
@@ -28,6 +28,9 @@ const bbox = list(num(), 'minx, miny, maxx, maxy (a list or a comma separated st
 const bboxOrString = anyOf({ ...bbox, minItems: 4, maxItems: 4 }, str());
 const pair = (item: JsonSchema): JsonSchema => ({ type: 'array', items: item, minItems: 2, maxItems: 2 });
 const stringOrList = anyOf(str(), list(str()));
+
+/** `refresh_before` of a cache and a seed task, `remove_before` of a cleanup: a time, a file's mtime, or an age. */
+export const refreshBefore = obj({ seconds: num(), minutes: num(), hours: num(), days: num(), weeks: num(), time: str(), mtime: str() });
 
 const imageOptions = obj({
   format: str('mime type, e.g. image/png'),
@@ -46,7 +49,7 @@ const imageOptions = obj({
   transparent_color_tolerance: num(),
 });
 
-const coverage: JsonSchema = {
+export const coverage: JsonSchema = {
   type: 'object',
   description: 'bbox, polygons, datasource (WKT, GeoJSON, OGR), expire_tiles, or union/intersection/difference of coverages',
   properties: {
@@ -165,7 +168,7 @@ const cache = obj({
   disable_storage: bool(),
   cache_dir: str(),
   cache: ref('cacheBackend'),
-  refresh_before: obj({ seconds: num(), minutes: num(), hours: num(), days: num(), weeks: num(), time: str(), mtime: str() }),
+  refresh_before: refreshBefore,
   use_direct_from_level: int(), use_direct_from_res: num(),
   cache_rescaled_tiles: bool(), upscale_tiles: int(), downscale_tiles: int(),
   watermark: obj({ text: str(), font_size: num(), color: anyOf(str(), list(num())), opacity: num(), spacing: oneOfValues(['wide']) }),

@@ -6,6 +6,14 @@ import { ConfigError } from '../../core/config/errors.js';
 import { loadConfig } from '../../core/config/load-config.js';
 import { mapproxySchema } from '../schema/config-schema.js';
 import { checkSchema, formatPath, parsePath } from '../schema/schema-check.js';
+import { isSeedFile, validateSeedConfig } from './validate-seed.js';
+
+export interface ValidateOptions {
+  /** Every file is a seed configuration (else recognised by its keys). */
+  seed?: boolean;
+  /** The mapproxy.yaml seed files refer to. */
+  proxyConf?: string;
+}
 
 export interface Finding {
   severity: 'error' | 'warning';
@@ -17,13 +25,13 @@ export interface Finding {
   message: string;
 }
 
-interface ParsedFile {
+export interface ParsedFile {
   file: string;
   doc: Document;
   lines: LineCounter;
 }
 
-function parseFile(file: string): ParsedFile {
+export function parseFile(file: string): ParsedFile {
   const lines = new LineCounter();
   const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, merge: true, uniqueKeys: false });
   return { file, doc, lines };
@@ -33,14 +41,14 @@ function parseFile(file: string): ParsedFile {
 type LocatePath = (string | number | { name: string })[];
 
 /** The readers name list items by their name: `layers (osm).sources[0]` is the layer named osm. */
-function readerPath(keyPath: string): LocatePath {
+export function readerPath(keyPath: string): LocatePath {
   return parsePath(keyPath).flatMap((seg): LocatePath => {
     const m = typeof seg === 'string' ? /^(.*) \((.*)\)$/.exec(seg) : null;
     return m ? [m[1]!, { name: m[2]! }] : [seg];
   });
 }
 
-function locate(p: ParsedFile, path: LocatePath, atKey: boolean): { line: number; column: number } | null {
+export function locate(p: ParsedFile, path: LocatePath, atKey: boolean): { line: number; column: number } | null {
   let node: unknown = p.doc.contents;
   let offset: number | undefined = (node as Node | null)?.range?.[0];
   for (let i = 0; i < path.length; i++) {
@@ -149,10 +157,12 @@ export function formatFinding(f: Finding): string {
 }
 
 /** Prints the findings of each file; exit code 1 when any file has an error. */
-export function runValidate(files: string[], out: (s: string) => void): number {
+export function runValidate(files: string[], out: (s: string) => void, opts: ValidateOptions = {}): number {
   let failed = false;
+  // A seed file's references are checked against the mapproxy.yaml given with -f, or among the files
+  const proxyConf = opts.proxyConf ?? files.find((f) => !opts.seed && !isSeedFile(f));
   for (const file of files) {
-    const findings = validateConfig(file);
+    const findings = opts.seed || isSeedFile(file) ? validateSeedConfig(file, proxyConf) : validateConfig(file);
     for (const f of findings) out(formatFinding(f));
     const errors = findings.filter((f) => f.severity === 'error').length;
     if (errors) failed = true;
@@ -166,8 +176,10 @@ export function validateCommand(program: Command): Command {
   return program
     .command('validate')
     .description('check configurations against the schema and the readers: every error with file, line and key path')
-    .argument('<mapproxy_conf...>')
-    .action((files: string[]) => {
-      process.exitCode = runValidate(files, (s) => process.stdout.write(`${s}\n`));
+    .argument('<conf...>', 'mapproxy.yaml and seed.yaml files (a seed file is recognised by its seeds/cleanups/coverages)')
+    .option('--seed', 'check every file given as a seed configuration')
+    .option('-f, --proxy-conf <mapproxy.yaml>', "the configuration a seed file's caches, grids and coverages refer to")
+    .action((files: string[], o: { seed?: boolean; proxyConf?: string }) => {
+      process.exitCode = runValidate(files, (s) => process.stdout.write(`${s}\n`), { seed: o.seed, proxyConf: o.proxyConf });
     });
 }
