@@ -5,7 +5,7 @@
 // held are done again. The source's concurrent_requests: 2 is enforced across the hosts (globals.cache.request_lock).
 // Needs root (ip netns); the test says why it skips otherwise.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -102,7 +102,7 @@ class Run {
 
 function seedCli(ns: string | null, args: string[]): Run {
   const argv = ['--import', 'tsx', 'src/cli/main.ts', 'seed', ...args];
-  const opts = { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] as const };
+  const opts: SpawnOptions = { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] };
   return new Run(ns ? lab.spawnIn(ns, process.execPath, argv, opts) : spawn(process.execPath, argv, opts));
 }
 
