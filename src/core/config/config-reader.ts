@@ -177,6 +177,11 @@ export class MapReader {
     return parseBBox(v, this.ctx, this.keyPath(key));
   }
 
+  /** The keys no getter asked for (yet). */
+  unread(): string[] {
+    return Object.keys(this.raw).filter((k) => !this.used.has(k));
+  }
+
   /** Warns about every key no getter asked for. */
   finish(): void {
     for (const k of Object.keys(this.raw)) {

@@ -5,6 +5,12 @@ import { pyJoin } from './paths.js';
 import type { BBox4, CoverageConfig, PolygonCoords } from './types.js';
 import { UNSUPPORTED, notSupported, rejectNonEarthCrs } from './unsupported.js';
 
+/** Every key of MapProxy's coverage spec. */
+const COVERAGE_KEYS: readonly string[] = [
+  'polygons', 'polygons_srs', 'bbox', 'bbox_srs', 'ogr_datasource', 'ogr_where', 'ogr_srs', 'datasource', 'where', 'srs',
+  'expire_tiles', 'union', 'difference', 'intersection', 'clip',
+];
+
 const BBOX_STRING_RE = /^[-+]?\d*.?\d+,[-+]?\d*.?\d+,[-+]?\d*.?\d+,[-+]?\d*.?\d+/;
 /** `PG:`, `MYSQL:` ... OGR connection strings, not files. */
 const OGR_CONNECTION_RE = /^\w{2,}:/;
@@ -18,6 +24,15 @@ export function readCoverage(ctx: ReadContext, path: string, raw: unknown): Cove
   const r = MapReader.of(ctx, path, raw);
   const clip = r.bool('clip') ?? false;
   const result = readCoverageKind(r, clip);
+  // keys of another kind than the one MapProxy's load_coverage picks (polygons_srs next to a bbox) do nothing
+  if (result) {
+    for (const k of r.unread()) {
+      if (COVERAGE_KEYS.includes(k)) {
+        ctx.warn(r.keyPath(k), `has no effect in a ${result.type} coverage`);
+        r.accept(k);
+      }
+    }
+  }
   r.finish();
   return result;
 }
