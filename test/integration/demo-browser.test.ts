@@ -2,40 +2,14 @@
 // /demo/ and must show the map drawn by the test MapServer (red and green areas), through WMS,
 // TMS and WMTS. OpenLayers itself comes from /demo/static/ (no CDN; the browser has no network).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { screenshot } from '../support/chromium.js';
 import { colorFraction, decodeImage } from '../support/images.js';
 import { TEST_COLORS } from '../support/mapserver.js';
 import { serveUpstreamConfig } from '../support/upstream-fixture.js';
 import { startOurServer } from '../support/our-app.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-/**
- * A screenshot of `url` after the page had a few seconds (of virtual time) to load its tiles.
- * Asynchronous: our server runs in this very process and must go on answering.
- */
-async function screenshot(url: string, file: string): Promise<void> {
-  const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-  try {
-    let stderr = '';
-    await promisify(execFile)(CHROMIUM, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${profile}`, '--window-size=800,700', '--hide-scrollbars',
-      '--virtual-time-budget=8000', `--screenshot=${file}`, url,
-    ], { encoding: 'utf8', timeout: 60_000 }).catch((err: { stderr?: string }) => {
-      stderr = err.stderr ?? String(err);
-    });
-    assert.ok(existsSync(file), `no screenshot of ${url}: ${stderr}`);
-  } finally {
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
 
 describe('demo page in headless Chromium', () => {
   const up = serveUpstreamConfig(startOurServer);
