@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildCoverage } from '../core/runtime/coverage.js';
 import { buildGrids } from '../core/runtime/grids.js';
+import { readConfigFiles } from '../core/config/read-config-files.js';
 import type { Coverage } from '../core/geo/coverage.js';
 import { ConfigError } from '../core/config/errors.js';
 import { loadConfig } from '../core/config/load-config.js';
@@ -72,7 +73,9 @@ export function runGridsCommand(opts: GridsOptions, out: (s: string) => void, er
     for (const n of names) out(n);
     return 0;
   }
-  out(names.map((n) => formatGrid(n, grids.get(n)!, config.grids[n], coverage)).join('\n\n'));
+  // Grids with a base: print as MapProxy does, with the keys as written in the grid (after `base:` files merged)
+  const written = readConfigFiles(loaded.configFile, { env: process.env, onUnsetVariable: () => {} }).data.grids as Record<string, Record<string, unknown>> | undefined;
+  out(names.map((n) => formatGrid(n, grids.get(n)!, config.grids[n], coverage, written?.[n])).join('\n\n'));
   return 0;
 }
 

@@ -65,10 +65,41 @@ function configLines(conf: GridConfig | undefined, grid: TileGrid): [string, str
   return entries.sort((a, b) => a[0].replace('*', '').localeCompare(b[0].replace('*', '')));
 }
 
+/** Python's repr() of a YAML value as MapProxy holds it: integers stay integers, floats print as Python's. */
+function pyValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pyRepr(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (v === null || v === undefined) return 'None';
+  if (Array.isArray(v)) return `[${v.map(pyValue).join(', ')}]`;
+  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `'${k}': ${pyValue(x)}`).join(', ')}}`;
+}
+
+/**
+ * The configuration lines of a grid with a `base:`, as MapProxy prints them: only the keys written in this grid
+ * (base included, as written), plus bbox, origin and tile_size from the resulting grid, marked with `*`, where the
+ * grid did not write them itself.
+ */
+function writtenLines(written: Record<string, unknown>, grid: TileGrid): [string, string][] {
+  const entries: [string, string][] = Object.entries(written).filter(([k]) => k !== 'name').map(([k, v]) => [k, pyValue(v)]);
+  if (!('tile_size' in written)) entries.push(['tile_size*', pyList(grid.tileSize)]);
+  if (!('bbox' in written)) entries.push(['bbox*', `[${grid.bbox.map(pyRepr).join(', ')}]`]);
+  // the tile grid's origin by MapProxy's names: ll for the default (south-west), ul for north-west
+  if (!('origin' in written)) entries.push(['origin*', grid.origin === 'nw' ? "'ul'" : "'ll'"]);
+  return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
 /** One grid as `mapproxy-util grids` prints it: configuration, then resolutions and tile counts per level. */
-export function formatGrid(name: string, grid: TileGrid, conf: GridConfig | undefined, coverage?: { name: string; coverage: Coverage }): string {
+export function formatGrid(
+  name: string,
+  grid: TileGrid,
+  conf: GridConfig | undefined,
+  coverage?: { name: string; coverage: Coverage },
+  written?: Record<string, unknown>,
+): string {
   const lines = [`${name}:`, '    Configuration:'];
-  for (const [k, v] of configLines(conf, grid)) lines.push(`        ${k}: ${v}`);
+  const withBase = conf?.base !== undefined && written !== undefined;
+  for (const [k, v] of withBase ? writtenLines(written, grid) : configLines(conf, grid)) lines.push(`        ${k}: ${v}`);
   const ratio = coverage ? coverageRatio(grid, coverage.coverage) : null;
   if (coverage && ratio !== null) {
     lines.push(`    Coverage: ${coverage.name} covers approx. ${(ratio * 100).toFixed(4)}% of the grid BBOX`);
@@ -76,7 +107,9 @@ export function formatGrid(name: string, grid: TileGrid, conf: GridConfig | unde
   } else lines.push('    Levels: Resolutions, # x * y = total tiles');
   // Configured resolutions print as written (1000, not 1000.0), as MapProxy keeps YAML integers.
   const configured = conf?.res && conf.res.length === grid.levels ? conf.res : null;
-  const reprs = grid.resolutions.map((r, i) => (configured ? String(configured[i]) : pyRepr(r)));
+  // MapProxy starts from a written min_res as is: an integer stays one on the first level
+  const intMinRes = withBase && Number.isInteger(written.min_res) && grid.resolutions[0] === written.min_res;
+  const reprs = grid.resolutions.map((r, i) => (configured ? String(configured[i]) : i === 0 && intMinRes ? String(r) : pyRepr(r)));
   const maxDigits = Math.max(...reprs.map((r) => r.length));
   grid.resolutions.forEach((_, level) => {
     const [nx, ny] = grid.gridSize(level);
