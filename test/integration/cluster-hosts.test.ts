@@ -8,20 +8,17 @@ import { type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { createNetLab, netnsUnavailable, relayTcp, waitForPort, type NetLab } from '../support/netns.js';
+import { createNetLab, netnsUnavailable, relayTcp, type NetLab } from '../support/netns.js';
+import { CLUSTER_REDIS_PORT as REDIS_PORT, CLUSTER_S3_PORT as S3_PORT, startRedisIn, startS3In, stopServices } from '../support/netns-services.js';
 import { S3RVER_CREDENTIALS } from '../support/s3-server.js';
 import { Daemon } from './daemon-support.js';
 
-const S3RVER = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'servers', 'node_modules', '.bin', 's3rver');
-const REDIS_PORT = 6379;
-const S3_PORT = 4569;
 const HTTP_PORT = 8080;
 const LEASE_S = 3;
 const UPSTREAM_COLOR: [number, number, number] = [10, 120, 200];
@@ -138,19 +135,7 @@ describe('three hosts on one Redis and one S3 bucket', { skip: skip ?? undefined
     lab = createNetLab(3);
     upstream = await startFakeUpstream({ delayMs: 300, color: UPSTREAM_COLOR });
     relay = await relayTcp(lab.selfData, upstream.port);
-    const redisDir = join(dir, 'redis');
-    const s3Dir = join(dir, 's3');
-    for (const d of [redisDir, s3Dir]) rmSync(d, { recursive: true, force: true });
-    services.push(
-      lab.spawnIn(lab.services, '/usr/bin/redis-server',
-        ['--bind', '0.0.0.0', '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--dir', dir],
-        { stdio: 'ignore' }),
-      lab.spawnIn(lab.services, process.execPath,
-        [S3RVER, '-d', s3Dir, '-a', '0.0.0.0', '-p', String(S3_PORT), '--no-vhost-buckets', '--configure-bucket', 'tiles'],
-        { stdio: 'ignore' }),
-    );
-    await waitForPort(lab.servicesLock, REDIS_PORT);
-    await waitForPort(lab.servicesData, S3_PORT);
+    services.push(await startRedisIn(lab, dir), await startS3In(lab, join(dir, 's3'), 'tiles'));
     redis = new Redis({ host: lab.servicesLock, port: REDIS_PORT, maxRetriesPerRequest: 1 });
     s3 = new S3Client({ endpoint: `http://${lab.servicesData}:${S3_PORT}`, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
     // one after the other: nine Node processes starting at once on two cores miss the daemon's start-up timeout
@@ -161,8 +146,7 @@ describe('three hosts on one Redis and one S3 bucket', { skip: skip ?? undefined
     redis?.disconnect();
     hosts.forEach((d) => d?.kill());
     await Promise.all(hosts.map((d) => d?.exited));
-    for (const p of services) p.kill('SIGKILL');
-    await Promise.all(services.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : null)));
+    await stopServices(services);
     s3?.destroy();
     await relay?.close();
     await upstream?.stop();
