@@ -4,13 +4,11 @@
  * in headless Chromium (the demo passes the key on to its map and tile requests).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
 import { createApp } from '../../src/core/app.js';
@@ -19,11 +17,11 @@ import { gdalAvailable, gdalTranslate, gdalWmsLayerDsn, owslibAvailable, runClie
 import { tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
 import { colorFraction, decodeImage } from '../support/images.js';
 import { startMapServer, TEST_COLORS, type TestMapServer } from '../support/mapserver.js';
+import { screenshot } from '../support/chromium.js';
 
 const KEY = 'desk-key-5b0e1f2a';
 const DEMO_ONLY_KEY = 'demo-only-key-77';
 const SECRET = 'the-sso-secret-of-thirty-two-bytes-or-more';
-const CHROMIUM = '/usr/bin/chromium';
 const MERC_BBOX = [-20037508.34, -20037508.34, 20037508.34, 20037508.34];
 
 const RULES = `
@@ -126,18 +124,12 @@ describe('clients with credentials against access rules', () => {
     });
   });
 
-  describe('OpenLayers in the demo', { skip: !existsSync(CHROMIUM) && 'chromium is not installed' }, () => {
-    async function screenshot(pageUrl: string): Promise<Buffer> {
-      const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-      const file = join(profile, 'shot.png');
+  describe('OpenLayers in the demo', () => {
+    async function shot(pageUrl: string): Promise<Buffer> {
+      const profile = mkdtempSync(join(tmpdir(), 'demo-shot-'));
       try {
-        await promisify(execFile)(CHROMIUM, [
-          '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-          '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=800,700', '--hide-scrollbars',
-          '--virtual-time-budget=8000', `--screenshot=${file}`, pageUrl,
-        ], { encoding: 'utf8', timeout: 60_000 }).catch(() => undefined);
-        assert.ok(existsSync(file), `no screenshot of ${pageUrl}`);
-        return readFileSync(file);
+        await screenshot(pageUrl, join(profile, 'shot.png'));
+        return readFileSync(join(profile, 'shot.png'));
       } finally {
         rmSync(profile, { recursive: true, force: true });
       }
@@ -150,13 +142,13 @@ describe('clients with credentials against access rules', () => {
     ];
     for (const [name, path] of viewers) {
       it(`the ${name} viewer opened with ?apikey= draws the map with that key`, async () => {
-        await hasBothAreas(await screenshot(`${url}${path}&apikey=${KEY}`), name);
+        await hasBothAreas(await shot(`${url}${path}&apikey=${KEY}`), name);
       });
     }
     it('a key admitted to the demo pages but not to maps or tiles shows no map (the key is what opens the tiles)', async () => {
       const page = await fetch(`${url}/demo/?tms_layer=areas_cached&spec=GLOBAL_WEBMERCATOR&apikey=${DEMO_ONLY_KEY}`);
       assert.equal(page.status, 200);
-      const img = await decodeImage(await screenshot(`${url}/demo/?tms_layer=areas_cached&spec=GLOBAL_WEBMERCATOR&apikey=${DEMO_ONLY_KEY}`));
+      const img = await decodeImage(await shot(`${url}/demo/?tms_layer=areas_cached&spec=GLOBAL_WEBMERCATOR&apikey=${DEMO_ONLY_KEY}`));
       assert.equal(colorFraction(img, [...TEST_COLORS.redArea, 255], 12), 0);
     });
     it('the index links carry the key on to the viewers and capabilities', async () => {

@@ -16,19 +16,25 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars',
 ];
 
+/** How long the page may load: virtual time for its timers and tiles, and a wall-clock limit for Chromium. */
+export interface ScreenshotTimes {
+  virtualMs?: number;
+  timeoutMs?: number;
+}
+
 /**
  * A screenshot of `url` after the page had a few seconds (of virtual time) to load its tiles.
  * Asynchronous: the server under test may run in this very process and must go on answering.
  */
-export async function screenshot(url: string, file: string): Promise<void> {
+export async function screenshot(url: string, file: string, times: ScreenshotTimes = {}): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
   try {
     let stderr = '';
     await promisify(execFile)(CHROMIUM, [
       ...FLAGS, `--user-data-dir=${profile}`, '--window-size=800,700',
-      '--virtual-time-budget=8000', `--screenshot=${file}`, url,
-    ], { encoding: 'utf8', timeout: 60_000 }).catch((err: { stderr?: string }) => {
-      stderr = err.stderr ?? String(err);
+      `--virtual-time-budget=${times.virtualMs ?? 8000}`, `--screenshot=${file}`, url,
+    ], { encoding: 'utf8', timeout: times.timeoutMs ?? 60_000 }).catch((err: { stderr?: string; killed?: boolean; message?: string }) => {
+      stderr = `${err.killed ? 'timed out: ' : ''}${err.stderr || err.message || String(err)}`;
     });
     assert.ok(existsSync(file), `no screenshot of ${url}: ${stderr}`);
   } finally {
