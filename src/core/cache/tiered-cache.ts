@@ -130,6 +130,22 @@ export class TieredCache implements TileCache {
   }
 
   /** Fire and forget: the request has its tile; a failed copy is counted and logged, never thrown. */
+  /**
+   * Another host changed or removed these tiles in the lowest (shared) tier: the copies above it are dropped, after
+   * any copy of them still running, so the next load copies the current tile up (cluster-invalidation.ts).
+   */
+  async dropUpperCopies(coords: readonly TileCoord[], dims?: Dimensions): Promise<void> {
+    await Promise.all(coords.map((c) => this.copies.get(copyKey(c, dims))));
+    await Promise.all(this.tiers.slice(0, -1).map((t) => t.removeMany(coords, dims)));
+  }
+
+  /** As dropUpperCopies for a whole level; false when a tier above the lowest has no quick way to drop one. */
+  async dropUpperLevel(level: number): Promise<boolean> {
+    await Promise.allSettled([...this.copies.values()]);
+    const removed = await Promise.all(this.tiers.slice(0, -1).map((t) => t.removeLevel(level, Infinity)));
+    return removed.every((n) => n !== null);
+  }
+
   private copyUp(upper: readonly TileCache[], tiles: readonly TileToStore[], dims?: Dimensions): void {
     const copy = Promise.allSettled(upper.map((tier) => attempt(() => tier.storeMany(tiles, dims)))).then((results) => {
       for (const r of results) {

@@ -1,3 +1,4 @@
+import { ClusterInvalidation, hasUpperCopies } from '../cache/cluster-invalidation.js';
 import { NullCache } from '../cache/null-cache.js';
 import type { TileCache } from '../cache/cache.js';
 import { cacheBackend } from '../cache/registry.js';
@@ -41,6 +42,7 @@ export class CacheBuilder {
   private readonly opened: TileCache[] = [];
   /** The Redis leases of the cross-host tile lock, when configured. */
   private leases: RedisLeases | undefined;
+  private invalidation: ClusterInvalidation | undefined;
   /** Per process, bounded by `server.decoded_tiles_mb`; none when that is 0. */
   private readonly decodedTiles: DecodedTiles | undefined;
 
@@ -150,7 +152,11 @@ export class CacheBuilder {
       cacheName: conf.name, gridKey, grid, fileExt: conf.fileExt, mimeType: conf.image.format ?? 'image/png', transparent, metrics: this.ctx.metrics, log: this.ctx.log,
     });
     this.opened.push(store);
-    return store;
+    // with a cluster (tile_lock in Redis), per-host copies of a tiered cache follow the other hosts' changes
+    const cluster = this.ctx.config.globals.cache.tileLock;
+    if (cluster?.type !== 'redis' || !hasUpperCopies(store)) return store;
+    this.invalidation ??= new ClusterInvalidation({ url: cluster.url, prefix: cluster.prefix, connectTimeoutMs: cluster.connectTimeout * 1000, log: this.ctx.log ?? console });
+    return this.invalidation.wrap(store);
   }
 
   /** With `globals.cache.tile_lock: {type: redis}`, a lease in Redis after the lock files (one connection pair per process). */
@@ -165,7 +171,7 @@ export class CacheBuilder {
 
   /** Closes every store this builder opened (connections, database handles) and the tile lock's connections. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.opened.splice(0).map((s) => s.close()), this.leases?.close()]);
+    await Promise.allSettled([...this.opened.splice(0).map((s) => s.close()), this.leases?.close(), this.invalidation?.close()]);
   }
 }
 
