@@ -65,6 +65,8 @@ export class Master {
   private reloading = false;
   private reloadQueued = false;
   private exitCode = 0;
+  /** The uWebSockets.js build the workers chose, for the start-up line. */
+  private uws?: string;
 
   constructor(private readonly opts: MasterOptions) {
     this.settings = opts.settings;
@@ -104,7 +106,7 @@ export class Master {
     const kernels = kernelsInfo();
     this.log.info(
       `master (pid ${process.pid}): serving ${s.target} on ${where} with ${s.workers} workers (pixel kernels: ${kernels.implementation}, ${kernels.simd})`,
-      { ...buildInfo(), workers: s.workers, cpus: availableCpus() },
+      { ...buildInfo(this.uws ?? 'none'), workers: s.workers, cpus: availableCpus() },
     );
   }
 
@@ -165,6 +167,7 @@ export class Master {
       const state = this.states.get(worker);
       switch (msg.type) {
         case 'mapproxy:ready':
+          if (msg.uws) this.uws = msg.uws;
           if (state) {
             state.ready = true;
             this.log.info(`worker ${state.slot} (pid ${worker.process.pid}) ready`);

@@ -2,7 +2,7 @@
  * other libraries' messages on the same channel are never mistaken for ours. */
 export type WorkerToMaster =
   /** Listening on every listener: the master may now retire the worker this one replaces. */
-  | { type: 'mapproxy:ready'; slot: number }
+  | { type: 'mapproxy:ready'; slot: number; /** the uWebSockets.js build it chose (package@version) */ uws?: string }
   /** Could not start (configuration, listener); the worker exits right after. */
   | { type: 'mapproxy:failed'; slot: number; error: string }
   /** A client asked this worker for /metrics: the master answers with the aggregate. */

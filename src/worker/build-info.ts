@@ -13,10 +13,11 @@ export interface BuildInfo {
   kernels: string;
 }
 
-export function buildInfo(): BuildInfo {
+/** `uws` given: the build a worker reported (the master does not choose one itself: it asks no glibc, loads none). */
+export function buildInfo(uws: string = describeUws()): BuildInfo {
   const require = createRequire(import.meta.url);
   const version = (require('../../package.json') as { version: string }).version;
-  const uws = describeUws(); // 'none' for unix-socket-only deployments that installed no build
+  // uws: 'none' for unix-socket-only deployments that installed no build
   const k = kernelsInfo();
   return { version, node: process.version, uws, kernels: `${k.implementation}/${k.simd}` };
 }

@@ -136,7 +136,7 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
     return;
   }
   if (stopping) return;
-  send({ type: 'mapproxy:ready', slot });
+  send({ type: 'mapproxy:ready', slot, uws: buildInfo().uws });
   if (!inCluster) {
     const where = settings.binds.map((b) => ('socketPath' in b ? b.socketPath : `http://${b.host}:${b.port}/`)).join(', ');
     const kernels = kernelsInfo();
