@@ -2,9 +2,9 @@
 // `tsc -p tsconfig.build.json` has written dist/, esbuild bundles our own sources behind the worker program
 // (dist/worker/cluster-entry.js) and the master's configuration check (dist/master/settings-check.js) over the
 // files tsc wrote there. Node's ESM loader spends most of a worker's start resolving, reading and linking module
-// files (measured on the default configuration: about 1.3 s of CPU per worker, against 0.1 s for our own code),
-// and every worker pays it at once. npm packages stay external: the native ones must, and the others keep their
-// own loading and lazy imports as they are.
+// files (in a CPU profile of a worker starting on the default configuration, about ten times the samples of our
+// own code), and every worker pays it at once. npm packages stay external (the native ones must, and the others keep their
+// own loading and lazy imports as they are), except a few pure-JavaScript ones every worker loads (BUNDLED_PACKAGES).
 //
 // Modules dynamically imported (cache backends, FastCGI, the seeder's libraries) become chunks under
 // dist/chunks/, so what a configuration does not use is still not loaded. Each module's `import.meta.url` is
@@ -14,6 +14,7 @@
 //
 //   node scripts/bundle-entries.mjs [--dist dist] [--metafile out.json]
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,16 @@ const src = join(root, 'src');
 
 /** The bundled programs, as paths below src/ and dist/. */
 const ENTRIES = ['worker/cluster-entry', 'master/settings-check'];
+
+/** Bundled in: pure JavaScript, no files of their own read at run time, loaded by every worker. */
+const BUNDLED_PACKAGES = ['yaml', 'prom-client', 'tdigest', 'bintrees', '@opentelemetry/api', 'wkx'];
+
+/** Every other dependency, and their subpaths, stays an import of the installed package. */
+function externalPackages() {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const names = Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies, ...manifest.devDependencies });
+  return names.filter((n) => !BUNDLED_PACKAGES.includes(n)).flatMap((n) => [n, `${n}/*`]);
+}
 
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
@@ -55,7 +66,11 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // npm packages stay external, but for a few pure-JavaScript ones every worker loads at start whatever the
+  // configuration: as files they are some 190 CommonJS modules that Node's ESM loader resolves and scans one by one.
+  external: externalPackages(),
+  // their require() of Node's own modules, in an ES module
+  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   sourcemap: true,
   allowOverwrite: true,
   logLevel: 'warning',
