@@ -7,6 +7,8 @@ import { loadSeedConfig } from '../core/config/seed-config.js';
 import { runCleanup } from '../core/seed/cleanup.js';
 import { ConsoleReporter } from '../core/seed/console-reporter.js';
 import { ProcessPoolExecutor } from './seed/process-pool.js';
+import { LocalAndPoolExecutor } from './seed/local-and-pool.js';
+import { InProcessExecutor } from '../core/seed/executor.js';
 import { runWorkerCommand, seedThroughQueue } from './seed/queue-command.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
 import { runSeed } from '../core/seed/seeder.js';
@@ -80,7 +82,7 @@ export function selectTasks(seed?: string[], cleanup?: string[]): { seeds: strin
 export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Promise<number> {
   const say = (text: string) => io.out.write(`${text}\n`);
   let runtime: SeedRuntime | null = null;
-  let pool: ProcessPoolExecutor | null = null;
+  let pool: LocalAndPoolExecutor | null = null;
   if (opts.worker) return runWorkerCommand(opts, io);
   try {
     const configFile = resolve(opts.proxyConf);
@@ -117,7 +119,11 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
       say(`Start seeding process (${seedTasks.length} task${seedTasks.length > 1 ? 's' : ''})${opts.dryRun ? ' (dry run)' : ''}`);
       const needWorkers = !opts.dryRun && seedTasks.some((t) => t.coverage !== false);
       const workers = Math.max(1, opts.concurrency ?? availableParallelism());
-      if (needWorkers) pool = await ProcessPoolExecutor.start(configFile, workers);
+      // this process seeds too: N − 1 worker processes
+      if (needWorkers) {
+        const children = workers > 1 ? await ProcessPoolExecutor.start(configFile, workers - 1) : null;
+        pool = new LocalAndPoolExecutor(new InProcessExecutor(runtime), children);
+      }
       const result = await runSeed(seedTasks, {
         executor: pool ?? undefined,
         dryRun: opts.dryRun,
@@ -212,7 +218,7 @@ export function seedCommand(program: Command): void {
     .argument('[seed_conf]', 'seed configuration (or -s)')
     .requiredOption('-f, --proxy-conf <file>', 'MapProxy configuration (mapproxy.yaml)')
     .option('-s, --seed-conf <file>', 'seed configuration (seed.yaml)')
-    .option('-c, --concurrency <n>', 'number of seed worker processes (default: all cores)', intArg(1))
+    .option('-c, --concurrency <n>', 'number of processes that seed, this one included (default: all cores)', intArg(1))
     .option('-n, --dry-run', 'walk and count the tiles, create or remove nothing')
     .option('-l, --skip-geoms-for-last-levels <n>', 'do not test tiles against the coverage on the last N levels', intArg(0), 0)
     .option('--skip-uncached', 'only refresh tiles already in the cache (with refresh_before)')

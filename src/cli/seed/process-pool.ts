@@ -129,6 +129,16 @@ export class ProcessPoolExecutor implements SeedExecutor {
     );
   }
 
+  /** Items handed to the workers and not finished. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Some worker can still take items. */
+  get alive(): boolean {
+    return this.workers.some((w) => w.alive);
+  }
+
   run(item: SeedWorkItem): Promise<number> {
     const alive = this.workers.filter((w) => w.alive);
     if (!alive.length) return Promise.reject(new Error('no seed workers left'));
