@@ -19,12 +19,17 @@ export class AccessDenied extends Error {
     message: string,
     readonly reason: DenialReason,
     readonly noCache: boolean,
+    /** The `WWW-Authenticate` value of a 401 (RFC 7235), when the hook named a scheme. */
+    readonly challenge?: string,
   ) {
     super(message);
   }
 
-  static unauthenticated(reason: DenialReason = 'unauthenticated'): AccessDenied {
-    return new AccessDenied(401, 'unauthorized', reason, true);
+  /** The body a protocol answers this refusal with instead of the bare word (OGC API: its exception document). */
+  answer?: CoreResponse;
+
+  static unauthenticated(reason: DenialReason = 'unauthenticated', challenge?: string): AccessDenied {
+    return new AccessDenied(401, 'unauthorized', reason, true, challenge);
   }
 
   static forbidden(reason: DenialReason = 'forbidden', opts: { noCache?: boolean } = {}): AccessDenied {
@@ -32,7 +37,12 @@ export class AccessDenied extends Error {
   }
 }
 
-/** `Content-Type: text/plain` without a charset, as MapProxy's Response sends a bare message. */
+/**
+ * `Content-Type: text/plain` without a charset, as MapProxy's Response sends a bare message (or the protocol's
+ * own `answer`); a 401 with a challenge carries it in `WWW-Authenticate`.
+ */
 export function accessDeniedResponse(err: AccessDenied): CoreResponse {
-  return serviceResponse(err.message, { status: err.status, contentType: 'text/plain', noCache: err.noCache });
+  const res = err.answer ?? serviceResponse(err.message, { status: err.status, contentType: 'text/plain', noCache: err.noCache });
+  if (err.status === 401 && err.challenge) res.headers['WWW-Authenticate'] = err.challenge;
+  return res;
 }

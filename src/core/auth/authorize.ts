@@ -5,7 +5,9 @@ import type { DenialReason } from './denial-reason.js';
 /**
  * What the authorization hook is asked about: MapProxy's service strings. `wms.map`, `wms.featureinfo` and
  * `wms.capabilities` for WMS; `tms` for TMS and /tiles tiles and capabilities; `wmts` and `wmts.featureinfo`;
- * `kml`; `demo`. (As in MapProxy, WMS GetLegendGraphic asks nobody.)
+ * `kml`; `demo`. (As in MapProxy, WMS GetLegendGraphic asks nobody.) MapProxy 7's OGC API asks nobody; ours asks
+ * (our choice, see docs/authorization.md) `ogcapi.map` for maps (the `map` permission), `ogcapi.tile` for tiles
+ * (`tile`) and `ogcapi.capabilities` for the documents listing collections (`map`, as WMS capabilities).
  */
 export type AuthService =
   | 'wms.map'
@@ -15,7 +17,10 @@ export type AuthService =
   | 'wmts'
   | 'wmts.featureinfo'
   | 'kml'
-  | 'demo';
+  | 'demo'
+  | 'ogcapi.map'
+  | 'ogcapi.tile'
+  | 'ogcapi.capabilities';
 
 /** An area a user may see: a bbox [minx, miny, maxx, maxy], WKT (one polygon per line) or GeoJSON, in `srs`. */
 export interface LimitedTo {
@@ -35,13 +40,14 @@ export interface LayerPermissions {
 /**
  * MapProxy's answer dict. `none` and `forbidden` both refuse (403); `unauthenticated` asks for credentials (401).
  * `limited_to` of a partial answer applies to every layer (a layer's own `limited_to` wins for tiles).
- * `reason` (our extension) says why a refusal was given, for the denial count and log line.
+ * `reason` (our extension) says why a refusal was given, for the denial count and log line; `challenge` (ours
+ * too) is the `WWW-Authenticate` value a 401 carries (e.g. `Bearer error="invalid_token"`), none when absent.
  */
 export type AuthResult =
   | { authorized: 'full' }
   | { authorized: 'partial'; layers: Readonly<Record<string, LayerPermissions>>; limited_to?: LimitedTo }
   | { authorized: 'none' | 'forbidden'; reason?: DenialReason }
-  | { authorized: 'unauthenticated'; reason?: DenialReason };
+  | { authorized: 'unauthenticated'; reason?: DenialReason; challenge?: string };
 
 /** The query's area as (srs code, bbox), MapProxy's `query_extent`; null for capabilities and the demo. */
 export type QueryExtent = readonly [srs: string, bbox: BBox];

@@ -21,7 +21,14 @@ export async function askAuthorize(
   if (!result || typeof result !== 'object' || typeof result.authorized !== 'string') {
     throw new TypeError(`authorize hook returned ${JSON.stringify(result)}, expected { authorized: ... }`);
   }
-  if (result.authorized === 'unauthenticated') throw AccessDenied.unauthenticated(isDenialReason(result.reason) ? result.reason : 'unauthenticated');
+  if (result.authorized === 'unauthenticated') {
+    const challenge = result.challenge;
+    // a header value: control characters would split the response
+    if (challenge !== undefined && (typeof challenge !== 'string' || /[\x00-\x1f\x7f]/.test(challenge))) {
+      throw new TypeError(`authorize hook returned a challenge that is not a header value: ${JSON.stringify(challenge)}`);
+    }
+    throw AccessDenied.unauthenticated(isDenialReason(result.reason) ? result.reason : 'unauthenticated', challenge || undefined);
+  }
   return result;
 }
 

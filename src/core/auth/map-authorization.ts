@@ -18,16 +18,20 @@ export interface PermittedMap {
   readonly coverage: Coverage | null;
 }
 
+/** Who draws a map through the WMS renderer: WMS GetMap, and OGC API maps and the tiles it draws. */
+export type MapAuthService = 'wms.map' | 'ogcapi.map' | 'ogcapi.tile';
+
 /**
- * The GetMap half of MapProxy's WMSServer.map authorization: asks `wms.map` about the named layers that
- * would draw (with the query's extent), refuses a request naming a forbidden layer and leaves out the
- * forbidden parts of groups. Without a hook everything is drawn unlimited.
+ * The GetMap half of MapProxy's WMSServer.map authorization: asks `wms.map` (or OGC API's service) about the
+ * named layers that would draw (with the query's extent), refuses a request naming a forbidden layer and leaves
+ * out the forbidden parts of groups. Without a hook everything is drawn unlimited. OGC API tiles need `tile`.
  */
 export async function permittedMapLayers(
   request: CoreRequest | undefined,
   requested: readonly string[],
   actual: ReadonlyMap<string, readonly MapLayer[]>,
   query: MapQuery,
+  service: MapAuthService = 'wms.map',
 ): Promise<PermittedMap> {
   const all = (): PermittedMap => ({
     layers: [...actual.values()].flat().map((layer) => ({ layer, limitedTo: null })),
@@ -35,7 +39,8 @@ export async function permittedMapLayers(
     coverage: null,
   });
   if (!request?.hooks?.authorize) return all();
-  const permission = await authorizeWmsLayers(request, 'map', [...actual.keys()], [query.srs.code, query.bbox]);
+  const feature = service === 'ogcapi.tile' ? 'tile' : 'map';
+  const permission = await authorizeWmsLayers(request, feature, [...actual.keys()], [query.srs.code, query.bbox], service);
   if (permission.layers === 'all') return all();
   const layers: PermittedMapLayer[] = [];
   const kept = filterPermittedLayers(actual, requested, permission);

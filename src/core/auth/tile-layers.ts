@@ -5,7 +5,7 @@ import type { QueryExtent } from './authorize.js';
 import { askAuthorize, limitedCoverage, refusalOf } from './hook-answer.js';
 
 /** The tile services and what they ask the hook: tiles need `tile`, WMTS feature info needs `featureinfo`. */
-export type TileAuthService = 'tms' | 'kml' | 'wmts' | 'wmts.featureinfo';
+export type TileAuthService = 'tms' | 'kml' | 'wmts' | 'wmts.featureinfo' | 'ogcapi.tile';
 
 /**
  * MapProxy's authorize_tile_layer (TMS, KML, WMTS): one layer, with the tile's extent (null for a layer's

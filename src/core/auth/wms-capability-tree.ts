@@ -8,10 +8,16 @@ import { hasOwnSources } from './map-layers-by-name.js';
 
 /**
  * MapProxy's authorized_capability_layers: asks `wms.capabilities` about every named layer and returns the
- * tree the capabilities document shows — the whole tree, the permitted part, or a refusal.
+ * tree the capabilities document shows — the whole tree, the permitted part, or a refusal. OGC API asks the same
+ * as `ogcapi.capabilities` for its collections (they are the WMS layers).
  */
-export async function authorizedCapabilityTree(req: CoreRequest, root: WmsLayer, names: Iterable<string>): Promise<WmsLayer> {
-  const result = await askAuthorize(req, 'wms.capabilities', [...names], null);
+export async function authorizedCapabilityTree(
+  req: CoreRequest,
+  root: WmsLayer,
+  names: Iterable<string>,
+  service: 'wms.capabilities' | 'ogcapi.capabilities' = 'wms.capabilities',
+): Promise<WmsLayer> {
+  const result = await askAuthorize(req, service, [...names], null);
   if (!result || result.authorized === 'full') return root;
   if (result.authorized === 'partial') return filteredLayerTree(root, result.layers ?? {}, limitedCoverage(result.limited_to));
   throw refusalOf(result);

@@ -1,7 +1,7 @@
 import type { Coverage } from '../geo/coverage.js';
 import type { CoreRequest } from '../http.js';
 import { AccessDenied } from './access-denied.js';
-import type { QueryExtent } from './authorize.js';
+import type { AuthService, QueryExtent } from './authorize.js';
 import type { DenialReason } from './denial-reason.js';
 import { askAuthorize, limitedCoverage, refusalOf } from './hook-answer.js';
 
@@ -17,17 +17,18 @@ export interface WmsPermission {
 const ALL: WmsPermission = { layers: 'all', coverage: null };
 
 /**
- * MapProxy's WMSServer.authorized_layers: asks `wms.map` or `wms.featureinfo` about the named layers that
- * would answer, and keeps those whose permission for `feature` is true. `none`/`forbidden` permit no layer
+ * MapProxy's WMSServer.authorized_layers: asks `wms.map` or `wms.featureinfo` (or OGC API's `service`) about the
+ * named layers that would answer, and keeps those whose permission for `feature` is true. `none`/`forbidden` permit no layer
  * (the request is refused once a requested layer is found missing).
  */
 export async function authorizeWmsLayers(
   req: CoreRequest,
-  feature: 'map' | 'featureinfo',
+  feature: 'map' | 'featureinfo' | 'tile',
   layers: readonly string[],
   queryExtent: QueryExtent,
+  service: AuthService = feature === 'featureinfo' ? 'wms.featureinfo' : 'wms.map',
 ): Promise<WmsPermission> {
-  const result = await askAuthorize(req, feature === 'map' ? 'wms.map' : 'wms.featureinfo', layers, queryExtent);
+  const result = await askAuthorize(req, service, layers, queryExtent);
   if (!result || result.authorized === 'full') return ALL;
   const permitted = new Map<string, Coverage | null>();
   if (result.authorized === 'partial') {

@@ -1,4 +1,3 @@
-import type { CoreRequest } from '../../http.js';
 import type { AuthService } from '../authorize.js';
 
 /** The protocols a rule may be limited to with `services:`. */
@@ -6,11 +5,9 @@ export const RULE_SERVICES = ['wms', 'wmts', 'tms', 'kml', 'demo', 'ogcapi'] as 
 export type RuleService = (typeof RULE_SERVICES)[number];
 
 /**
- * The protocol a request came through. The hook's service names it (`wms.map` is WMS, TMS and `/tiles` ask
- * `tms`), except OGC API tiles, which ask as WMTS (the same tiles, the same permissions) and are told apart by
- * their path.
+ * The protocol a request came through, as the hook's service names it: `wms.map` is WMS, TMS and `/tiles` ask
+ * `tms`, every /ogcapi request asks an `ogcapi.*` service.
  */
-export function requestProtocol(service: AuthService, req: CoreRequest): RuleService {
-  if (req.path === '/ogcapi' || req.path.startsWith('/ogcapi/')) return 'ogcapi';
+export function requestProtocol(service: AuthService): RuleService {
   return service.split('.')[0] as RuleService;
 }

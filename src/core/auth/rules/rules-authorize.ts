@@ -29,6 +29,19 @@ const PRIORITY: readonly DenialReason[] = [
 ];
 const FORBIDDEN: ReadonlySet<DenialReason> = new Set(['service', 'network', 'referrer']);
 
+/** Refusals of a presented token: RFC 6750's `invalid_token`. */
+const TOKEN_REFUSED: ReadonlySet<DenialReason> = new Set(['token_expired', 'token_not_yet_valid', 'token_issuer', 'token_audience', 'token_claims', 'token_invalid']);
+
+/**
+ * The `WWW-Authenticate` of a 401 a JWT rule gave (RFC 6750 §3): `Bearer`, with `error="invalid_token"` when a
+ * token was presented and refused. A 401 for a missing or wrong API key has none, as MapProxy's bare 401.
+ */
+function bearerChallenge(reason: DenialReason, outcomes: readonly [AccessRule, RuleOutcome][]): string | undefined {
+  if (TOKEN_REFUSED.has(reason)) return 'Bearer error="invalid_token"';
+  const byJwtRule = outcomes.some(([r, o]) => r.jwt && !o.admitted && o.reason === reason);
+  return byJwtRule ? 'Bearer' : undefined;
+}
+
 /** A header far longer than any real token is refused unparsed. */
 const MAX_TOKEN_CHARS = 16_384;
 
@@ -44,13 +57,15 @@ export function rulesAuthorize(rules: AccessRules, verifiers: ReadonlyMap<Access
 
   function decide(service: AuthService, layers: string[], request: CoreRequest, tokens: ReadonlyMap<AccessRule, TokenCheck>): AuthResult {
     const client = clientAddress(request.remoteAddr, request.headers['x-forwarded-for'], rules.trustedProxies);
-    const protocol = requestProtocol(service, request);
+    const protocol = requestProtocol(service);
     const outcomes = rules.rules.map((r): [AccessRule, RuleOutcome] => [r, checkRule(r, request, client, protocol, tokens.get(r))]);
     const admitting = outcomes.flatMap(([r, o]) => (o.admitted ? [{ rule: r, layers: o.layers }] : []));
     if (admitting.length === 0) {
       const reasons = new Set(outcomes.map(([, o]) => (o.admitted ? null : o.reason)));
       const reason = PRIORITY.find((p) => reasons.has(p)) ?? 'forbidden';
-      return FORBIDDEN.has(reason) ? { authorized: 'forbidden', reason } : { authorized: 'unauthenticated', reason };
+      if (FORBIDDEN.has(reason)) return { authorized: 'forbidden', reason };
+      const challenge = bearerChallenge(reason, outcomes);
+      return { authorized: 'unauthenticated', reason, ...(challenge ? { challenge } : {}) };
     }
     if (admitting.some((a) => a.layers === 'all' && !a.rule.limitedTo)) return { authorized: 'full' };
     const granted: Record<string, LayerPermissions> = {};

@@ -33,6 +33,11 @@ export class OgcApiError extends Error {
     return new OgcApiError('Not Acceptable', detail, 406);
   }
 
+  /** The authorization hook's refusal: 401 asks for credentials, 403 refuses the ones given. */
+  static accessDenied(status: 401 | 403): OgcApiError {
+    return status === 401 ? new OgcApiError('Unauthorized', 'Authentication required', 401) : new OgcApiError('Forbidden', 'Access forbidden', 403);
+  }
+
   static internal(detail: string): OgcApiError {
     return new OgcApiError('InternalError', detail, 500);
   }

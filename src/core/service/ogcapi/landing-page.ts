@@ -28,7 +28,7 @@ export function landingPage(pub: Published, ctx: OgcRequest): CoreResponse {
     );
   }
   const doc: Record<string, unknown> = { links };
-  if (opts.enableMaps && opts.defaultDatasetLayers) {
+  if (opts.enableMaps && pub.hasDataset) {
     if (ctx.html) doc['has_dataset_map'] = true;
     links.push(
       { rel: 'http://www.opengis.net/def/rel/ogc/1.0/map', type: MIME.png, title: 'Default map of the whole dataset (as PNG)', href: ctx.href('/map.png') },

@@ -23,6 +23,8 @@ export interface MapJob {
   readonly area: MapArea;
   readonly format: MapFormat;
   readonly background: Background;
+  /** What the authorization and decorate_img hooks are asked: a map, or a tile drawn as one. */
+  readonly authService: 'ogcapi.map' | 'ogcapi.tile';
 }
 
 /** `%.17g` of Python: the shortest exact form is what clients parse back anyway. */
@@ -90,6 +92,9 @@ export async function renderMap(pub: Published, req: CoreRequest, job: MapJob): 
         srsExtents: clip ? [{ srs: area.srs.code, bbox: clip }] : [],
         onSourceErrors: pub.opts.onSourceErrors,
         attribution: pub.opts.attribution,
+        // the same authorization as WMS GetMap: forbidden layers refused, limited_to clipped, decorate_img offered
+        request: req,
+        authService: job.authService,
       },
     );
   } catch (err) {
@@ -148,7 +153,7 @@ export async function getMap(pub: Published, ctx: OgcRequest, collId: string | n
         maxOutputPixels: pub.opts.maxOutputPixels,
       });
   const bg = background(wmsStyle ? undefined : p.get('bgcolor'), wmsStyle ? (p.get('transparent') ?? 'false').toLowerCase() : p.get('transparent'));
-  return renderMap(pub, ctx.req, { layers, area, format, background: bg });
+  return renderMap(pub, ctx.req, { layers, area, format, background: bg, authService: 'ogcapi.map' });
 }
 
 /** The extent of several layers: the union of their extents in EPSG:4326. */

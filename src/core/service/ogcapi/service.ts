@@ -1,4 +1,5 @@
-import type { CoreRequest, CoreResponse } from '../../http.js';
+import { AccessDenied } from '../../auth/access-denied.js';
+import { NO_CACHE_HEADERS, type CoreRequest, type CoreResponse } from '../../http.js';
 import { DemoStaticFiles } from '../demo/static-files.js';
 import { notFound } from '../response.js';
 import type { Service } from '../service.js';
@@ -50,28 +51,37 @@ export class OgcapiService implements Service {
       throw new OgcApiError('Not Found', 'Not Found', 404);
     } catch (err) {
       if (err instanceof OgcApiError) return ctx.respond(err.toJson(), exceptionHtml, err.status);
+      if (err instanceof AccessDenied) {
+        // the app counts and logs the refusal; it answers with the standard's exception document
+        const denied = OgcApiError.accessDenied(err.status);
+        err.answer = ctx.respond(denied.toJson(), exceptionHtml, err.status, err.noCache ? { ...NO_CACHE_HEADERS } : {});
+      }
       throw err;
     }
   }
 
-  private scope(collId: string | null, what: string): TilesetScope {
+  private scope(pub: Published, collId: string | null, what: string): TilesetScope {
     if (collId === null) {
-      const layers = this.pub.datasetLayers(undefined, what);
-      return { base: '', collection: null, extent: datasetExtent(this.pub, layers) };
+      const layers = pub.datasetLayers(undefined, what);
+      return { base: '', collection: null, extent: datasetExtent(pub, layers) };
     }
-    const layer = this.pub.collection(collId);
+    const layer = pub.collection(collId);
     return { base: `/collections/${encodeURIComponent(collId)}`, collection: { id: collId, title: layer.title }, extent: layer.extent };
   }
 
-  private route(ctx: OgcRequest, s: string[]): Promise<CoreResponse> | CoreResponse | null {
+  /**
+   * Maps and tiles ask the authorization hook themselves (`ogcapi.map`, `ogcapi.tile`) with their extent; the
+   * documents naming collections see only those `ogcapi.capabilities` permits (`visibleTo`).
+   */
+  private async route(ctx: OgcRequest, s: string[]): Promise<CoreResponse | null> {
     const pub = this.pub;
     const { enableMaps, enableTiles } = pub.opts;
     const n = s.length;
-    if (n === 0) return landingPage(pub, ctx);
+    if (n === 0) return landingPage(await pub.visibleTo(ctx.req), ctx);
     if (n === 1 && s[0] === 'conformance') return conformance(pub, ctx);
     if (n === 1 && s[0] === 'api') return api(pub, ctx);
-    if (n === 1 && s[0] === 'collections') return collections(pub, ctx);
-    if (n === 2 && s[0] === 'collections') return collection(pub, ctx, s[1]!);
+    if (n === 1 && s[0] === 'collections') return collections(await pub.visibleTo(ctx.req), ctx);
+    if (n === 2 && s[0] === 'collections') return collection(await pub.visibleTo(ctx.req), ctx, s[1]!);
     if (enableMaps && n === 3 && s[0] === 'collections' && MAP_FILES.has(s[2]!)) return getMap(pub, ctx, s[1]!, s[2]!);
     if (enableMaps && n === 1 && MAP_FILES.has(s[0]!)) return getMap(pub, ctx, null, s[0]!);
     if (!enableTiles) return null;
@@ -84,8 +94,14 @@ export class OgcapiService implements Service {
     else if (s[0] === 'collections' && n >= 3 && s[2] === 'tiles') [collId, rest] = [s[1]!, s.slice(3)];
     else if (s[0] === 'map' && n >= 2 && s[1] === 'tiles') [collId, rest] = [null, s.slice(2)];
     if (collId === undefined) return null;
-    if (rest.length === 0) return tilesets(pub, ctx, this.scope(collId, 'tilesets'));
-    if (rest.length === 1) return tileset(pub, ctx, this.scope(collId, 'tileset'), rest[0]!);
+    if (rest.length === 0) {
+      const visible = await pub.visibleTo(ctx.req);
+      return tilesets(visible, ctx, this.scope(visible, collId, 'tilesets'));
+    }
+    if (rest.length === 1) {
+      const visible = await pub.visibleTo(ctx.req);
+      return tileset(visible, ctx, this.scope(visible, collId, 'tileset'), rest[0]!);
+    }
     if (rest.length === 4) return getTile(pub, ctx, collId, rest[0]!, rest[1]!, rest[2]!, rest[3]!);
     return null;
   }

@@ -98,12 +98,12 @@ export async function getTile(pub: Published, ctx: OgcRequest, collId: string | 
   const cached = collId !== null && !RENDERING_PARAMS.some((n) => p.has(n)) ? cachedTileLayer(pub, collId, tms, format) : undefined;
   if (cached) {
     try {
-      // the same tile as through WMTS, so the same authorization and image hooks as WMTS
+      // the same tile as through WMTS, guarded as WMTS guards it (the `tile` permission, limited_to, decorate_img)
       const tile = await loadPublishedTile(
         cached,
         new TileServiceGrid(cached.grid),
         { coord: [t.col, t.row, t.z], origin: tms.grid.origin, useProfiles: false },
-        tileAccessFor(ctx.req, 'wmts', cached),
+        tileAccessFor(ctx.req, 'ogcapi.tile', cached),
       );
       return tileResponse(ctx.req, { data: tile.data, contentType: tile.mimeType, timestamp: tile.timestamp, cacheable: tile.cacheable, cacheStatus: tile.cacheStatus }, { maxAge: pub.opts.maxTileAge });
     } catch (err) {
@@ -116,5 +116,6 @@ export async function getTile(pub: Published, ctx: OgcRequest, collId: string | 
     area: { bbox: tileBBox(tms, t), size, srs: tms.grid.srs },
     format,
     background: background(p.get('bgcolor'), p.get('transparent')),
+    authService: 'ogcapi.tile',
   });
 }

@@ -19,7 +19,7 @@ import type { Coverage } from '../../geo/coverage.js';
 import { clipImageResult } from '../../image/clip.js';
 import { clipMergedMap, decorateMap } from '../../auth/map-image.js';
 import { mapLayersByName } from '../../auth/map-layers-by-name.js';
-import { permittedMapLayers } from '../../auth/map-authorization.js';
+import { permittedMapLayers, type MapAuthService } from '../../auth/map-authorization.js';
 import { wmscTileResponse } from './wmsc-tile-response.js';
 
 export interface GetMapContext {
@@ -30,6 +30,8 @@ export interface GetMapContext {
   attribution?: { text: string };
   /** The request, for the authorization and decorate_img hooks it carries. */
   request?: CoreRequest;
+  /** What the hooks are asked as: `wms.map` unless OGC API draws through this renderer. */
+  authService?: MapAuthService;
   /** max-age of a stored tile answered as it is by a `tiled=true` request (default: tile-response.ts). */
   maxTileAge?: number;
 }
@@ -118,7 +120,7 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
   }
 
   const actual = selectMapLayers(req.layers, ctx, query);
-  const permitted = await permittedMapLayers(ctx.request, req.layers, actual, query);
+  const permitted = await permittedMapLayers(ctx.request, req.layers, actual, query, ctx.authService);
   const rendered = await Promise.all(permitted.layers.map((p) => renderLayer(p.layer, query, p.limitedTo)));
 
   const errors: string[] = [];
@@ -171,7 +173,7 @@ export async function renderGetMap(req: WmsMapRequest, ctx: GetMapContext): Prom
       result = ImageResult.fromRaw(merged, { transparent: req.transparent });
     }
   }
-  result = await decorateMap(ctx.request, result, [...actual.keys()].filter((n) => permitted.names.has(n)), query);
+  result = await decorateMap(ctx.request, result, [...actual.keys()].filter((n) => permitted.names.has(n)), query, ctx.authService);
   if (req.tiled && result.tileInfo && ctx.request) return wmscTileResponse(ctx.request, result, outFormat, ctx.maxTileAge);
   return respond(result, cacheable);
 }
