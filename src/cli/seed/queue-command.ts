@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { buildRuntime, type Runtime } from '../../core/runtime/runtime.js';
+import { ConfigError } from '../../core/config/errors.js';
 import { loadConfig } from '../../core/config/load-config.js';
 import { InProcessExecutor, type SeedExecutor } from '../../core/seed/executor.js';
 import { ConsoleReporter } from '../../core/seed/console-reporter.js';
@@ -82,17 +83,30 @@ export async function runWorkerCommand(opts: WorkerCommandOptions, io: IO): Prom
   const url = queueUrl(opts.queue);
   const name = opts.queueName ?? DEFAULT_QUEUE_NAME;
   const configFile = resolve(opts.proxyConf);
-  let runtime: Runtime | null = null;
-  let executor: SeedExecutor | null = null;
+  // set by work(), closed here
+  const held: { runtime?: Runtime; executor?: SeedExecutor } = {};
   const queue = await RedisSeedQueue.open(url, name);
   try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err.write(`ERROR: ${err.message}\n`);
+    return 2;
+  } finally {
+    await held.executor?.close();
+    await held.runtime?.close();
+    await queue.close();
+  }
+
+  async function work(): Promise<number> {
     const concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
     if (concurrency === 1) {
       const loaded = loadConfig(configFile, { env: io.env ?? process.env });
       for (const w of loaded.warnings) io.err.write(`warning: ${w}\n`);
-      runtime = await buildRuntime(loaded, { seeding: true });
-      executor = new InProcessExecutor(runtime, 2);
-    } else executor = await ProcessPoolExecutor.start(configFile, concurrency);
+      held.runtime = await buildRuntime(loaded, { seeding: true });
+      held.executor = new InProcessExecutor(held.runtime, 2);
+    } else held.executor = await ProcessPoolExecutor.start(configFile, concurrency);
+    const executor = held.executor;
     const reporter = new ConsoleReporter({ out: io.out, err: io.err, quiet: opts.quiet ?? 0 });
     io.out.write(`seed worker: waiting for units of ${name} at ${redactedRedisUrl(url)}\n`);
     const result = await runSeedWorker({
@@ -109,9 +123,5 @@ export async function runWorkerCommand(opts: WorkerCommandOptions, io: IO): Prom
     if (result.stopped === 'interrupted') return 130;
     io.err.write(`seed worker stopped: ${result.stopReason}; its units go to other workers after the lease\n`);
     return result.stopped === 'failures' ? 3 : 4;
-  } finally {
-    await executor?.close();
-    await runtime?.close();
-    await queue.close();
   }
 }
