@@ -61,6 +61,8 @@ export function authorize(service, layers, { request, queryExtent }) {
     case 'maponly': return { authorized: 'partial', layers: { dbg: { map: true } } };
     case 'limited': return { authorized: 'partial', layers: { dbg: { ...ALL, limited_to: NE } } };
     case 'forbidden': return { authorized: 'forbidden' };
+    case 'challenged': return { authorized: 'unauthenticated', challenge: 'Basic realm="maps"' };
+    case 'splitting': return { authorized: 'unauthenticated', challenge: 'Basic\\r\\nSet-Cookie: stolen=1' };
     default: return { authorized: 'unauthenticated' };
   }
 }
@@ -160,6 +162,15 @@ describe('OGC API under the authorization hook', () => {
     assertException(await get('/ogcapi/collections', 'nobody'), 401);
     // no hook-given challenge: a bare 401, as MapProxy's
     assert.equal((await get('/ogcapi/collections', 'nobody')).headers['www-authenticate'], undefined);
+  });
+
+  it("a hook's challenge is the 401's WWW-Authenticate; one that would split the header is an internal error", async () => {
+    const r = await get('/ogcapi/collections', 'challenged');
+    assertException(r, 401);
+    assert.equal(r.headers['www-authenticate'], 'Basic realm="maps"');
+    const split = await get('/ogcapi/collections', 'splitting');
+    assert.equal(split.status, 500);
+    assert.equal(split.headers['set-cookie'], undefined);
   });
 
   it('the landing page announces the dataset map only when its layers are all shown', async () => {
