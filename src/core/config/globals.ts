@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MapReader, type ReadContext } from './config-reader.js';
 import { DEFAULTS } from './defaults.js';
@@ -67,8 +67,10 @@ export function readGlobals(ctx: ReadContext, raw: unknown): GlobalsConfig {
   const fontDir = i.str('font_dir');
   if (fontDir !== undefined) {
     image.fontDir = pyJoin(dir, fontDir);
-    // MapProxy loads DejaVuSans(Mono).ttf from there; our text is drawn by librsvg with the system's DejaVu fonts
-    ctx.warn(i.keyPath('font_dir'), 'has no effect yet: watermark and message texts use the DejaVu fonts installed on the system');
+    // MapProxy draws watermarks with <font_dir>/DejaVuSans.ttf; without it, Pillow's small bitmap font
+    if (!existsSync(join(image.fontDir, 'DejaVuSans.ttf'))) {
+      ctx.warn(i.keyPath('font_dir'), `has no DejaVuSans.ttf: watermarks use the system's DejaVu Sans (MapProxy falls back to Pillow's bitmap font)`);
+    }
   }
   if (i.has('merge_method')) {
     i.accept('merge_method');

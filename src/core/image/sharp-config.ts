@@ -29,6 +29,11 @@ export function configureSharp(next: SharpSettings = {}): void {
   if (loaded) apply(loaded);
 }
 
+/** Whether libvips (and with it fontconfig's configuration, see font-dir.ts) is loaded in this process. */
+export function sharpLoaded(): boolean {
+  return loading !== undefined;
+}
+
 /** sharp (libvips), loaded and configured on the first call; every codec call site goes through this. */
 export function loadSharp(): Promise<Sharp> {
   loading ??= import('sharp').then((m) => {

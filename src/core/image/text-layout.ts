@@ -1,8 +1,9 @@
 import { loadSharp } from './sharp-config.js';
 import type { Size } from '../geo/bbox.js';
 import { escapeXml } from './message.js';
+import { fontAscender } from './font-dir.js';
 
-/** A font as Pillow's ImageFont.truetype(file, size) loads it: a DejaVu family at a size in pixels. */
+/** A font as Pillow's ImageFont.truetype(file, size) loads it: a DejaVu family (or font_dir's file for it) at a size in pixels. */
 export interface TextFont {
   readonly family: 'DejaVu Sans' | 'DejaVu Sans Mono';
   readonly size: number;
@@ -23,12 +24,9 @@ export interface PlacedLine {
   readonly y: number;
 }
 
-/** Both DejaVu families have an ascender of 1901 units per 2048 em. */
-const DEJAVU_ASCENDER = 1901 / 2048;
-
 /** FreeType's ascender at a pixel size: the scaled value rounded up to a whole pixel (Pillow's 'a' anchor). */
 export function ascent(font: TextFont): number {
-  return Math.ceil(font.size * DEJAVU_ASCENDER);
+  return Math.ceil(font.size * fontAscender(font.family));
 }
 
 function textElement(line: string, font: TextFont, x: number, baseline: number, anchor: 'start' | 'end'): string {

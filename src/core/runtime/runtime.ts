@@ -10,6 +10,7 @@ import { SingleFlight } from '../tiles/single-flight.js';
 import { CacheBuilder } from './caches.js';
 import { buildGrids } from './grids.js';
 import { useProjDataDir } from '../geo/datum-grids.js';
+import { useFontDir } from '../image/font-dir.js';
 import { imageGlobals } from './image-formats.js';
 import { InfoSources } from './info-sources.js';
 import { buildTileLayers, buildWmsTree } from './layers.js';
@@ -48,6 +49,10 @@ export async function buildRuntime(loaded: LoadedConfig, opts: RuntimeOptions = 
   const config = loaded.config;
   // before any CRS is built: its grids are read from here (MapProxy sets PROJ's data path when it loads)
   if (config.globals.srs.projDataDir !== undefined) useProjDataDir(config.globals.srs.projDataDir);
+  // before libvips first draws text: fontconfig reads its configuration once per process
+  if (!useFontDir(config.globals.image.fontDir)) {
+    (opts.log ?? console).warn('globals.image.font_dir changed after libvips was loaded in this process: its fonts are used from the next start (a daemon reload starts new workers)');
+  }
   const grids = buildGrids(config);
   const dispatchers = opts.dispatchers ?? new HttpDispatchers();
   const globalsImage = imageGlobals(config.globals);

@@ -1,6 +1,7 @@
 import { HttpDispatchers } from '../client/dispatchers.js';
 import type { LoadedConfig } from '../config/types.js';
 import { useProjDataDir } from '../geo/datum-grids.js';
+import { useFontDir } from '../image/font-dir.js';
 import type { TileGrid } from '../geo/grid.js';
 import type { Logger } from '../log/logger.js';
 import { NO_METRICS } from '../metrics.js';
@@ -27,6 +28,10 @@ export function buildSeedRuntime(loaded: LoadedConfig, opts: { log?: Pick<Logger
   const config = loaded.config;
   // before any CRS is built, as buildRuntime does
   if (config.globals.srs.projDataDir !== undefined) useProjDataDir(config.globals.srs.projDataDir);
+  // before libvips first draws text: fontconfig reads its configuration once per process
+  if (!useFontDir(config.globals.image.fontDir)) {
+    (opts.log ?? console).warn('globals.image.font_dir changed after libvips was loaded in this process: its fonts are used from the next start (a daemon reload starts new workers)');
+  }
   const grids = buildGrids(config);
   const dispatchers = new HttpDispatchers();
   const caches = new CacheBuilder({
