@@ -5,6 +5,7 @@ import { useFontDir } from '../image/font-dir.js';
 import type { TileGrid } from '../geo/grid.js';
 import type { Logger } from '../log/logger.js';
 import { NO_METRICS } from '../metrics.js';
+import { requestSlotsFor } from '../client/redis-request-slots.js';
 import { CacheBuilder } from '../runtime/caches.js';
 import { buildGrids } from '../runtime/grids.js';
 import { imageGlobals } from '../runtime/image-formats.js';
@@ -34,11 +35,14 @@ export function buildSeedRuntime(loaded: LoadedConfig, opts: { log?: Pick<Logger
   }
   const grids = buildGrids(config);
   const dispatchers = new HttpDispatchers();
+  // concurrent_requests across hosts (globals.cache.request_lock), as for the server
+  const requestSlots = requestSlotsFor(config.globals.cache.requestLock, opts.log);
   const caches = new CacheBuilder({
     config,
     grids,
     dispatchers,
     limiters: new Map(),
+    requestSlots,
     cookieJars: new Map(),
     seeding: true,
     metrics: NO_METRICS,
@@ -52,6 +56,7 @@ export function buildSeedRuntime(loaded: LoadedConfig, opts: { log?: Pick<Logger
     caches,
     close: async () => {
       await caches.close();
+      await requestSlots?.close();
       await dispatchers.close();
     },
   };
