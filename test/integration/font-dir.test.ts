@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PYTHON } from '../support/mapproxy-reference.js';
@@ -75,7 +75,13 @@ describe('globals.image.font_dir', { skip }, () => {
     writeFileSync(join(dir, 'empty.yaml'), config('empty'));
   });
   after(() => {
-    if (dir && !process.env['KEEP_TEST_DIR']) rmSync(dir, { recursive: true, force: true });
+    if (!dir || process.env['KEEP_TEST_DIR']) return;
+    rmSync(dir, { recursive: true, force: true });
+    // the fontconfig directories the children wrote for this test's font_dirs
+    for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('mapproxy-ts-fontconfig-'))) {
+      const conf = join(tmpdir(), name, 'fonts.conf');
+      if (existsSync(conf) && readFileSync(conf, 'utf8').includes(dir)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
   });
 
   it("draws the watermark with the font in font_dir's DejaVuSans.ttf, as MapProxy does", () => {
