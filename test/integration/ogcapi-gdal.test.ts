@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startOurServer, type OurServer } from '../support/our-app.js';
+import { debugOgcapiConfig } from '../support/ogcapi-debug-config.js';
 
 const run = promisify(execFile);
 
@@ -14,25 +15,6 @@ const run = promisify(execFile);
  * draws maps through the Maps API (gdalinfo, gdal_translate). Tiles are fetched over HTTP as a client would and
  * compared with WMTS. (GDAL 3.6, Debian 12's, cannot open the Tiles API of a web mercator tileset: see docs/ogcapi.md.)
  */
-const CONFIG = `
-globals:
-  cache: {base_dir: CACHE_DIR}
-services:
-  wms:
-  wmts:
-  ogcapi:
-    default_dataset_layers: [dbg]
-layers:
-  - name: dbg
-    title: Debug layer
-    sources: [dbg_cache]
-caches:
-  dbg_cache:
-    grids: [GLOBAL_WEBMERCATOR]
-    sources: [dbg]
-sources:
-  dbg: {type: debug}
-`;
 
 interface GdalInfo {
   driverShortName: string;
@@ -49,7 +31,7 @@ describe('OGC API with GDAL as the client', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ogcapi-gdal-'));
     const file = join(dir, 'mapproxy.yaml');
-    writeFileSync(file, CONFIG.replace('CACHE_DIR', join(dir, 'cache')));
+    writeFileSync(file, debugOgcapiConfig(join(dir, 'cache'), { wms: true }));
     server = await startOurServer(file);
   });
   after(async () => {

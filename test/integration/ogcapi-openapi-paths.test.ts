@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createApp, type OurApp } from '../support/our-app.js';
 import { SchemaChecker } from '../support/json-schema-check.js';
+import { debugOgcapiConfig } from '../support/ogcapi-debug-config.js';
 
 /*
  * The OpenAPI document of /ogcapi taken at its word: every reference in it resolves (its own and those into the
@@ -26,24 +27,6 @@ const openapiSchema = new SchemaChecker(load('openapi/openapi-3.0.x.json'));
 /** The bundles' extent-uad defect (see ogcapi-service.test.ts): `additionalProperties` also applies to `spatial`. */
 const BUNDLE_DEFECT = /\.extent\.spatial: matches 0 of oneOf$/;
 
-const CONFIG = `
-globals:
-  cache: {base_dir: CACHE_DIR}
-services:
-  wmts:
-  ogcapi:
-    default_dataset_layers: [dbg]
-layers:
-  - name: dbg
-    title: Debug layer
-    sources: [dbg_cache]
-caches:
-  dbg_cache:
-    grids: [GLOBAL_WEBMERCATOR]
-    sources: [dbg]
-sources:
-  dbg: {type: debug}
-`;
 
 const EXAMPLES: Record<string, string> = { collectionId: 'dbg', tileMatrixSetId: 'WebMercatorQuad', tileMatrix: '1', tileRow: '0', tileCol: '1' };
 
@@ -106,7 +89,7 @@ describe('the /ogcapi OpenAPI document, path by path', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ogcapi-openapi-'));
     const file = join(dir, 'mapproxy.yaml');
-    writeFileSync(file, CONFIG.replace('CACHE_DIR', join(dir, 'cache')));
+    writeFileSync(file, debugOgcapiConfig(join(dir, 'cache')));
     app = await createApp(file);
     const res = await get('/api', 'f=json');
     assert.equal(res.status, 200);

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startOurServer, type OurServer } from '../support/our-app.js';
+import { debugOgcapiConfig } from '../support/ogcapi-debug-config.js';
 
 /*
  * OWSLib as a client of /ogcapi over HTTP. Debian 12's OWSLib 0.27 reads OGC APIs through owslib.ogcapi.API
@@ -14,24 +15,6 @@ import { startOurServer, type OurServer } from '../support/our-app.js';
  * tilesets are read with the same classes' request helper, and tiles are fetched from the links they return.
  */
 const SCRIPT = fileURLToPath(new URL('../support/owslib_ogcapi.py', import.meta.url));
-const CONFIG = `
-globals:
-  cache: {base_dir: CACHE_DIR}
-services:
-  wmts:
-  ogcapi:
-    default_dataset_layers: [dbg]
-layers:
-  - name: dbg
-    title: Debug layer
-    sources: [dbg_cache]
-caches:
-  dbg_cache:
-    grids: [GLOBAL_WEBMERCATOR]
-    sources: [dbg]
-sources:
-  dbg: {type: debug}
-`;
 
 interface OwsLibResult {
   error?: string;
@@ -53,7 +36,7 @@ describe('OGC API with OWSLib as the client', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ogcapi-owslib-'));
     const file = join(dir, 'mapproxy.yaml');
-    writeFileSync(file, CONFIG.replace('CACHE_DIR', join(dir, 'cache')));
+    writeFileSync(file, debugOgcapiConfig(join(dir, 'cache')));
     server = await startOurServer(file);
     const { stdout } = await promisify(execFile)('/usr/bin/python3', [SCRIPT, `${server.url}/ogcapi/`, 'dbg'], { timeout: 60_000 });
     result = JSON.parse(stdout) as OwsLibResult;

@@ -9,32 +9,13 @@ import { serveHttp } from '../../src/core/node-http-adapter.js';
 import type { CoreRequest } from '../../src/core/http.js';
 import { createApp, get, type OurApp } from '../support/our-app.js';
 import { decodeImage } from '../support/images.js';
+import { debugOgcapiConfig } from '../support/ogcapi-debug-config.js';
 
 /*
  * Our /ogcapi as the upstream of our own ogcapitiles and ogcapimaps sources, over HTTP: a second instance reads
  * the first one's collection, tilesets and tile matrix sets, and serves its tiles byte for byte (nothing is
  * re-encoded on the way) and its maps pixel for pixel.
  */
-const UPSTREAM = `
-globals:
-  cache: {base_dir: CACHE_DIR}
-services:
-  wmts:
-  ogcapi:
-    default_dataset_layers: [dbg]
-layers:
-  - name: dbg
-    title: Debug layer
-    sources: [dbg_cache]
-caches:
-  dbg_cache:
-    grids: [GLOBAL_WEBMERCATOR, geodetic_nw]
-    sources: [dbg]
-sources:
-  dbg: {type: debug}
-grids:
-  geodetic_nw: {srs: 'EPSG:4326', origin: nw, bbox: [-180, -90, 180, 90]}
-`;
 
 const DOWNSTREAM = `
 globals:
@@ -107,7 +88,7 @@ describe('ogcapitiles and ogcapimaps with our own /ogcapi as the upstream', () =
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ogcapi-source-'));
     const upFile = join(dir, 'upstream.yaml');
-    writeFileSync(upFile, UPSTREAM.replace('CACHE_DIR', join(dir, 'up-cache')));
+    writeFileSync(upFile, debugOgcapiConfig(join(dir, 'up-cache'), { grids: ['geodetic_nw'], gridsYaml: "  geodetic_nw: {srs: 'EPSG:4326', origin: nw, bbox: [-180, -90, 180, 90]}" }));
     upstream = await createApp(upFile);
     server = await serveHttp({
       handle: (req: CoreRequest) => {
