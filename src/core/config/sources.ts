@@ -2,6 +2,7 @@ import { MapReader, type ReadContext } from './config-reader.js';
 import { parseColor } from './color.js';
 import { readArcGisSource } from './arcgis-source.js';
 import { readOgcApiMapsSource, readOgcApiTilesSource } from './ogcapi-sources.js';
+import { readCoverage } from './coverage.js';
 import { DEFAULTS } from './defaults.js';
 import { describeValue } from './errors.js';
 import { findExecutable, nonNegative, readHttp } from './globals.js';
@@ -52,9 +53,9 @@ function readSource(r: MapReader, name: string, e: SourceReadEnv): SourceConfig 
       return readMapServerSource(r, name, e);
     case 'tile':
       return readTileSource(r, name, e);
-    case 'ogcapitiles':
     case 'arcgis':
       return readArcGisSource(r, name, e);
+    case 'ogcapitiles':
       return readOgcApiTilesSource(r, name, e);
     case 'ogcapimaps':
       return readOgcApiMapsSource(r, name, e);

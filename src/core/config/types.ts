@@ -323,7 +323,6 @@ export interface DebugSourceConfig extends SourceCommon {
   type: 'debug';
 }
 
-/** `type: ogcapitiles` (MapProxy 7): map tiles of an OGC API – Tiles server, its tile matrix set discovered. */
 /**
  * `type: arcgis`: an ArcGIS REST MapServer (`export`) or ImageServer (`exportImage`), feature info through `identify`
  * (MapProxy's ArcGISSourceConfiguration).
@@ -346,6 +345,7 @@ export interface ArcGisSourceConfig extends SourceCommon {
   onError: OnErrorConfig[];
 }
 
+/** `type: ogcapitiles` (MapProxy 7): map tiles of an OGC API – Tiles server, its tile matrix set discovered. */
 export interface OgcApiTilesSourceConfig extends SourceCommon {
   type: 'ogcapitiles';
   /** `landingpage_url`, without a trailing '/'. */
@@ -384,8 +384,8 @@ export type SourceConfig =
   | MapServerSourceConfig
   | TileSourceConfig
   | DebugSourceConfig
-  | OgcApiTilesSourceConfig
   | ArcGisSourceConfig
+  | OgcApiTilesSourceConfig
   | OgcApiMapsSourceConfig;
 
 // ---------------------------------------------------------------------------------------------------- caches
