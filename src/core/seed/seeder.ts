@@ -8,6 +8,7 @@ import { formatSeedTask } from './summary.js';
 import { seedingManager, tilesToCreate } from './seed-tiles.js';
 import type { SeedTask } from './tasks.js';
 import { countWalk, walkMetaTiles, type WalkItem } from './walker.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 
 export interface SeedRunOptions {
   /** Where tiles are created; not needed for a dry run. */
@@ -73,18 +74,6 @@ export function walkFingerprint(task: SeedTask, skipGeoms: number): string {
   const cov = task.coverage ? task.coverage.extent.bboxFor(task.grid.srs).map((v) => Number(v.toPrecision(10))) : null;
   return JSON.stringify({ levels: task.levels, metaSize: task.metaSize, coverage: cov, skipGeoms });
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Runs seed tasks one after the other. Each task's pyramid is walked by meta tiles; items not yet done go to the
@@ -189,7 +178,7 @@ export async function runSeed(tasks: readonly SeedTask[], opts: SeedRunOptions =
         }
         const delay = backoffDelay(attempt, retryDelay, maxRetryDelay);
         reporter.warn(`${where} failed: ${message}; retry ${attempt + 1} of ${retries} in ${(delay / 1000).toFixed(1)} s`);
-        await sleep(delay, opts.signal);
+        await abortableSleep(delay, opts.signal);
       }
     }
   };

@@ -6,7 +6,7 @@ import type { SeedTask } from '../tasks.js';
 import { countWalk, walkMetaTiles, type WalkOptions } from '../walker.js';
 import type { QueuedItem, QueuedUnit } from './queued-item.js';
 import { runFinished, type FailedUnit, type RedisSeedQueue, type RunState } from './seed-queue.js';
-import { abortableSleep } from './sleep.js';
+import { abortableSleep } from '../../util/abortable-sleep.js';
 
 export interface QueuedSeedOptions {
   queue: RedisSeedQueue;

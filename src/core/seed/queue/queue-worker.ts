@@ -6,7 +6,7 @@ import type { SeedReporter } from '../reporter.js';
 import { SILENT_REPORTER } from '../reporter.js';
 import type { QueuedItem } from './queued-item.js';
 import { runFinished, type RedisSeedQueue, type RunState, type TakenEntry } from './seed-queue.js';
-import { abortableSleep } from './sleep.js';
+import { abortableSleep } from '../../util/abortable-sleep.js';
 
 export interface SeedWorkerOptions {
   queue: RedisSeedQueue;
