@@ -100,7 +100,8 @@ async function measure(t: Target, workerCount: number, s: Scenario, ws: ReturnTy
   const connections = s.connections ?? settings.connections;
   const load = { base: t.base, paths, listFile, mode: s.mode, connections, threads: settings.threads, timeoutS: 30 } as const;
   if (s.group === 'cold-miss') {
-    rmSync(ws.coldDir, { recursive: true, force: true });
+    // The previous scenario's requests that wrk gave up on may still be storing tiles here: retry the removal.
+    rmSync(ws.coldDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   } else {
     await runLoad({ ...load, seconds: settings.warmupSeconds });
   }
