@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { openRedis, redactedRedisUrl } from '../redis/redis-client.js';
 import { urlNetloc } from './file-semaphore.js';
 import { LimiterTimeoutError, type Release, type RequestLimiter } from './request-limiter.js';
+import { KeyWaiters } from '../redis/key-waiters.js';
 
 /**
  * Takes a slot when fewer than `slots` unexpired leases are held: a sorted set of tokens scored by the end of their
@@ -55,7 +56,7 @@ export interface RedisRequestSlotsOptions {
 export class RedisRequestSlots {
   private conns?: Promise<{ cmd: Redis; sub: Redis }>;
   private readonly channel: string;
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new KeyWaiters();
   private lastWarning = -Infinity;
 
   constructor(private readonly opts: RedisRequestSlotsOptions) {
@@ -78,7 +79,7 @@ export class RedisRequestSlots {
       woken = true;
       wake?.();
     };
-    this.listen(key, onRelease);
+    this.waiters.add(key, onRelease);
     try {
       const { cmd } = await this.connections();
       for (;;) {
@@ -106,7 +107,7 @@ export class RedisRequestSlots {
       this.warn(err);
       return releaseLocal;
     } finally {
-      this.unlisten(key, onRelease);
+      this.waiters.delete(key, onRelease);
     }
   }
 
@@ -134,18 +135,6 @@ export class RedisRequestSlots {
     );
   }
 
-  private listen(key: string, wake: () => void): void {
-    let set = this.waiters.get(key);
-    if (!set) this.waiters.set(key, (set = new Set()));
-    set.add(wake);
-  }
-
-  private unlisten(key: string, wake: () => void): void {
-    const set = this.waiters.get(key);
-    set?.delete(wake);
-    if (set?.size === 0) this.waiters.delete(key);
-  }
-
   private connections(): Promise<{ cmd: Redis; sub: Redis }> {
     return (this.conns ??= (async () => {
       const common = { connectTimeout: this.opts.connectTimeoutMs, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) };
@@ -153,7 +142,7 @@ export class RedisRequestSlots {
       const cmd = await openRedis(this.opts.url, { ...common, enableOfflineQueue: false, commandTimeout: this.opts.connectTimeoutMs, maxRetriesPerRequest: 0 });
       const sub = await openRedis(this.opts.url, { ...common, maxRetriesPerRequest: null });
       sub.on('message', (channel: string, key: string) => {
-        if (channel === this.channel) for (const wake of this.waiters.get(key) ?? []) wake();
+        if (channel === this.channel) this.waiters.wake(key);
       });
       sub.subscribe(this.channel).catch(() => {});
       await waitReady(cmd, this.opts.connectTimeoutMs);

@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-
-/** ioredis, loaded on first use: configurations without a Redis tile lock do not pay for it at start-up. */
-let ioredis: Promise<typeof Redis> | undefined;
-const loadRedisClient = () => (ioredis ??= import('ioredis').then((m) => m.Redis));
+import { KeyWaiters } from '../redis/key-waiters.js';
+import { openRedis, redactedRedisUrl } from '../redis/redis-client.js';
 
 /** SET NX PX: the lease is ours; otherwise the holder's remaining time and token, to sleep until it runs out. */
 const ACQUIRE = `
@@ -71,7 +69,7 @@ interface Connections {
 export class RedisLeases {
   private conns?: Promise<Connections>;
   private readonly channel: string;
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new KeyWaiters();
   private everReady = false;
   private down = false;
   private lastWarning = 0;
@@ -102,7 +100,7 @@ export class RedisLeases {
       woken = true;
       wake?.();
     };
-    this.listen(key, onRelease);
+    this.waiters.add(key, onRelease);
     try {
       for (;;) {
         woken = false;
@@ -132,7 +130,7 @@ export class RedisLeases {
         });
       }
     } finally {
-      this.unlisten(key, onRelease);
+      this.waiters.delete(key, onRelease);
     }
   }
 
@@ -170,18 +168,6 @@ export class RedisLeases {
     return { key, token, release: () => (released ??= release()) };
   }
 
-  private listen(key: string, wake: () => void): void {
-    let set = this.waiters.get(key);
-    if (!set) this.waiters.set(key, (set = new Set()));
-    set.add(wake);
-  }
-
-  private unlisten(key: string, wake: () => void): void {
-    const set = this.waiters.get(key);
-    set?.delete(wake);
-    if (set?.size === 0) this.waiters.delete(key);
-  }
-
   /** Connected now; or, before the first connection was ever made, connected within the connect timeout. */
   private async usable(conns: Connections): Promise<boolean> {
     if (conns.cmd.status === 'ready') return true;
@@ -209,11 +195,11 @@ export class RedisLeases {
       this.lastWarning = now;
       this.fallbacksSinceWarning = 0;
       this.opts.log.warn(
-        `tile lock: Redis at ${redactedUrl(this.opts.url)} is unreachable (${reason}): meta tiles are locked on this host only until it returns`,
+        `tile lock: Redis at ${redactedRedisUrl(this.opts.url)} is unreachable (${reason}): meta tiles are locked on this host only until it returns`,
       );
     } else if (now - this.lastWarning >= (this.opts.warnEveryMs ?? 60_000)) {
       this.opts.log.warn(
-        `tile lock: Redis at ${redactedUrl(this.opts.url)} is still unreachable (${reason}): ` +
+        `tile lock: Redis at ${redactedRedisUrl(this.opts.url)} is still unreachable (${reason}): ` +
           `${this.fallbacksSinceWarning} meta tile locks taken on this host only since the last warning`,
       );
       this.lastWarning = now;
@@ -232,7 +218,7 @@ export class RedisLeases {
     if (!this.down) return;
     this.down = false;
     const say = this.opts.log.info?.bind(this.opts.log) ?? this.opts.log.warn.bind(this.opts.log);
-    say(`tile lock: Redis at ${redactedUrl(this.opts.url)} is reachable again: meta tiles are locked across hosts`);
+    say(`tile lock: Redis at ${redactedRedisUrl(this.opts.url)} is reachable again: meta tiles are locked across hosts`);
   }
 
   private connections(): Promise<Connections> {
@@ -240,31 +226,27 @@ export class RedisLeases {
   }
 
   private async connect(): Promise<Connections> {
-    const Redis = await loadRedisClient();
     const common: RedisOptions = {
       connectTimeout: this.opts.connectTimeoutMs,
       keepAlive: 5000,
       // reconnect forever, at most every 2 s: the lock comes back when Redis does
       retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
     };
-    const cmd = new Redis(this.opts.url, {
+    const cmd = await openRedis(this.opts.url, {
       ...common,
       enableOfflineQueue: false,
       commandTimeout: this.opts.connectTimeoutMs,
       maxRetriesPerRequest: 0,
     });
     // the subscription waits for a connection however long it takes, and is renewed after each reconnect
-    const sub = new Redis(this.opts.url, { ...common, maxRetriesPerRequest: null });
+    const sub = await openRedis(this.opts.url, { ...common, maxRetriesPerRequest: null });
     cmd.on('ready', () => {
       this.everReady = true;
       this.recovered();
     });
-    // errors are reported through failed commands (throttled); ioredis would print unheard ones itself
-    cmd.on('error', () => {});
-    sub.on('error', () => {});
     sub.on('message', (channel: string, key: string) => {
       if (channel !== this.channel) return;
-      for (const wake of this.waiters.get(key) ?? []) wake();
+      this.waiters.wake(key);
     });
     sub.subscribe(this.channel).catch(() => {});
     return { cmd, sub };
@@ -274,15 +256,4 @@ export class RedisLeases {
 /** Read through a call: TypeScript would keep the status narrowed across the await. */
 function isReady(client: Redis): boolean {
   return client.status === 'ready';
-}
-
-/** The URL without its password, for logs. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured URL';
-  }
 }
