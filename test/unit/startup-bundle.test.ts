@@ -17,6 +17,8 @@ test('the bundled configuration check answers with the settings; each module kee
   const pkg = mkdtempSync(join(tmpdir(), 'bundle-'));
   cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+  // an installed package has its kernels built beside dist/; loading a configuration needs them
+  symlinkSync(join(ROOT, 'build'), join(pkg, 'build'));
   mkdirSync(join(pkg, 'dist'));
   execFileSync(process.execPath, [join(ROOT, 'scripts/bundle-entries.mjs'), '--dist', join(pkg, 'dist')], { stdio: 'pipe' });
 
