@@ -14,6 +14,7 @@ import { runSeedWorker } from '../../src/core/seed/queue/queue-worker.js';
 import { RedisSeedQueue } from '../../src/core/seed/queue/seed-queue.js';
 import { planSeedTasks, type SeedTask } from '../../src/core/seed/tasks.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { debugSeedConfig } from '../support/seed-debug-config.js';
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -37,19 +38,7 @@ const url = () => `redis://127.0.0.1:${redis.port}/0`;
 before(async () => {
   redis = await startRedisServer();
   dir = mkdtempSync(join(tmpdir(), 'seed-queue-'));
-  writeFileSync(join(dir, 'mapproxy.yaml'), `
-services: {tms: }
-layers: [{name: l, title: l, sources: [c]}]
-caches:
-  c:
-    grids: [g]
-    sources: [dbg]
-    cache: {type: file, directory: ${dir}/tiles, directory_layout: tms}
-grids:
-  g: {srs: 'EPSG:4326', bbox: [-180, -90, 180, 90], origin: nw, tile_size: [64, 64]}
-sources:
-  dbg: {type: debug}
-`);
+  writeFileSync(join(dir, 'mapproxy.yaml'), debugSeedConfig(dir));
   writeFileSync(join(dir, 'seed.yaml'), 'seeds:\n  all: {caches: [c], levels: {to: 4}}\n');
   const loaded = loadConfig(join(dir, 'mapproxy.yaml'));
   runtime = await buildRuntime(loaded, { seeding: true });

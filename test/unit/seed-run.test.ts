@@ -11,6 +11,7 @@ import { InProcessExecutor, type SeedExecutor, type SeedWorkItem } from '../../s
 import { ProgressStore } from '../../src/core/seed/progress-store.js';
 import { runSeed } from '../../src/core/seed/seeder.js';
 import { planCleanupTasks, planSeedTasks } from '../../src/core/seed/tasks.js';
+import { debugSeedConfig } from '../support/seed-debug-config.js';
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -30,19 +31,7 @@ const dirs = (dir: string): string[] =>
 
 async function setup(seedYaml: string) {
   const dir = mkdtempSync(join(tmpdir(), 'seed-run-'));
-  writeFileSync(join(dir, 'mapproxy.yaml'), `
-services: {tms: }
-layers: [{name: l, title: l, sources: [c]}]
-caches:
-  c:
-    grids: [g]
-    sources: [dbg]
-    cache: {type: file, directory: ${dir}/tiles, directory_layout: tms}
-grids:
-  g: {srs: 'EPSG:4326', bbox: [-180, -90, 180, 90], origin: nw, tile_size: [64, 64]}
-sources:
-  dbg: {type: debug}
-`);
+  writeFileSync(join(dir, 'mapproxy.yaml'), debugSeedConfig(dir));
   writeFileSync(join(dir, 'seed.yaml'), seedYaml);
   const loaded = loadConfig(join(dir, 'mapproxy.yaml'));
   const seedConf = loadSeedConfig(join(dir, 'seed.yaml'), loaded);
