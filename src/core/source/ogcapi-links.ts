@@ -55,3 +55,8 @@ export function resolveHref(base: string, href: string): string {
     throw new SourceError(`invalid link ${href} in ${base} response`);
   }
 }
+
+/** The document whose links an OGC API source follows: its collection, or the landing page without one. */
+export function describingDocument(o: { landingpageUrl: string; collection?: string }): string {
+  return o.collection ? `${o.landingpageUrl}/collections/${o.collection}` : o.landingpageUrl;
+}

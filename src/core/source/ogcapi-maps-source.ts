@@ -11,7 +11,7 @@ import type { RGB, Resampling } from '../image/raw-image.js';
 import type { Logger } from '../log/logger.js';
 import { crsUriToCode, normalizeSrsCode, srsToCrsUri } from './ogcapi-crs.js';
 import { fetchOgcJson } from './ogcapi-json.js';
-import { findHref, linksOf, REL, resolveHref } from './ogcapi-links.js';
+import { findHref, linksOf, REL, resolveHref, describingDocument } from './ogcapi-links.js';
 import { ogcApiMapUrl, type OgcApiMapSettings } from './ogcapi-maps-request.js';
 import type { OnErrorHandler } from './on-error.js';
 import { SourceError, type MapQuery, type MapSource } from './source.js';
@@ -106,8 +106,7 @@ export class OgcApiMapsSource implements MapSource {
   }
 
   get describedAt(): string {
-    const { landingpageUrl, collection } = this.options;
-    return collection ? `${landingpageUrl}/collections/${collection}` : landingpageUrl;
+    return describingDocument(this.options);
   }
 
   async getMap(query: MapQuery): Promise<ImageResult | null> {

@@ -9,7 +9,7 @@ import type { ImageResult } from '../image/image.js';
 import type { Logger } from '../log/logger.js';
 import { normalizeSrsCode, crsUriToCode } from './ogcapi-crs.js';
 import { fetchOgcJson } from './ogcapi-json.js';
-import { findHref, linksOf, REL, resolveHref, type OgcLink } from './ogcapi-links.js';
+import { findHref, linksOf, REL, resolveHref, type OgcLink, describingDocument } from './ogcapi-links.js';
 import { tileGridFromTileMatrixSet } from './ogcapi-tile-matrix-set.js';
 import type { OnErrorHandler } from './on-error.js';
 import { SourceError, type MapQuery, type MapSource } from './source.js';
@@ -95,8 +95,7 @@ export class OgcApiTilesSource implements MapSource {
 
   /** The document whose links lead to the tilesets: the collection, or the landing page. */
   get describedAt(): string {
-    const { landingpageUrl, collection } = this.options;
-    return collection ? `${landingpageUrl}/collections/${collection}` : landingpageUrl;
+    return describingDocument(this.options);
   }
 
   async getMap(query: MapQuery): Promise<ImageResult | null> {
