@@ -26,9 +26,6 @@ const NOT_MAPPROXY_CONFIGS: Record<string, string> = {
 const EXPECTED_UNSUPPORTED: Record<string, string> = {
   'cache_band_merge.yaml': 'band merging',
   'mapnik_source.yaml': "source type 'mapnik'",
-  'ogcapi_maps_and_tiles_non_earth_service.yaml': 'non-Earth CRS',
-  'ogcapimaps_non_earth_source.yaml': 'non-Earth CRS',
-  'ogcapitiles_non_earth_source.yaml': 'non-Earth CRS',
   'renderd_client.yaml': 'renderd',
 };
 

@@ -3,7 +3,7 @@ import { MapReader, joinPath, parseBBox, type ReadContext } from './config-reade
 import { describeValue } from './errors.js';
 import { pyJoin } from './paths.js';
 import type { BBox4, CoverageConfig, PolygonCoords } from './types.js';
-import { UNSUPPORTED, notSupported, rejectNonEarthCrs } from './unsupported.js';
+import { UNSUPPORTED, notSupported } from './unsupported.js';
 
 /** Every key of MapProxy's coverage spec. */
 const COVERAGE_KEYS: readonly string[] = [
@@ -69,7 +69,6 @@ function readCoverageKind(r: MapReader, clip: boolean): CoverageConfig | undefin
     const bbox = r.bbox('bbox')!;
     const srs = r.str('bbox_srs') ?? r.str('srs');
     if (srs === undefined) throw r.error('srs', 'missing required value: the SRS of the coverage bbox (srs)');
-    rejectNonEarthCrs(ctx, r.keyPath(r.has('bbox_srs') ? 'bbox_srs' : 'srs'), srs);
     return { type: 'bbox', bbox, srs, clip };
   }
   if (r.has('datasource')) {

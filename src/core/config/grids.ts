@@ -2,7 +2,6 @@ import { MapReader, type ReadContext } from './config-reader.js';
 import { DEFAULTS } from './defaults.js';
 import { describeValue } from './errors.js';
 import type { BBox4, GlobalsConfig, GridConfig, Size2 } from './types.js';
-import { rejectNonEarthCrs } from './unsupported.js';
 
 /** The options of one `grids:` entry as written (before `base` and defaults). */
 interface GridOptions {
@@ -114,7 +113,6 @@ function readGridOptions(r: MapReader): GridOptions {
   set('base', r.str('base'));
   set('name', r.str('name'));
   set('srs', r.str('srs'));
-  rejectNonEarthCrs(r.ctx, r.keyPath('srs'), o.srs);
   set('bbox', r.bbox('bbox'));
   set('bboxSrs', r.str('bbox_srs'));
   set('tileSize', r.intPair('tile_size'));

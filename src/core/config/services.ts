@@ -114,9 +114,6 @@ function readOgcapi(r: MapReader): OgcapiServiceConfig {
   }
   const maxOutputPixels = readMaxOutputPixels(r, 4000 * 4000);
   const mapSrs = r.strList('map_srs') ?? ['EPSG:4326', 'EPSG:3857'];
-  // MapProxy 7 serves planetary maps through PROJ's IAU codes; our SRS module knows Earth CRS only
-  const planetary = mapSrs.find((s) => /^IAU/i.test(s));
-  if (planetary) throw notSupported(r.ctx, r.keyPath('map_srs'), `non-Earth CRS '${planetary}'`);
   const out: OgcapiServiceConfig = {
     enableTiles: r.bool('enable_tiles') ?? true,
     enableMaps: r.bool('enable_maps') ?? true,

@@ -28,11 +28,6 @@ export const UNSUPPORTED = {
   },
 } as const;
 
-/** MapProxy 7 draws planets through PROJ's IAU codes; our SRS module knows Earth CRS only. */
-export function rejectNonEarthCrs(ctx: ReadContext, keyPath: string, code: string | undefined): void {
-  if (code !== undefined && /^IAU/i.test(code)) throw notSupported(ctx, keyPath, `non-Earth CRS '${code}'`);
-}
-
 /** The error for an unsupported feature: the message always contains "not supported" and names the feature. */
 export function notSupported(ctx: ReadContext, keyPath: string, feature: string): ConfigError {
   return ctx.error(keyPath, `${feature} is not supported yet`);

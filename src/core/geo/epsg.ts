@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { canonicalIauCode, iauNumber } from './iau.js';
 
 /** The web mercator codes MapProxy treats as one and the same CRS. */
 const WEBMERCATOR_CODES: readonly string[] = ['EPSG:900913', 'EPSG:3857', 'EPSG:102100', 'EPSG:102113'];
@@ -16,12 +17,14 @@ export function normalizeSRSCode(code: string | number): string {
 
 /**
  * The code whose definition is used and which decides equality: web mercator aliases → EPSG:3857,
- * CRS:84 → EPSG:4326 (axis order is kept apart, see axis-order.ts).
+ * CRS:84 → EPSG:4326 (axis order is kept apart, see axis-order.ts), `IAU:30100` → `IAU_2015:30100`.
  */
 export function canonicalSRSCode(code: string | number): string {
   const n = normalizeSRSCode(code);
   if (WEBMERCATOR_CODES.includes(n)) return 'EPSG:3857';
   if (n === 'CRS:84' || n === 'OGC:CRS84') return 'EPSG:4326';
+  const iau = iauNumber(n);
+  if (iau !== null) return canonicalIauCode(iau);
   return n;
 }
 

@@ -27,9 +27,9 @@ export class MapExtent {
     return new MapExtent([-180, -90, 180, 90], getSRS('EPSG:4326'), true);
   }
 
-  /** The bbox in EPSG:4326. */
+  /** The bbox in the geographic CRS of its world: EPSG:4326 on the Earth, the body's own one elsewhere. */
   get llbbox(): BBox {
-    if (!this.ll) this.ll = this.srs.transformBBoxTo(getSRS('EPSG:4326'), this.bbox);
+    if (!this.ll) this.ll = this.srs.transformBBoxTo(this.srs.geographic, this.bbox);
     return this.ll;
   }
 
@@ -58,11 +58,15 @@ export class MapExtent {
     return new MapExtent([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])], this.srs);
   }
 
-  /** Both extents merged in EPSG:4326 (MapProxy's `+`); the default extent is neutral. */
+  /**
+   * Both extents merged in the geographic CRS of their world (MapProxy's `+`); the default extent is neutral.
+   * Extents of two worlds do not merge (TransformationError).
+   */
   union(other: MapExtent): MapExtent {
     if (other.isDefault) return this;
     if (this.isDefault) return other;
-    return new MapExtent(bboxUnion(this.llbbox, other.llbbox), getSRS('EPSG:4326'));
+    const geographic = this.srs.geographic;
+    return new MapExtent(bboxUnion(this.llbbox, other.bboxFor(geographic)), geographic);
   }
 
   equals(other: MapExtent): boolean {

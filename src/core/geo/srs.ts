@@ -7,6 +7,7 @@ import { DatumPivot, type PivotCRS } from './datum-pivot.js';
 import { envelopeOfValidPart } from './valid-envelope.js';
 import { unwrapRing } from './wrap.js';
 import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode } from './epsg.js';
+import { iauNumber, loadIauDefinition, UnsupportedIauCrs } from './iau.js';
 
 export { isAxisOrderNE } from './axis-order.js';
 
@@ -41,6 +42,15 @@ export interface SRS {
   readonly metersPerUnit: number;
   /** The proj4 definition used for transformations. */
   readonly definition: string;
+  /** The celestial body the CRS is on: `Earth` for EPSG codes, `Moon`, `Mars`, … for IAU codes. */
+  readonly body: string;
+  /** The semi-major axis of the body's ellipsoid or sphere, in metres (degrees → metres on that body). */
+  readonly semiMajorMeters: number;
+  /**
+   * The geographic CRS of the body (MapProxy's get_geographic_srs): EPSG:4326 for the Earth, the IAU
+   * sphere or ellipsoid a planetary CRS is based on. Layer extents are merged and described in it.
+   */
+  readonly geographic: SRS;
   /** EPSG:900913/3857/102100/102113 are equal; CRS:84 equals EPSG:4326. */
   equals(other: SRS): boolean;
   /** Transforms points (x/y = east/north order); throws TransformationError instead of returning NaN. */
@@ -70,6 +80,11 @@ class ProjSRS implements SRS, PivotCRS {
   readonly plainDefinition: string;
   readonly geographicDefinition: string;
   readonly centralMeridian: number;
+  readonly body: string;
+  readonly semiMajorMeters: number;
+  private readonly geographicCode: string;
+  /** x is a west-positive coordinate (planetographic longitudes); proj4js computes east-positive ones. */
+  private readonly westPositive: boolean;
   /**
    * PROJ's operations from this CRS's datum to WGS 84 when its definition ties it to a grid (the grid where it
    * reaches, Helmert transformations and a ballpark elsewhere), else null.
@@ -80,9 +95,12 @@ class ProjSRS implements SRS, PivotCRS {
   private readonly proj: Projection | null;
   private readonly converters = new Map<string, Converter>();
 
-  constructor(code: string, canonicalCode: string, definition: string) {
+  constructor(code: string, canonicalCode: string, definition: string, world: World = EARTH) {
     this.code = code;
     this.canonicalCode = canonicalCode;
+    this.body = world.body;
+    this.geographicCode = world.geographicCode;
+    this.westPositive = world.westPositive;
     const num = epsgNumber(canonicalCode);
     this.operations = num === null ? null : datumOperationsFor(num);
     // With an operation table the grid is one operation among several, applied by us, not by proj4js.
@@ -96,6 +114,7 @@ class ProjSRS implements SRS, PivotCRS {
     this.plainDefinition = `${withoutDatum(this.definition).replace(/\s*\+(ellps|a|b|rf|R)=\S*/g, '')} ${ellipsoid}`;
     this.geographicDefinition = `+proj=longlat ${ellipsoid} +no_defs`;
     this.centralMeridian = (((this.proj as { long0?: number } | null)?.long0 ?? 0) * 180) / Math.PI;
+    this.semiMajorMeters = this.proj?.a ?? 6378137;
     this.metersPerUnit = this.isLatLong ? METERS_PER_DEGREE : ((this.proj as { to_meter?: number } | null)?.to_meter ?? toMeterOf(definition));
   }
 
@@ -104,9 +123,21 @@ class ProjSRS implements SRS, PivotCRS {
     return other instanceof ProjSRS && other.canonicalCode === this.canonicalCode;
   }
 
+  get geographic(): SRS {
+    return getSRS(this.geographicCode);
+  }
+
   private converter(other: ProjSRS): Converter {
     let c = this.converters.get(other.canonicalCode);
     if (!c) {
+      if (other.body !== this.body) {
+        // PROJ has no operation between bodies ("Source and target ellipsoid do not belong to the same
+        // celestial body"); proj4js would happily map Moon degrees onto the Earth.
+        throw new TransformationError(
+          `cannot transform ${this.code} → ${other.code}: ${this.code} is a CRS of the ${this.body}, ` +
+            `${other.code} of the ${other.body}`,
+        );
+      }
       for (const s of [this, other]) {
         if (s.missingGrids.length) {
           throw new TransformationError(
@@ -126,14 +157,16 @@ class ProjSRS implements SRS, PivotCRS {
   /** Transforms without throwing on points outside the projection's domain (they come back non-finite). */
   private transformLenient(other: ProjSRS, points: readonly Point[]): Point[] {
     const c = this.converter(other);
+    const inSign = this.westPositive ? -1 : 1;
+    const outSign = other.westPositive ? -1 : 1;
     return points.map((p) => {
       let r: number[];
       try {
-        r = c.forward([p[0], p[1]]);
+        r = c.forward([inSign * p[0], p[1]]);
       } catch {
         return [NaN, NaN] as const;
       }
-      return [r[0]!, r[1]!] as const;
+      return [outSign * r[0]!, r[1]!] as const;
     });
   }
 
@@ -220,26 +253,46 @@ function toMeterOf(definition: string): number {
   return m ? Number(m[1]) : 1;
 }
 
+/** Which world a CRS belongs to, the geographic CRS of that world, and whether its x grows westwards. */
+interface World {
+  readonly body: string;
+  readonly geographicCode: string;
+  readonly westPositive: boolean;
+}
+
+const EARTH: World = { body: 'Earth', geographicCode: 'EPSG:4326', westPositive: false };
+
 // SRS objects are immutable, so one instance per code is shared by everyone (MapProxy caches them per thread).
 const cache = new Map<string, SRS>();
 
-/** The SRS for a code (`EPSG:4326`, `4326`, `CRS:84`, `EPSG:900913`, …); cached; throws UnknownSRSError. */
+/**
+ * The SRS for a code (`EPSG:4326`, `4326`, `CRS:84`, `EPSG:900913`, `IAU_2015:30100`, …); cached; throws
+ * UnknownSRSError.
+ */
 export function getSRS(code: string | number): SRS {
   const normalized = normalizeSRSCode(code);
   let srs = cache.get(normalized);
   if (srs) return srs;
   const canonical = canonicalSRSCode(normalized);
   let definition: string;
+  let world = EARTH;
+  const iau = iauNumber(canonical);
   if (canonical === 'EPSG:3857') definition = WEBMERCATOR_DEF;
   else if (canonical === 'EPSG:4326') definition = WGS84_DEF;
-  else {
+  else if (iau !== null) {
+    const def = loadIauDefinition(iau);
+    if (!def) throw new UnknownSRSError(normalized, 'not an IAU_2015 code of PROJ');
+    if (def instanceof UnsupportedIauCrs) throw new UnknownSRSError(normalized, def.reason);
+    definition = def.proj4;
+    world = def;
+  } else {
     const num = epsgNumber(canonical);
-    if (num === null) throw new UnknownSRSError(normalized, 'only EPSG codes and CRS:84 are supported');
+    if (num === null) throw new UnknownSRSError(normalized, 'only EPSG, IAU_2015 and CRS:84 codes are supported');
     const entry = loadEpsgEntry(num);
     if (!entry) throw new UnknownSRSError(normalized);
     definition = entry.proj4.replace(/\s*\+type=crs\b/, '');
   }
-  srs = new ProjSRS(normalized, canonical, definition);
+  srs = new ProjSRS(normalized, canonical, definition, world);
   cache.set(normalized, srs);
   return srs;
 }
