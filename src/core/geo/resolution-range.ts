@@ -1,5 +1,5 @@
 import { bboxHeight, bboxWidth, type BBox, type Size } from './bbox.js';
-import { METERS_PER_DEGREE, type SRS } from './srs.js';
+import { metersPerDegreeOf, type SRS } from './srs.js';
 
 /** OGC standardised rendering pixel size: 0.28 mm. */
 export const OGC_PIXEL_SIZE = 0.00028;
@@ -27,8 +27,8 @@ export class ResolutionRange {
     let width = bboxWidth(bbox);
     let height = bboxHeight(bbox);
     if (srs.isLatLong) {
-      width *= METERS_PER_DEGREE;
-      height *= METERS_PER_DEGREE;
+      width *= metersPerDegreeOf(srs);
+      height *= metersPerDegreeOf(srs);
     }
     const xRes = width / size[0];
     const yRes = height / size[1];

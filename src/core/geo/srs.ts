@@ -14,6 +14,15 @@ export { isAxisOrderNE } from './axis-order.js';
 /** Metres per degree on the web mercator sphere: what MapProxy uses to turn degrees into scale denominators. */
 export const METERS_PER_DEGREE = (6378137 * 2 * Math.PI) / 360;
 
+/**
+ * Metres per degree of a lat/lon CRS: the web mercator constant on the Earth (what MapProxy's resolution
+ * checks and scales use for every Earth CRS), a degree of the body's equator elsewhere (MapProxy 7's deg_to_m
+ * with the body's semi-major axis).
+ */
+export function metersPerDegreeOf(srs: SRS): number {
+  return srs.body === 'Earth' ? METERS_PER_DEGREE : (srs.semiMajorMeters * 2 * Math.PI) / 360;
+}
+
 /** Latitude limit of the web mercator square (±20037508.342789244 m). */
 export const MERCATOR_MAX_LAT = 85.0511287798;
 const MERCATOR_MAX = 20037508.342789244;

@@ -2,7 +2,7 @@ import { getSRS } from '../../geo/srs.js';
 import { resToOgcScale } from '../../geo/resolution-range.js';
 import type { CoreResponse } from '../../http.js';
 import type { WmsLayer } from '../../layer/wms-layer.js';
-import { CRS84_URI, ogcCrsUri } from './crs.js';
+import { CRS84_URI, defaultCoordinateCrs, ogcCrsUri } from './crs.js';
 import { collectionHtml, collectionsHtml, type PageMap } from './html-pages.js';
 import { checkDocFormat, checkParams, MIME } from './negotiation.js';
 import type { Published } from './published.js';
@@ -29,12 +29,17 @@ export function collectionDocument(pub: Published, ctx: OgcRequest, id: string, 
   const attr = attribution(layer);
   if (attr) Object.assign(col, attr);
   const extent = layer.extent;
+  // OGC API Common: the extent in CRS84, or for another world in its geographic CRS, named in `crs`
+  const bboxSrs = defaultCoordinateCrs(extent.srs);
+  const earth = bboxSrs.code === 'CRS:84';
   // transformed world extents come back a few ulps outside ±180: clients that reproject them would wrap around
-  const ll = extent.llbbox;
+  const ll = extent.bboxFor(bboxSrs);
   const spatial: Record<string, unknown> = { bbox: [[Math.max(ll[0], -180), Math.max(ll[1], -90), Math.min(ll[2], 180), Math.min(ll[3], 90)]] };
-  if (!extent.srs.equals(getSRS('EPSG:4326'))) spatial['storageCrsBbox'] = [[...extent.bbox]];
+  if (!earth) spatial['crs'] = ogcCrsUri(bboxSrs.code);
+  if (!extent.srs.equals(bboxSrs)) spatial['storageCrsBbox'] = [[...extent.bbox]];
   col['extent'] = { spatial };
-  col['crs'] = [CRS84_URI, ogcCrsUri('EPSG:4326'), ...pub.opts.mapSrs.filter((s) => s.toUpperCase() !== 'EPSG:4326').map(ogcCrsUri)];
+  const mapCrs = pub.opts.mapSrs.filter((s) => s.toUpperCase() !== 'EPSG:4326').map(ogcCrsUri);
+  col['crs'] = earth ? [CRS84_URI, ogcCrsUri('EPSG:4326'), ...mapCrs] : mapCrs;
   col['storageCrs'] = extent.srs.code === 'EPSG:4326' ? CRS84_URI : ogcCrsUri(extent.srs.code);
   const path = `/collections/${encodeURIComponent(id)}`;
   const links: Link[] = ctx.selfLinks(path, 'this data collection');

@@ -4,11 +4,15 @@ import { OgcApiError } from './errors.js';
 const CRS_PREFIX = 'http://www.opengis.net/def/crs/';
 export const CRS84_URI = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
 
-/** `http://www.opengis.net/def/crs/AUTH/VERSION/CODE` of an SRS code, as MapProxy's SRS.to_ogc_url (OGC codes at 1.3). */
+/**
+ * `http://www.opengis.net/def/crs/AUTH/VERSION/CODE` of an SRS code, as MapProxy's SRS.to_ogc_url (OGC codes at
+ * 1.3, IAU codes at their own version: `IAU_2015:30100` → `…/IAU/2015/30100`).
+ */
 export function ogcCrsUri(code: string): string {
   const c = code.toUpperCase();
   if (c === 'CRS:84' || c === 'OGC:CRS84' || c === 'OGC:84') return CRS84_URI;
   const [auth, num] = c.split(':');
+  if (auth!.startsWith('IAU_')) return `${CRS_PREFIX}IAU/${auth!.slice(4)}/${num}`;
   return `${CRS_PREFIX}${auth}/0/${num}`;
 }
 
@@ -30,7 +34,8 @@ export function srsCodeOf(value: string): string | null {
     if (!rest.startsWith(CRS_PREFIX)) return null;
     const parts = rest.slice(CRS_PREFIX.length).split('/');
     if (parts.length !== 3) return null;
-    code = `${parts[0]}:${parts[2]}`;
+    // IAU codes keep their version in the authority (MapProxy's ogc_crs_url_to_auth_code)
+    code = parts[0] === 'IAU' ? `IAU_${parts[1]}:${parts[2]}` : `${parts[0]}:${parts[2]}`;
   } else if (value.startsWith('[') && value.endsWith(']')) code = value.slice(1, -1);
   else code = value;
   code = code.toUpperCase();
@@ -49,6 +54,15 @@ export function parseCrs(value: string, param: string): SRS {
     }
   }
   throw OgcApiError.invalidParameter(`${param} is not a valid CRS`);
+}
+
+/**
+ * The CRS a bbox, center or subset and a collection's extent are given in by default: CRS84 on the Earth, the
+ * geographic CRS of its body for a layer on another world (MapProxy 7's get_geographic_srs).
+ */
+export function defaultCoordinateCrs(extentSrs: SRS): SRS {
+  const geographic = extentSrs.geographic;
+  return geographic.code === 'EPSG:4326' ? getSRS('CRS:84') : geographic;
 }
 
 /** Whether coordinates in this CRS are given north first (EPSG:4326 and other lat/lon CRS). */

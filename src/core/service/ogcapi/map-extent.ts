@@ -1,9 +1,9 @@
 import type { BBox } from '../../geo/bbox.js';
 import type { MapExtent } from '../../geo/extent.js';
-import { getSRS, type SRS } from '../../geo/srs.js';
+import { getSRS, metersPerDegreeOf, type SRS } from '../../geo/srs.js';
 import type { Size } from '../../geo/bbox.js';
 import { OGC_PIXEL_SIZE } from '../../geo/resolution-range.js';
-import { northFirst, parseCrs } from './crs.js';
+import { defaultCoordinateCrs, northFirst, parseCrs } from './crs.js';
 import { OgcApiError } from './errors.js';
 import type { RequestParams } from '../../http.js';
 
@@ -58,10 +58,10 @@ export function scaleDenominator(params: RequestParams): number | undefined {
   return positiveNumber(params, 'scale-denominator');
 }
 
-/** A scale denominator as CRS units per pixel (degrees per pixel for lat/lon CRS). */
+/** A scale denominator as CRS units per pixel (degrees per pixel for lat/lon CRS, on the CRS's own body). */
 export function scaleToCrsRes(scale: number, metersPerPixel: number, srs: SRS): number {
   const res = scale * metersPerPixel;
-  return srs.isLatLong ? res / srs.metersPerUnit : res;
+  return srs.isLatLong ? res / metersPerDegreeOf(srs) : res;
 }
 
 /** The size limits: a side at most 10 × √max_output_pixels, and at most max_output_pixels pixels. */
@@ -118,10 +118,10 @@ function parseSubset(values: string[]): BBox {
   return b as unknown as BBox;
 }
 
-/** The CRS a bbox, center or subset is given in: the parameter, else CRS84 (OGC API's default). */
-function coordinateCrs(params: RequestParams, name: string): SRS {
+/** The CRS a bbox, center or subset is given in: the parameter, else CRS84 (or the layer's world's geographic CRS). */
+function coordinateCrs(params: RequestParams, name: string, extent: MapExtent): SRS {
   const v = params.get(name);
-  return v ? parseCrs(v, name) : getSRS('CRS:84');
+  return v ? parseCrs(v, name) : defaultCoordinateCrs(extent.srs);
 }
 
 function transformBBox(bbox: BBox, from: SRS, to: SRS, what: string): BBox {
@@ -179,12 +179,12 @@ export function mapArea(params: RequestParams, ctx: MapAreaContext): MapArea {
   let bbox: BBox | undefined;
   let center: [number, number] | undefined;
   if (subset.length > 0) {
-    bbox = transformBBox(parseSubset(subset), coordinateCrs(params, 'subset-crs'), srs, 'subset');
+    bbox = transformBBox(parseSubset(subset), coordinateCrs(params, 'subset-crs', ctx.extent), srs, 'subset');
   } else if (bboxParam) {
-    const from = coordinateCrs(params, 'bbox-crs');
+    const from = coordinateCrs(params, 'bbox-crs', ctx.extent);
     bbox = transformBBox(parseBBoxParam(bboxParam, from), from, srs, 'bbox');
   } else if (centerParam) {
-    const from = coordinateCrs(params, 'center-crs');
+    const from = coordinateCrs(params, 'center-crs', ctx.extent);
     const nums = centerParam.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
     if (nums.length !== 2 || nums.some((n) => !Number.isFinite(n))) throw OgcApiError.invalidParameter('center must be a list of 2 numeric values');
     let c: [number, number] = northFirst(from) ? [nums[1]!, nums[0]!] : [nums[0]!, nums[1]!];
