@@ -3,8 +3,8 @@ import { decodePngAsync, isPng } from './png-decode.js';
 import { mergeImages } from './merge.js';
 import type { Point, Size } from '../geo/bbox.js';
 import type { ImageFormat } from './format.js';
-import { encodeIndexedPngAsync, encodeRgbaPng } from './png-encode.js';
-import { quantizeImage, quantizeTilesToPng, type QuantizeOptions } from './quantize.js';
+import { encodeRgbaPng } from './png-encode.js';
+import { quantizeTilesToPng, type QuantizeOptions } from './quantize.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
 
@@ -101,7 +101,7 @@ export function isPalettedPng(format: ImageFormat): boolean {
  * MapProxy's quantize() arguments for a paletted PNG format: `colors` entries, the configured quantizer, and
  * alpha unless the mode or the transparency option says the target is opaque (then flattened onto bgcolor).
  */
-function quantizeOptions(format: ImageFormat, opts: EncodeOptions): QuantizeOptions {
+export function quantizeOptions(format: ImageFormat, opts: EncodeOptions): QuantizeOptions {
   const transparent = opts.transparent ?? format.transparent;
   return {
     colors: format.colors && format.colors > 0 ? format.colors : 256,
@@ -111,8 +111,9 @@ function quantizeOptions(format: ImageFormat, opts: EncodeOptions): QuantizeOpti
   };
 }
 
+/** Quantized and written in one native call: the indices never become a JavaScript buffer. */
 async function encodePalettedPng(raw: RawImage, format: ImageFormat, opts: EncodeOptions): Promise<Buffer> {
-  return encodeIndexedPngAsync(await quantizeImage(raw, quantizeOptions(format, opts)));
+  return (await quantizeTilesToPng(raw, [{ offset: [0, 0], size: [raw.width, raw.height] }], quantizeOptions(format, opts)))[0]!;
 }
 
 /**

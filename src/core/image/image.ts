@@ -1,8 +1,9 @@
 import type { Size } from '../geo/bbox.js';
-import { decode, encode, type EncodeOptions } from './encode.js';
+import { decode, encode, isPalettedPng, quantizeOptions, type EncodeOptions } from './encode.js';
 import type { ImageFormat } from './format.js';
 import type { GeoReference } from './geotiff.js';
 import { detectImageFormat, peekImageSize, pngMayHaveAlpha, type DetectedFormat } from './image-bytes.js';
+import type { QuantizeOptions } from './quantize.js';
 import { hasTransparency, type RawImage, type RGB } from './raw-image.js';
 
 export interface ImageResultOptions {
@@ -28,6 +29,18 @@ export interface StoredTileInfo {
 }
 
 /**
+ * Pixels not drawn yet (a map from cached tiles): drawn as RGBA when someone needs them, or written straight to a
+ * paletted PNG without ever becoming JavaScript memory, when that is all that is asked of them.
+ */
+export interface DeferredPixels {
+  readonly size: Size;
+  /** The pixels (called once, again only after a failure). */
+  draw(): Promise<RawImage>;
+  /** The bytes encode() gives for `draw()`'s pixels as a paletted PNG with these quantize options. */
+  palettedPng(opts: QuantizeOptions): Promise<Buffer>;
+}
+
+/**
  * An image as encoded bytes and/or RGBA pixels, converted lazily and at most once (MapProxy's ImageSource).
  * Bytes already in the requested format are passed through untouched: cached tiles are never re-encoded.
  */
@@ -39,13 +52,15 @@ export class ImageResult {
   readonly authorizeStale: boolean;
   readonly tileInfo?: StoredTileInfo;
   private readonly bytes?: Buffer;
+  private readonly deferred?: DeferredPixels;
   private rawImage?: RawImage;
   private rawPromise?: Promise<RawImage>;
   private readonly encoded = new Map<string, Promise<Buffer>>();
 
-  private constructor(bytes: Buffer | undefined, raw: RawImage | undefined, opts: ImageResultOptions) {
+  private constructor(bytes: Buffer | undefined, raw: RawImage | DeferredPixels | undefined, opts: ImageResultOptions) {
     this.bytes = bytes;
-    this.rawImage = raw;
+    if (raw && 'draw' in raw) this.deferred = raw;
+    else this.rawImage = raw;
     this.transparent = opts.transparent ?? false;
     this.cacheable = opts.cacheable ?? true;
     this.authorizeStale = opts.authorizeStale ?? false;
@@ -62,6 +77,11 @@ export class ImageResult {
     return new ImageResult(undefined, raw, opts);
   }
 
+  /** Pixels drawn only when needed; a paletted PNG of them may be written without drawing them in JavaScript. */
+  static fromDeferred(pixels: DeferredPixels, opts: ImageResultOptions = {}): ImageResult {
+    return new ImageResult(undefined, pixels, opts);
+  }
+
   /** The bytes this result was created from, if any. */
   get encodedBytes(): Buffer | undefined {
     return this.bytes;
@@ -75,6 +95,7 @@ export class ImageResult {
   /** Pixel size without decoding when possible (header), else null until raw() was called. */
   get size(): Size | null {
     if (this.rawImage) return [this.rawImage.width, this.rawImage.height];
+    if (this.deferred) return this.deferred.size;
     return this.bytes ? peekImageSize(this.bytes) : null;
   }
 
@@ -87,8 +108,9 @@ export class ImageResult {
     if (this.rawImage) return Promise.resolve(this.rawImage);
     if (!this.rawPromise) {
       const bytes = this.bytes;
-      if (!bytes) return Promise.reject(new Error('ImageResult has neither bytes nor pixels'));
-      this.rawPromise = decode(bytes).then((raw) => {
+      const deferred = this.deferred;
+      if (!bytes && !deferred) return Promise.reject(new Error('ImageResult has neither bytes nor pixels'));
+      this.rawPromise = (bytes ? decode(bytes) : deferred!.draw()).then((raw) => {
         this.rawImage = raw;
         return raw;
       });
@@ -127,6 +149,10 @@ export class ImageResult {
       } else if (have !== null && have === format.kind) {
         return this.bytes;
       }
+    }
+    // Undrawn pixels asked for as a paletted PNG only: drawn, quantized and written in one native call.
+    if (this.deferred && !this.rawImage && !this.rawPromise && isPalettedPng(format)) {
+      return this.deferred.palettedPng(quantizeOptions(format, encodeOpts));
     }
     return encode(await this.raw(), format, encodeOpts);
   }

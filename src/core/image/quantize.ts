@@ -38,7 +38,8 @@ export interface TileWindow {
   size: Size;
 }
 
-function kernelOptions(opts: QuantizeOptions): TileQuantizeOptions {
+/** The options with their defaults filled in, as the kernels take them. */
+export function kernelOptions(opts: QuantizeOptions): TileQuantizeOptions {
   return {
     colors: Math.max(1, Math.min(256, Math.floor(opts.colors ?? 256))),
     quantizer: opts.quantizer ?? 'fastoctree',

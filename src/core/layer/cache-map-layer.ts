@@ -10,7 +10,8 @@ import type { PixelRect, Resampling } from '../image/raw-image.js';
 import { pasteImage } from '../image/split.js';
 import { tileMosaic } from '../image/compose.js';
 import { decodeTilePixels, type TilePixels } from '../image/tile-pixels.js';
-import { resample, warp } from '../image/transform.js';
+import { warp } from '../image/transform.js';
+import { resampledMosaic } from '../image/mosaic-map.js';
 import type { MapQuery, MapSource } from '../source/source.js';
 import { selectSrs, type PreferredSrcProj } from '../geo/srs-selection.js';
 import type { TileManager } from '../tiles/tile-manager.js';
@@ -141,11 +142,12 @@ export class CacheMapLayer implements MapLayer, MapSource {
     // The kernels compose the window as they sample it: it never becomes a JavaScript buffer.
     const src = tileMosaic(pixels, affected.gridSize, grid.tileSize, window, { transparent: this.opts.transparent });
     const srcBBox = windowBBox(affected.bbox, mosaicSize, window);
+    const opts = { transparent: this.opts.transparent, cacheable };
+    // Drawn when encoded or merged: a map only written as a paletted PNG never becomes RGBA in JavaScript memory.
+    if (sameSrs) return ImageResult.fromDeferred(resampledMosaic(src, srcBBox, query.bbox, query.size, this.opts.resampling), opts);
     // Big maps are drawn on the libuv pool: the event loop keeps answering cached tiles meanwhile.
-    const out = sameSrs
-      ? await resample(src, srcBBox, query.bbox, query.size, this.opts.resampling)
-      : await warp(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
-    return ImageResult.fromRaw(out, { transparent: this.opts.transparent, cacheable });
+    const out = await warp(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
+    return ImageResult.fromRaw(out, opts);
   }
 }
 

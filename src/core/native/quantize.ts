@@ -1,4 +1,5 @@
 import { kernel } from './kernels.js';
+import { onPool } from './pool.js';
 
 /** MapProxy's `encoding_options.quantizer`: Pillow's FASTOCTREE (the default) or its median cut. */
 export type Quantizer = 'fastoctree' | 'mediancut';
@@ -52,7 +53,6 @@ interface Call {
 function packInput(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions) {
   if (rgba.length !== width * height * 4) throw new RangeError(`quantize: ${rgba.length} bytes for ${width}x${height} RGBA pixels`);
   if (tiles.length === 0) throw new RangeError('quantize: no tiles');
-  if (!Number.isInteger(opts.colors) || opts.colors < 1 || opts.colors > 256) throw new RangeError(`quantize: colors ${opts.colors} is not 1..256`);
   const rects = new Int32Array(tiles.length * 4);
   const offsets: number[] = [];
   let total = 0;
@@ -63,9 +63,14 @@ function packInput(rgba: Uint8Array, width: number, height: number, tiles: reado
     offsets.push(total);
     total += t.width * t.height;
   });
+  return { rects, options: quantizeOptionsArray(opts), offsets, total };
+}
+
+/** The options as the kernels take them (kernels/quantize_args.h), checked. */
+export function quantizeOptionsArray(opts: TileQuantizeOptions): Int32Array {
+  if (!Number.isInteger(opts.colors) || opts.colors < 1 || opts.colors > 256) throw new RangeError(`quantize: colors ${opts.colors} is not 1..256`);
   const [r, g, b] = opts.background;
-  const options = Int32Array.from([opts.colors, opts.quantizer === 'mediancut' ? 1 : 0, opts.alpha ? 1 : 0, r, g, b]);
-  return { rects, options, offsets, total };
+  return Int32Array.from([opts.colors, opts.quantizer === 'mediancut' ? 1 : 0, opts.alpha ? 1 : 0, r, g, b]);
 }
 
 function prepare(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions, async: boolean): Call {
@@ -110,10 +115,10 @@ const quantizeTilesPngKernel = kernel<QuantizeTilesPng>('quantizeTilesPng');
 
 /**
  * Each tile quantized as quantizeTiles does and written as the paletted PNG MapProxy stores (kernels/png-indexed.h:
- * the bytes of png-encode.ts's encodeIndexedPng), in one job on the libuv pool: no indices or palettes come back
- * to JavaScript, only the files.
+ * the bytes of png-encode.ts's encodeIndexedPng), in one native call: no indices or palettes come back to
+ * JavaScript, only the files. On the libuv pool when the image is big (pool.ts), inline below that.
  */
 export async function quantizeTilesPng(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions): Promise<Buffer[]> {
   const { rects, options } = packInput(rgba, width, height, tiles, opts);
-  return quantizeTilesPngKernel(rgba, width, height, rects, options, true);
+  return quantizeTilesPngKernel(rgba, width, height, rects, options, onPool(width * height));
 }

@@ -29,6 +29,7 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
   X(transparent_color) \
   X(png) \
   X(quantize) \
+  X(mosaic_png) \
   X(watermark)
 
 #endif

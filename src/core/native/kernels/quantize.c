@@ -7,7 +7,8 @@
 
 #include "job.h"
 #include "module.h"
-#include "png-indexed.h"
+#include "quantize_args.h"
+#include "quantize_png.h"
 
 #define PALETTE_BYTES 1024
 
@@ -24,17 +25,9 @@ static void release_tiles(job_t *job) {
   free(a->rects);
 }
 
-/*
- * Each thread (the JS thread, every libuv pool thread) keeps its work memory (~0.5 MB and the last tile's
- * pixels) from job to job: allocating it per meta tile cost more than quantizing a tile.
- */
-static _Thread_local qz_work_t *thread_work;
-#define KEEP_TILE_BYTES (1 << 20)
-
 static int run_tiles(job_t *job) {
   tiles_args *a = job->args;
-  qz_work_t *w = thread_work ? thread_work : qz_work_new();
-  thread_work = NULL;
+  qz_work_t *w = qz_thread_work();
   if (!w) {
     strcpy(job->error, "quantizeTiles: out of memory");
     return -1;
@@ -54,8 +47,7 @@ static int run_tiles(job_t *job) {
     memcpy(a->entries.data + i * 4, &count, 4);
     offset += (size_t)a->rects[i].width * a->rects[i].height;
   }
-  qz_work_trim(w, KEEP_TILE_BYTES);
-  thread_work = w;
+  qz_thread_trim();
   return status;
 }
 
@@ -63,6 +55,24 @@ static int32_t read_i32(const uint8_t *p) {
   int32_t v;
   memcpy(&v, p, 4);
   return v;
+}
+
+int arg_qz_options(napi_env env, napi_value v, qz_options_t *out) {
+  bytes_t options;
+  if (arg_bytes(env, v, "options", &options)) return -1;
+  if (options.length != 6 * 4) return throw_range(env, "options must be an Int32Array of 6");
+  int32_t colors = read_i32(options.data), method = read_i32(options.data + 4), alpha = read_i32(options.data + 8);
+  if (colors < 1 || colors > 256) return throw_range(env, "colors must be 1..256");
+  if (method != QZ_FASTOCTREE && method != QZ_MEDIANCUT) return throw_range(env, "method must be 0 (fastoctree) or 1 (mediancut)");
+  out->colors = (unsigned)colors;
+  out->method = (qz_method_t)method;
+  out->alpha = alpha != 0;
+  for (int k = 0; k < 3; k++) {
+    int32_t c = read_i32(options.data + 12 + k * 4);
+    if (c < 0 || c > 255) return throw_range(env, "background channels must be 0..255");
+    out->background[k] = (uint8_t)c;
+  }
+  return 0;
 }
 
 /* The image, the tile rects and the options both entries take, checked. NULL and a pending exception on failure. */
@@ -75,30 +85,17 @@ typedef struct {
 } tiles_input;
 
 static int read_input(napi_env env, const napi_value *argv, tiles_input *in) {
-  bytes_t rects, options;
+  bytes_t rects;
   int64_t width, height;
   if (arg_bytes(env, argv[0], "rgba", &in->rgba) || arg_int(env, argv[1], "width", 1, 1 << 20, &width) ||
-      arg_int(env, argv[2], "height", 1, 1 << 20, &height) || arg_bytes(env, argv[3], "rects", &rects) ||
-      arg_bytes(env, argv[4], "options", &options))
+      arg_int(env, argv[2], "height", 1, 1 << 20, &height) || arg_bytes(env, argv[3], "rects", &rects))
     return -1;
   if (in->rgba.length != (size_t)width * (size_t)height * 4) return throw_range(env, "rgba must hold width * height RGBA pixels");
-  if (options.length != 6 * 4) return throw_range(env, "options must be an Int32Array of 6");
   if (rects.length == 0 || rects.length % 16) return throw_range(env, "rects must be an Int32Array of 4 per tile, at least one tile");
+  if (arg_qz_options(env, argv[4], &in->opts)) return -1;
   in->width = (int)width;
   in->height = (int)height;
   in->ntiles = rects.length / 16;
-
-  int32_t colors = read_i32(options.data), method = read_i32(options.data + 4), alpha = read_i32(options.data + 8);
-  if (colors < 1 || colors > 256) return throw_range(env, "colors must be 1..256");
-  if (method != QZ_FASTOCTREE && method != QZ_MEDIANCUT) return throw_range(env, "method must be 0 (fastoctree) or 1 (mediancut)");
-  in->opts.colors = (unsigned)colors;
-  in->opts.method = (qz_method_t)method;
-  in->opts.alpha = alpha != 0;
-  for (int k = 0; k < 3; k++) {
-    int32_t v = read_i32(options.data + 12 + k * 4);
-    if (v < 0 || v > 255) return throw_range(env, "background channels must be 0..255");
-    in->opts.background[k] = (uint8_t)v;
-  }
 
   qz_rect_t *list = malloc(in->ntiles * sizeof *list);
   if (!list) return throw_range(env, "quantizeTiles: out of memory");
@@ -170,58 +167,17 @@ static void release_png(job_t *job) {
   free(a->in.rects);
 }
 
-/* Per thread, as thread_work: the deflate state and the indices of the tile being written. */
-static _Thread_local png_deflater_t *thread_deflater;
-static _Thread_local uint8_t *thread_indices;
-static _Thread_local size_t thread_indices_capacity;
-
 static int run_png(job_t *job) {
   png_args *a = job->args;
-  qz_work_t *w = thread_work ? thread_work : qz_work_new();
-  png_deflater_t *d = thread_deflater ? thread_deflater : png_deflater_new();
-  thread_work = NULL;
-  thread_deflater = NULL;
   int status = 0;
-  if (!w || !d) {
-    strcpy(job->error, "quantizeTilesPng: out of memory");
-    status = -1;
-  }
-  uint8_t palette[PALETTE_BYTES];
   for (size_t i = 0; status == 0 && i < a->in.ntiles; i++) {
-    qz_rect_t r = a->in.rects[i];
-    size_t n = (size_t)r.width * (size_t)r.height;
-    if (n > thread_indices_capacity) {
-      uint8_t *bigger = realloc(thread_indices, n);
-      if (!bigger) {
-        strcpy(job->error, "quantizeTilesPng: out of memory");
-        status = -1;
-        break;
-      }
-      thread_indices = bigger;
-      thread_indices_capacity = n;
-    }
-    int entries = qz_tile(w, a->in.rgba.data, a->in.width, a->in.height, r, &a->in.opts, palette, thread_indices);
-    if (entries < 0) {
-      strcpy(job->error, "quantizeTilesPng: out of memory");
-      status = -1;
-      break;
-    }
     char err[PNG_ERROR_SIZE];
-    if (png_write_indexed(d, thread_indices, n, (uint32_t)r.width, (uint32_t)r.height, palette, (unsigned)entries,
-                          &a->pngs[i], &a->lengths[i], err)) {
+    if (qz_png_tile(a->in.rgba.data, a->in.width, a->in.height, a->in.rects[i], &a->in.opts, &a->pngs[i], &a->lengths[i], err)) {
       snprintf(job->error, JOB_ERROR_SIZE, "quantizeTilesPng: %s", err);
       status = -1;
     }
   }
-  if (w) qz_work_trim(w, KEEP_TILE_BYTES);
-  if (d) png_deflater_trim(d, KEEP_TILE_BYTES);
-  if (thread_indices_capacity > KEEP_TILE_BYTES) {
-    free(thread_indices);
-    thread_indices = NULL;
-    thread_indices_capacity = 0;
-  }
-  thread_work = w;
-  thread_deflater = d;
+  qz_thread_trim();
   return status;
 }
 

@@ -46,6 +46,12 @@ void qz_work_trim(qz_work_t *w, size_t max_bytes);
 int qz_tile(qz_work_t *w, const uint8_t *rgba, int width, int height, qz_rect_t rect, const qz_options_t *opts,
             uint8_t *palette, uint8_t *indices);
 
+/*
+ * qz_tile of `n` RGBA pixels that the caller gives up: they are quantized where they lie (flattened, transparent
+ * colours unified), saving the copy qz_tile makes of its rect. Same palette, indices and return value.
+ */
+int qz_pixels(qz_work_t *w, uint8_t *rgba, size_t n, const qz_options_t *opts, uint8_t *palette, uint8_t *indices);
+
 /* Pastes RGBA pixels onto an opaque `background` in place, rounding to nearest (as libvips' flatten does). */
 void qz_flatten(uint8_t *rgba, size_t pixels, const uint8_t background[3]);
 

@@ -93,8 +93,12 @@ int qz_tile(qz_work_t *w, const uint8_t *rgba, int width, int height, qz_rect_t 
     w->pixels = bigger;
     w->capacity = n;
   }
-  uint8_t *px = w->pixels;
-  cut(px, rgba, width, height, rect);
+  cut(w->pixels, rgba, width, height, rect);
+  return qz_pixels(w, w->pixels, n, o, palette, indices);
+}
+
+int qz_pixels(qz_work_t *w, uint8_t *px, size_t n, const qz_options_t *o, uint8_t *palette, uint8_t *indices) {
+  if (!w || n < 1 || n > (size_t)INT32_MAX || o->colors < 1 || o->colors > 256) return -1;
   if (!o->alpha) qz_flatten(px, n, o->background);
 
   if (o->method == QZ_FASTOCTREE) {

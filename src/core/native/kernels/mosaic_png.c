@@ -1,0 +1,59 @@
+#include "mosaic_png.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quantize_png.h"
+#include "resample.h"
+
+/* MapProxy's crop canvas: a transparent image of the default background, white. */
+static const uint8_t OUTSIDE[4] = {255, 255, 255, 0};
+
+/* The crop of the window at (x, y) into `out`, which has width × height pixels. 0, or -1 when out of memory. */
+static int crop(const compose_mosaic_t *m, int x, int y, int width, int height, uint8_t *out) {
+  if (x >= 0 && y >= 0 && (long)x + width <= m->ww && (long)y + height <= m->wh) {
+    /* Inside the window: the same pixels as composing the window and cutting them out, without the window. */
+    compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx + x, m->wy + y, width, height, m->background, out);
+    return 0;
+  }
+  uint8_t *window = compose_mosaic(m);
+  if (!window) return -1;
+  for (size_t i = 0; i < (size_t)width * height; i++) memcpy(out + i * 4, OUTSIDE, 4);
+  long x0 = x > 0 ? x : 0, y0 = y > 0 ? y : 0;
+  long x1 = (long)x + width < m->ww ? (long)x + width : m->ww, y1 = (long)y + height < m->wh ? (long)y + height : m->wh;
+  for (long wy = y0; x1 > x0 && wy < y1; wy++)
+    memcpy(out + ((size_t)(wy - y) * width + (size_t)(x0 - x)) * 4, window + ((size_t)wy * m->ww + x0) * 4, (size_t)(x1 - x0) * 4);
+  free(window);
+  return 0;
+}
+
+int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_map_t *map, const qz_options_t *opts,
+               uint8_t **png, size_t *len, char err[PNG_ERROR_SIZE]) {
+  *png = NULL;
+  *len = 0;
+  if (width < 1 || height < 1 || width > IMAGE_MAX_SIDE || height > IMAGE_MAX_SIDE ||
+      (uint64_t)width * (uint64_t)height > PNG_MAX_PIXELS) {
+    snprintf(err, PNG_ERROR_SIZE, "a map of %dx%d pixels", width, height);
+    return -1;
+  }
+  uint8_t *pixels = malloc((size_t)width * height * 4);
+  int rc = pixels ? 0 : -1;
+  if (rc == 0 && map->crop) {
+    rc = crop(m, map->x, map->y, width, height, pixels);
+  } else if (rc == 0) {
+    uint8_t *window = compose_mosaic(m);
+    rf_image_t src = {window, m->ww, m->wh};
+    rc = window ? resample_extent(&src, pixels, width, height, map->extent, map->method) : -1;
+    free(window);
+  }
+  if (rc) {
+    free(pixels);
+    snprintf(err, PNG_ERROR_SIZE, "out of memory");
+    return -1;
+  }
+  rc = qz_png_pixels(pixels, width, height, opts, png, len, err);
+  free(pixels);
+  qz_thread_trim();
+  return rc;
+}
