@@ -23,7 +23,7 @@ gcc -std=gnu11 -Wall -Wextra "${san[@]}" "$k/quantize_tile.c" "$k/quantize_octre
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$work/qz-harness" 200 1
 
 echo "▶ kernels under ASan/UBSan: image kernels harness (resample, warp, compose, composite, mask)"
-gcc -std=gnu11 -Wall -Wextra -Wno-psabi "${san[@]}" -fsanitize=float-cast-overflow "$k/resample.c" "$k/warp.c" "$k/compose.c" \
+gcc -std=gnu11 -Wall -Wextra -Wno-psabi "${san[@]}" -fsanitize=float-cast-overflow "$k/resample.c" "$k/warp.c" "$k/warp_axes.c" "$k/warp_flat.c" "$k/compose.c" \
   "$k/composite.c" "$k/mask.c" "$k/resample-harness.c" -o "$work/image-harness" -lm
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$work/image-harness" 3000 1
 

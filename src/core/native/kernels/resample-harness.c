@@ -15,6 +15,7 @@
 #include "mask.h"
 #include "resample.h"
 #include "warp.h"
+#include "warp_axes.h"
 
 static uint64_t state;
 static uint32_t next(void) {
@@ -90,6 +91,25 @@ int main(int argc, char **argv) {
       quads[2] = dw + 1;
       check(warp_check_quads(quads, nq, dw, dh) == 0, "a box beyond dst accepted", it);
     }
+
+    /* Separable: a position per column and per row, anything; the same pixels as the mesh's exact points. */
+    double *xs = malloc(sizeof(double) * dw), *ys = malloc(sizeof(double) * dh);
+    double *each = malloc(sizeof(double) * WARP_POINT_DOUBLES * dw * dh);
+    uint8_t *axes = malloc((size_t)dw * dh * 4);
+    for (int i = 0; i < dw; i++) xs[i] = below(2) ? any_position() : (next() / 4294967296.0) * sw;
+    for (int j = 0; j < dh; j++) ys[j] = below(2) ? any_position() : (next() / 4294967296.0) * sh;
+    for (int j = 0; j < dh; j++)
+      for (int i = 0; i < dw; i++) {
+        double *b = each + ((size_t)j * dw + i) * WARP_POINT_DOUBLES;
+        b[0] = i, b[1] = j, b[2] = xs[i], b[3] = ys[j];
+      }
+    check(warp_axes(&s, axes, dw, dh, xs, ys, method) == 0, "warp_axes failed", it);
+    check(warp_mesh(&s, dst, dw, dh, NULL, 0, each, (size_t)dw * dh, method) == 0, "warp_mesh of points failed", it);
+    check(memcmp(axes, dst, (size_t)dw * dh * 4) == 0, "warp_axes differs from the same positions sampled one by one", it);
+    free(xs);
+    free(ys);
+    free(each);
+    free(axes);
 
     /* Window of a mosaic: tiles of any kind and size, checked as the Node-API layer checks them. */
     int cols = 1 + below(3), rows = 1 + below(3), tw = 1 + below(8), th = 1 + below(8);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "simd.h"
+#include "warp_flat.h"
 
 RF_INLINE int sample(const rf_image_t *im, double x, double y, resample_method_t method, uint8_t *out) {
   switch (method) {
@@ -15,14 +16,21 @@ RF_INLINE int sample(const rf_image_t *im, double x, double y, resample_method_t
   }
 }
 
+/* Where the bicubic taps of source pixels are known flat (warp_flat.h): a map over `r`, or none. */
+typedef struct {
+  const uint8_t *map;
+  rf_rect_t r;
+} flat_blocks_t;
+
 TARGET_CLONES
-static void fill_quad(const rf_image_t *im, uint8_t *dst, int dw, const double *q, resample_method_t method) {
+static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *dst, int dw, const double *q, resample_method_t method) {
   int bx0 = (int)q[0], by0 = (int)q[1], bx1 = (int)q[2], by1 = (int)q[3];
   /* Pillow's QUAD coefficients, computed in its order. */
   double nwx = q[4], nwy = q[5], swx = q[6], swy = q[7], sex = q[8], sey = q[9], nex = q[10], ney = q[11];
   double As = 1.0 / (bx1 - bx0), At = 1.0 / (by1 - by0);
   double a0 = nwx, a1 = (nex - nwx) * As, a2 = (swx - nwx) * At, a3 = (sex - swx - nex + nwx) * As * At;
   double a4 = nwy, a5 = (ney - nwy) * As, a6 = (swy - nwy) * At, a7 = (sey - swy - ney + nwy) * As * At;
+  const unsigned fw = (unsigned)(flat->r.x1 - flat->r.x0), fh = (unsigned)(flat->r.y1 - flat->r.y0);
   for (int y = by0; y < by1; y++) {
     uint8_t *out = dst + ((size_t)y * dw + bx0) * 4;
     double yin = (y - by0) + 0.5;
@@ -30,6 +38,16 @@ static void fill_quad(const rf_image_t *im, uint8_t *dst, int dw, const double *
       double xin = (x - bx0) + 0.5;
       double sx = a0 + a1 * xin + a2 * yin + a3 * xin * yin;
       double sy = a4 + a5 * xin + a6 * yin + a7 * xin * yin;
+      if (flat->map && rf_inside(im, sx, sy)) {
+        /* A flat block is a copy of its colour: one byte read instead of sixteen taps compared. */
+        int tx = (int)floor(sx - 0.5), ty = (int)floor(sy - 0.5);
+        unsigned fx = (unsigned)(tx - flat->r.x0), fy = (unsigned)(ty - flat->r.y0);
+        if (fx < fw && fy < fh && flat->map[(size_t)fy * fw + fx]) {
+          memcpy(out, im->rgba + ((size_t)ty * im->width + tx) * 4, 4);
+          rf_unpremultiply(out);
+          continue;
+        }
+      }
       if (!sample(im, sx, sy, method, out)) memset(out, 0, 4);
     }
   }
@@ -82,14 +100,23 @@ int warp_mesh(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double 
               const double *points, size_t npoints, resample_method_t method) {
   memset(dst, 0, (size_t)dw * dh * 4);
   rf_image_t im = *src;
-  uint8_t *owned = NULL;
-  if (method != RESAMPLE_NEAREST && rf_premultiplied_source(src, reach(src, quads, nquads, points, npoints), &im, &owned)) return -1;
-  for (size_t i = 0; i < nquads; i++) fill_quad(&im, dst, dw, quads + i * WARP_QUAD_DOUBLES, method);
+  uint8_t *owned = NULL, *map = NULL;
+  flat_blocks_t flat = {0};
+  if (method != RESAMPLE_NEAREST) {
+    rf_rect_t taps = reach(src, quads, nquads, points, npoints);
+    if (rf_premultiplied_source(src, taps, &im, &owned)) return -1;
+    /* Worth it while the source pixels it tests are not many more than the destination pixels it saves. */
+    double area = (double)(taps.x1 - taps.x0) * (taps.y1 - taps.y0);
+    if (method == RESAMPLE_BICUBIC && area <= 4.0 * dw * dh) map = warp_flat_blocks(&im, taps);
+    if (map) flat = (flat_blocks_t){map, taps};
+  }
+  for (size_t i = 0; i < nquads; i++) fill_quad(&im, &flat, dst, dw, quads + i * WARP_QUAD_DOUBLES, method);
   for (size_t i = 0; i < npoints; i++) {
     const double *p = points + i * WARP_POINT_DOUBLES;
     uint8_t *out = dst + ((size_t)p[1] * dw + (size_t)p[0]) * 4;
     if (!sample(&im, p[2], p[3], method, out)) memset(out, 0, 4);
   }
+  free(map);
   free(owned);
   return 0;
 }

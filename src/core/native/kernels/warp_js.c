@@ -1,4 +1,7 @@
-/* warpMesh() and warpMosaic(): arguments checked here, the mesh filled by warp.c (plain C). */
+/*
+ * warpMesh(), warpMosaic(), warpAxes() and warpAxesMosaic(): arguments checked here, the mesh filled by warp.c,
+ * the separable transforms by warp_axes.c (plain C).
+ */
 #include "warp.h"
 
 #include <math.h>
@@ -10,6 +13,7 @@
 #include "job.h"
 #include "module.h"
 #include "resample_args.h"
+#include "warp_axes.h"
 
 typedef struct {
   rf_image_t src;
@@ -19,6 +23,8 @@ typedef struct {
   int dw, dh;
   const double *quads, *points;
   size_t nquads, npoints;
+  /* When set, a separable transform: one source x per destination column, one source y per row (no mesh). */
+  const double *xs, *ys;
   resample_method_t method;
 } warp_args_t;
 
@@ -30,7 +36,9 @@ static int run_warp(job_t *job) {
     composed = compose_mosaic(a->mosaic);
     src = (rf_image_t){composed, a->mosaic->ww, a->mosaic->wh};
   }
-  int rc = a->mosaic && !composed ? -1 : warp_mesh(&src, a->dst, a->dw, a->dh, a->quads, a->nquads, a->points, a->npoints, a->method);
+  int rc = a->mosaic && !composed ? -1
+           : a->xs ? warp_axes(&src, a->dst, a->dw, a->dh, a->xs, a->ys, a->method)
+                   : warp_mesh(&src, a->dst, a->dw, a->dh, a->quads, a->nquads, a->points, a->npoints, a->method);
   free(composed);
   if (rc) {
     strcpy(job->error, "warp: out of memory");
@@ -69,6 +77,25 @@ static int arg_mesh(napi_env env, const napi_value *argv, warp_args_t *a) {
   return 0;
 }
 
+/* The arguments after the source (dst, dstWidth, dstHeight, xs, ys, method): 0, or -1 with an exception. */
+static int arg_axes(napi_env env, const napi_value *argv, warp_args_t *a) {
+  rf_image_t dst;
+  int64_t method;
+  size_t nx, ny;
+  if (arg_image(env, argv, "dst", &dst) || arg_doubles(env, argv[3], "xs", 1, &a->xs, &nx) ||
+      arg_doubles(env, argv[4], "ys", 1, &a->ys, &ny) || arg_int(env, argv[5], "method", 0, 2, &method))
+    return -1;
+  a->dst = (uint8_t *)dst.rgba;
+  a->dw = dst.width;
+  a->dh = dst.height;
+  a->method = (resample_method_t)method;
+  if (nx != (size_t)a->dw || ny != (size_t)a->dh) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "axes: %zu and %zu positions for %dx%d pixels", nx, ny, a->dw, a->dh);
+    return throw_range(env, msg);
+  }
+  return 0;
+}
 
 /*
  * warpMesh(src, srcWidth, srcHeight, dst, dstWidth, dstHeight, quads, points, method, async): dst is written in
@@ -115,9 +142,52 @@ static napi_value js_warp_mosaic(napi_env env, napi_callback_info info) {
   return job_start(env, "warpMosaic", args, run_warp, release_warp, async, held, 4);
 }
 
+/*
+ * warpAxes(src, srcWidth, srcHeight, dst, dstWidth, dstHeight, xs, ys, method, async): the separable transform
+ * (xs one source x per destination column, ys one source y per row); dst is written in full; with async a
+ * promise settles when it is, and no argument buffer may be touched before.
+ */
+static napi_value js_warp_axes(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  if (args_get(env, info, "warpAxes", 10, argv)) return NULL;
+  warp_args_t a = {0};
+  int async;
+  if (arg_image(env, argv, "src", &a.src) || arg_axes(env, argv + 3, &a) || arg_bool(env, argv[9], &async)) return NULL;
+  warp_args_t *args = malloc(sizeof *args);
+  if (!args) {
+    napi_throw_error(env, NULL, "warpAxes: out of memory");
+    return NULL;
+  }
+  *args = a;
+  const napi_value held[] = {argv[0], argv[3], argv[6], argv[7]};
+  return job_start(env, "warpAxes", args, run_warp, NULL, async, held, 4);
+}
+
+/* warpAxesMosaic(geometry, buffers, dst, dstWidth, dstHeight, xs, ys, method, async): warpAxes of a mosaic window. */
+static napi_value js_warp_axes_mosaic(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (args_get(env, info, "warpAxesMosaic", 9, argv)) return NULL;
+  warp_args_t a = {0};
+  int async;
+  if (arg_axes(env, argv + 2, &a) || arg_bool(env, argv[8], &async)) return NULL;
+  a.mosaic = arg_mosaic(env, argv[0], argv[1], "warpAxesMosaic");
+  if (!a.mosaic) return NULL;
+  warp_args_t *args = malloc(sizeof *args);
+  if (!args) {
+    free(a.mosaic);
+    napi_throw_error(env, NULL, "warpAxesMosaic: out of memory");
+    return NULL;
+  }
+  *args = a;
+  const napi_value held[] = {argv[1], argv[2], argv[5], argv[6]};
+  return job_start(env, "warpAxesMosaic", args, run_warp, release_warp, async, held, 4);
+}
+
 static const kernel_export_t table[] = {
   {"warpMesh", js_warp_mesh},
   {"warpMosaic", js_warp_mosaic},
+  {"warpAxes", js_warp_axes},
+  {"warpAxesMosaic", js_warp_axes_mosaic},
 };
 
 EXPORTS(warp) { return EXPORT_TABLE(table); }

@@ -1,0 +1,18 @@
+/* Where a bicubic sample needs no arithmetic: source pixels whose 4×4 taps are all one colour. */
+#ifndef KERNELS_WARP_FLAT_H
+#define KERNELS_WARP_FLAT_H
+
+#include <stdint.h>
+
+#include "resample_filters.h"
+
+/*
+ * One byte per pixel of `r` (row-major, r's width per row; r must lie inside the image): 1 where the block of
+ * the pixel's bicubic taps — columns x − 1 … x + 2, rows y − 1 … y + 2 — lies inside the image and holds one RGBA
+ * value, else 0. Pillow's cubic of equal values is that value, so such a sample is a copy. Maps are mostly flat
+ * areas, and testing a block once per source pixel (vectorized) costs less than testing it per destination
+ * pixel. Returns the map (free() it), or NULL when `r` is empty or out of memory.
+ */
+uint8_t *warp_flat_blocks(const rf_image_t *im, rf_rect_t r);
+
+#endif
