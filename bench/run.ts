@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BBox } from '../src/core/geo/bbox.js';
 import { workspace, writeMapCacheConfig, writeMapProxyConfig, writeSeedConfig, type SeedArea } from './lib/configs.js';
+import { emptyColdCache } from './lib/cold-cache.js';
 import { peakRssMb, resetPeakRss, stopAll } from './lib/procs.js';
 import { hotFunctions } from './lib/profile.js';
 import { checkTargets, computeRatios, markdown, type BenchResults, type Measurement } from './lib/report.js';
@@ -100,8 +101,8 @@ async function measure(t: Target, workerCount: number, s: Scenario, ws: ReturnTy
   const connections = s.connections ?? settings.connections;
   const load = { base: t.base, paths, listFile, mode: s.mode, connections, threads: settings.threads, timeoutS: 30 } as const;
   if (s.group === 'cold-miss') {
-    // The previous scenario's requests that wrk gave up on may still be storing tiles here: retry the removal.
-    rmSync(ws.coldDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    const waited = await emptyColdCache(ws.coldDir);
+    if (waited > 2000) log(`  ${t.name} was still storing cold tiles: waited ${(waited / 1000).toFixed(1)} s before emptying the cache`);
   } else {
     await runLoad({ ...load, seconds: settings.warmupSeconds });
   }
