@@ -72,7 +72,7 @@ export function canonicalIauCode(num: number): string {
 /**
  * The definition of an IAU CRS; null for a number proj.db does not know; UnsupportedIauCrs for the
  * planetocentric CRS on an ellipsoid, for which PROJ has no PROJ string (latitudes from the body's centre,
- * not from the ellipsoid's normal) and which proj4js cannot read.
+ * not from the ellipsoid's normal) and which proj4js cannot read, and for orthographic maps of an ellipsoid.
  */
 export function loadIauDefinition(num: number): IauDefinition | UnsupportedIauCrs | null {
   const code = canonicalIauCode(num);
@@ -89,6 +89,14 @@ export function loadIauDefinition(num: number): IauDefinition | UnsupportedIauCr
   const name = `${base.name} / ${conv.name}`;
   if (!base.proj4) return new UnsupportedIauCrs(code, `${name}: based on planetocentric latitudes on an ellipsoid, which are not supported`);
   const ellipsoid = base.proj4.match(/\+(R|a|b)=\S+/g)!.join(' ');
-  const proj4 = `${conv.proj4} ${ellipsoid} +no_defs`;
+  if (/\+proj=ortho\b/.test(conv.proj4) && !ellipsoid.startsWith('+R=')) {
+    // PROJ (7.2 on) projects orthographically on the ellipsoid; proj4js knows the spherical formula only, which
+    // would be off by the body's flattening
+    return new UnsupportedIauCrs(code, `${name}: the orthographic projection on an ellipsoid is not supported`);
+  }
+  // proj4js reads +proj=tmerc as the extended (ellipsoidal only) transverse mercator and refuses a sphere:
+  // +approx selects its classic series, exact on a sphere as PROJ's spherical formula is
+  const sphereTmerc = /\+proj=tmerc\b/.test(conv.proj4) && ellipsoid.startsWith('+R=');
+  const proj4 = `${conv.proj4} ${ellipsoid}${sphereTmerc ? ' +approx' : ''} +no_defs`;
   return { code, name, body: base.body, proj4, northFirst: axes[0] === 'N', westPositive: axes.includes('W'), geographicCode: canonicalIauCode(baseNum) };
 }

@@ -42,14 +42,17 @@ function tilesetDocument(ctx: OgcRequest, scope: TilesetScope, tms: TileMatrixSe
   return doc;
 }
 
-/** `…/map/tiles`: one tileset per tile matrix set. */
+/** `…/map/tiles`: one tileset per tile matrix set of the layer's celestial body (MapProxy 7 parts Earth from the others). */
 export function tilesets(pub: Published, ctx: OgcRequest, scope: TilesetScope): CoreResponse {
   checkParams(ctx.params, ['f']);
   checkDocFormat(ctx.params);
   const titleEnd = scope.collection ? `for ${scope.collection.id}` : 'for the whole dataset';
   const doc = {
     links: ctx.selfLinks(`${scope.base}/map/tiles`, `the available map tilesets ${titleEnd}`),
-    tilesets: [...pub.tileMatrixSets.values()].map((tms) => tilesetDocument(ctx, scope, tms)),
+    // only the tile matrix sets of the layer's world: Earth grids for an Earth layer, Moon grids for a Moon one
+    tilesets: [...pub.tileMatrixSets.values()]
+      .filter((tms) => tms.grid.srs.body === scope.extent.srs.body)
+      .map((tms) => tilesetDocument(ctx, scope, tms)),
   };
   return ctx.respond(doc, tilesetsHtml(scope.base, scope.collection));
 }
