@@ -158,6 +158,20 @@ describe('a Moon map through OGC API, IAU_2015 CRS end to end', () => {
     assert.deepEqual([tms.tileMatrices[1].matrixWidth, tms.tileMatrices[1].matrixHeight], [2, 1]);
   });
 
+  it("offers the Moon layer's tiles in the Moon grid only, georeferenced in IAU_2015:30100", async () => {
+    const res = await get(upstream, '/ogcapi/collections/moon/map/tiles?f=json');
+    const doc = JSON.parse(res.body.toString());
+    // the built-in grids are Earth grids: MapProxy 7 offers them for Earth layers only
+    assert.deepEqual(doc.tilesets.map((t: { crs: string }) => t.crs), [`${CRS}/30100`]);
+    // drawn (a size asked for), not the cache's own tile: a drawn tile carries its georeference
+    const tile = await get(upstream, '/ogcapi/collections/moon/map/tiles/moon_grid/1/0/1.png?width=256');
+    assert.equal(tile.status, 200, tile.body.toString());
+    assert.equal(pixelAt(await decodeImage(tile.body), 128, 64).join(), NE.join());
+    assert.equal(tile.headers['content-crs'], `<${CRS}/30100>`);
+    // latitude first: the eastern half of the Moon
+    assert.equal(tile.headers['content-bbox'], '-90,0,90,180');
+  });
+
   it('draws a map in IAU_2015:30110 from the IAU_2015:30100 tiles, read through ogcapitiles', async () => {
     asked.length = 0;
     // longitude -90..90, latitude -45..45 in metres on the Moon: 0.703125° a pixel, level 1 of moon_grid
