@@ -7,25 +7,55 @@
 #include "quantize_png.h"
 #include "resample.h"
 
+/*
+ * Per thread, the window and the map of the last call: allocating them anew for every map cost a page fault per
+ * 4 KiB (about a millisecond for a 1024×768 map) as the kernel handed back fresh zeroed pages. Kept up to
+ * KEEP_SCRATCH_BYTES, which holds a 1024×768 map and its window.
+ */
+static _Thread_local uint8_t *scratch;
+static _Thread_local size_t scratch_bytes;
+#define KEEP_SCRATCH_BYTES ((size_t)12 << 20)
+
+static uint8_t *scratch_for(size_t bytes) {
+  if (bytes > scratch_bytes) {
+    free(scratch);
+    scratch = malloc(bytes);
+    scratch_bytes = scratch ? bytes : 0;
+  }
+  return scratch;
+}
+
+static void scratch_trim(void) {
+  if (scratch_bytes <= KEEP_SCRATCH_BYTES) return;
+  free(scratch);
+  scratch = NULL;
+  scratch_bytes = 0;
+}
+
 /* MapProxy's crop canvas: a transparent image of the default background, white. */
 static const uint8_t OUTSIDE[4] = {255, 255, 255, 0};
 
-/* The crop of the window at (x, y) into `out`, which has width × height pixels. 0, or -1 when out of memory. */
-static int crop(const compose_mosaic_t *m, int x, int y, int width, int height, uint8_t *out) {
-  if (x >= 0 && y >= 0 && (long)x + width <= m->ww && (long)y + height <= m->wh) {
-    /* Inside the window: the same pixels as composing the window and cutting them out, without the window. */
+static int inside_window(const compose_mosaic_t *m, int x, int y, int width, int height) {
+  return x >= 0 && y >= 0 && (long)x + width <= m->ww && (long)y + height <= m->wh;
+}
+
+static void compose_all(const compose_mosaic_t *m, uint8_t *window) {
+  compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx, m->wy, m->ww, m->wh, m->background, window);
+}
+
+/* The crop of the window (composed into `window` unless the crop lies inside it) at (x, y) into `out`. */
+static void crop(const compose_mosaic_t *m, int x, int y, int width, int height, uint8_t *window, uint8_t *out) {
+  if (inside_window(m, x, y, width, height)) {
+    /* The same pixels as composing the window and cutting them out, without the window. */
     compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx + x, m->wy + y, width, height, m->background, out);
-    return 0;
+    return;
   }
-  uint8_t *window = compose_mosaic(m);
-  if (!window) return -1;
+  compose_all(m, window);
   for (size_t i = 0; i < (size_t)width * height; i++) memcpy(out + i * 4, OUTSIDE, 4);
   long x0 = x > 0 ? x : 0, y0 = y > 0 ? y : 0;
   long x1 = (long)x + width < m->ww ? (long)x + width : m->ww, y1 = (long)y + height < m->wh ? (long)y + height : m->wh;
   for (long wy = y0; x1 > x0 && wy < y1; wy++)
     memcpy(out + ((size_t)(wy - y) * width + (size_t)(x0 - x)) * 4, window + ((size_t)wy * m->ww + x0) * 4, (size_t)(x1 - x0) * 4);
-  free(window);
-  return 0;
 }
 
 int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_map_t *map, const qz_options_t *opts,
@@ -37,23 +67,27 @@ int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_ma
     snprintf(err, PNG_ERROR_SIZE, "a map of %dx%d pixels", width, height);
     return -1;
   }
-  uint8_t *pixels = malloc((size_t)width * height * 4);
-  int rc = pixels ? 0 : -1;
-  if (rc == 0 && map->crop) {
-    rc = crop(m, map->x, map->y, width, height, pixels);
-  } else if (rc == 0) {
-    uint8_t *window = compose_mosaic(m);
-    rf_image_t src = {window, m->ww, m->wh};
-    rc = window ? resample_extent(&src, pixels, width, height, map->extent, map->method) : -1;
-    free(window);
-  }
-  if (rc) {
-    free(pixels);
+  size_t map_bytes = (size_t)width * height * 4;
+  int need_window = !map->crop || !inside_window(m, map->x, map->y, width, height);
+  uint8_t *pixels = scratch_for(map_bytes + (need_window ? (size_t)m->ww * m->wh * 4 : 0));
+  if (!pixels) {
     snprintf(err, PNG_ERROR_SIZE, "out of memory");
     return -1;
   }
-  rc = qz_png_pixels(pixels, width, height, opts, png, len, err);
-  free(pixels);
+  uint8_t *window = pixels + map_bytes;
+  if (map->crop) {
+    crop(m, map->x, map->y, width, height, window, pixels);
+  } else {
+    compose_all(m, window);
+    rf_image_t src = {window, m->ww, m->wh};
+    if (resample_extent(&src, pixels, width, height, map->extent, map->method)) {
+      scratch_trim();
+      snprintf(err, PNG_ERROR_SIZE, "out of memory");
+      return -1;
+    }
+  }
+  int rc = qz_png_pixels(pixels, width, height, opts, png, len, err);
+  scratch_trim();
   qz_thread_trim();
   return rc;
 }
