@@ -8,19 +8,22 @@
 #include "resample.h"
 
 /*
- * Per thread, the window and the map of the last call: allocating them anew for every map cost a page fault per
- * 4 KiB (about a millisecond for a 1024×768 map) as the kernel handed back fresh zeroed pages. Kept up to
- * KEEP_SCRATCH_BYTES, which holds a 1024×768 map and its window.
+ * Per thread, room for the window and the map of the last calls: allocating them anew for every map cost a page
+ * fault per 4 KiB (about a millisecond for a 1024×768 map) as the kernel handed back fresh zeroed pages. It grows
+ * with a quarter to spare (windows vary from map to map, and each growth faults its pages in again) and is kept
+ * up to KEEP_SCRATCH_BYTES, which holds a 1024×768 map and its window at any zoom.
  */
 static _Thread_local uint8_t *scratch;
 static _Thread_local size_t scratch_bytes;
-#define KEEP_SCRATCH_BYTES ((size_t)12 << 20)
+#define KEEP_SCRATCH_BYTES ((size_t)16 << 20)
 
 static uint8_t *scratch_for(size_t bytes) {
   if (bytes > scratch_bytes) {
+    size_t room = bytes + bytes / 4;
+    if (bytes <= KEEP_SCRATCH_BYTES && room > KEEP_SCRATCH_BYTES) room = KEEP_SCRATCH_BYTES;
     free(scratch);
-    scratch = malloc(bytes);
-    scratch_bytes = scratch ? bytes : 0;
+    scratch = malloc(room);
+    scratch_bytes = scratch ? room : 0;
   }
   return scratch;
 }
