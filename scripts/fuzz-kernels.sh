@@ -11,7 +11,7 @@ seed=${2:-1}
 work=${FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 k=src/core/native/kernels
-sources="$k/png-unfilter.c $k/png-expand.c $k/png-filter.c $k/png-fuzz.c"
+sources="$k/png-unfilter.c $k/png-expand.c $k/png-filter.c $k/inflate.c $k/png-fuzz.c"
 flags="-std=gnu11 -Wall -Wextra -Werror -g -I$k"
 
 # shellcheck disable=SC2086

@@ -177,6 +177,8 @@ describe('broken PNGs are refused with a clear error', () => {
     ['no IHDR first', () => pngFromChunks(palettePng().slice(1)), /first chunk is PLTE, not IHDR/],
     ['zero width', () => withHeader((h) => h.writeUInt32BE(0, 0)), /PNG size 0x3 is not valid/],
     ['a huge declared size', () => withHeader((h) => { h.writeUInt32BE(100000, 0); h.writeUInt32BE(100000, 4); }), /above the limit of 178956970 pixels/],
+    // 144 million pixels within the limit, over a few bytes of data: refused before anything of that size is allocated.
+    ['a huge image over a few bytes of data', () => withHeader((h) => { h.writeUInt32BE(12000, 0); h.writeUInt32BE(12000, 4); }), /image data is truncated/],
     ['a width beyond 2^31', () => withHeader((h) => h.writeUInt32BE(0x80000000, 0)), /PNG size 2147483648x3 is not valid/],
     ['a bad bit depth', () => withHeader((h) => { h[8] = 3; }), /bit depth 3 is not valid for colour type 3/],
     ['16-bit palette', () => withHeader((h) => { h[8] = 16; }), /bit depth 16 is not valid for colour type 3/],

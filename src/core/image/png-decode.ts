@@ -1,11 +1,17 @@
 import { promisify } from 'node:util';
 import { constants, crc32, inflate, inflateSync, type ZlibOptions } from 'node:zlib';
-import { pngDataSize, pngPalette, pngToIndices, pngToRgba, pngToRgbaAsync, pngUnfilter, type PngHeader } from '../native/png.js';
+import { zlibInflateExact } from '../native/inflate.js';
+import {
+  pngDataSize, pngInflateToRgba, pngInflateToRgbaAsync, pngPalette, pngToIndices, pngToRgba, pngToRgbaAsync, pngUnfilter, type PngHeader,
+} from '../native/png.js';
 import type { RawImage } from './raw-image.js';
 
 /**
- * The PNG decoder for every valid PNG (any colour type, bit depth 1–16, Adam7): chunks are read here, zlib
- * inflates, and the native kernels (native/png.ts) unfilter and expand. Upstream images and cache files are
+ * The PNG decoder for every valid PNG (any colour type, bit depth 1–16, Adam7): chunks are read here, and the
+ * native kernels inflate (native/inflate.ts), unfilter and expand (native/png.ts), a big image in one job on the
+ * libuv pool. They take a stream only when it inflates whole to the declared size; anything else goes to Node's
+ * zlib module, which says what is wrong or, for a stream cut off after the last row or one with a little extra
+ * data, decodes it as Pillow does: the native path changes no outcome. Upstream images and cache files are
  * hostile input: a broken PNG throws an Error that says what is wrong, which callers report as a source error.
  *
  * Like Pillow (MapProxy's image library): the CRCs of the chunks before the image data are checked, those of
@@ -85,21 +91,20 @@ function readChunks(bytes: Buffer): PngChunks {
   return { header, plte, trns, idat, expected };
 }
 
-/** The image data in one piece and zlib options that never allocate more than the data can inflate to. */
-function inflateOptions(png: PngChunks): { expected: number; compressed: Buffer; options: ZlibOptions } {
-  const { expected } = png;
-  const compressed = png.idat.length === 1 ? png.idat[0] : Buffer.concat(png.idat);
+/** The image data in one piece. */
+function compressedData(png: PngChunks): Buffer {
+  return png.idat.length === 1 ? png.idat[0] : Buffer.concat(png.idat);
+}
+
+/** zlib options that never allocate more than the data can inflate to. */
+function zlibOptions(compressed: Buffer, expected: number): ZlibOptions {
   const bound = compressed.length * MAX_INFLATE_RATIO + 1024;
   return {
-    expected,
-    compressed,
-    options: {
-      // One output chunk of the exact size (no concatenation of 16 KB pieces), unless the data cannot fill it.
-      chunkSize: Math.max(64, Math.min(expected + 1, bound)),
-      maxOutputLength: expected + TRAILING_SLACK,
-      // A cut-off stream gives what it has; the length check below says whether that is enough.
-      finishFlush: constants.Z_SYNC_FLUSH,
-    },
+    // One output chunk of the exact size (no concatenation of 16 KB pieces), unless the data cannot fill it.
+    chunkSize: Math.max(64, Math.min(expected + 1, bound)),
+    maxOutputLength: expected + TRAILING_SLACK,
+    // A cut-off stream gives what it has; the length check below says whether that is enough.
+    finishFlush: constants.Z_SYNC_FLUSH,
   };
 }
 
@@ -113,11 +118,11 @@ function checkInflated(inflated: Buffer, expected: number): Buffer {
   return inflated;
 }
 
-function inflated(png: PngChunks): Buffer {
-  const { expected, compressed, options } = inflateOptions(png);
+/** Through zlib's module: what a stream the kernels did not take gives, or the error that says why it gives nothing. */
+function zlibInflated(compressed: Buffer, expected: number): Buffer {
   let data: Buffer;
   try {
-    data = inflateSync(compressed, options);
+    data = inflateSync(compressed, zlibOptions(compressed, expected));
   } catch (err) {
     throw inflateError(err);
   }
@@ -126,39 +131,73 @@ function inflated(png: PngChunks): Buffer {
 
 const inflateAsync = promisify<Buffer, ZlibOptions, Buffer>(inflate);
 
-async function inflatedAsync(png: PngChunks): Promise<Buffer> {
-  const { expected, compressed, options } = inflateOptions(png);
+async function zlibInflatedAsync(compressed: Buffer, expected: number): Promise<Buffer> {
   let data: Buffer;
   try {
-    data = await inflateAsync(compressed, options);
+    data = await inflateAsync(compressed, zlibOptions(compressed, expected));
   } catch (err) {
     throw inflateError(err);
   }
   return checkInflated(data, expected);
 }
 
-function toRgba(png: PngChunks, data: Buffer): RawImage {
-  const { width, height } = png.header;
-  const out = Buffer.allocUnsafe(width * height * 4);
-  pngToRgba(data, png.header, png.plte, png.trns, out);
-  return { data: out, width, height };
+/**
+ * Whether `compressed` could inflate to `expected` bytes at deflate's best ratio. A PNG that declares a huge image
+ * over a few bytes of data goes straight to zlib, which refuses it before anything of the declared size is allocated.
+ */
+function couldFill(compressed: Buffer, expected: number): boolean {
+  return expected <= compressed.length * MAX_INFLATE_RATIO + 1024;
+}
+
+/** The inflated image data: inflated in C when the stream is whole and of the declared size, else by zlibInflated. */
+function inflated(png: PngChunks): Buffer {
+  const compressed = compressedData(png);
+  if (couldFill(compressed, png.expected)) {
+    const data = Buffer.allocUnsafe(png.expected);
+    if (zlibInflateExact(compressed, data)) return data;
+  }
+  return zlibInflated(compressed, png.expected);
+}
+
+const rgbaBuffer = (h: PngHeader): Buffer => Buffer.allocUnsafe(h.width * h.height * 4);
+
+function rgba(png: PngChunks): RawImage {
+  const { header, plte, trns, expected } = png;
+  const compressed = compressedData(png);
+  let out: Buffer | null = null;
+  if (couldFill(compressed, expected)) {
+    out = rgbaBuffer(header);
+    if (pngInflateToRgba(compressed, header, plte, trns, out)) return { data: out, width: header.width, height: header.height };
+  }
+  const data = zlibInflated(compressed, expected);
+  out ??= rgbaBuffer(header);
+  pngToRgba(data, header, plte, trns, out);
+  return { data: out, width: header.width, height: header.height };
 }
 
 /** Any valid PNG as RGBA8 pixels; throws an Error for anything else. */
 export function decodePng(bytes: Buffer): RawImage {
-  const png = readChunks(bytes);
-  return toRgba(png, inflated(png));
+  return rgba(readChunks(bytes));
 }
 
-/** decodePng with big images inflated and expanded on the libuv pool, so the event loop keeps answering. */
+/**
+ * decodePng with big images inflated and expanded on the libuv pool, in one job, so the event loop keeps
+ * answering.
+ */
 export async function decodePngAsync(bytes: Buffer): Promise<RawImage> {
   const png = readChunks(bytes);
-  const { width, height } = png.header;
-  if (width * height < POOL_PIXELS) return toRgba(png, inflated(png));
-  const data = await inflatedAsync(png);
-  const out = Buffer.allocUnsafe(width * height * 4);
-  await pngToRgbaAsync(data, png.header, png.plte, png.trns, out);
-  return { data: out, width, height };
+  const { header, plte, trns, expected } = png;
+  if (header.width * header.height < POOL_PIXELS) return rgba(png);
+  const compressed = compressedData(png);
+  let out: Buffer | null = null;
+  if (couldFill(compressed, expected)) {
+    out = rgbaBuffer(header);
+    if (await pngInflateToRgbaAsync(compressed, header, plte, trns, out)) return { data: out, width: header.width, height: header.height };
+  }
+  const data = await zlibInflatedAsync(compressed, expected);
+  out ??= rgbaBuffer(header);
+  await pngToRgbaAsync(data, header, plte, trns, out);
+  return { data: out, width: header.width, height: header.height };
 }
 
 /** A paletted image as one index byte per pixel and its palette: a quarter of the RGBA bytes. */

@@ -25,6 +25,9 @@ const palette = kernel<(header: Uint32Array, plte: Uint8Array, trns: Uint8Array,
 const toRgba = kernel<
   (data: Uint8Array, header: Uint32Array, plte: Uint8Array, trns: Uint8Array, out: Uint8Array, async: boolean) => Promise<void> | undefined
 >('pngToRgba');
+const inflateToRgba = kernel<
+  (compressed: Uint8Array, header: Uint32Array, plte: Uint8Array, trns: Uint8Array, out: Uint8Array, async: boolean) => Promise<boolean> | boolean
+>('pngInflateToRgba');
 const toIndices = kernel<(data: Uint8Array, header: Uint32Array, out: Uint8Array) => void>('pngToIndices');
 const filterRgba = kernel<
   (rgba: Uint8Array, width: number, height: number, channels: number, out: Uint8Array, async: boolean) => Promise<void> | undefined
@@ -72,6 +75,25 @@ export function pngToRgba(data: Uint8Array, h: PngHeader, plte: Uint8Array | nul
 export async function pngToRgbaAsync(data: Uint8Array, h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array): Promise<void> {
   checkRgbaOut(h, out);
   await toRgba(data, packed(h), plte ?? EMPTY, trns ?? EMPTY, out, true);
+}
+
+/**
+ * pngToRgba straight from the compressed image data (the IDAT chunks' bytes in one piece), inflated in C
+ * (kernels/inflate.h) into memory the kernel frees itself. False, with `out` untouched, when the stream does not inflate whole to the
+ * size the header calls for: the caller then inflates with zlib, which says what is wrong (or accepts a stream
+ * cut off after the last row).
+ */
+export function pngInflateToRgba(compressed: Uint8Array, h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array): boolean {
+  checkRgbaOut(h, out);
+  return inflateToRgba(compressed, packed(h), plte ?? EMPTY, trns ?? EMPTY, out, false) as boolean;
+}
+
+/** pngInflateToRgba on the libuv pool, for images big enough that the event loop should not wait for them. */
+export async function pngInflateToRgbaAsync(
+  compressed: Uint8Array, h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array,
+): Promise<boolean> {
+  checkRgbaOut(h, out);
+  return inflateToRgba(compressed, packed(h), plte ?? EMPTY, trns ?? EMPTY, out, true);
 }
 
 /** Unfilters `data` (in place) of a palette image and unpacks one index byte per pixel into `out` (width × height). */

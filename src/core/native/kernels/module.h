@@ -28,6 +28,7 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
   X(mask) \
   X(transparent_color) \
   X(png) \
+  X(inflate) \
   X(quantize) \
   X(mosaic_png) \
   X(watermark)

@@ -8,7 +8,9 @@
  * taken from its bytes), so the kernels see sizes and data no zlib stream would give them. Every buffer is
  * allocated at exactly the length handed in, so a read or write past it is a sanitizer report. Results are
  * checked too: a refused call must leave an error message, a call that claims success with a short buffer aborts,
- * and the filter kernel's rows must unfilter back to its input.
+ * and the filter kernel's rows must unfilter back to its input. The whole-buffer inflate (inflate.c) gets every
+ * image data stream and the raw bytes as a stream, into an exact-size buffer: what it takes, zlib's streaming
+ * inflate must end at that size with the same bytes.
  *
  * usage: png-fuzz FILE|DIR...   (or link with -fsanitize=fuzzer -DPNG_FUZZ_LIBFUZZER for libFuzzer)
  */
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "inflate.h"
 #include "png.h"
 
 /* Images above this are skipped: the harness checks bounds, not the machine's memory. */
@@ -73,6 +76,29 @@ static void pack_indices(const uint8_t *idx, uint32_t w, uint32_t h, uint32_t sa
   uint32_t cx1 = (uint32_t)(salt % (w + 1)), cy1 = (uint32_t)((salt >> 9) % (h + 1));
   check(png_index_stats(idx, (size_t)w * h, w, h, cx1 / 2, cy1 / 2, cx1, cy1, &max, &changes, err) == 0, "stats refused");
   check(png_index_stats(idx, (size_t)w * h, w, h, 0, 0, w + 1, h, &max, &changes, err) != 0, "stats took a rectangle outside");
+}
+
+/*
+ * The whole-buffer inflate on `n` bytes of a stream into exactly `out_len` bytes, both buffers of exact size. When
+ * it says the stream was whole, a streaming inflate with room to spare must agree: the same bytes, the end right there.
+ */
+static void check_inflate(const uint8_t *stream, size_t n, size_t out_len) {
+  if (out_len == 0 || out_len > (size_t)FUZZ_MAX_PIXELS * 8) return;
+  uint8_t *in = copy(stream, n), *fast = malloc(out_len), *slow = malloc(out_len + 1);
+  check(fast != NULL && slow != NULL, "out of memory");
+  if (zlib_inflate_exact(in, n, fast, out_len) == 0) {
+    z_stream z = {0};
+    check(inflateInit(&z) == Z_OK, "zlib could not start");
+    z.next_in = in, z.avail_in = (uInt)n, z.next_out = slow, z.avail_out = (uInt)out_len + 1;
+    int r = inflate(&z, Z_FINISH);
+    size_t got = out_len + 1 - z.avail_out;
+    inflateEnd(&z);
+    check(r == Z_STREAM_END && got == out_len, "a stream taken as whole does not end at that size");
+    check(memcmp(fast, slow, out_len) == 0, "whole and streaming inflate gave different bytes");
+  }
+  free(in);
+  free(fast);
+  free(slow);
 }
 
 /* Every kernel on one image's data (`len` bytes, as handed over: the length is part of what is fuzzed). */
@@ -165,6 +191,8 @@ static void fuzz_png(const uint8_t *in, size_t size) {
       inflateEnd(&z);
       run_kernels(&h, plte, plte_len, trns, trns_len, raw, got, (uint32_t)size * 2654435761u);
     }
+    check_inflate(idat, idat_len, (size_t)need);
+    if (idat_len > 1) check_inflate(idat, idat_len - 1 - size % (idat_len - 1), (size_t)need); /* cut short */
     free(raw);
   }
   free(idat);
@@ -192,6 +220,7 @@ static void fuzz_raw(const uint8_t *in, size_t size) {
     return;
   }
   size_t need = (size_t)png_data_size(&h), len = in[9] & 1 ? need : size - pos;
+  check_inflate(in + pos, size - pos, need);
   uint8_t *data = malloc(len ? len : 1);
   check(data != NULL, "out of memory");
   for (size_t i = 0; i < len; i++) data[i] = size > pos ? in[pos + i % (size - pos)] : (uint8_t)i;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inflate.h"
 #include "job.h"
 #include "module.h"
 #include "png.h"
@@ -109,6 +110,78 @@ static napi_value js_to_rgba(napi_env env, napi_callback_info info) {
   return job_start(env, "pngToRgba", a, run_to_rgba, NULL, async, held, 2);
 }
 
+typedef struct {
+  bytes_t compressed, out;
+  png_header_t h;
+  png_colors_t colors;
+  int whole; /* the stream inflated to exactly the image data's size */
+} inflate_rgba_args;
+
+/*
+ * Inflates into memory of its own (freed before the job ends, so a meta tile's 3.5 MB of rows never become a
+ * JS buffer for the garbage collector to track), then unfilters and expands as run_to_rgba does.
+ */
+static int run_inflate_rgba(job_t *job) {
+  inflate_rgba_args *a = job->args;
+  size_t size = (size_t)png_data_size(&a->h);
+  /* A huge declared image over a few bytes of data: nothing of its size is allocated (zlib's module refuses it). */
+  if (size / INFLATE_MAX_RATIO > a->compressed.length) return 0;
+  uint8_t *data = malloc(size);
+  if (!data) {
+    strcpy(job->error, "pngInflateToRgba: out of memory");
+    return -1;
+  }
+  int status = 0;
+  a->whole = zlib_inflate_exact(a->compressed.data, a->compressed.length, data, size) == 0;
+  if (a->whole) {
+    status = png_unfilter(data, size, &a->h, job->error);
+    if (!status) status = png_expand_rgba(data, size, &a->h, &a->colors, a->out.data, a->out.length, job->error);
+  }
+  free(data);
+  return status;
+}
+
+static napi_value inflate_rgba_result(napi_env env, job_t *job) {
+  napi_value b;
+  napi_get_boolean(env, ((inflate_rgba_args *)job->args)->whole, &b);
+  return b;
+}
+
+/*
+ * (compressed, header, plte, trns, out, async) → boolean | Promise<boolean>: the IDAT stream inflated (inflate.h),
+ * unfiltered and expanded to RGBA in `out`, in one call. False, with `out` untouched, when the stream does not
+ * inflate whole to the size the header calls for: the caller then inflates with zlib's module to learn why.
+ */
+static napi_value js_inflate_to_rgba(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  bytes_t plte, trns;
+  int async;
+  char err[PNG_ERROR_SIZE] = "";
+  inflate_rgba_args *a = calloc(1, sizeof *a);
+  if (!a) return napi_throw_error(env, NULL, "out of memory"), NULL;
+  if (args_get(env, info, "pngInflateToRgba", 6, argv) || arg_bytes(env, argv[0], "compressed", &a->compressed) ||
+      header_arg(env, argv[1], &a->h) || arg_bytes(env, argv[2], "plte", &plte) || arg_bytes(env, argv[3], "trns", &trns) ||
+      arg_bytes(env, argv[4], "out", &a->out) || arg_bool(env, argv[5], &async)) {
+    free(a);
+    return NULL;
+  }
+  if ((uint64_t)a->h.width * a->h.height * 4 != a->out.length) {
+    free(a);
+    return throw_range(env, "out must hold width * height * 4 bytes"), NULL;
+  }
+  if (png_colors(&a->h, plte.data, plte.length, trns.data, trns.length, &a->colors, err)) {
+    free(a);
+    return done(env, -1, err);
+  }
+  job_t *job = job_new(a, run_inflate_rgba, inflate_rgba_result); /* frees `a` when it fails */
+  if (!job) return napi_throw_error(env, NULL, "pngInflateToRgba: out of memory"), NULL;
+  if (async && (job_hold(env, job, argv[0]) || job_hold(env, job, argv[4]))) {
+    job_free(env, job);
+    return NULL;
+  }
+  return job_submit(env, job, async);
+}
+
 /* (data, header, out) → undefined: unfilters `data` in place and unpacks its palette indices, one byte each. */
 static napi_value js_to_indices(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -198,7 +271,7 @@ static napi_value js_index_stats(napi_env env, napi_callback_info info) {
 static const kernel_export_t table[] = {
   {"pngDataSize", js_data_size},   {"pngUnfilter", js_unfilter},     {"pngPalette", js_palette},
   {"pngToRgba", js_to_rgba},       {"pngToIndices", js_to_indices},  {"pngFilterRgba", js_filter_rgba},
-  {"pngPackIndices", js_pack_indices}, {"pngIndexStats", js_index_stats},
+  {"pngPackIndices", js_pack_indices}, {"pngIndexStats", js_index_stats}, {"pngInflateToRgba", js_inflate_to_rgba},
 };
 
 EXPORTS(png) { return EXPORT_TABLE(table); }
