@@ -37,6 +37,12 @@ def proj_string(crs):
     return None if s is None else s.replace(' +type=crs', '')
 
 
+def number(v):
+    """The shortest form that reads back the same, as PROJ writes its strings: 6378136.6, 3396190."""
+    r = repr(float(v))
+    return r[:-2] if r.endswith('.0') else r
+
+
 def axes(crs):
     return ''.join(DIRECTION.get(a.direction, '?') for a in crs.axis_info)
 
@@ -57,9 +63,11 @@ def main():
         s = proj_string(crs)
         if s is None:
             # Planetocentric latitudes on an ellipsoid: PROJ writes no PROJ string for them (it converts through
-            # +proj=geoc in a pipeline), so proj4js cannot read them; the ellipsoid is kept for the reader.
+            # +proj=geoc in a pipeline); the table gives the ellipsoid's string and marks the latitudes, which
+            # src/core/geo/planetocentric.ts converts.
             e = crs.ellipsoid
-            entry['ellipsoid'] = [e.semi_major_metre, e.semi_minor_metre]
+            entry['proj4'] = f'+proj=longlat +a={number(e.semi_major_metre)} +b={number(e.semi_minor_metre)} +no_defs'
+            entry['planetocentric'] = True
         else:
             entry['proj4'] = s
         geographic[code] = entry
@@ -109,8 +117,6 @@ def check(table):
     """Every projected PROJ string rebuilt as src/core/geo/iau.ts rebuilds it equals PROJ's own."""
     for code, (base, conv, _axes) in table['projected'].items():
         g = table['geographic'][str(base)]
-        if 'proj4' not in g:
-            continue
         rebuilt = f"{table['conversions'][conv]['proj4']} {ellipsoid_of(g['proj4'])} +no_defs"
         expected = proj_string(pyproj.CRS.from_user_input(f'{AUTH}:{code}'))
         assert sorted(rebuilt.split()) == sorted(expected.split()), (code, rebuilt, expected)

@@ -25,7 +25,7 @@ function proj(jobs: Job[]): (Point | null)[][] {
   return JSON.parse(out.toString()) as (Point | null)[][];
 }
 
-const geographic = table.geographic as Record<string, { name: string; axes: string; proj4?: string }>;
+const geographic = table.geographic as Record<string, { name: string; axes: string; proj4: string; planetocentric?: boolean }>;
 const projected = table.projected as unknown as Record<string, [number, number, string]>;
 
 /** 5×5 points around the projection's centre (longitude 0 or 180), within 60° of it. */
@@ -49,13 +49,13 @@ describe('IAU_2015 CRS', () => {
     const refused: string[] = [];
     for (const [code, [base, conv]] of Object.entries(projected)) {
       const g = geographic[String(base)]!;
-      if (!g.proj4) continue; // planetocentric latitudes on an ellipsoid: refused, see below
       const pts = lattice(table.conversions[conv]!.proj4);
-      // west-positive longitudes: our x is the west longitude; pyproj's always_xy leaves a lat/west-lon CRS
-      // in latitude-first order, so PROJ gets latitude first there
+      // west-positive longitudes: our x is the west longitude; pyproj's always_xy leaves a lat/west-lon CRS and
+      // a planetocentric one in latitude-first order, so PROJ gets latitude first there
       const west = g.axes === 'NW';
       const input = west ? pts.map(([lon, lat]) => [-lon, lat] as Point) : pts;
-      jobs.push({ from: `IAU_2015:${base}`, to: `IAU_2015:${code}`, points: west ? input.map(([x, y]) => [y, x] as Point) : input });
+      const latFirst = west || g.planetocentric === true;
+      jobs.push({ from: `IAU_2015:${base}`, to: `IAU_2015:${code}`, points: latFirst ? input.map(([x, y]) => [y, x] as Point) : input });
       try {
         const [from, to] = [getSRS(`IAU_2015:${base}`), getSRS(`IAU_2015:${code}`)];
         // point by point: where PROJ fails too (a transverse mercator 60° off a comet's meridian), so may we
@@ -75,9 +75,12 @@ describe('IAU_2015 CRS', () => {
     }
     assert.ok(jobs.length > 1700, `${jobs.length} projected CRS`);
     assert.deepEqual(failed.slice(0, 10), [], `${failed.length} CRS fail`);
-    // refused: the orthographic maps (clon 0 and 180) of the twelve ellipsoidal bodies' planetographic CRS
-    assert.equal(refused.length, 24, refused.join(' '));
-    assert.ok(refused.every((c) => /(66|71)$/.test(c)), refused.join(' '));
+    // refused: exactly the orthographic maps (clon 0 and 180) of the ellipsoidal bodies
+    const orthoOnEllipsoid = Object.entries(projected)
+      .filter(([, [base, conv]]) => /\+proj=ortho\b/.test(table.conversions[conv]!.proj4) && !/\+R=/.test(geographic[String(base)]!.proj4))
+      .map(([code]) => code);
+    assert.equal(orthoOnEllipsoid.length, 38);
+    assert.deepEqual(refused, orthoOnEllipsoid);
     const expected = proj(jobs);
     const bad: string[] = [];
     expected.forEach((pts, j) => {
@@ -153,11 +156,30 @@ describe('IAU_2015 CRS', () => {
     assert.equal(selectSrs(getSRS('IAU_2015:30165'), [getSRS('EPSG:4326'), getSRS('IAU_2015:30100')]).code, 'IAU_2015:30100');
   });
 
-  it('refuses codes PROJ does not know and the planetocentric CRS on an ellipsoid it writes no PROJ string for', () => {
+  it('refuses codes PROJ does not know, and orthographic maps of an ellipsoid', () => {
     assert.throws(() => getSRS('IAU_2015:30199'), UnknownSRSError);
     assert.throws(() => getSRS('IAU_2000:30100'), UnknownSRSError);
-    assert.throws(() => getSRS('IAU_2015:49902'), (e: unknown) => e instanceof UnknownSRSError && /planetocentric latitudes on an ellipsoid/.test(e.message));
-    assert.throws(() => getSRS('IAU_2015:49912'), (e: unknown) => e instanceof UnknownSRSError && /based on planetocentric/.test(e.message));
+    assert.throws(() => getSRS('IAU_2015:49966'), (e: unknown) => e instanceof UnknownSRSError && /orthographic projection on an ellipsoid/.test(e.message));
+  });
+
+  it('converts planetocentric latitudes (the `…02` CRS, latitude from the centre) as PROJ does', () => {
+    const pts: Point[] = [[20, 10], [-120.5, -45.25], [33, 89.5], [179, -0.5]];
+    // PROJ's always_xy keeps a planetocentric CRS and a west-longitude one latitude first
+    const flip = (p: readonly Point[]) => p.map(([x, y]) => [y, x] as Point);
+    const bodies = ['199', '399', '499', '599', '1000036'];
+    const jobs: Job[] = bodies.map((b) => ({ from: `IAU_2015:${b}02`, to: `IAU_2015:${b}00`, points: flip(pts) }));
+    jobs.push({ from: 'IAU_2015:49902', to: 'IAU_2015:49901', points: flip(pts) });
+    const [mars, ...spheres] = [proj(jobs).pop()!, ...proj(jobs.slice(0, -1))];
+    const close = (a: Point, e: Point | null, what: string) =>
+      assert.ok(e && Math.abs(a[0] - e[0]) < 1e-9 && Math.abs(a[1] - e[1]) < 1e-9, `${what}: ${a} vs PROJ ${e}`);
+    bodies.forEach((b, j) => {
+      const ours = getSRS(`IAU_2015:${b}02`).transformTo(getSRS(`IAU_2015:${b}00`), pts);
+      ours.forEach((a, i) => close(a, spheres[j]![i]!, `${b}02→${b}00 ${pts[i]}`));
+    });
+    // Mars planetographic: west longitudes, the same latitudes as through the sphere
+    getSRS('IAU_2015:49902').transformTo(getSRS('IAU_2015:49901'), pts).forEach((a, i) => close(a, flip([mars[i]!])[0]!, `49902→49901 ${pts[i]}`));
+    assert.equal(getSRS('IAU_2015:49902').isAxisOrderNE, true);
+    assert.equal(getSRS('IAU_2015:49912').geographic.code, 'IAU_2015:49902');
   });
 
   it("builds MapProxy 7's moon_grid: 1.40625° at level 0, tile 0/0/0 reaching 270° south of the north pole", () => {

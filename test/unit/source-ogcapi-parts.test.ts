@@ -80,8 +80,8 @@ print(json.dumps([[v, '%.17g' % v] for v in vals]))`;
     const tm = { id: '0', cellSize: 10, cornerOfOrigin: 'topLeft', pointOfOrigin: [0, 0], matrixWidth: 1, matrixHeight: 1, tileWidth: 256, tileHeight: 256 };
     const refused = [
       { ...base, crs: 'EPSG:3857', tileMatrices: [tm] },
-      // Mars' planetocentric latitudes on its ellipsoid: PROJ writes no PROJ string for them
-      { ...base, crs: 'http://www.opengis.net/def/crs/IAU/2015/49902', tileMatrices: [tm] },
+      // Mars' ellipsoid in orthographic projection: proj4js' orthographic is spherical only
+      { ...base, crs: 'http://www.opengis.net/def/crs/IAU/2015/49966', tileMatrices: [tm] },
       { ...base, tileMatrices: [] },
       { ...base, tileMatrices: [tm, { ...tm, id: '1', cellSize: 5, tileWidth: 512 }] },
       { ...base, tileMatrices: [tm, { ...tm, id: '1', cellSize: 5, pointOfOrigin: [1, 0] }] },

@@ -21,6 +21,11 @@ export interface IauDefinition {
    * `NW`, projected `WN`). PROJ's strings leave the direction out, and proj4js honours +axis only on request.
    */
   readonly westPositive: boolean;
+  /**
+   * Latitudes from the body's centre, not the ellipsoid's normal (the IAU's `…02` CRS): PROJ writes no PROJ
+   * string for them, the definition is the ellipsoid's and planetocentric.ts converts the latitudes.
+   */
+  readonly planetocentric: boolean;
   /** The geographic CRS this one is based on (itself for a geographic one): MapProxy's get_geographic_srs. */
   readonly geographicCode: string;
 }
@@ -34,7 +39,8 @@ interface TableGeographic {
   readonly name: string;
   readonly body: string;
   readonly axes: string;
-  readonly proj4?: string;
+  readonly proj4: string;
+  readonly planetocentric?: boolean;
 }
 interface TableConversion { readonly name: string; readonly proj4: string }
 type TableProjected = readonly [base: number, conversion: number, axes: string];
@@ -70,16 +76,17 @@ export function canonicalIauCode(num: number): string {
 }
 
 /**
- * The definition of an IAU CRS; null for a number proj.db does not know; UnsupportedIauCrs for the
- * planetocentric CRS on an ellipsoid, for which PROJ has no PROJ string (latitudes from the body's centre,
- * not from the ellipsoid's normal) and which proj4js cannot read, and for orthographic maps of an ellipsoid.
+ * The definition of an IAU CRS; null for a number proj.db does not know; UnsupportedIauCrs for orthographic maps of
+ * an ellipsoid.
  */
 export function loadIauDefinition(num: number): IauDefinition | UnsupportedIauCrs | null {
   const code = canonicalIauCode(num);
   const g = TABLE.geographic[String(num)];
   if (g) {
-    if (!g.proj4) return new UnsupportedIauCrs(code, `${g.name}: planetocentric latitudes on an ellipsoid are not supported`);
-    return { code, name: g.name, body: g.body, proj4: g.proj4, northFirst: g.axes[0] === 'N', westPositive: g.axes.includes('W'), geographicCode: code };
+    return {
+      code, name: g.name, body: g.body, proj4: g.proj4, northFirst: g.axes[0] === 'N', westPositive: g.axes.includes('W'),
+      planetocentric: g.planetocentric === true, geographicCode: code,
+    };
   }
   const p = TABLE.projected[String(num)];
   if (!p) return null;
@@ -87,7 +94,6 @@ export function loadIauDefinition(num: number): IauDefinition | UnsupportedIauCr
   const base = TABLE.geographic[String(baseNum)]!;
   const conv = TABLE.conversions[conversion]!;
   const name = `${base.name} / ${conv.name}`;
-  if (!base.proj4) return new UnsupportedIauCrs(code, `${name}: based on planetocentric latitudes on an ellipsoid, which are not supported`);
   const ellipsoid = base.proj4.match(/\+(R|a|b)=\S+/g)!.join(' ');
   if (/\+proj=ortho\b/.test(conv.proj4) && !ellipsoid.startsWith('+R=')) {
     // PROJ (7.2 on) projects orthographically on the ellipsoid; proj4js knows the spherical formula only, which
@@ -98,5 +104,9 @@ export function loadIauDefinition(num: number): IauDefinition | UnsupportedIauCr
   // +approx selects its classic series, exact on a sphere as PROJ's spherical formula is
   const sphereTmerc = /\+proj=tmerc\b/.test(conv.proj4) && ellipsoid.startsWith('+R=');
   const proj4 = `${conv.proj4} ${ellipsoid}${sphereTmerc ? ' +approx' : ''} +no_defs`;
-  return { code, name, body: base.body, proj4, northFirst: axes[0] === 'N', westPositive: axes.includes('W'), geographicCode: canonicalIauCode(baseNum) };
+  // a projection of planetocentric coordinates projects the ellipsoid's (planetographic) latitudes, as PROJ does
+  return {
+    code, name, body: base.body, proj4, northFirst: axes[0] === 'N', westPositive: axes.includes('W'),
+    planetocentric: false, geographicCode: canonicalIauCode(baseNum),
+  };
 }

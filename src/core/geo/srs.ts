@@ -8,6 +8,7 @@ import { envelopeOfValidPart } from './valid-envelope.js';
 import { unwrapRing } from './wrap.js';
 import { canonicalSRSCode, epsgNumber, loadEpsgEntry, normalizeSRSCode } from './epsg.js';
 import { iauNumber, loadIauDefinition, UnsupportedIauCrs } from './iau.js';
+import { planetocentricLatitude, planetographicLatitude } from './planetocentric.js';
 
 export { isAxisOrderNE } from './axis-order.js';
 
@@ -94,6 +95,8 @@ class ProjSRS implements SRS, PivotCRS {
   private readonly geographicCode: string;
   /** x is a west-positive coordinate (planetographic longitudes); proj4js computes east-positive ones. */
   private readonly westPositive: boolean;
+  /** y is a planetocentric latitude; proj4js computes with planetographic ones. */
+  private readonly planetocentric: boolean;
   /**
    * PROJ's operations from this CRS's datum to WGS 84 when its definition ties it to a grid (the grid where it
    * reaches, Helmert transformations and a ballpark elsewhere), else null.
@@ -110,6 +113,7 @@ class ProjSRS implements SRS, PivotCRS {
     this.body = world.body;
     this.geographicCode = world.geographicCode;
     this.westPositive = world.westPositive;
+    this.planetocentric = world.planetocentric;
     const num = epsgNumber(canonicalCode);
     this.operations = num === null ? null : datumOperationsFor(num);
     // With an operation table the grid is one operation among several, applied by us, not by proj4js.
@@ -168,14 +172,16 @@ class ProjSRS implements SRS, PivotCRS {
     const c = this.converter(other);
     const inSign = this.westPositive ? -1 : 1;
     const outSign = other.westPositive ? -1 : 1;
+    const inLat = this.planetocentric ? (lat: number) => planetographicLatitude(lat, this.proj!.a, this.proj!.b) : (lat: number) => lat;
+    const outLat = other.planetocentric ? (lat: number) => planetocentricLatitude(lat, other.proj!.a, other.proj!.b) : (lat: number) => lat;
     return points.map((p) => {
       let r: number[];
       try {
-        r = c.forward([inSign * p[0], p[1]]);
+        r = c.forward([inSign * p[0], inLat(p[1])]);
       } catch {
         return [NaN, NaN] as const;
       }
-      return [outSign * r[0]!, r[1]!] as const;
+      return [outSign * r[0]!, outLat(r[1]!)] as const;
     });
   }
 
@@ -262,14 +268,18 @@ function toMeterOf(definition: string): number {
   return m ? Number(m[1]) : 1;
 }
 
-/** Which world a CRS belongs to, the geographic CRS of that world, and whether its x grows westwards. */
+/**
+ * Which world a CRS belongs to, the geographic CRS of that world, whether its x grows westwards and whether its
+ * latitudes are planetocentric.
+ */
 interface World {
   readonly body: string;
   readonly geographicCode: string;
   readonly westPositive: boolean;
+  readonly planetocentric: boolean;
 }
 
-const EARTH: World = { body: 'Earth', geographicCode: 'EPSG:4326', westPositive: false };
+const EARTH: World = { body: 'Earth', geographicCode: 'EPSG:4326', westPositive: false, planetocentric: false };
 
 // SRS objects are immutable, so one instance per code is shared by everyone (MapProxy caches them per thread).
 const cache = new Map<string, SRS>();
