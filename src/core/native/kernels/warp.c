@@ -30,25 +30,45 @@ static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *
   double As = 1.0 / (bx1 - bx0), At = 1.0 / (by1 - by0);
   double a0 = nwx, a1 = (nex - nwx) * As, a2 = (swx - nwx) * At, a3 = (sex - swx - nex + nwx) * As * At;
   double a4 = nwy, a5 = (ney - nwy) * As, a6 = (swy - nwy) * At, a7 = (sey - swy - ney + nwy) * As * At;
-  const unsigned fw = (unsigned)(flat->r.x1 - flat->r.x0), fh = (unsigned)(flat->r.y1 - flat->r.y0);
+  /* Locals, not loads through the pointers: the stores to `out` (bytes) could alias them for the compiler. */
+  const rf_image_t img = *im;
+  const uint8_t *map = flat->map;
+  const int fx0 = flat->r.x0, fy0 = flat->r.y0;
+  const unsigned fw = (unsigned)(flat->r.x1 - fx0), fh = (unsigned)(flat->r.y1 - fy0);
+  const double width = img.width, height = img.height;
+  enum { CHUNK = 64 };
+  double sxs[CHUNK], sys[CHUNK];
+  int32_t txs[CHUNK], tys[CHUNK];
+  uint8_t ins[CHUNK];
   for (int y = by0; y < by1; y++) {
-    uint8_t *out = dst + ((size_t)y * dw + bx0) * 4;
     double yin = (y - by0) + 0.5;
-    for (int x = bx0; x < bx1; x++, out += 4) {
-      double xin = (x - bx0) + 0.5;
-      double sx = a0 + a1 * xin + a2 * yin + a3 * xin * yin;
-      double sy = a4 + a5 * xin + a6 * yin + a7 * xin * yin;
-      if (flat->map && rf_inside(im, sx, sy)) {
-        /* A flat block is a copy of its colour: one byte read instead of sixteen taps compared. */
-        int tx = (int)floor(sx - 0.5), ty = (int)floor(sy - 0.5);
-        unsigned fx = (unsigned)(tx - flat->r.x0), fy = (unsigned)(ty - flat->r.y0);
-        if (fx < fw && fy < fh && flat->map[(size_t)fy * fw + fx]) {
-          memcpy(out, im->rgba + ((size_t)ty * im->width + tx) * 4, 4);
+    for (int c0 = bx0; c0 < bx1; c0 += CHUNK) {
+      int n = bx1 - c0 < CHUNK ? bx1 - c0 : CHUNK;
+      uint8_t *out = dst + ((size_t)y * dw + c0) * 4;
+      /* Positions of a run of pixels at once (vectorized), then the samples. */
+      for (int k = 0; k < n; k++) {
+        double xin = (c0 + k - bx0) + 0.5;
+        sxs[k] = a0 + a1 * xin + a2 * yin + a3 * xin * yin;
+        sys[k] = a4 + a5 * xin + a6 * yin + a7 * xin * yin;
+      }
+      for (int k = 0; k < n; k++) {
+        int in = sxs[k] >= 0.0 && sxs[k] < width && sys[k] >= 0.0 && sys[k] < height;
+        /* Converted only inside (any other value could overflow an int): the first tap's column and row. */
+        txs[k] = (int32_t)floor((in ? sxs[k] : 0.5) - 0.5);
+        tys[k] = (int32_t)floor((in ? sys[k] : 0.5) - 0.5);
+        ins[k] = (uint8_t)in;
+      }
+      for (int k = 0; k < n; k++, out += 4) {
+        int tx = txs[k], ty = tys[k];
+        unsigned fx = (unsigned)(tx - fx0), fy = (unsigned)(ty - fy0);
+        if (map && ins[k] && fx < fw && fy < fh && map[(size_t)fy * fw + fx]) {
+          /* A flat block is a copy of its colour: one byte read instead of sixteen taps compared. */
+          memcpy(out, img.rgba + ((size_t)ty * img.width + tx) * 4, 4);
           rf_unpremultiply(out);
-          continue;
+        } else if (!sample(&img, sxs[k], sys[k], method, out)) {
+          memset(out, 0, 4);
         }
       }
-      if (!sample(im, sx, sy, method, out)) memset(out, 0, 4);
     }
   }
 }

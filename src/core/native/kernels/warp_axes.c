@@ -75,16 +75,20 @@ static void axes_nearest(const rf_image_t *src, uint8_t *dst, int dw, int dh, co
  */
 TARGET_CLONES
 static void bilinear_row(const uint8_t *r0, const uint8_t *r1, const axis_t *X, int dw, double dy, uint8_t *out) {
+  /* Locals, not loads through X: the byte stores could alias it for the compiler. */
+  const int32_t(*taps)[4] = X->taps;
+  const double *frac = X->frac;
+  const uint8_t *valid = X->valid;
   for (int i = 0; i < dw; i++, out += 4) {
-    if (!X->valid[i]) {
+    if (!valid[i]) {
       memset(out, 0, 4);
       continue;
     }
-    int c0 = X->taps[i][0] * 4, c1 = X->taps[i][1] * 4;
+    int c0 = taps[i][0] * 4, c1 = taps[i][1] * 4;
     if (rf_same4(r0 + c0, r0 + c1, r1 + c0, r1 + c1)) {
       memcpy(out, r0 + c0, 4);
     } else {
-      double dx = X->frac[i];
+      double dx = frac[i];
       rf_store(rf_lerp(rf_lerp(rf_load(r0 + c0), rf_load(r0 + c1), dx), rf_lerp(rf_load(r1 + c0), rf_load(r1 + c1), dx), dy), out);
     }
     rf_unpremultiply(out);
@@ -103,30 +107,56 @@ static void axes_bilinear(const rf_image_t *pm, uint8_t *dst, int dw, int dh, co
   }
 }
 
-/* One premultiplied source row through the horizontal cubic: one vector (4 channels) per destination column. */
+/*
+ * A source row filtered horizontally: per destination column the four channels as doubles and, where the four
+ * taps are one colour (flat: most of a map), that colour as it is stored.
+ */
+typedef struct {
+  rf_v4 *v;
+  uint32_t *word;
+  uint8_t *flat;
+} filtered_row_t;
+
+/* One premultiplied source row through the horizontal cubic. */
 TARGET_CLONES
-static void cubic_row(const uint8_t *row, const axis_t *X, int dw, rf_v4 *out) {
+static void cubic_row(const uint8_t *row, const axis_t *X, int dw, const filtered_row_t *out) {
+  /* Locals, not loads through the structs: the byte stores could alias them for the compiler. */
+  const int32_t(*taps)[4] = X->taps;
+  const double *frac = X->frac;
+  const uint8_t *valid = X->valid;
+  rf_v4 *v = out->v;
+  uint32_t *word = out->word;
+  uint8_t *flat = out->flat;
   for (int i = 0; i < dw; i++) {
-    if (!X->valid[i]) continue;
-    const int32_t *t = X->taps[i];
+    if (!valid[i]) continue;
+    const int32_t *t = taps[i];
     const uint8_t *a = row + t[0] * 4, *b = row + t[1] * 4, *c = row + t[2] * 4, *e = row + t[3] * 4;
     /* Equal taps: Pillow's cubic gives the value itself, exactly. */
-    out[i] = rf_same4(a, b, c, e) ? rf_load(a) : rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), X->frac[i]);
+    int same = rf_same4(a, b, c, e);
+    flat[i] = (uint8_t)same;
+    word[i] = rf_word(a);
+    v[i] = same ? rf_load(a) : rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), frac[i]);
   }
 }
 
 /* Four horizontally filtered rows through the vertical cubic into one destination row. */
 TARGET_CLONES
-static void cubic_column(const rf_v4 *const *rows, const axis_t *X, int dw, double d, uint8_t *out) {
+static void cubic_column(const filtered_row_t *const *rows, const axis_t *X, int dw, double d, uint8_t *out) {
+  const rf_v4 *v0 = rows[0]->v, *v1 = rows[1]->v, *v2 = rows[2]->v, *v3 = rows[3]->v;
+  const uint32_t *w0 = rows[0]->word, *w1 = rows[1]->word, *w2 = rows[2]->word, *w3 = rows[3]->word;
+  const uint8_t *f0 = rows[0]->flat, *f1 = rows[1]->flat, *f2 = rows[2]->flat, *f3 = rows[3]->flat;
+  const uint8_t *valid = X->valid;
   for (int i = 0; i < dw; i++, out += 4) {
-    if (!X->valid[i]) {
+    if (!valid[i]) {
       memset(out, 0, 4);
       continue;
     }
-    rf_v4 a = rows[0][i], b = rows[1][i], c = rows[2][i], e = rows[3][i];
-    rf_v4i same = (a == b) & (a == c) & (a == e);
-    /* Equal rows (flat areas): the cubic gives the value itself, exactly. */
-    rf_store(same[0] & same[1] & same[2] & same[3] ? a : rf_cubic(a, b, c, e, d), out);
+    uint32_t w = w0[i];
+    /* Four flat rows of one colour (flat areas): the cubic gives that colour, exactly; no arithmetic. */
+    if (f0[i] & f1[i] & f2[i] & f3[i] & (w == w1[i]) & (w == w2[i]) & (w == w3[i]))
+      memcpy(out, &w, 4);
+    else
+      rf_store(rf_cubic(v0[i], v1[i], v2[i], v3[i], d), out);
     rf_unpremultiply(out);
   }
 }
@@ -137,10 +167,20 @@ static void cubic_column(const rf_v4 *const *rows, const axis_t *X, int dw, doub
  * keyed by source row (the four rows of one destination row are consecutive, so they never share a slot).
  */
 static int axes_bicubic(const rf_image_t *pm, uint8_t *dst, int dw, int dh, const axis_t *X, const axis_t *Y) {
-  rf_v4 *ring = aligned_alloc(sizeof(rf_v4), sizeof(rf_v4) * (size_t)dw * 4);
-  if (!ring) return -1;
+  size_t n = (size_t)dw * 4;
+  rf_v4 *v = aligned_alloc(sizeof(rf_v4), sizeof(rf_v4) * n);
+  uint32_t *word = malloc(sizeof(uint32_t) * n);
+  uint8_t *flat = malloc(n);
+  if (!v || !word || !flat) {
+    free(v);
+    free(word);
+    free(flat);
+    return -1;
+  }
+  filtered_row_t ring[4];
+  for (int k = 0; k < 4; k++) ring[k] = (filtered_row_t){v + (size_t)k * dw, word + (size_t)k * dw, flat + (size_t)k * dw};
   int ring_row[4] = {-1, -1, -1, -1};
-  const rf_v4 *rows[4];
+  const filtered_row_t *rows[4];
   for (int j = 0; j < dh; j++) {
     uint8_t *out = dst + (size_t)j * dw * 4;
     if (!Y->valid[j]) {
@@ -149,16 +189,17 @@ static int axes_bicubic(const rf_image_t *pm, uint8_t *dst, int dw, int dh, cons
     }
     for (int k = 0; k < 4; k++) {
       int r = Y->taps[j][k];
-      rf_v4 *buf = ring + (size_t)(r % 4) * dw;
       if (ring_row[r % 4] != r) {
-        cubic_row(pm->rgba + (size_t)r * pm->width * 4, X, dw, buf);
+        cubic_row(pm->rgba + (size_t)r * pm->width * 4, X, dw, &ring[r % 4]);
         ring_row[r % 4] = r;
       }
-      rows[k] = buf;
+      rows[k] = &ring[r % 4];
     }
     cubic_column(rows, X, dw, Y->frac[j], out);
   }
-  free(ring);
+  free(v);
+  free(word);
+  free(flat);
   return 0;
 }
 
