@@ -35,10 +35,15 @@ globals:
 services:
   ogcapi:
     map_srs: ['IAU_2015:30100', 'IAU_2015:30110']
+    default_dataset_layers: [moon, moon_north]
 layers:
   - name: moon
     title: The Moon
     sources: [moon_cache]
+  - name: moon_north
+    title: The Moon's northern hemisphere
+    sources: [moon_cache]
+    nominal_scale: 100000000
 caches:
   moon_cache:
     grids: [moon_grid]
@@ -210,6 +215,19 @@ describe('a Moon map through OGC API, IAU_2015 CRS end to end', () => {
     assert.equal(res.status, 200, res.body.toString());
     assert.equal(res.headers['content-bbox'], '-45,-90,45,90');
     await assertQuadrants(res.body, 256, 128);
+  });
+
+  it('draws the dataset of two Moon layers over their extent merged in the Moon geographic CRS', async () => {
+    const tilesets = JSON.parse((await get(upstream, '/ogcapi/map/tiles?f=json')).body.toString());
+    assert.deepEqual(tilesets.tilesets.map((t: { crs: string }) => t.crs), [`${CRS}/30100`]);
+    // nothing but the CRS: the whole merged extent at 1024 pixels
+    const res = await get(upstream, `/ogcapi/map.png?crs=${enc(`${CRS}/30110`)}`);
+    assert.equal(res.status, 200, res.body.toString());
+    const half = MOON_RADIUS * Math.PI;
+    const bbox = res.headers['content-bbox']!.split(',').map(Number);
+    [-half, -half / 2, half, half / 2].forEach((v, i) => assert.ok(Math.abs(bbox[i]! - v) < 1e-6, res.headers['content-bbox']));
+    const img = await decodeImage(res.body);
+    assert.deepEqual([img.width, img.height], [1024, 512]);
   });
 
   it('refuses to reproject between the Moon and the Earth with the OGC API exception document', async () => {

@@ -156,11 +156,12 @@ export async function getMap(pub: Published, ctx: OgcRequest, collId: string | n
   return renderMap(pub, ctx.req, { layers, area, format, background: bg, authService: 'ogcapi.map' });
 }
 
-/** The extent of several layers: the union of their extents in EPSG:4326. */
+/** The extent of several layers: the union of their extents in their world's geographic CRS (EPSG:4326 on Earth). */
 export function datasetExtent(pub: Published, layers: readonly string[]): MapExtent {
   const extents = layers.map((n) => pub.collection(n).extent);
   if (extents.length === 1) return extents[0]!;
   const unbounded = extents.find((e) => e.isDefault);
   if (unbounded) return unbounded;
-  return new MapExtent(extents.map((e) => e.llbbox).reduce((a, b) => bboxUnion(a, b)), getSRS('EPSG:4326'));
+  const geographic = extents[0]!.srs.geographic;
+  return new MapExtent(extents.map((e) => e.bboxFor(geographic)).reduce((a, b) => bboxUnion(a, b)), geographic);
 }
