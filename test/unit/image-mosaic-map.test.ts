@@ -73,6 +73,27 @@ test('a map at the tiles\' resolution is a crop, inside the window or reaching p
   }
 });
 
+test('random crops and extents, inside and past the window, give the bytes of the long way', async () => {
+  let seed = 12345;
+  const below = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const t = tiles(32);
+  for (let i = 0; i < 40; i++) {
+    const window = { x: below(40) - 10, y: below(30) - 10, width: 1 + below(100), height: 1 + below(70) };
+    const mosaic = tileMosaic(t, [3, 2], [32, 32], window, i % 2 ? { transparent: true } : { transparent: false, bgcolor: [1, 2, 3] });
+    const src: BBox = [0, 0, window.width, window.height];
+    const size: Size = [1 + below(60), 1 + below(60)];
+    const x = below(window.width + 20) - 10;
+    const y = below(window.height + 20) - 10;
+    // Every other case at the window's resolution (a crop), the rest scaled.
+    const scale = i % 2 ? 1 : 0.3 + below(30) / 10;
+    const dst: BBox = [x, window.height - y - size[1] * scale, x + size[0] * scale, window.height - y];
+    const method = (['nearest', 'bilinear', 'bicubic'] as const)[i % 3]!;
+    const expected = await encode(await resample(mosaic, src, dst, size, method), png);
+    const fused = await ImageResult.fromDeferred(resampledMosaic(mosaic, src, dst, size, method)).encode(png);
+    assert.ok(fused.equals(expected), `case ${i}: window ${JSON.stringify(window)}, map ${size.join('x')} at ${x},${y} ×${scale}`);
+  }
+});
+
 test('a deferred map drawn for other uses is resample()\'s RGBA, drawn once', async () => {
   const mosaic = tileMosaic(tiles(64), [3, 2], [64, 64], { x: 0, y: 0, width: 192, height: 128 }, { transparent: true });
   const src: BBox = [0, 0, 192, 128];
