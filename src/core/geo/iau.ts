@@ -65,11 +65,6 @@ export function iauNumber(code: string): number | null {
   return Number(m[2]);
 }
 
-/** Whether the code names an IAU CRS at all (any version): the codes of other worlds than the Earth. */
-export function isIauCode(code: string): boolean {
-  return /^IAU(_\d+)?:/i.test(code.trim());
-}
-
 /** `IAU_2015:nnnnn` for the codes iauNumber reads. */
 export function canonicalIauCode(num: number): string {
   return `${AUTHORITY}:${num}`;
