@@ -111,6 +111,38 @@ int main(int argc, char **argv) {
     free(each);
     free(axes);
 
+    /* The mesh fill's shortcuts for flat areas (warp_flat.h) on a blocky source: the same pixels as each
+     * position sampled alone, positions as Pillow's quad_transform computes them. */
+    {
+      int bw = 8 + below(40), bh = 8 + below(40), cell = 1 + below(30);
+      uint8_t *blocky = malloc((size_t)bw * bh * 4);
+      for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+          uint32_t c = (uint32_t)((x / cell) * 7 + (y / cell) * 13) * 2654435761u;
+          c |= below(5) ? 0xff000000u : 0;
+          memcpy(blocky + ((size_t)y * bw + x) * 4, &c, 4);
+        }
+      rf_image_t b = {blocky, bw, bh};
+      double q[WARP_QUAD_DOUBLES] = {0, 0, dw, dh};
+      for (int k = 4; k < WARP_QUAD_DOUBLES; k += 2) q[k] = (next() / 4294967296.0) * (bw + 4) - 2, q[k + 1] = (next() / 4294967296.0) * (bh + 4) - 2;
+      double As = 1.0 / dw, At = 1.0 / dh;
+      double a0 = q[4], a1 = (q[10] - q[4]) * As, a2 = (q[6] - q[4]) * At, a3 = (q[8] - q[6] - q[10] + q[4]) * As * At;
+      double a4 = q[5], a5 = (q[11] - q[5]) * As, a6 = (q[7] - q[5]) * At, a7 = (q[9] - q[7] - q[11] + q[5]) * As * At;
+      double *alone = malloc(sizeof(double) * WARP_POINT_DOUBLES * dw * dh);
+      for (int j = 0; j < dh; j++)
+        for (int i = 0; i < dw; i++) {
+          double xin = i + 0.5, yin = j + 0.5, *p = alone + ((size_t)j * dw + i) * WARP_POINT_DOUBLES;
+          p[0] = i, p[1] = j, p[2] = a0 + a1 * xin + a2 * yin + a3 * xin * yin, p[3] = a4 + a5 * xin + a6 * yin + a7 * xin * yin;
+        }
+      uint8_t *meshed = malloc((size_t)dw * dh * 4);
+      check(warp_mesh(&b, meshed, dw, dh, q, 1, NULL, 0, method) == 0, "warp_mesh of a blocky source failed", it);
+      check(warp_mesh(&b, dst, dw, dh, NULL, 0, alone, (size_t)dw * dh, method) == 0, "warp_mesh of points failed", it);
+      check(memcmp(meshed, dst, (size_t)dw * dh * 4) == 0, "a quad's flat shortcuts differ from its positions sampled alone", it);
+      free(blocky);
+      free(alone);
+      free(meshed);
+    }
+
     /* Window of a mosaic: tiles of any kind and size, checked as the Node-API layer checks them. */
     int cols = 1 + below(3), rows = 1 + below(3), tw = 1 + below(8), th = 1 + below(8);
     compose_tile_t tiles[9];

@@ -22,6 +22,31 @@ typedef struct {
   rf_rect_t r;
 } flat_blocks_t;
 
+/*
+ * Whether the n samples whose first taps are (txs, tys) all lie inside the source (ins) and in one rectangle of
+ * flat blocks: then they all sample the same colour (warp_flat.h).
+ */
+RF_INLINE int uniform_run(const uint8_t *map, int fx0, int fy0, unsigned fw, unsigned fh, const int32_t *txs, const int32_t *tys,
+                          const int32_t *ins, int n) {
+  int32_t all = -1;
+  int xmin = txs[0], xmax = txs[0], ymin = tys[0], ymax = tys[0];
+  for (int k = 0; k < n; k++) {
+    all &= ins[k];
+    xmin = txs[k] < xmin ? txs[k] : xmin, xmax = txs[k] > xmax ? txs[k] : xmax;
+    ymin = tys[k] < ymin ? tys[k] : ymin, ymax = tys[k] > ymax ? tys[k] : ymax;
+  }
+  if (!all) return 0;
+  unsigned fx = (unsigned)(xmin - fx0), fy = (unsigned)(ymin - fy0), lastx = (unsigned)(xmax - fx0), lasty = (unsigned)(ymax - fy0);
+  if (!(fx < fw && fy < fh && lastx < fw && lasty < fh)) return 0;
+  uint8_t flat = 1;
+  int span = (int)(lastx - fx) + 1;
+  for (unsigned y = fy; y <= lasty; y++) {
+    const uint8_t *row = map + (size_t)y * fw + fx;
+    for (int x = 0; x < span; x++) flat &= row[x];
+  }
+  return flat;
+}
+
 TARGET_CLONES
 static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *dst, int dw, const double *q, resample_method_t method) {
   int bx0 = (int)q[0], by0 = (int)q[1], bx1 = (int)q[2], by1 = (int)q[3];
@@ -38,8 +63,7 @@ static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *
   const double width = img.width, height = img.height;
   enum { CHUNK = 64 };
   double sxs[CHUNK], sys[CHUNK];
-  int32_t txs[CHUNK], tys[CHUNK];
-  uint8_t ins[CHUNK];
+  int32_t txs[CHUNK], tys[CHUNK], ins[CHUNK]; /* ins: -1 inside the source, 0 outside */
   for (int y = by0; y < by1; y++) {
     double yin = (y - by0) + 0.5;
     for (int c0 = bx0; c0 < bx1; c0 += CHUNK) {
@@ -51,18 +75,38 @@ static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *
         sxs[k] = a0 + a1 * xin + a2 * yin + a3 * xin * yin;
         sys[k] = a4 + a5 * xin + a6 * yin + a7 * xin * yin;
       }
-      for (int k = 0; k < n; k++) {
-        int in = sxs[k] >= 0.0 && sxs[k] < width && sys[k] >= 0.0 && sys[k] < height;
-        /* Converted only inside (any other value could overflow an int): the first tap's column and row. */
-        txs[k] = (int32_t)floor((in ? sxs[k] : 0.5) - 0.5);
-        tys[k] = (int32_t)floor((in ? sys[k] : 0.5) - 0.5);
-        ins[k] = (uint8_t)in;
+      /* Inside the source, and the first tap's column and row, floor(p − 0.5): four at a time. Converted only
+       * inside (elsewhere p could overflow an int); floor as truncation less one below it. */
+      for (int k = n; k < ((n + 3) & ~3); k++) sxs[k] = sys[k] = NAN;
+      for (int k = 0; k < n; k += 4) {
+        rf_v4 px, py;
+        memcpy(&px, sxs + k, sizeof px);
+        memcpy(&py, sys + k, sizeof py);
+        rf_v4i in = (px >= 0.0) & (px < width) & (py >= 0.0) & (py < height);
+        const rf_v4 half = {0.5, 0.5, 0.5, 0.5};
+        rf_v4 u = (rf_v4)(((rf_v4i)px & in) | ((rf_v4i)half & ~in)) - 0.5;
+        rf_v4 v = (rf_v4)(((rf_v4i)py & in) | ((rf_v4i)half & ~in)) - 0.5;
+        rf_i32x4 tu = __builtin_convertvector(u, rf_i32x4), tv = __builtin_convertvector(v, rf_i32x4);
+        tu += __builtin_convertvector(u < __builtin_convertvector(tu, rf_v4), rf_i32x4);
+        tv += __builtin_convertvector(v < __builtin_convertvector(tv, rf_v4), rf_i32x4);
+        rf_i32x4 in32 = __builtin_convertvector(in, rf_i32x4);
+        memcpy(txs + k, &tu, sizeof tu);
+        memcpy(tys + k, &tv, sizeof tv);
+        memcpy(ins + k, &in32, sizeof in32);
+      }
+      if (map && uniform_run(map, fx0, fy0, fw, fh, txs, tys, ins, n)) {
+        /* Every pixel of the run samples one flat area: its colour, converted once. */
+        uint8_t colour[4];
+        memcpy(colour, img.rgba + ((size_t)tys[0] * img.width + txs[0]) * 4, 4);
+        rf_unpremultiply(colour);
+        for (int k = 0; k < n; k++) memcpy(out + (size_t)k * 4, colour, 4);
+        continue;
       }
       for (int k = 0; k < n; k++, out += 4) {
         int tx = txs[k], ty = tys[k];
         unsigned fx = (unsigned)(tx - fx0), fy = (unsigned)(ty - fy0);
         if (map && ins[k] && fx < fw && fy < fh && map[(size_t)fy * fw + fx]) {
-          /* A flat block is a copy of its colour: one byte read instead of sixteen taps compared. */
+          /* A flat block is a copy of its colour: one read instead of sixteen taps compared. */
           memcpy(out, img.rgba + ((size_t)ty * img.width + tx) * 4, 4);
           rf_unpremultiply(out);
         } else if (!sample(&img, sxs[k], sys[k], method, out)) {
