@@ -10,9 +10,11 @@ const localTime = (ts: number): string => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 };
 
+/** The area in its world's geographic CRS: EPSG:4326 as MapProxy prints it, IAU_2015:30100 for the Moon. */
 function area(task: SeedTask | CleanupTask): string {
-  if (task.coverage) return `    Limited to coverage in: ${formatBBox(task.coverage.extent.llbbox)} (EPSG:4326)`;
-  return `    Complete grid: ${formatBBox(new MapExtent(task.grid.bbox, task.grid.srs).llbbox)} (EPSG:4326)`;
+  const extent = task.coverage ? task.coverage.extent : new MapExtent(task.grid.bbox, task.grid.srs);
+  const where = `${formatBBox(extent.llbbox)} (${extent.srs.geographic.code})`;
+  return task.coverage ? `    Limited to coverage in: ${where}` : `    Complete grid: ${where}`;
 }
 
 /** A seed task as mapproxy-seed --summary describes it. */
