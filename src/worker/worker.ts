@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { configureSharp } from '../core/image/sharp-config.js';
+import { releaseMemoryWhenIdle } from '../core/native/memory.js';
 import type { RequestHandler } from '../core/node-http-adapter.js';
 import type { DaemonSettings } from '../cli/daemon-settings.js';
 import { isMessage, type MasterToWorker, type WorkerToMaster } from '../master/messages.js';
@@ -79,6 +80,7 @@ export async function runWorker(settings: DaemonSettings, slot: number): Promise
   try {
     const uws = settings.binds.some((b) => 'port' in b) ? loadNativeUws() : undefined;
     configureSharp();
+    releaseMemoryWhenIdle();
     const metrics = new WorkerMetrics(slot, { inCluster });
     const limits = settings.limits;
     const modeHandler = await createModeHandler(settings.mode, settings.target, {

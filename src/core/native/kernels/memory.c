@@ -1,0 +1,93 @@
+/*
+ * What the C allocator holds for the process. Image buffers are large: glibc's dynamic mmap threshold rises
+ * with the first one freed, so later ones come from the arenas, and a burst of maps leaves the arenas holding
+ * tens of megabytes of free pages that stay resident until malloc_trim hands them back. Other C libraries
+ * (musl, macOS) have neither call: there the stats are absent and the release does nothing.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#define HAVE_GLIBC_MALLOC 1
+#endif
+
+#include "job.h"
+#include "module.h"
+
+/* Returns the allocator's figures in bytes (arena, mmapped, in use, free), or 0 when this C library has none. */
+static int malloc_figures(double out[4]) {
+#if defined(HAVE_GLIBC_MALLOC) && __GLIBC_PREREQ(2, 33)
+  struct mallinfo2 m = mallinfo2();
+  out[0] = (double)m.arena;
+  out[1] = (double)m.hblkhd;
+  out[2] = (double)m.uordblks + (double)m.hblkhd;
+  out[3] = (double)m.fordblks;
+  return 1;
+#else
+  (void)out;
+  return 0;
+#endif
+}
+
+/* mallocStats(): {arenaBytes, mmappedBytes, inUseBytes, freeBytes}, or null without glibc's allocator. */
+static napi_value js_malloc_stats(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (args_get(env, info, "mallocStats", 0, argv)) return NULL;
+  double f[4];
+  napi_value out, v;
+  if (!malloc_figures(f)) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  static const char *names[4] = {"arenaBytes", "mmappedBytes", "inUseBytes", "freeBytes"};
+  if (napi_create_object(env, &out) != napi_ok) return NULL;
+  for (int i = 0; i < 4; i++) {
+    if (napi_create_double(env, f[i], &v) != napi_ok || napi_set_named_property(env, out, names[i], v) != napi_ok) return NULL;
+  }
+  return out;
+}
+
+typedef struct {
+  int released;
+} trim_args_t;
+
+static int run_trim(job_t *job) {
+  trim_args_t *a = job->args;
+#if defined(HAVE_GLIBC_MALLOC)
+  /* Every arena, not only the top of the main heap: free pages in the middle go back too (MADV_DONTNEED). */
+  a->released = malloc_trim(0);
+#else
+  a->released = 0;
+#endif
+  return 0;
+}
+
+static napi_value trim_result(napi_env env, job_t *job) {
+  napi_value v;
+  napi_get_boolean(env, ((trim_args_t *)job->args)->released != 0, &v);
+  return v;
+}
+
+/*
+ * releaseFreeMemory(): a promise of whether any memory went back to the system. On the pool: giving back tens of
+ * megabytes takes milliseconds (each page is unmapped), which the event loop should not wait for.
+ */
+static napi_value js_release_free_memory(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (args_get(env, info, "releaseFreeMemory", 0, argv)) return NULL;
+  trim_args_t *a = calloc(1, sizeof *a);
+  job_t *job = a ? job_new(a, run_trim, trim_result) : NULL; /* job_new frees `a` when it fails */
+  if (!job) {
+    napi_throw_error(env, NULL, "releaseFreeMemory: out of memory");
+    return NULL;
+  }
+  return job_submit(env, job, 1);
+}
+
+static const kernel_export_t table[] = {
+  {"mallocStats", js_malloc_stats},
+  {"releaseFreeMemory", js_release_free_memory},
+};
+
+EXPORTS(memory) { return EXPORT_TABLE(table); }

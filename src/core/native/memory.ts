@@ -1,0 +1,94 @@
+import { kernel } from './kernels.js';
+
+/** The C allocator's figures (glibc's mallinfo2), in bytes. */
+export interface MallocStats {
+  /** Bytes the arenas took from the system (main heap and thread arenas). */
+  arenaBytes: number;
+  /** Bytes in chunks mapped on their own (allocations above the mmap threshold). */
+  mmappedBytes: number;
+  /** Bytes handed out and not yet freed, mapped chunks included. */
+  inUseBytes: number;
+  /** Free bytes inside the arenas: resident until released, unless the pages were never touched. */
+  freeBytes: number;
+}
+
+const stats = kernel<() => MallocStats | null>('mallocStats');
+const release = kernel<() => Promise<boolean>>('releaseFreeMemory');
+
+/** The allocator's figures, or null where the C library has no such call (musl, macOS). */
+export function mallocStats(): MallocStats | null {
+  return stats();
+}
+
+/** Hands the allocator's free pages back to the system (glibc's malloc_trim), on the libuv pool. */
+export function releaseFreeMemory(): Promise<boolean> {
+  return release();
+}
+
+export interface IdleReleaseOptions {
+  /** How often the allocator is looked at. */
+  intervalMs?: number;
+  /** How many looks back the memory in use is remembered: what a burst of work needed recently. */
+  windowSamples?: number;
+  /** Free bytes the arenas may keep beyond what recent work used at most. */
+  slackBytes?: number;
+  stats?: () => MallocStats | null;
+  release?: () => Promise<boolean>;
+}
+
+/**
+ * Decides when free allocator memory goes back to the system. Image buffers make glibc's arenas grow by tens of
+ * megabytes during a burst of maps or meta tiles (its mmap threshold rises with the first big buffer freed, so
+ * later ones come from the arenas), and that memory stays resident long after: a worker that drew big maps a
+ * minute ago still holds them while it serves small tiles. Releasing on every free instead (a fixed mmap
+ * threshold) measured 3x slower maps, every buffer then being faulted in afresh. So the arenas are trimmed only
+ * when they hold more than `slackBytes` beyond the most recent work's peak use: never while maps keep reusing
+ * that memory, once when the work that needed it has stopped.
+ */
+export class IdleMemoryRelease {
+  private readonly recent: number[] = [];
+  private releasing = false;
+  /** Releases started so far. */
+  releases = 0;
+  private readonly windowSamples: number;
+  private readonly slackBytes: number;
+  private readonly stats: () => MallocStats | null;
+  private readonly release: () => Promise<boolean>;
+
+  constructor(opts: IdleReleaseOptions = {}) {
+    this.windowSamples = opts.windowSamples ?? 40;
+    this.slackBytes = opts.slackBytes ?? 24 * 1024 * 1024;
+    this.stats = opts.stats ?? mallocStats;
+    this.release = opts.release ?? releaseFreeMemory;
+  }
+
+  /** One look at the allocator; starts a release when the arenas hold much more than recent work used. */
+  sample(): boolean {
+    const s = this.stats();
+    if (!s) return false;
+    this.recent.push(s.inUseBytes);
+    if (this.recent.length > this.windowSamples) this.recent.shift();
+    if (this.releasing || this.recent.length < this.windowSamples) return false;
+    const recentPeak = Math.max(...this.recent);
+    if (s.arenaBytes + s.mmappedBytes <= recentPeak + this.slackBytes || s.freeBytes < this.slackBytes) return false;
+    this.releasing = true;
+    this.releases++;
+    // The trimmed arenas start a new window: the next release waits for the figures after this one.
+    this.recent.length = 0;
+    void this.release().catch(() => false).finally(() => (this.releasing = false));
+    return true;
+  }
+}
+
+/**
+ * Looks at the allocator every `intervalMs` (default 50 ms: a map takes tens of milliseconds, so the window of
+ * 40 looks sees the peaks of the work in flight) for the life of the process (the timer does not keep it alive);
+ * returns a function that stops it.
+ */
+export function releaseMemoryWhenIdle(opts: IdleReleaseOptions = {}): () => void {
+  if (!mallocStats()) return () => {};
+  const policy = new IdleMemoryRelease(opts);
+  const timer = setInterval(() => policy.sample(), opts.intervalMs ?? 50);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IdleMemoryRelease, mallocStats, releaseFreeMemory, type MallocStats } from '../../src/core/native/memory.js';
+
+const MB = 1024 * 1024;
+
+test('the allocator figures follow a big allocation, and free memory goes back to the system', async (t) => {
+  const before = mallocStats();
+  if (!before) return t.skip('this C library has no mallinfo2');
+  // Many mid-sized blocks from the arenas (below glibc's mmap threshold), then freed.
+  let blocks: Buffer[] | null = Array.from({ length: 400 }, () => Buffer.alloc(100 * 1024, 1));
+  const during = mallocStats()!;
+  assert.ok(during.inUseBytes >= before.inUseBytes + 30 * MB, `in use ${during.inUseBytes} after ${before.inUseBytes}`);
+  assert.equal(blocks.length, 400);
+  blocks = null;
+  assert.equal(typeof (await releaseFreeMemory()), 'boolean');
+  const after = mallocStats()!;
+  for (const k of ['arenaBytes', 'mmappedBytes', 'inUseBytes', 'freeBytes'] as const) assert.ok(after[k] >= 0 && Number.isFinite(after[k]), k);
+});
+
+/** A scripted allocator: the figures each look returns, and the releases asked for. */
+function scripted(figures: MallocStats[]) {
+  let i = 0;
+  const released: number[] = [];
+  const policy = new IdleMemoryRelease({
+    windowSamples: 4,
+    slackBytes: 20 * MB,
+    stats: () => figures[Math.min(i++, figures.length - 1)],
+    release: async () => (released.push(i), true),
+  });
+  return { policy, released };
+}
+
+const look = (arenaMB: number, inUseMB: number): MallocStats => ({
+  arenaBytes: arenaMB * MB, mmappedBytes: 0, inUseBytes: inUseMB * MB, freeBytes: (arenaMB - inUseMB) * MB,
+});
+
+test('arenas still used by the work in flight are kept', () => {
+  // Maps in flight: the use swings between 30 and 90 MB of a 100 MB arena.
+  const { policy, released } = scripted([look(100, 30), look(100, 90), look(100, 40), look(100, 85), look(100, 35), look(100, 88), look(100, 30), look(100, 90)]);
+  for (let k = 0; k < 8; k++) policy.sample();
+  assert.deepEqual(released, []);
+});
+
+test('arenas far above what recent work used are released once', async () => {
+  // A burst of maps, then small requests only.
+  const { policy, released } = scripted([look(100, 90), look(100, 20), look(100, 20), look(100, 20), look(100, 20), look(100, 20), look(100, 20), look(100, 21)]);
+  const results = [];
+  for (let k = 0; k < 8; k++) results.push(policy.sample());
+  await new Promise((r) => setImmediate(r));
+  // Not while the burst's peak is in the window; then once (the figures after it start a new window).
+  assert.deepEqual(results, [false, false, false, false, true, false, false, false]);
+  assert.equal(released.length, 1);
+  assert.equal(policy.releases, 1);
+});
+
+test('little free memory is never worth a release', () => {
+  const { policy, released } = scripted([look(40, 25), look(40, 25), look(40, 25), look(40, 25), look(40, 25)]);
+  for (let k = 0; k < 5; k++) policy.sample();
+  assert.deepEqual(released, []);
+});
