@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { getSRS } from '../../src/core/geo/srs.js';
-import { crsUriToCode, normalizeSrsCode, srsToCrsUri } from '../../src/core/source/ogcapi-crs.js';
+import { crsUriToCode, ogcCrsUri } from '../../src/core/geo/ogc-crs-uri.js';
+import { normalizeSrsCode } from '../../src/core/source/ogcapi-crs.js';
 import { findHref, resolveHref } from '../../src/core/source/ogcapi-links.js';
 import { ogcApiMapUrl, pyG17 } from '../../src/core/source/ogcapi-maps-request.js';
 import { tileGridFromTileMatrixSet, UnsupportedTileMatrixSet } from '../../src/core/source/ogcapi-tile-matrix-set.js';
@@ -34,8 +35,8 @@ print(json.dumps([[v, '%.17g' % v] for v in vals]))`;
     assert.equal(crsUriToCode('http://www.opengis.net/def/crs/EPSG/0'), null);
     assert.equal(normalizeSrsCode('OGC:CRS84'), 'EPSG:4326');
     assert.equal(normalizeSrsCode('EPSG:900913'), 'EPSG:3857');
-    assert.equal(srsToCrsUri(getSRS('EPSG:25832')), 'http://www.opengis.net/def/crs/EPSG/0/25832');
-    assert.equal(srsToCrsUri(getSRS('CRS:84')), 'http://www.opengis.net/def/crs/OGC/1.3/CRS84');
+    assert.equal(ogcCrsUri(getSRS('EPSG:25832').code), 'http://www.opengis.net/def/crs/EPSG/0/25832');
+    assert.equal(ogcCrsUri(getSRS('CRS:84').code), 'http://www.opengis.net/def/crs/OGC/1.3/CRS84');
   });
 
   it('finds links by relation and type, CURIEs included, untyped ones as the fallback', () => {

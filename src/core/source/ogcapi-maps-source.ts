@@ -9,7 +9,8 @@ import { formatExt } from '../image/format.js';
 import type { ImageResult } from '../image/image.js';
 import type { RGB, Resampling } from '../image/raw-image.js';
 import type { Logger } from '../log/logger.js';
-import { crsUriToCode, normalizeSrsCode, srsToCrsUri } from './ogcapi-crs.js';
+import { crsUriToCode, ogcCrsUri } from '../geo/ogc-crs-uri.js';
+import { normalizeSrsCode } from './ogcapi-crs.js';
 import { fetchOgcJson } from './ogcapi-json.js';
 import { findHref, linksOf, REL, resolveHref, describingDocument } from './ogcapi-links.js';
 import { ogcApiMapUrl, type OgcApiMapSettings } from './ogcapi-maps-request.js';
@@ -73,7 +74,7 @@ class OgcApiMapsTransport implements WmsTransport {
     const { mapUrls, settings } = this.description;
     // WmsSource asks only for formats among supportedFormats, which are the formats the server links
     const mapUrl = mapUrls.get(ext) ?? [...mapUrls.values()][0]!;
-    const crsUri = settings.crsUris.get(normalizeSrsCode(srs.code)) ?? srsToCrsUri(srs);
+    const crsUri = settings.crsUris.get(normalizeSrsCode(srs.code)) ?? ogcCrsUri(srs.code);
     const url = ogcApiMapUrl(mapUrl, { bbox, size, srs }, settings, crsUri);
     const res = await this.http.request(url);
     return { headers: res.headers, body: res.body, url: res.url };
@@ -173,7 +174,7 @@ export class OgcApiMapsSource implements MapSource {
     const configured = this.options.supportedSrs ?? [];
     if (configured.length) {
       supportedSrs = [...configured];
-      for (const srs of configured) crsUris.set(normalizeSrsCode(srs.code), srsToCrsUri(srs));
+      for (const srs of configured) crsUris.set(normalizeSrsCode(srs.code), ogcCrsUri(srs.code));
     } else {
       supportedSrs = [];
       for (const code of crsUris.keys()) {

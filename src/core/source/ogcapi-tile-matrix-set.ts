@@ -1,7 +1,8 @@
 import type { BBox } from '../geo/bbox.js';
 import { TileGrid, type Origin } from '../geo/grid.js';
 import { getSRS, isAxisOrderNE, type SRS } from '../geo/srs.js';
-import { crsUriToCode, normalizeSrsCode } from './ogcapi-crs.js';
+import { crsUriToCode } from '../geo/ogc-crs-uri.js';
+import { normalizeSrsCode } from './ogcapi-crs.js';
 import { SourceError } from './source.js';
 
 /** Why a tile matrix set cannot be read as one of our grids. */

@@ -1,20 +1,6 @@
 import { getSRS, isAxisOrderNE, type SRS } from '../../geo/srs.js';
+import { CRS84_URI, crsUriToCode, ogcCrsUri } from '../../geo/ogc-crs-uri.js';
 import { OgcApiError } from './errors.js';
-
-const CRS_PREFIX = 'http://www.opengis.net/def/crs/';
-export const CRS84_URI = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
-
-/**
- * `http://www.opengis.net/def/crs/AUTH/VERSION/CODE` of an SRS code, as MapProxy's SRS.to_ogc_url (OGC codes at
- * 1.3, IAU codes at their own version: `IAU_2015:30100` → `…/IAU/2015/30100`).
- */
-export function ogcCrsUri(code: string): string {
-  const c = code.toUpperCase();
-  if (c === 'CRS:84' || c === 'OGC:CRS84' || c === 'OGC:84') return CRS84_URI;
-  const [auth, num] = c.split(':');
-  if (auth!.startsWith('IAU_')) return `${CRS_PREFIX}IAU/${auth!.slice(4)}/${num}`;
-  return `${CRS_PREFIX}${auth}/0/${num}`;
-}
 
 /**
  * The CRS a tile matrix set or tileset advertises for a grid: CRS84 for EPSG:4326 grids (their tiles are in
@@ -30,12 +16,9 @@ export function gridCrsUri(srs: SRS): string {
 export function srsCodeOf(value: string): string | null {
   let code: string;
   if (value.startsWith('http://') || value.startsWith('https://')) {
-    const rest = value.replace(/^https:/, 'http:');
-    if (!rest.startsWith(CRS_PREFIX)) return null;
-    const parts = rest.slice(CRS_PREFIX.length).split('/');
-    if (parts.length !== 3) return null;
-    // IAU codes keep their version in the authority (MapProxy's ogc_crs_url_to_auth_code)
-    code = parts[0] === 'IAU' ? `IAU_${parts[1]}:${parts[2]}` : `${parts[0]}:${parts[2]}`;
+    const uri = crsUriToCode(value.replace(/^https:/, 'http:'));
+    if (!uri) return null;
+    code = uri;
   } else if (value.startsWith('[') && value.endsWith(']')) code = value.slice(1, -1);
   else code = value;
   code = code.toUpperCase();
