@@ -56,7 +56,7 @@ export class IdleMemoryRelease {
   private readonly release: () => Promise<boolean>;
 
   constructor(opts: IdleReleaseOptions = {}) {
-    this.windowSamples = opts.windowSamples ?? 40;
+    this.windowSamples = opts.windowSamples ?? 20;
     this.slackBytes = opts.slackBytes ?? 24 * 1024 * 1024;
     this.stats = opts.stats ?? mallocStats;
     this.release = opts.release ?? releaseFreeMemory;
@@ -81,9 +81,9 @@ export class IdleMemoryRelease {
 }
 
 /**
- * Looks at the allocator every `intervalMs` (default 50 ms: a map takes tens of milliseconds, so the window of
- * 40 looks sees the peaks of the work in flight) for the life of the process (the timer does not keep it alive);
- * returns a function that stops it.
+ * Looks at the allocator every `intervalMs` (default 50 ms: a map takes tens of milliseconds, so a window of 20
+ * looks, one second, sees the peaks of the work in flight) for the life of the process (the timer does not keep
+ * it alive); returns a function that stops it.
  */
 export function releaseMemoryWhenIdle(opts: IdleReleaseOptions = {}): () => void {
   if (!mallocStats()) return () => {};
