@@ -4,6 +4,7 @@ import { resampleExtent } from '../native/resample.js';
 import { warpAxes, warpMesh } from '../native/warp.js';
 import { PixelMapping } from './pixel-mapping.js';
 import type { RawImage, Resampling } from './raw-image.js';
+import { resamplePlan } from './resample-plan.js';
 import { cropImage } from './split.js';
 import { separableAxes } from './warp-axes.js';
 import { buildMesh, type MeshOptions } from './warp-mesh.js';
@@ -17,27 +18,11 @@ import { buildMesh, type MeshOptions } from './warp-mesh.js';
  */
 export async function resample(src: RawImage | MosaicWindow, srcBBox: BBox, dstBBox: BBox, dstSize: Size, method: Resampling = 'bicubic'): Promise<RawImage> {
   const [dw, dh] = dstSize;
-  const srcResX = (srcBBox[2] - srcBBox[0]) / src.width;
-  const srcResY = (srcBBox[3] - srcBBox[1]) / src.height;
-  const dstResX = (dstBBox[2] - dstBBox[0]) / dw;
-  const dstResY = (dstBBox[3] - dstBBox[1]) / dh;
-
-  // Same resolution (to a tenth of a pixel over the whole image): a plain crop, as MapProxy rounds it.
-  if (Math.abs(srcResX - dstResX) * dw < 0.1 * Math.abs(dstResX) && Math.abs(srcResY - dstResY) * dh < 0.1 * Math.abs(dstResY)) {
-    const x = Math.round((dstBBox[0] - srcBBox[0]) / srcResX);
-    const y = Math.round((srcBBox[3] - dstBBox[3]) / srcResY);
-    return cropImage('geometry' in src ? await composeMosaicImage(src) : src, [x, y], dstSize, { transparent: true });
-  }
+  const plan = resamplePlan([src.width, src.height], srcBBox, dstBBox, dstSize);
+  if ('crop' in plan) return cropImage('geometry' in src ? await composeMosaicImage(src) : src, plan.crop, dstSize, { transparent: true });
   const out: RawImage = { data: Buffer.allocUnsafeSlow(dw * dh * 4), width: dw, height: dh };
   if (dw === 0 || dh === 0) return out;
-  // The extent in source pixels exactly as MapProxy's make_lin_transf computes it (same operations, same order).
-  const toPx = ([x, y]: Point): Point => [
-    ((x - srcBBox[0]) * src.width) / (srcBBox[2] - srcBBox[0]),
-    ((srcBBox[3] - y) * src.height) / (srcBBox[3] - srcBBox[1]),
-  ];
-  const [minx, miny] = toPx([dstBBox[0], dstBBox[3]]);
-  const [maxx, maxy] = toPx([dstBBox[2], dstBBox[1]]);
-  await resampleExtent(src, out, [minx, miny, maxx, maxy], method);
+  await resampleExtent(src, out, plan.extent, method);
   return out;
 }
 
