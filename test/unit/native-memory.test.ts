@@ -54,6 +54,22 @@ test('arenas far above what recent work used are released once', async () => {
   assert.equal(policy.releases, 1);
 });
 
+test('a trimmed arena, which keeps its size, is not trimmed again until the use grows back', async () => {
+  // After a burst: released once; the arena keeps its 100 MB (its free pages are no longer resident).
+  const idle = Array.from({ length: 12 }, () => look(100, 20));
+  // Then another burst that touches 70 MB, and small requests again.
+  const burst = [look(100, 70), ...Array.from({ length: 6 }, () => look(100, 20))];
+  const { policy, released } = scripted([look(100, 90), ...idle, ...burst]);
+  const results = [];
+  for (let k = 0; k < 1 + idle.length + burst.length; k++) {
+    results.push(policy.sample());
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(released.length, 2, `releases at looks ${results.map((r, k) => (r ? k : -1)).filter((k) => k >= 0)}`);
+  assert.equal(results[4], true);
+  assert.equal(results.indexOf(true, 5), 1 + idle.length + 4);
+});
+
 test('little free memory is never worth a release', () => {
   const { policy, released } = scripted([look(40, 25), look(40, 25), look(40, 25), look(40, 25), look(40, 25)]);
   for (let k = 0; k < 5; k++) policy.sample();

@@ -42,12 +42,17 @@ export interface IdleReleaseOptions {
  * later ones come from the arenas), and that memory stays resident long after: a worker that drew big maps a
  * minute ago still holds them while it serves small tiles. Releasing on every free instead (a fixed mmap
  * threshold) measured 3x slower maps, every buffer then being faulted in afresh. So the arenas are trimmed only
- * when they hold more than `slackBytes` beyond the most recent work's peak use: never while maps keep reusing
- * that memory, once when the work that needed it has stopped.
+ * when the memory touched since the last release (the arenas' size, or the highest use seen) exceeds the recent
+ * work's peak use by more than `slackBytes`: never while maps keep reusing that memory, once when the work that
+ * needed it has stopped, and not again until the use has grown back (a trimmed arena keeps its size, its free
+ * pages are just no longer resident).
  */
 export class IdleMemoryRelease {
   private readonly recent: number[] = [];
   private releasing = false;
+  /** Bytes that may be resident: the arenas' size until the first release, then the highest use since. */
+  private touched = 0;
+  private lastArena = 0;
   /** Releases started so far. */
   releases = 0;
   private readonly windowSamples: number;
@@ -62,17 +67,23 @@ export class IdleMemoryRelease {
     this.release = opts.release ?? releaseFreeMemory;
   }
 
-  /** One look at the allocator; starts a release when the arenas hold much more than recent work used. */
+  /** One look at the allocator; starts a release when much more memory was touched than recent work uses. */
   sample(): boolean {
     const s = this.stats();
     if (!s) return false;
+    const size = s.arenaBytes + s.mmappedBytes;
+    // A growing arena took fresh pages from the system; use between two looks is not seen otherwise.
+    if (size > this.lastArena) this.touched = Math.max(this.touched, size);
+    this.lastArena = size;
+    this.touched = Math.max(this.touched, s.inUseBytes);
     this.recent.push(s.inUseBytes);
     if (this.recent.length > this.windowSamples) this.recent.shift();
     if (this.releasing || this.recent.length < this.windowSamples) return false;
     const recentPeak = Math.max(...this.recent);
-    if (s.arenaBytes + s.mmappedBytes <= recentPeak + this.slackBytes || s.freeBytes < this.slackBytes) return false;
+    if (this.touched <= recentPeak + this.slackBytes || s.freeBytes < this.slackBytes) return false;
     this.releasing = true;
     this.releases++;
+    this.touched = s.inUseBytes;
     // The trimmed arenas start a new window: the next release waits for the figures after this one.
     this.recent.length = 0;
     void this.release().catch(() => false).finally(() => (this.releasing = false));
