@@ -134,8 +134,13 @@ static void cubic_row(const uint8_t *row, const axis_t *X, int dw, const filtere
     /* Equal taps: Pillow's cubic gives the value itself, exactly. */
     int same = rf_same4(a, b, c, e);
     flat[i] = (uint8_t)same;
-    word[i] = rf_word(a);
-    v[i] = same ? rf_load(a) : rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), frac[i]);
+    /* The colour word is read only where all four rows are flat (cubic_column): non-flat columns skip it. */
+    if (same) {
+      word[i] = rf_word(a);
+      v[i] = rf_load(a);
+    } else {
+      v[i] = rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), frac[i]);
+    }
   }
 }
 
@@ -151,10 +156,9 @@ static void cubic_column(const filtered_row_t *const *rows, const axis_t *X, int
       memset(out, 0, 4);
       continue;
     }
-    uint32_t w = w0[i];
     /* Four flat rows of one colour (flat areas): the cubic gives that colour, exactly; no arithmetic. */
-    if (f0[i] & f1[i] & f2[i] & f3[i] & (w == w1[i]) & (w == w2[i]) & (w == w3[i]))
-      memcpy(out, &w, 4);
+    if ((f0[i] & f1[i] & f2[i] & f3[i]) && w0[i] == w1[i] && w0[i] == w2[i] && w0[i] == w3[i])
+      memcpy(out, &w0[i], 4);
     else
       rf_store(rf_cubic(v0[i], v1[i], v2[i], v3[i], d), out);
     rf_unpremultiply(out);
