@@ -18,8 +18,8 @@ test('the allocator figures follow a big allocation, and free memory goes back t
   for (const k of ['arenaBytes', 'mmappedBytes', 'inUseBytes', 'freeBytes'] as const) assert.ok(after[k] >= 0 && Number.isFinite(after[k]), k);
 });
 
-/** A scripted allocator: the figures each look returns, and the releases asked for. */
-function scripted(figures: MallocStats[]) {
+/** A scripted allocator: the figures each look returns, the resident set, and the releases asked for. */
+function scripted(figures: MallocStats[], rssMB: (look: number, releases: number) => number = () => 200) {
   let i = 0;
   const released: number[] = [];
   const policy = new IdleMemoryRelease({
@@ -27,6 +27,7 @@ function scripted(figures: MallocStats[]) {
     slackBytes: 20 * MB,
     stats: () => figures[Math.min(i++, figures.length - 1)],
     release: async () => (released.push(i), true),
+    rss: () => rssMB(i, released.length) * MB,
   });
   return { policy, released };
 }
@@ -54,20 +55,22 @@ test('arenas far above what recent work used are released once', async () => {
   assert.equal(policy.releases, 1);
 });
 
-test('a trimmed arena, which keeps its size, is not trimmed again until the use grows back', async () => {
-  // After a burst: released once; the arena keeps its 100 MB (its free pages are no longer resident).
+test('a trimmed arena, which keeps its size, is not trimmed again until the resident set grows back', async () => {
+  // After a burst: released once; the arena keeps its 100 MB (its free pages are no longer resident, 150 -> 90 MB).
   const idle = Array.from({ length: 12 }, () => look(100, 20));
-  // Then another burst that touches 70 MB, and small requests again.
-  const burst = [look(100, 70), ...Array.from({ length: 6 }, () => look(100, 20))];
-  const { policy, released } = scripted([look(100, 90), ...idle, ...burst]);
+  // Then another burst that makes 40 MB resident again (85 MB in use), and small requests again.
+  const burst = [look(100, 85), ...Array.from({ length: 6 }, () => look(100, 20))];
+  const burstAt = 1 + idle.length;
+  const rss = (n: number, releases: number) => (releases === 0 ? 150 : n <= burstAt ? 90 : 130);
+  const { policy, released } = scripted([look(100, 90), ...idle, ...burst], rss);
   const results = [];
-  for (let k = 0; k < 1 + idle.length + burst.length; k++) {
+  for (let k = 0; k < burstAt + burst.length; k++) {
     results.push(policy.sample());
     await new Promise((r) => setImmediate(r));
   }
   assert.equal(released.length, 2, `releases at looks ${results.map((r, k) => (r ? k : -1)).filter((k) => k >= 0)}`);
   assert.equal(results[4], true);
-  assert.equal(results.indexOf(true, 5), 1 + idle.length + 4);
+  assert.equal(results.indexOf(true, 5), burstAt + 4);
 });
 
 test('little free memory is never worth a release', () => {

@@ -34,6 +34,8 @@ export interface IdleReleaseOptions {
   slackBytes?: number;
   stats?: () => MallocStats | null;
   release?: () => Promise<boolean>;
+  /** The process's resident set in bytes. */
+  rss?: () => number;
 }
 
 /**
@@ -42,51 +44,51 @@ export interface IdleReleaseOptions {
  * later ones come from the arenas), and that memory stays resident long after: a worker that drew big maps a
  * minute ago still holds them while it serves small tiles. Releasing on every free instead (a fixed mmap
  * threshold) measured 3x slower maps, every buffer then being faulted in afresh. So the arenas are trimmed only
- * when the memory touched since the last release (the arenas' size, or the highest use seen) exceeds the recent
- * work's peak use by more than `slackBytes`: never while maps keep reusing that memory, once when the work that
- * needed it has stopped, and not again until the use has grown back (a trimmed arena keeps its size, its free
- * pages are just no longer resident).
+ * when they hold more than `slackBytes` beyond the recent work's peak use: never while maps keep reusing that
+ * memory, once when the work that needed it has stopped. A trimmed arena keeps its size (its free pages are just
+ * no longer resident), so a further release also waits until the resident set has grown back by half the slack.
  */
 export class IdleMemoryRelease {
   private readonly recent: number[] = [];
   private releasing = false;
-  /** Bytes that may be resident: the arenas' size until the first release, then the highest use since. */
-  private touched = 0;
-  private lastArena = 0;
+  /** The resident set when the last release finished. */
+  private rssAfterRelease = 0;
   /** Releases started so far. */
   releases = 0;
   private readonly windowSamples: number;
   private readonly slackBytes: number;
   private readonly stats: () => MallocStats | null;
   private readonly release: () => Promise<boolean>;
+  private readonly rss: () => number;
 
   constructor(opts: IdleReleaseOptions = {}) {
     this.windowSamples = opts.windowSamples ?? 20;
     this.slackBytes = opts.slackBytes ?? 24 * 1024 * 1024;
     this.stats = opts.stats ?? mallocStats;
     this.release = opts.release ?? releaseFreeMemory;
+    this.rss = opts.rss ?? process.memoryUsage.rss;
   }
 
-  /** One look at the allocator; starts a release when much more memory was touched than recent work uses. */
+  /** One look at the allocator; starts a release when the arenas hold much more than recent work used. */
   sample(): boolean {
     const s = this.stats();
     if (!s) return false;
-    const size = s.arenaBytes + s.mmappedBytes;
-    // A growing arena took fresh pages from the system; use between two looks is not seen otherwise.
-    if (size > this.lastArena) this.touched = Math.max(this.touched, size);
-    this.lastArena = size;
-    this.touched = Math.max(this.touched, s.inUseBytes);
     this.recent.push(s.inUseBytes);
     if (this.recent.length > this.windowSamples) this.recent.shift();
     if (this.releasing || this.recent.length < this.windowSamples) return false;
     const recentPeak = Math.max(...this.recent);
-    if (this.touched <= recentPeak + this.slackBytes || s.freeBytes < this.slackBytes) return false;
+    if (s.arenaBytes + s.mmappedBytes <= recentPeak + this.slackBytes || s.freeBytes < this.slackBytes) return false;
+    if (this.rss() < this.rssAfterRelease + this.slackBytes / 2) return false;
     this.releasing = true;
     this.releases++;
-    this.touched = s.inUseBytes;
     // The trimmed arenas start a new window: the next release waits for the figures after this one.
     this.recent.length = 0;
-    void this.release().catch(() => false).finally(() => (this.releasing = false));
+    void this.release()
+      .catch(() => false)
+      .finally(() => {
+        this.releasing = false;
+        this.rssAfterRelease = this.rss();
+      });
     return true;
   }
 }
