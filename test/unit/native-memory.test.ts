@@ -73,6 +73,20 @@ test('a trimmed arena, which keeps its size, is not trimmed again until the resi
   assert.equal(results.indexOf(true, 5), burstAt + 4);
 });
 
+test('a release made under load is followed by one more once that load has stopped', async () => {
+  // Big maps keep 70-80 MB of a 160 MB arena in use (released once, little goes back), then only small requests.
+  const load = Array.from({ length: 6 }, (_, k) => look(160, k % 2 ? 80 : 70));
+  const idle = Array.from({ length: 6 }, () => look(160, 20));
+  const { policy, released } = scripted([...load, ...idle], () => 150);
+  const results = [];
+  for (let k = 0; k < load.length + idle.length; k++) {
+    results.push(policy.sample());
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual(results.map((r, k) => (r ? k : -1)).filter((k) => k >= 0), [3, load.length + 3]);
+  assert.equal(released.length, 2);
+});
+
 test('little free memory is never worth a release', () => {
   const { policy, released } = scripted([look(40, 25), look(40, 25), look(40, 25), look(40, 25), look(40, 25)]);
   for (let k = 0; k < 5; k++) policy.sample();

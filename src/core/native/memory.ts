@@ -46,13 +46,15 @@ export interface IdleReleaseOptions {
  * threshold) measured 3x slower maps, every buffer then being faulted in afresh. So the arenas are trimmed only
  * when they hold more than `slackBytes` beyond the recent work's peak use: never while maps keep reusing that
  * memory, once when the work that needed it has stopped. A trimmed arena keeps its size (its free pages are just
- * no longer resident), so a further release also waits until the resident set has grown back by half the slack.
+ * no longer resident), so a further release also waits until the resident set has grown back by half the slack,
+ * or until the use has fallen well below the use at the last release (which, made under load, gave back little).
  */
 export class IdleMemoryRelease {
   private readonly recent: number[] = [];
   private releasing = false;
-  /** The resident set when the last release finished. */
+  /** The resident set when the last release finished, and the use when it started. */
   private rssAfterRelease = 0;
+  private inUseAtRelease = 0;
   /** Releases started so far. */
   releases = 0;
   private readonly windowSamples: number;
@@ -78,8 +80,12 @@ export class IdleMemoryRelease {
     if (this.releasing || this.recent.length < this.windowSamples) return false;
     const recentPeak = Math.max(...this.recent);
     if (s.arenaBytes + s.mmappedBytes <= recentPeak + this.slackBytes || s.freeBytes < this.slackBytes) return false;
-    if (this.rss() < this.rssAfterRelease + this.slackBytes / 2) return false;
+    const regrown = this.rss() >= this.rssAfterRelease + this.slackBytes / 2;
+    // A release under load gives back little: once that load has stopped, its memory is worth one more.
+    const loadStopped = recentPeak + this.slackBytes <= this.inUseAtRelease;
+    if (!regrown && !loadStopped) return false;
     this.releasing = true;
+    this.inUseAtRelease = s.inUseBytes;
     this.releases++;
     // The trimmed arenas start a new window: the next release waits for the figures after this one.
     this.recent.length = 0;
