@@ -83,28 +83,32 @@ static int run_to_rgba(job_t *job) {
   return png_expand_rgba(a->data.data, a->data.length, &a->h, &a->colors, a->out.data, a->out.length, job->error);
 }
 
+/*
+ * The arguments pngToRgba and pngInflateToRgba share: (bytes, header, plte, trns, out, async), `out` sized for the
+ * RGBA image and the colours copied (plte and trns need not outlive the call). 0, or -1 with a JS error thrown.
+ */
+static int rgba_call_args(napi_env env, napi_callback_info info, const char *name, const char *bytes_name, napi_value argv[6],
+                          bytes_t *bytes, png_header_t *h, png_colors_t *colors, bytes_t *out, int *async) {
+  bytes_t plte, trns;
+  char err[PNG_ERROR_SIZE] = "";
+  if (args_get(env, info, name, 6, argv) || arg_bytes(env, argv[0], bytes_name, bytes) || header_arg(env, argv[1], h) ||
+      arg_bytes(env, argv[2], "plte", &plte) || arg_bytes(env, argv[3], "trns", &trns) || arg_bytes(env, argv[4], "out", out) ||
+      arg_bool(env, argv[5], async))
+    return -1;
+  if ((uint64_t)h->width * h->height * 4 != out->length) return throw_range(env, "out must hold width * height * 4 bytes"), -1;
+  if (png_colors(h, plte.data, plte.length, trns.data, trns.length, colors, err)) return done(env, -1, err), -1;
+  return 0;
+}
+
 /* (data, header, plte, trns, out, async) → undefined | Promise: unfilters `data` in place and expands it to RGBA. */
 static napi_value js_to_rgba(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  bytes_t plte, trns;
   int async;
-  char err[PNG_ERROR_SIZE] = "";
   to_rgba_args *a = calloc(1, sizeof *a);
   if (!a) return napi_throw_error(env, NULL, "out of memory"), NULL;
-  if (args_get(env, info, "pngToRgba", 6, argv) || arg_bytes(env, argv[0], "data", &a->data) ||
-      header_arg(env, argv[1], &a->h) || arg_bytes(env, argv[2], "plte", &plte) || arg_bytes(env, argv[3], "trns", &trns) ||
-      arg_bytes(env, argv[4], "out", &a->out) || arg_bool(env, argv[5], &async)) {
+  if (rgba_call_args(env, info, "pngToRgba", "data", argv, &a->data, &a->h, &a->colors, &a->out, &async)) {
     free(a);
     return NULL;
-  }
-  if ((uint64_t)a->h.width * a->h.height * 4 != a->out.length) {
-    free(a);
-    return throw_range(env, "out must hold width * height * 4 bytes"), NULL;
-  }
-  /* The colours are copied now: plte and trns need not outlive the call. */
-  if (png_colors(&a->h, plte.data, plte.length, trns.data, trns.length, &a->colors, err)) {
-    free(a);
-    return done(env, -1, err);
   }
   const napi_value held[] = {argv[0], argv[4]};
   return job_start(env, "pngToRgba", a, run_to_rgba, NULL, async, held, 2);
@@ -154,24 +158,12 @@ static napi_value inflate_rgba_result(napi_env env, job_t *job) {
  */
 static napi_value js_inflate_to_rgba(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  bytes_t plte, trns;
   int async;
-  char err[PNG_ERROR_SIZE] = "";
   inflate_rgba_args *a = calloc(1, sizeof *a);
   if (!a) return napi_throw_error(env, NULL, "out of memory"), NULL;
-  if (args_get(env, info, "pngInflateToRgba", 6, argv) || arg_bytes(env, argv[0], "compressed", &a->compressed) ||
-      header_arg(env, argv[1], &a->h) || arg_bytes(env, argv[2], "plte", &plte) || arg_bytes(env, argv[3], "trns", &trns) ||
-      arg_bytes(env, argv[4], "out", &a->out) || arg_bool(env, argv[5], &async)) {
+  if (rgba_call_args(env, info, "pngInflateToRgba", "compressed", argv, &a->compressed, &a->h, &a->colors, &a->out, &async)) {
     free(a);
     return NULL;
-  }
-  if ((uint64_t)a->h.width * a->h.height * 4 != a->out.length) {
-    free(a);
-    return throw_range(env, "out must hold width * height * 4 bytes"), NULL;
-  }
-  if (png_colors(&a->h, plte.data, plte.length, trns.data, trns.length, &a->colors, err)) {
-    free(a);
-    return done(env, -1, err);
   }
   job_t *job = job_new(a, run_inflate_rgba, inflate_rgba_result); /* frees `a` when it fails */
   if (!job) return napi_throw_error(env, NULL, "pngInflateToRgba: out of memory"), NULL;
