@@ -15,10 +15,12 @@
 #include "job.h"
 #include "module.h"
 
-/* Returns the allocator's figures in bytes (arena, mmapped, in use, free), or 0 when this C library has none. */
+/* Returns the allocator's figures in bytes (arena, mmapped, in use, free), or 0 when the allocator has none. */
 static int malloc_figures(double out[4]) {
 #if defined(HAVE_GLIBC_MALLOC) && __GLIBC_PREREQ(2, 33)
   struct mallinfo2 m = mallinfo2();
+  /* An allocator put in glibc's place (AddressSanitizer's, a preloaded jemalloc) answers zeros: no figures then. */
+  if (m.arena == 0 && m.hblkhd == 0) return 0;
   out[0] = (double)m.arena;
   out[1] = (double)m.hblkhd;
   out[2] = (double)m.uordblks + (double)m.hblkhd;
