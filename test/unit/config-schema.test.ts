@@ -15,8 +15,6 @@ const SCHEMA_FILE = fileURLToPath(new URL('../../schema/mapproxy.schema.json', i
 /** Fixtures our readers reject (see fixtures-load.test.ts): validate must report at least one error for each. */
 const UNSUPPORTED = new Set([
   'cache_band_merge.yaml', 'mapnik_source.yaml', 'renderd_client.yaml',
-  'ogcapi_maps_and_tiles_non_earth_service.yaml',
-  'ogcapimaps_non_earth_source.yaml', 'ogcapitiles_non_earth_source.yaml',
 ]);
 /** Fixtures that name a file MapProxy's system test writes first: only the schema is checked. */
 const NEEDS_TEST_FILES = new Set(['cache_coverage.yaml']);
