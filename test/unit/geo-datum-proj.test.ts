@@ -8,19 +8,10 @@ import { fileURLToPath } from 'node:url';
 import table from '../../src/core/geo/data/datum-operations.json' with { type: 'json' };
 import type { Point } from '../../src/core/geo/bbox.js';
 import { getSRS } from '../../src/core/geo/srs.js';
+import { projTransform as proj, type ProjJob as Job } from '../support/pyproj.js';
 
 const SUPPORT = join(dirname(fileURLToPath(import.meta.url)), '..', 'support');
 const PYTHON = '/usr/bin/python3';
-
-interface Job { from: string; to: string; points: Point[] }
-
-function proj(jobs: Job[]): (Point | null)[][] {
-  const out = execFileSync(PYTHON, [join(SUPPORT, 'pyproj_transform.py')], {
-    input: JSON.stringify(jobs), maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  return JSON.parse(out.toString()) as (Point | null)[][];
-}
-
 function areasOf(codes: readonly string[]): Record<string, [number, number, number, number] | null> {
   const out = execFileSync(PYTHON, [join(SUPPORT, 'pyproj_areas.py'), ...codes], { stdio: ['ignore', 'pipe', 'ignore'] });
   return JSON.parse(out.toString());

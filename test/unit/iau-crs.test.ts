@@ -2,28 +2,14 @@
 // itself (Debian's python3-pyproj): every projected CRS from its geographic one, axis order, the body's
 // geographic CRS, and the refusal to transform between bodies.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import table from '../../src/core/geo/data/iau-crs.json' with { type: 'json' };
 import type { Point } from '../../src/core/geo/bbox.js';
 import { MapExtent } from '../../src/core/geo/extent.js';
 import { tileGrid } from '../../src/core/geo/grid.js';
 import { getSRS, TransformationError, UnknownSRSError } from '../../src/core/geo/srs.js';
 import { selectSrs } from '../../src/core/geo/srs-selection.js';
-
-const SUPPORT = join(dirname(fileURLToPath(import.meta.url)), '..', 'support');
-const PYTHON = '/usr/bin/python3';
-
-interface Job { from: string; to: string; points: Point[] }
-
-function proj(jobs: Job[]): (Point | null)[][] {
-  const out = execFileSync(PYTHON, [join(SUPPORT, 'pyproj_transform.py')], {
-    input: JSON.stringify(jobs), maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  return JSON.parse(out.toString()) as (Point | null)[][];
-}
+import { projTransform as proj, type ProjJob as Job } from '../support/pyproj.js';
 
 const geographic = table.geographic as Record<string, { name: string; axes: string; proj4: string; planetocentric?: boolean }>;
 const projected = table.projected as unknown as Record<string, [number, number, string]>;
