@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { serveHttp } from '../../src/core/node-http-adapter.js';
-import type { CoreRequest } from '../../src/core/http.js';
-import { createApp, get, type OurApp } from '../support/our-app.js';
+import { chainApps, get, type OurApp } from '../support/our-app.js';
 import { colorFraction, decodeImage, pixelAt, type RGBA } from '../support/images.js';
 
 /*
@@ -114,9 +110,10 @@ async function assertQuadrants(body: Buffer, width: number, height: number): Pro
 describe('a Moon map through OGC API, IAU_2015 CRS end to end', () => {
   let dir: string;
   let upstream: OurApp;
-  let server: Server;
   let down: OurApp;
-  const asked: string[] = [];
+  /** What the upstream was asked, path and query. */
+  let asked: string[];
+  let close: () => Promise<void>;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ogcapi-moon-'));
@@ -124,23 +121,10 @@ describe('a Moon map through OGC API, IAU_2015 CRS end to end', () => {
     await seedMoonTiles(tiles);
     const upFile = join(dir, 'upstream.yaml');
     writeFileSync(upFile, UPSTREAM.replace('TILES', tiles));
-    upstream = await createApp(upFile);
-    server = await serveHttp({
-      handle: (req: CoreRequest) => {
-        asked.push(req.query ? `${req.path}?${req.query}` : req.path);
-        return upstream.handle(req);
-      },
-    }, { host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const downFile = join(dir, 'downstream.yaml');
-    writeFileSync(downFile, DOWNSTREAM.replaceAll('UPSTREAM', base));
-    down = await createApp(downFile, { log: { warn() {}, error() {} } });
+    ({ upstream, down, asked, close } = await chainApps(upFile, join(dir, 'downstream.yaml'), (url) => DOWNSTREAM.replaceAll('UPSTREAM', url)));
   });
   after(async () => {
-    await down.runtime.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await upstream.runtime.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { serveHttp } from '../../src/core/node-http-adapter.js';
-import type { CoreRequest } from '../../src/core/http.js';
-import { createApp, get, type OurApp } from '../support/our-app.js';
+import { chainApps, get, type OurApp } from '../support/our-app.js';
 import { decodeImage } from '../support/images.js';
 import { debugOgcapiConfig } from '../support/ogcapi-debug-config.js';
 
@@ -80,32 +76,19 @@ grids:
 describe('ogcapitiles and ogcapimaps with our own /ogcapi as the upstream', () => {
   let dir: string;
   let upstream: OurApp;
-  let server: Server;
   let down: OurApp;
   /** What the upstream was asked, path and query. */
-  const asked: string[] = [];
+  let asked: string[];
+  let close: () => Promise<void>;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ogcapi-source-'));
     const upFile = join(dir, 'upstream.yaml');
     writeFileSync(upFile, debugOgcapiConfig(join(dir, 'up-cache'), { grids: ['geodetic_nw'], gridsYaml: "  geodetic_nw: {srs: 'EPSG:4326', origin: nw, bbox: [-180, -90, 180, 90]}" }));
-    upstream = await createApp(upFile);
-    server = await serveHttp({
-      handle: (req: CoreRequest) => {
-        asked.push(req.query ? `${req.path}?${req.query}` : req.path);
-        return upstream.handle(req);
-      },
-    }, { host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const downFile = join(dir, 'downstream.yaml');
-    writeFileSync(downFile, DOWNSTREAM.replace('CACHE_DIR', join(dir, 'down-cache')).replaceAll('UPSTREAM', base));
-    down = await createApp(downFile, { log: { warn() {}, error() {} } });
+    ({ upstream, down, asked, close } = await chainApps(upFile, join(dir, 'downstream.yaml'), (url) => DOWNSTREAM.replace('CACHE_DIR', join(dir, 'down-cache')).replaceAll('UPSTREAM', url)));
   });
   after(async () => {
-    await down.runtime.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await upstream.runtime.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,5 @@
 // Runs mapproxy-ts itself for integration tests: in process (app.handle) and over HTTP (serveHttp).
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp, type App } from '../../src/core/app.js';
@@ -42,4 +43,42 @@ export async function get(app: OurApp, pathAndQuery: string): Promise<{ status: 
   for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = v;
   const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
   return { status: res.status, headers, body };
+}
+
+/** One instance of ours as the upstream of another, over HTTP (our sources reading our services). */
+export interface ChainedApps {
+  readonly upstream: OurApp;
+  readonly down: OurApp;
+  /** What the upstream was asked over HTTP, path and query, in order (clear it with `asked.length = 0`). */
+  readonly asked: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Loads `upstreamFile` and serves it on a free 127.0.0.1 port, recording each request; then writes the downstream
+ * configuration that `downstreamYaml` makes of the upstream's base URL to `downstreamFile` and loads it (its
+ * warnings and errors silenced: tests provoke failing upstream requests on purpose).
+ */
+export async function chainApps(upstreamFile: string, downstreamFile: string, downstreamYaml: (upstreamUrl: string) => string): Promise<ChainedApps> {
+  const upstream = await createApp(upstreamFile);
+  const asked: string[] = [];
+  const server: Server = await serveHttp({
+    handle: (req: CoreRequest) => {
+      asked.push(req.query ? `${req.path}?${req.query}` : req.path);
+      return upstream.handle(req);
+    },
+  }, { host: '127.0.0.1', port: 0 });
+  writeFileSync(downstreamFile, downstreamYaml(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  const down = await createApp(downstreamFile, { log: { warn() {}, error() {} } });
+  return {
+    upstream,
+    down,
+    asked,
+    async close() {
+      await down.runtime.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await upstream.runtime.close();
+    },
+  };
 }
