@@ -10,7 +10,7 @@ import type { PixelRect, Resampling } from '../image/raw-image.js';
 import { pasteImage } from '../image/split.js';
 import { tileMosaic } from '../image/compose.js';
 import { decodeTilePixels, type TilePixels } from '../image/tile-pixels.js';
-import { warp } from '../image/transform.js';
+import { warpedMosaic } from '../image/transform.js';
 import { resampledMosaic } from '../image/mosaic-map.js';
 import type { MapQuery, MapSource } from '../source/source.js';
 import { selectSrs, type PreferredSrcProj } from '../geo/srs-selection.js';
@@ -145,9 +145,10 @@ export class CacheMapLayer implements MapLayer, MapSource {
     const opts = { transparent: this.opts.transparent, cacheable };
     // Drawn when encoded or merged: a map only written as a paletted PNG never becomes RGBA in JavaScript memory.
     if (sameSrs) return ImageResult.fromDeferred(resampledMosaic(src, srcBBox, query.bbox, query.size, this.opts.resampling), opts);
-    // Big maps are drawn on the libuv pool: the event loop keeps answering cached tiles meanwhile.
-    const out = await warp(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
-    return ImageResult.fromRaw(out, opts);
+    // Reprojected likewise (a paletted PNG is warped, quantized and written in one native call), on the libuv pool
+    // for big maps: the event loop keeps answering cached tiles meanwhile.
+    const warped = warpedMosaic(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
+    return ImageResult.fromDeferred(warped, opts);
   }
 }
 

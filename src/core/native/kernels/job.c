@@ -37,7 +37,12 @@ void job_free(napi_env env, job_t *job) {
 
 napi_value job_start(napi_env env, const char *fn, void *args, int (*run)(job_t *), void (*release)(job_t *), int async,
                      const napi_value *hold, size_t nhold) {
-  job_t *job = job_new(NULL, run, NULL);
+  return job_start_result(env, fn, args, run, NULL, release, async, hold, nhold);
+}
+
+napi_value job_start_result(napi_env env, const char *fn, void *args, int (*run)(job_t *), napi_value (*result)(napi_env, job_t *),
+                            void (*release)(job_t *), int async, const napi_value *hold, size_t nhold) {
+  job_t *job = job_new(NULL, run, result);
   if (!job) {
     job_t unsent = {.args = args};
     if (release) release(&unsent);

@@ -55,6 +55,10 @@ void job_free(napi_env env, job_t *job);
 napi_value job_start(napi_env env, const char *fn, void *args, int (*run)(job_t *), void (*release)(job_t *), int async,
                      const napi_value *hold, size_t nhold);
 
+/* job_start for a job whose value is `result`'s (job_start's is undefined). */
+napi_value job_start_result(napi_env env, const char *fn, void *args, int (*run)(job_t *), napi_value (*result)(napi_env, job_t *),
+                            void (*release)(job_t *), int async, const napi_value *hold, size_t nhold);
+
 /* ---- argument checking: each returns 0, or -1 after throwing a TypeError/RangeError that names the argument ---- */
 
 typedef struct {

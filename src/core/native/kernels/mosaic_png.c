@@ -6,34 +6,7 @@
 
 #include "quantize_png.h"
 #include "resample.h"
-
-/*
- * Per thread, room for the window and the map of the last calls: allocating them anew for every map cost a page
- * fault per 4 KiB (about a millisecond for a 1024×768 map) as the kernel handed back fresh zeroed pages. It grows
- * with a quarter to spare (windows vary from map to map, and each growth faults its pages in again) and is kept
- * up to KEEP_SCRATCH_BYTES, which holds a 1024×768 map and its window at any zoom.
- */
-static _Thread_local uint8_t *scratch;
-static _Thread_local size_t scratch_bytes;
-#define KEEP_SCRATCH_BYTES ((size_t)16 << 20)
-
-static uint8_t *scratch_for(size_t bytes) {
-  if (bytes > scratch_bytes) {
-    size_t room = bytes + bytes / 4;
-    if (bytes <= KEEP_SCRATCH_BYTES && room > KEEP_SCRATCH_BYTES) room = KEEP_SCRATCH_BYTES;
-    free(scratch);
-    scratch = malloc(room);
-    scratch_bytes = scratch ? room : 0;
-  }
-  return scratch;
-}
-
-static void scratch_trim(void) {
-  if (scratch_bytes <= KEEP_SCRATCH_BYTES) return;
-  free(scratch);
-  scratch = NULL;
-  scratch_bytes = 0;
-}
+#include "thread_scratch.h"
 
 /* MapProxy's crop canvas: a transparent image of the default background, white. */
 static const uint8_t OUTSIDE[4] = {255, 255, 255, 0};
@@ -72,7 +45,7 @@ int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_ma
   }
   size_t map_bytes = (size_t)width * height * 4;
   int need_window = !map->crop || !inside_window(m, map->x, map->y, width, height);
-  uint8_t *pixels = scratch_for(map_bytes + (need_window ? (size_t)m->ww * m->wh * 4 : 0));
+  uint8_t *pixels = thread_scratch(map_bytes + (need_window ? (size_t)m->ww * m->wh * 4 : 0));
   if (!pixels) {
     snprintf(err, PNG_ERROR_SIZE, "out of memory");
     return -1;
@@ -84,13 +57,13 @@ int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_ma
     compose_all(m, window);
     rf_image_t src = {window, m->ww, m->wh};
     if (resample_extent(&src, pixels, width, height, map->extent, map->method)) {
-      scratch_trim();
+      thread_scratch_trim();
       snprintf(err, PNG_ERROR_SIZE, "out of memory");
       return -1;
     }
   }
   int rc = qz_png_pixels(pixels, width, height, opts, png, len, err);
-  scratch_trim();
+  thread_scratch_trim();
   qz_thread_trim();
   return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "simd.h"
+#include "warp_axes.h"
 #include "warp_flat.h"
 
 RF_INLINE int sample(const rf_image_t *im, double x, double y, resample_method_t method, uint8_t *out) {
@@ -183,4 +184,9 @@ int warp_mesh(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double 
   free(map);
   free(owned);
   return 0;
+}
+
+int warp_fill(const rf_image_t *src, uint8_t *dst, int dw, int dh, const warp_sampling_t *s) {
+  if (s->xs) return warp_axes(src, dst, dw, dh, s->xs, s->ys, s->method);
+  return warp_mesh(src, dst, dw, dh, s->quads, s->nquads, s->points, s->npoints, s->method);
 }

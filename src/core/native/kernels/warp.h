@@ -26,4 +26,18 @@ int warp_mesh(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double 
 long warp_check_quads(const double *quads, size_t nquads, int dw, int dh);
 long warp_check_points(const double *points, size_t npoints, int dw, int dh);
 
+/*
+ * How a reprojected map samples its source: one source x per destination column and one y per row when `xs` is
+ * set (a separable transform, warp_axes.h), else a mesh of quads and exact points (warp_mesh).
+ */
+typedef struct {
+  const double *xs, *ys;
+  const double *quads, *points;
+  size_t nquads, npoints;
+  resample_method_t method;
+} warp_sampling_t;
+
+/* Writes every pixel of `dst` (dw × dh) from `src` by `s`, whose sizes the caller checked. Returns 0, or -1 when out of memory. */
+int warp_fill(const rf_image_t *src, uint8_t *dst, int dw, int dh, const warp_sampling_t *s);
+
 #endif
