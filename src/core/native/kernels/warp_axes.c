@@ -108,8 +108,9 @@ static void axes_bilinear(const rf_image_t *pm, uint8_t *dst, int dw, int dh, co
 }
 
 /*
- * A source row filtered horizontally: per destination column the four channels as doubles and, where the four
- * taps are one colour (flat: most of a map), that colour as it is stored.
+ * A source row filtered horizontally: per destination column either the four channels as doubles or, where the
+ * four taps are one colour (flat: most of a map), that colour as it is stored and `flat` set. Columns outside the
+ * source are flat transparent black, which is what the map gets there.
  */
 typedef struct {
   rf_v4 *v;
@@ -117,9 +118,12 @@ typedef struct {
   uint8_t *flat;
 } filtered_row_t;
 
-/* One premultiplied source row through the horizontal cubic. */
+/*
+ * One premultiplied source row through the horizontal cubic. [lo, hi) is the span of source pixels the taps reach (axis_reach);
+ * `run` is room for hi − lo flags.
+ */
 TARGET_CLONES
-static void cubic_row(const uint8_t *row, const axis_t *X, int dw, const filtered_row_t *out) {
+static void cubic_row(const uint8_t *row, const axis_t *X, int dw, int lo, int hi, uint8_t *restrict run, const filtered_row_t *out) {
   /* Locals, not loads through the structs: the byte stores could alias them for the compiler. */
   const int32_t(*taps)[4] = X->taps;
   const double *frac = X->frac;
@@ -127,42 +131,70 @@ static void cubic_row(const uint8_t *row, const axis_t *X, int dw, const filtere
   rf_v4 *v = out->v;
   uint32_t *word = out->word;
   uint8_t *flat = out->flat;
+  /*
+   * run[x − lo]: pixels x..x+3 are one colour (a vectorized pass over the row). A column's taps lie in
+   * first tap..first tap + 3 (consecutive, or repeated where clamped at an edge), so that flag says the taps are
+   * equal; near the reach's end, where x + 3 would read past it, it is 0 and the cubic runs (exact anyway).
+   */
+  int n = hi - lo;
+  for (int x = 0; x < n; x++) run[x] = 0;
+  for (int x = 0; x + 3 < n; x++) {
+    uint32_t a, b, c, e;
+    memcpy(&a, row + (size_t)(lo + x) * 4, 4);
+    memcpy(&b, row + (size_t)(lo + x + 1) * 4, 4);
+    memcpy(&c, row + (size_t)(lo + x + 2) * 4, 4);
+    memcpy(&e, row + (size_t)(lo + x + 3) * 4, 4);
+    run[x] = (uint8_t)((a == b) & (a == c) & (a == e));
+  }
   for (int i = 0; i < dw; i++) {
-    if (!valid[i]) continue;
-    const int32_t *t = taps[i];
-    const uint8_t *a = row + t[0] * 4, *b = row + t[1] * 4, *c = row + t[2] * 4, *e = row + t[3] * 4;
-    /* Equal taps: Pillow's cubic gives the value itself, exactly. */
-    int same = rf_same4(a, b, c, e);
-    flat[i] = (uint8_t)same;
-    /* The colour word is read only where all four rows are flat (cubic_column): non-flat columns skip it. */
-    if (same) {
-      word[i] = rf_word(a);
-      v[i] = rf_load(a);
-    } else {
-      v[i] = rf_cubic(rf_load(a), rf_load(b), rf_load(c), rf_load(e), frac[i]);
+    if (!valid[i]) {
+      word[i] = 0;
+      flat[i] = 1;
+      continue;
     }
+    const int32_t *t = taps[i];
+    const uint8_t *a = row + t[0] * 4;
+    /* Equal taps: Pillow's cubic gives the value itself, exactly; its doubles are made only if a column needs them. */
+    uint8_t same = run[t[0] - lo];
+    flat[i] = same;
+    word[i] = rf_word(a);
+    if (!same) v[i] = rf_cubic(rf_load(a), rf_load(row + t[1] * 4), rf_load(row + t[2] * 4), rf_load(row + t[3] * 4), frac[i]);
   }
 }
 
-/* Four horizontally filtered rows through the vertical cubic into one destination row. */
+/* A filtered row's value at column i as doubles. */
+#define ROW_V(r, i) ((r)->flat[i] ? rf_load((const uint8_t *)&(r)->word[i]) : (r)->v[i])
+
+/*
+ * Four horizontally filtered rows through the vertical cubic into one destination row. Columns where the four rows
+ * are flat in one colour (flat areas, and columns outside the source) get that colour without arithmetic, found
+ * and written for the whole row at once (vectorized); the cubic runs only on the others. `opaque`: every tap is
+ * opaque, so every result is and nothing needs converting back to straight alpha.
+ */
 TARGET_CLONES
-static void cubic_column(const filtered_row_t *const *rows, const axis_t *X, int dw, double d, uint8_t *out) {
-  const rf_v4 *v0 = rows[0]->v, *v1 = rows[1]->v, *v2 = rows[2]->v, *v3 = rows[3]->v;
+static void cubic_column(const filtered_row_t *const *rows, int dw, double d, int opaque, uint8_t *restrict mixed, uint8_t *out) {
   const uint32_t *w0 = rows[0]->word, *w1 = rows[1]->word, *w2 = rows[2]->word, *w3 = rows[3]->word;
   const uint8_t *f0 = rows[0]->flat, *f1 = rows[1]->flat, *f2 = rows[2]->flat, *f3 = rows[3]->flat;
-  const uint8_t *valid = X->valid;
-  for (int i = 0; i < dw; i++, out += 4) {
-    if (!valid[i]) {
-      memset(out, 0, 4);
-      continue;
-    }
-    /* Four flat rows of one colour (flat areas): the cubic gives that colour, exactly; no arithmetic. */
-    if ((f0[i] & f1[i] & f2[i] & f3[i]) && w0[i] == w1[i] && w0[i] == w2[i] && w0[i] == w3[i])
-      memcpy(out, &w0[i], 4);
-    else
-      rf_store(rf_cubic(v0[i], v1[i], v2[i], v3[i], d), out);
-    rf_unpremultiply(out);
+  for (int i = 0; i < dw; i++) {
+    uint32_t w = w0[i];
+    mixed[i] = (uint8_t)(((f0[i] & f1[i] & f2[i] & f3[i]) == 0) | (w != w1[i]) | (w != w2[i]) | (w != w3[i]));
+    memcpy(out + (size_t)i * 4, &w, 4);
   }
+  for (int i = 0; i < dw; i++) {
+    /* Eight flat columns at a time: most of a row. */
+    if (i + 8 <= dw) {
+      uint64_t any;
+      memcpy(&any, mixed + i, 8);
+      if (!any) {
+        i += 7;
+        continue;
+      }
+    }
+    if (!mixed[i]) continue;
+    rf_store(rf_cubic(ROW_V(rows[0], i), ROW_V(rows[1], i), ROW_V(rows[2], i), ROW_V(rows[3], i), d), out + (size_t)i * 4);
+  }
+  if (!opaque)
+    for (int i = 0; i < dw; i++) rf_unpremultiply(out + (size_t)i * 4);
 }
 
 /*
@@ -170,11 +202,12 @@ static void cubic_column(const filtered_row_t *const *rows, const axis_t *X, int
  * each source row filtered once for all destination rows that use it: the filtered rows live in a ring of four
  * keyed by source row (the four rows of one destination row are consecutive, so they never share a slot).
  */
-static int axes_bicubic(const rf_image_t *pm, uint8_t *dst, int dw, int dh, const axis_t *X, const axis_t *Y) {
+static int axes_bicubic(const rf_image_t *pm, int opaque, int lo, int hi, uint8_t *dst, int dw, int dh, const axis_t *X, const axis_t *Y) {
   size_t n = (size_t)dw * 4;
   rf_v4 *v = aligned_alloc(sizeof(rf_v4), sizeof(rf_v4) * n);
   uint32_t *word = malloc(sizeof(uint32_t) * n);
-  uint8_t *flat = malloc(n);
+  /* the rows' flags, the destination row's mixed columns, a source row's runs */
+  uint8_t *flat = malloc(n + (size_t)dw + (size_t)(hi > lo ? hi - lo : 0));
   if (!v || !word || !flat) {
     free(v);
     free(word);
@@ -194,12 +227,12 @@ static int axes_bicubic(const rf_image_t *pm, uint8_t *dst, int dw, int dh, cons
     for (int k = 0; k < 4; k++) {
       int r = Y->taps[j][k];
       if (ring_row[r % 4] != r) {
-        cubic_row(pm->rgba + (size_t)r * pm->width * 4, X, dw, &ring[r % 4]);
+        cubic_row(pm->rgba + (size_t)r * pm->width * 4, X, dw, lo, hi, flat + n + dw, &ring[r % 4]);
         ring_row[r % 4] = r;
       }
       rows[k] = &ring[r % 4];
     }
-    cubic_column(rows, X, dw, Y->frac[j], out);
+    cubic_column(rows, dw, Y->frac[j], opaque, flat + n, out);
   }
   free(v);
   free(word);
@@ -222,7 +255,7 @@ int warp_axes(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double 
   rf_image_t pm;
   uint8_t *owned;
   if (rf_premultiplied_source(src, reach, &pm, &owned)) goto done;
-  rc = method == RESAMPLE_BILINEAR ? (axes_bilinear(&pm, dst, dw, dh, &X, &Y), 0) : axes_bicubic(&pm, dst, dw, dh, &X, &Y);
+  rc = method == RESAMPLE_BILINEAR ? (axes_bilinear(&pm, dst, dw, dh, &X, &Y), 0) : axes_bicubic(&pm, owned == NULL, reach.x0, reach.x1, dst, dw, dh, &X, &Y);
   free(owned);
 done:
   free(X.block);
