@@ -28,3 +28,29 @@ export async function makeDirectories(dir: string): Promise<string | undefined> 
     return missing[0];
   }
 }
+
+/**
+ * makeDirectories without the thread pool, for the file cache's synchronous writes: a few mkdir syscalls on a
+ * local disk, cheaper than the pool round trips (which wait behind a meta tile's encoding jobs). Same errors.
+ */
+export function makeDirectoriesSync(dir: string): string | undefined {
+  try {
+    return fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d); d = dirname(d)) {
+      missing.push(d);
+      if (dirname(d) === d) break;
+    }
+    if (missing.length === 0) throw err;
+    for (const d of missing.reverse()) {
+      try {
+        fs.mkdirSync(d);
+      } catch (e) {
+        if (!isErrno(e, 'EEXIST')) throw e;
+      }
+    }
+    return missing[0];
+  }
+}
