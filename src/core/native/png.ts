@@ -13,7 +13,7 @@ export interface PngHeader {
 }
 
 /** The header as the kernels take it; its values are checked there (png_check_header). */
-function packed(h: PngHeader): Uint32Array {
+export function packedPngHeader(h: PngHeader): Uint32Array {
   const fields = [h.width, h.height, h.depth, h.colorType, h.interlace];
   for (const v of fields) if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`PNG header field ${v} is not valid`);
   return Uint32Array.from(fields);
@@ -46,18 +46,18 @@ const EMPTY = new Uint8Array(0);
  * Error naming the problem for a header that is not a PNG we decode (bad depth/colour pair, zero or too many pixels).
  */
 export function pngDataSize(h: PngHeader): number {
-  return dataSize(packed(h));
+  return dataSize(packedPngHeader(h));
 }
 
 /** Undoes the row filters in place; row y of a plain image then starts at y * (1 + row bytes) + 1. */
 export function pngUnfilter(data: Uint8Array, h: PngHeader): void {
-  unfilter(data, packed(h));
+  unfilter(data, packedPngHeader(h));
 }
 
 /** The 256 RGBA entries (byte order) that indices select: the palette with tRNS alpha, or the grey levels. */
 export function pngPalette(h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null): Uint8Array {
   const table = new Uint8Array(1024);
-  palette(packed(h), plte ?? EMPTY, trns ?? EMPTY, table);
+  palette(packedPngHeader(h), plte ?? EMPTY, trns ?? EMPTY, table);
   return table;
 }
 
@@ -68,13 +68,13 @@ function checkRgbaOut(h: PngHeader, out: Uint8Array): void {
 /** Unfilters `data` (inflated, modified in place) and expands it to RGBA8 pixels in `out` (width × height × 4). */
 export function pngToRgba(data: Uint8Array, h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array): void {
   checkRgbaOut(h, out);
-  toRgba(data, packed(h), plte ?? EMPTY, trns ?? EMPTY, out, false);
+  toRgba(data, packedPngHeader(h), plte ?? EMPTY, trns ?? EMPTY, out, false);
 }
 
 /** pngToRgba on the libuv pool, for images big enough that the event loop should not wait for them. */
 export async function pngToRgbaAsync(data: Uint8Array, h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array): Promise<void> {
   checkRgbaOut(h, out);
-  await toRgba(data, packed(h), plte ?? EMPTY, trns ?? EMPTY, out, true);
+  await toRgba(data, packedPngHeader(h), plte ?? EMPTY, trns ?? EMPTY, out, true);
 }
 
 /**
@@ -85,7 +85,7 @@ export async function pngToRgbaAsync(data: Uint8Array, h: PngHeader, plte: Uint8
  */
 export function pngInflateToRgba(compressed: Uint8Array, h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array): boolean {
   checkRgbaOut(h, out);
-  return inflateToRgba(compressed, packed(h), plte ?? EMPTY, trns ?? EMPTY, out, false) as boolean;
+  return inflateToRgba(compressed, packedPngHeader(h), plte ?? EMPTY, trns ?? EMPTY, out, false) as boolean;
 }
 
 /** pngInflateToRgba on the libuv pool, for images big enough that the event loop should not wait for them. */
@@ -93,13 +93,13 @@ export async function pngInflateToRgbaAsync(
   compressed: Uint8Array, h: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array,
 ): Promise<boolean> {
   checkRgbaOut(h, out);
-  return inflateToRgba(compressed, packed(h), plte ?? EMPTY, trns ?? EMPTY, out, true);
+  return inflateToRgba(compressed, packedPngHeader(h), plte ?? EMPTY, trns ?? EMPTY, out, true);
 }
 
 /** Unfilters `data` (in place) of a palette image and unpacks one index byte per pixel into `out` (width × height). */
 export function pngToIndices(data: Uint8Array, h: PngHeader, out: Uint8Array): void {
   if (out.length !== h.width * h.height) throw new RangeError(`PNG output of ${out.length} bytes for ${h.width}x${h.height} indices`);
-  toIndices(data, packed(h), out);
+  toIndices(data, packedPngHeader(h), out);
 }
 
 function filteredSize(width: number, height: number, channels: 3 | 4, rgba: Uint8Array): number {

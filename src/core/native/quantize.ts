@@ -49,9 +49,8 @@ interface Call {
   finish: () => QuantizedTile[];
 }
 
-/** The image, tile rects and options as the kernels take them, checked. */
-function packInput(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions) {
-  if (rgba.length !== width * height * 4) throw new RangeError(`quantize: ${rgba.length} bytes for ${width}x${height} RGBA pixels`);
+/** The tile rects as the kernels take them (Int32Array of x, y, width, height each), checked, with each tile's first index. */
+export function packRects(tiles: readonly TileRect[]): { rects: Int32Array; offsets: number[]; total: number } {
   if (tiles.length === 0) throw new RangeError('quantize: no tiles');
   const rects = new Int32Array(tiles.length * 4);
   const offsets: number[] = [];
@@ -63,7 +62,13 @@ function packInput(rgba: Uint8Array, width: number, height: number, tiles: reado
     offsets.push(total);
     total += t.width * t.height;
   });
-  return { rects, options: quantizeOptionsArray(opts), offsets, total };
+  return { rects, offsets, total };
+}
+
+/** The image, tile rects and options as the kernels take them, checked. */
+function packInput(rgba: Uint8Array, width: number, height: number, tiles: readonly TileRect[], opts: TileQuantizeOptions) {
+  if (rgba.length !== width * height * 4) throw new RangeError(`quantize: ${rgba.length} bytes for ${width}x${height} RGBA pixels`);
+  return { ...packRects(tiles), options: quantizeOptionsArray(opts) };
 }
 
 /** The options as the kernels take them (kernels/quantize_args.h), checked. */

@@ -1,6 +1,7 @@
 #include "inflate.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <zlib.h>
 
 /*
@@ -30,4 +31,18 @@ int zlib_inflate_exact(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
   z->next_in = NULL;
   z->next_out = NULL;
   return status == Z_STREAM_END && z->avail_out == 0 ? 0 : -1;
+}
+
+int png_inflate_rgba(const uint8_t *in, size_t in_len, const png_header_t *h, const png_colors_t *colors, uint8_t *data,
+                     size_t data_len, uint8_t *out, size_t out_len, char err[PNG_ERROR_SIZE]) {
+  if (png_check_header(h, err)) return -1;
+  uint64_t size = png_data_size(h);
+  if (size != data_len || (uint64_t)h->width * h->height * 4 != out_len) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG decode: work memory of %zu and %zu bytes for a %ux%u image", data_len, out_len,
+             h->width, h->height);
+    return -1;
+  }
+  if (zlib_inflate_exact(in, in_len, data, data_len)) return 0;
+  if (png_unfilter(data, data_len, h, err)) return -1;
+  return png_expand_rgba(data, data_len, h, colors, out, out_len, err) ? -1 : 1;
 }

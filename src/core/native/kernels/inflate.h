@@ -20,10 +20,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "png.h"
+
 /* Deflate's largest expansion is about 1032:1: a stream of n bytes inflates to less than n * INFLATE_MAX_RATIO + 1. */
 #define INFLATE_MAX_RATIO 1033u
 
 /* 0 when the zlib stream in `in` inflates to exactly `out_len` bytes in `out`; -1 otherwise (out is then undefined). */
 int zlib_inflate_exact(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len);
+
+/*
+ * Whether `in_len` bytes of stream could inflate to `out_len`: when not, a huge declared image over a few bytes of
+ * data, nothing of its size is allocated (zlib's module refuses it).
+ */
+static inline int inflate_could_fill(size_t in_len, uint64_t out_len) { return out_len / INFLATE_MAX_RATIO <= in_len; }
+
+/*
+ * A PNG's image data stream (its IDAT chunks' bytes in one piece) inflated into `data` (exactly png_data_size(h)
+ * bytes of the caller's work memory), unfiltered there and expanded to RGBA8 in `out` (width * height * 4 bytes):
+ * what both the RGBA decoder (png.c) and the meta tile job (meta_tiles.c) do. Returns 1 when done; 0 when the
+ * stream does not inflate whole to that size (`out` untouched: the caller asks zlib's module why); -1 with a
+ * message in `err` for a bad header, wrong buffer sizes or rows that do not unfilter.
+ */
+int png_inflate_rgba(const uint8_t *in, size_t in_len, const png_header_t *h, const png_colors_t *colors, uint8_t *data,
+                     size_t data_len, uint8_t *out, size_t out_len, char err[PNG_ERROR_SIZE]);
 
 #endif

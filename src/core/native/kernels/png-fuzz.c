@@ -10,7 +10,8 @@
  * checked too: a refused call must leave an error message, a call that claims success with a short buffer aborts,
  * and the filter kernel's rows must unfilter back to its input. The whole-buffer inflate (inflate.c) gets every
  * image data stream and the raw bytes as a stream, into an exact-size buffer: what it takes, zlib's streaming
- * inflate must end at that size with the same bytes.
+ * inflate must end at that size with the same bytes; the decoder's whole path (png_inflate_rgba) must give what
+ * zlib and the kernels one by one give.
  *
  * usage: png-fuzz FILE|DIR...   (or link with -fsanitize=fuzzer -DPNG_FUZZ_LIBFUZZER for libFuzzer)
  */
@@ -99,6 +100,39 @@ static void check_inflate(const uint8_t *stream, size_t n, size_t out_len) {
   free(in);
   free(fast);
   free(slow);
+}
+
+/*
+ * The decoder's whole-buffer path (png_inflate_rgba: inflate, unfilter, expand into exact-size buffers) on a PNG's
+ * stream: what it takes must be what zlib's streaming inflate and the kernels one by one give.
+ */
+static void check_inflate_rgba(const png_header_t *h, const png_colors_t *colors, const uint8_t *stream, size_t n) {
+  char err[PNG_ERROR_SIZE] = "";
+  size_t need = (size_t)png_data_size(h), pixels = (size_t)h->width * h->height;
+  if (!inflate_could_fill(n, need)) return;
+  uint8_t *in = copy(stream, n), *data = malloc(need), *rgba = malloc(pixels * 4);
+  check(data != NULL && rgba != NULL, "out of memory");
+  int r = png_inflate_rgba(in, n, h, colors, data, need, rgba, pixels * 4, err);
+  check(r >= -1 && r <= 1 && (r >= 0 || err[0]), "png_inflate_rgba: an outcome without a message");
+  check(png_inflate_rgba(in, n, h, colors, data, need - 1, rgba, pixels * 4, err) < 0, "png_inflate_rgba took short work memory");
+  check(png_inflate_rgba(in, n, h, colors, data, need, rgba, pixels * 4 - 1, err) < 0, "png_inflate_rgba took a short output");
+  if (r == 1) {
+    uint8_t *slow = malloc(need + 1), *expected = malloc(pixels * 4);
+    check(slow != NULL && expected != NULL, "out of memory");
+    z_stream z = {0};
+    check(inflateInit(&z) == Z_OK, "zlib could not start");
+    z.next_in = in, z.avail_in = (uInt)n, z.next_out = slow, z.avail_out = (uInt)need + 1;
+    check(inflate(&z, Z_FINISH) == Z_STREAM_END && z.avail_out == 1, "png_inflate_rgba took a stream zlib does not end there");
+    inflateEnd(&z);
+    check(png_unfilter(slow, need, h, err) == 0 && png_expand_rgba(slow, need, h, colors, expected, pixels * 4, err) == 0,
+          "png_inflate_rgba decoded what the kernels one by one refuse");
+    check(memcmp(rgba, expected, pixels * 4) == 0, "png_inflate_rgba and the kernels one by one gave different pixels");
+    free(slow);
+    free(expected);
+  }
+  free(in);
+  free(data);
+  free(rgba);
 }
 
 /* Every kernel on one image's data (`len` bytes, as handed over: the length is part of what is fuzzed). */
@@ -192,6 +226,8 @@ static void fuzz_png(const uint8_t *in, size_t size) {
       run_kernels(&h, plte, plte_len, trns, trns_len, raw, got, (uint32_t)size * 2654435761u);
     }
     check_inflate(idat, idat_len, (size_t)need);
+    png_colors_t colors;
+    if (png_colors(&h, plte, plte_len, trns, trns_len, &colors, err) == 0) check_inflate_rgba(&h, &colors, idat, idat_len);
     if (idat_len > 1) check_inflate(idat, idat_len - 1 - size % (idat_len - 1), (size_t)need); /* cut short */
     free(raw);
   }

@@ -6,9 +6,9 @@
 #include "job.h"
 #include "module.h"
 #include "png.h"
+#include "png_args.h"
 
-/* A header as a Uint32Array [width, height, depth, colourType, interlace], checked by png_check_header. */
-static int header_arg(napi_env env, napi_value v, png_header_t *h) {
+int arg_png_header(napi_env env, napi_value v, png_header_t *h) {
   bytes_t b;
   if (arg_bytes(env, v, "header", &b)) return -1;
   if (b.length != 5 * sizeof(uint32_t)) return throw_range(env, "header must be a Uint32Array of 5 numbers");
@@ -24,6 +24,15 @@ static int header_arg(napi_env env, napi_value v, png_header_t *h) {
   return 0;
 }
 
+int arg_png_colors(napi_env env, const png_header_t *h, napi_value plte, napi_value trns, png_colors_t *out) {
+  bytes_t p, t;
+  char err[PNG_ERROR_SIZE] = "";
+  if (arg_bytes(env, plte, "plte", &p) || arg_bytes(env, trns, "trns", &t)) return -1;
+  if (!png_colors(h, p.data, p.length, t.data, t.length, out, err)) return 0;
+  napi_throw_error(env, NULL, err);
+  return -1;
+}
+
 static napi_value number(napi_env env, double v) {
   napi_value n;
   napi_create_double(env, v, &n);
@@ -34,7 +43,7 @@ static napi_value number(napi_env env, double v) {
 static napi_value js_data_size(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   png_header_t h;
-  if (args_get(env, info, "pngDataSize", 1, argv) || header_arg(env, argv[0], &h)) return NULL;
+  if (args_get(env, info, "pngDataSize", 1, argv) || arg_png_header(env, argv[0], &h)) return NULL;
   return number(env, (double)png_data_size(&h));
 }
 
@@ -50,7 +59,7 @@ static napi_value js_unfilter(napi_env env, napi_callback_info info) {
   bytes_t data;
   png_header_t h;
   char err[PNG_ERROR_SIZE] = "";
-  if (args_get(env, info, "pngUnfilter", 2, argv) || arg_bytes(env, argv[0], "data", &data) || header_arg(env, argv[1], &h))
+  if (args_get(env, info, "pngUnfilter", 2, argv) || arg_bytes(env, argv[0], "data", &data) || arg_png_header(env, argv[1], &h))
     return NULL;
   return done(env, png_unfilter(data.data, data.length, &h, err), err);
 }
@@ -58,15 +67,13 @@ static napi_value js_unfilter(napi_env env, napi_callback_info info) {
 /* (header, plte, trns, table) → undefined: the 256 RGBA entries a palette or low-depth grey image's indices select. */
 static napi_value js_palette(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  bytes_t plte, trns, table;
+  bytes_t table;
   png_header_t h;
   png_colors_t colors;
-  char err[PNG_ERROR_SIZE] = "";
-  if (args_get(env, info, "pngPalette", 4, argv) || header_arg(env, argv[0], &h) || arg_bytes(env, argv[1], "plte", &plte) ||
-      arg_bytes(env, argv[2], "trns", &trns) || arg_bytes(env, argv[3], "table", &table))
+  if (args_get(env, info, "pngPalette", 4, argv) || arg_png_header(env, argv[0], &h) || arg_bytes(env, argv[3], "table", &table))
     return NULL;
   if (table.length != sizeof colors.table) return throw_range(env, "table must hold 256 RGBA entries (1024 bytes)"), NULL;
-  if (png_colors(&h, plte.data, plte.length, trns.data, trns.length, &colors, err)) return done(env, -1, err);
+  if (arg_png_colors(env, &h, argv[1], argv[2], &colors)) return NULL;
   memcpy(table.data, colors.table, sizeof colors.table);
   return NULL;
 }
@@ -89,15 +96,11 @@ static int run_to_rgba(job_t *job) {
  */
 static int rgba_call_args(napi_env env, napi_callback_info info, const char *name, const char *bytes_name, napi_value argv[6],
                           bytes_t *bytes, png_header_t *h, png_colors_t *colors, bytes_t *out, int *async) {
-  bytes_t plte, trns;
-  char err[PNG_ERROR_SIZE] = "";
-  if (args_get(env, info, name, 6, argv) || arg_bytes(env, argv[0], bytes_name, bytes) || header_arg(env, argv[1], h) ||
-      arg_bytes(env, argv[2], "plte", &plte) || arg_bytes(env, argv[3], "trns", &trns) || arg_bytes(env, argv[4], "out", out) ||
-      arg_bool(env, argv[5], async))
+  if (args_get(env, info, name, 6, argv) || arg_bytes(env, argv[0], bytes_name, bytes) || arg_png_header(env, argv[1], h) ||
+      arg_bytes(env, argv[4], "out", out) || arg_bool(env, argv[5], async))
     return -1;
   if ((uint64_t)h->width * h->height * 4 != out->length) return throw_range(env, "out must hold width * height * 4 bytes"), -1;
-  if (png_colors(h, plte.data, plte.length, trns.data, trns.length, colors, err)) return done(env, -1, err), -1;
-  return 0;
+  return arg_png_colors(env, h, argv[2], argv[3], colors);
 }
 
 /* (data, header, plte, trns, out, async) → undefined | Promise: unfilters `data` in place and expands it to RGBA. */
@@ -128,21 +131,17 @@ typedef struct {
 static int run_inflate_rgba(job_t *job) {
   inflate_rgba_args *a = job->args;
   size_t size = (size_t)png_data_size(&a->h);
-  /* A huge declared image over a few bytes of data: nothing of its size is allocated (zlib's module refuses it). */
-  if (size / INFLATE_MAX_RATIO > a->compressed.length) return 0;
+  if (!inflate_could_fill(a->compressed.length, size)) return 0;
   uint8_t *data = malloc(size);
   if (!data) {
     strcpy(job->error, "pngInflateToRgba: out of memory");
     return -1;
   }
-  int status = 0;
-  a->whole = zlib_inflate_exact(a->compressed.data, a->compressed.length, data, size) == 0;
-  if (a->whole) {
-    status = png_unfilter(data, size, &a->h, job->error);
-    if (!status) status = png_expand_rgba(data, size, &a->h, &a->colors, a->out.data, a->out.length, job->error);
-  }
+  int done = png_inflate_rgba(a->compressed.data, a->compressed.length, &a->h, &a->colors, data, size, a->out.data,
+                              a->out.length, job->error);
   free(data);
-  return status;
+  a->whole = done == 1;
+  return done < 0 ? -1 : 0;
 }
 
 static napi_value inflate_rgba_result(napi_env env, job_t *job) {
@@ -181,7 +180,7 @@ static napi_value js_to_indices(napi_env env, napi_callback_info info) {
   png_header_t h;
   char err[PNG_ERROR_SIZE] = "";
   if (args_get(env, info, "pngToIndices", 3, argv) || arg_bytes(env, argv[0], "data", &data) ||
-      header_arg(env, argv[1], &h) || arg_bytes(env, argv[2], "out", &out))
+      arg_png_header(env, argv[1], &h) || arg_bytes(env, argv[2], "out", &out))
     return NULL;
   if (png_unfilter(data.data, data.length, &h, err)) return done(env, -1, err);
   return done(env, png_expand_indices(data.data, data.length, &h, out.data, out.length, err), err);

@@ -84,25 +84,16 @@ typedef struct {
   qz_rect_t *rects;     /* malloc'd */
 } tiles_input;
 
-static int read_input(napi_env env, const napi_value *argv, tiles_input *in) {
-  bytes_t rects;
-  int64_t width, height;
-  if (arg_bytes(env, argv[0], "rgba", &in->rgba) || arg_int(env, argv[1], "width", 1, 1 << 20, &width) ||
-      arg_int(env, argv[2], "height", 1, 1 << 20, &height) || arg_bytes(env, argv[3], "rects", &rects))
-    return -1;
-  if (in->rgba.length != (size_t)width * (size_t)height * 4) return throw_range(env, "rgba must hold width * height RGBA pixels");
-  if (rects.length == 0 || rects.length % 16) return throw_range(env, "rects must be an Int32Array of 4 per tile, at least one tile");
-  if (arg_qz_options(env, argv[4], &in->opts)) return -1;
-  in->width = (int)width;
-  in->height = (int)height;
-  in->ntiles = rects.length / 16;
-
-  qz_rect_t *list = malloc(in->ntiles * sizeof *list);
-  if (!list) return throw_range(env, "quantizeTiles: out of memory");
-  in->total = 0;
-  for (size_t i = 0; i < in->ntiles; i++) {
-    qz_rect_t r = {read_i32(rects.data + i * 16), read_i32(rects.data + i * 16 + 4), read_i32(rects.data + i * 16 + 8),
-                   read_i32(rects.data + i * 16 + 12)};
+int arg_qz_rects(napi_env env, napi_value v, qz_rect_t **rects, size_t *n, size_t *pixels) {
+  bytes_t b;
+  if (arg_bytes(env, v, "rects", &b)) return -1;
+  if (b.length == 0 || b.length % 16) return throw_range(env, "rects must be an Int32Array of 4 per tile, at least one tile");
+  size_t count = b.length / 16, total = 0;
+  qz_rect_t *list = malloc(count * sizeof *list);
+  if (!list) return throw_range(env, "rects: out of memory");
+  for (size_t i = 0; i < count; i++) {
+    qz_rect_t r = {read_i32(b.data + i * 16), read_i32(b.data + i * 16 + 4), read_i32(b.data + i * 16 + 8),
+                   read_i32(b.data + i * 16 + 12)};
     const int32_t far = 1 << 28;
     if (r.width < 1 || r.height < 1 || r.width > 1 << 16 || r.height > 1 << 16 || r.x < -far || r.x > far || r.y < -far ||
         r.y > far) {
@@ -110,10 +101,24 @@ static int read_input(napi_env env, const napi_value *argv, tiles_input *in) {
       return throw_range(env, "a tile rect is out of range (size 1..65536, position within ±2^28)");
     }
     list[i] = r;
-    in->total += (size_t)r.width * (size_t)r.height;
+    total += (size_t)r.width * (size_t)r.height;
   }
-  in->rects = list;
+  *rects = list;
+  *n = count;
+  *pixels = total;
   return 0;
+}
+
+static int read_input(napi_env env, const napi_value *argv, tiles_input *in) {
+  int64_t width, height;
+  if (arg_bytes(env, argv[0], "rgba", &in->rgba) || arg_int(env, argv[1], "width", 1, 1 << 20, &width) ||
+      arg_int(env, argv[2], "height", 1, 1 << 20, &height))
+    return -1;
+  if (in->rgba.length != (size_t)width * (size_t)height * 4) return throw_range(env, "rgba must hold width * height RGBA pixels");
+  if (arg_qz_options(env, argv[4], &in->opts)) return -1;
+  in->width = (int)width;
+  in->height = (int)height;
+  return arg_qz_rects(env, argv[3], &in->rects, &in->ntiles, &in->total);
 }
 
 /*
@@ -169,29 +174,29 @@ static void release_png(job_t *job) {
 
 static int run_png(job_t *job) {
   png_args *a = job->args;
-  int status = 0;
-  for (size_t i = 0; status == 0 && i < a->in.ntiles; i++) {
-    char err[PNG_ERROR_SIZE];
-    if (qz_png_tile(a->in.rgba.data, a->in.width, a->in.height, a->in.rects[i], &a->in.opts, &a->pngs[i], &a->lengths[i], err)) {
-      snprintf(job->error, JOB_ERROR_SIZE, "quantizeTilesPng: %s", err);
-      status = -1;
-    }
-  }
+  char err[PNG_ERROR_SIZE];
+  int status = qz_png_tiles(a->in.rgba.data, a->in.width, a->in.height, a->in.rects, a->in.ntiles, &a->in.opts, a->pngs,
+                            a->lengths, err);
+  if (status) snprintf(job->error, JOB_ERROR_SIZE, "quantizeTilesPng: %s", err);
   qz_thread_trim();
   return status;
+}
+
+napi_value qz_png_list(napi_env env, uint8_t *const *pngs, const size_t *lens, size_t n) {
+  napi_value list;
+  if (napi_create_array_with_length(env, n, &list) != napi_ok) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    napi_value buf;
+    if (napi_create_buffer_copy(env, lens[i], pngs[i], NULL, &buf) != napi_ok) return NULL;
+    if (napi_set_element(env, list, (uint32_t)i, buf) != napi_ok) return NULL;
+  }
+  return list;
 }
 
 /* The PNGs as an array of Buffers (copies: a few kilobytes each), on the JS thread. */
 static napi_value png_result(napi_env env, job_t *job) {
   png_args *a = job->args;
-  napi_value list;
-  if (napi_create_array_with_length(env, a->in.ntiles, &list) != napi_ok) return NULL;
-  for (size_t i = 0; i < a->in.ntiles; i++) {
-    napi_value buf;
-    if (napi_create_buffer_copy(env, a->lengths[i], a->pngs[i], NULL, &buf) != napi_ok) return NULL;
-    if (napi_set_element(env, list, (uint32_t)i, buf) != napi_ok) return NULL;
-  }
-  return list;
+  return qz_png_list(env, a->pngs, a->lengths, a->in.ntiles);
 }
 
 /*

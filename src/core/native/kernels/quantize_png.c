@@ -70,6 +70,18 @@ int qz_png_tile(const uint8_t *rgba, int width, int height, qz_rect_t rect, cons
   return write_png(entries, (uint32_t)rect.width, (uint32_t)rect.height, palette, png, len, err);
 }
 
+int qz_png_tiles(const uint8_t *rgba, int width, int height, const qz_rect_t *rects, size_t n, const qz_options_t *opts,
+                 uint8_t **pngs, size_t *lens, char err[PNG_ERROR_SIZE]) {
+  for (size_t i = 0; i < n; i++) {
+    char why[PNG_ERROR_SIZE];
+    if (qz_png_tile(rgba, width, height, rects[i], opts, &pngs[i], &lens[i], why)) {
+      snprintf(err, PNG_ERROR_SIZE, "tile %zu: %.120s", i, why);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int qz_png_pixels(uint8_t *rgba, int width, int height, const qz_options_t *opts, uint8_t **png, size_t *len,
                   char err[PNG_ERROR_SIZE]) {
   *png = NULL;

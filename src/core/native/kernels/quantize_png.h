@@ -23,6 +23,13 @@ qz_work_t *qz_thread_work(void);
 int qz_png_tile(const uint8_t *rgba, int width, int height, qz_rect_t rect, const qz_options_t *opts, uint8_t **png,
                 size_t *len, char err[PNG_ERROR_SIZE]);
 
+/*
+ * qz_png_tile for each of `n` rects of one image: pngs[i] and lens[i] (malloc'd; the caller frees every non-NULL
+ * one, also after a failure). Returns 0, or -1 with a message in `err` naming the tile.
+ */
+int qz_png_tiles(const uint8_t *rgba, int width, int height, const qz_rect_t *rects, size_t n, const qz_options_t *opts,
+                 uint8_t **pngs, size_t *lens, char err[PNG_ERROR_SIZE]);
+
 /* qz_png_tile of a whole `width`×`height` image the caller gives up (quantized where it lies: qz_pixels). */
 int qz_png_pixels(uint8_t *rgba, int width, int height, const qz_options_t *opts, uint8_t **png, size_t *len,
                   char err[PNG_ERROR_SIZE]);
