@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { constants, deflateSync, inflateSync } from 'node:zlib';
-import { decodePng, decodePngAsync, decodePngPaletted } from '../../src/core/image/png-decode.js';
+import { decode, encodePalettedTiles, encodePalettedTilesFromPng } from '../../src/core/image/encode.js';
+import { imageFormat } from '../../src/core/image/format.js';
+import { decodePng, decodePngAsync, decodePngPaletted, pngImageData } from '../../src/core/image/png-decode.js';
 import { encodeRgbaPngSync } from '../../src/core/image/png-encode.js';
 import { pngDataSize, pngToRgba } from '../../src/core/native/png.js';
 import { pngChunks, pngFromChunks } from '../support/png-chunks.js';
@@ -143,4 +145,41 @@ test('damaged image data streams decode or are refused exactly as with zlib alon
     if (seed === meta) outcomes.pool++;
   }
   assert.ok(outcomes.decoded > 100 && outcomes.refused > 100 && outcomes.pool > 50, JSON.stringify(outcomes));
+});
+
+// The fused meta tile job (kernels/meta_tiles.h) reads the image data of upstream PNGs itself: mutated PNGs through
+// it must give either nothing (the caller then decodes and reports) or exactly the tiles of decoding them first.
+test('2000 mutated PNGs through the fused meta tile job: no crash, the decoder\'s tiles or nothing', async () => {
+  const seeds = pngSamples().map((s) => s.png);
+  const png8 = imageFormat('image/png');
+  const rnd = random(20261208);
+  const outcomes = { taken: 0, declined: 0 };
+  for (let i = 0; i < 2000; i++) {
+    const png = mutatePng(seeds[rnd(seeds.length)]!, rnd);
+    let size: [number, number] = [1 + rnd(64), 1 + rnd(64)];
+    try {
+      const { header } = pngImageData(png);
+      if (rnd(8)) size = [header.width, header.height];
+    } catch {
+      // a PNG whose chunks do not read: the fused job must decline it
+    }
+    if (size[0] * size[1] > 1 << 22) continue;
+    // tiles inside, across the edges and outside the image
+    const tiles = Array.from({ length: 1 + rnd(4) }, () => ({
+      offset: [rnd(size[0] + 40) - 20, rnd(size[1] + 40) - 20] as [number, number],
+      size: [1 + rnd(48), 1 + rnd(48)] as [number, number],
+    }));
+    const transparent = rnd(2) === 0;
+    const fused = await encodePalettedTilesFromPng(png, size, tiles, png8, { transparent });
+    if (!fused) {
+      outcomes.declined++;
+      continue;
+    }
+    outcomes.taken++;
+    const raw = await decode(png);
+    assert.deepEqual([raw.width, raw.height], size, `case ${i}: taken at another size`);
+    const expected = await encodePalettedTiles(raw, tiles, png8, { transparent });
+    fused.forEach((t, k) => assert.ok(t.equals(expected[k]!), `case ${i}: tile ${k} differs from the decoder's`));
+  }
+  assert.ok(outcomes.taken > 200 && outcomes.declined > 500, JSON.stringify(outcomes));
 });

@@ -1,10 +1,10 @@
 import { loadSharp } from './sharp-config.js';
-import { decodePngAsync, isPng } from './png-decode.js';
+import { decodePngAsync, isPng, pngImageData } from './png-decode.js';
 import { mergeImages } from './merge.js';
 import type { Point, Size } from '../geo/bbox.js';
 import type { ImageFormat } from './format.js';
 import { encodeRgbaPng } from './png-encode.js';
-import { quantizeTilesToPng, type QuantizeOptions } from './quantize.js';
+import { quantizePngTilesToPng, quantizeTilesToPng, type QuantizeOptions } from './quantize.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
 
@@ -130,4 +130,27 @@ export async function encodePalettedTiles(
 ): Promise<Buffer[]> {
   if (!isPalettedPng(format)) throw new Error(`encodePalettedTiles: ${format.mimeType} is not a paletted PNG format`);
   return quantizeTilesToPng(meta, tiles, quantizeOptions(format, opts));
+}
+
+/**
+ * encodePalettedTiles of an undecoded PNG of `size` pixels, decoded and encoded in one native job: the decoded
+ * meta tile never becomes a JavaScript buffer, the same tiles byte for byte. Null for a PNG this path does not take
+ * (a broken file, another size, image data that is not one whole stream of the declared size, rows that do not
+ * decode): the caller decodes it as usual, which gives the image or says what is wrong with it.
+ */
+export async function encodePalettedTilesFromPng(
+  png: Buffer,
+  size: Size,
+  tiles: readonly { offset: Point; size: Size }[],
+  format: ImageFormat,
+  opts: EncodeOptions = {},
+): Promise<Buffer[] | null> {
+  if (!isPalettedPng(format)) throw new Error(`encodePalettedTilesFromPng: ${format.mimeType} is not a paletted PNG format`);
+  try {
+    const data = pngImageData(png);
+    if (data.header.width !== size[0] || data.header.height !== size[1]) return null;
+    return await quantizePngTilesToPng(data, size, tiles, quantizeOptions(format, opts));
+  } catch {
+    return null;
+  }
 }

@@ -4,6 +4,7 @@ import { zlibInflateExact } from '../native/inflate.js';
 import {
   pngDataSize, pngInflateToRgba, pngInflateToRgbaAsync, pngPalette, pngToIndices, pngToRgba, pngToRgbaAsync, pngUnfilter, type PngHeader,
 } from '../native/png.js';
+import type { PngImageData } from '../native/meta-tiles.js';
 import type { RawImage } from './raw-image.js';
 
 /**
@@ -173,6 +174,15 @@ function rgba(png: PngChunks): RawImage {
   out ??= rgbaBuffer(header);
   pngToRgba(data, header, plte, trns, out);
   return { data: out, width: header.width, height: header.height };
+}
+
+/**
+ * What a PNG's pixels are made of, its chunks read and checked as the decoders do (a broken file throws the same
+ * Error): for the kernels that decode the image data themselves (native/meta-tiles.ts).
+ */
+export function pngImageData(bytes: Buffer): PngImageData {
+  const png = readChunks(bytes);
+  return { header: png.header, plte: png.plte, trns: png.trns, compressed: compressedData(png) };
 }
 
 /** Any valid PNG as RGBA8 pixels; throws an Error for anything else. */

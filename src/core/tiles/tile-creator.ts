@@ -4,7 +4,8 @@ import type { TileCoord } from '../geo/grid.js';
 import type { MetaTile } from '../geo/meta-grid.js';
 import { ImageResult } from '../image/image.js';
 import { cropTiles } from '../image/split.js';
-import { encodePalettedTiles, isPalettedPng } from '../image/encode.js';
+import { encodePalettedTiles, encodePalettedTilesFromPng, isPalettedPng } from '../image/encode.js';
+import type { TileWindow } from '../image/quantize.js';
 import { WHITE, type RawImage } from '../image/raw-image.js';
 import type { Size } from '../geo/bbox.js';
 import { SourceError, type MapQuery } from '../source/source.js';
@@ -203,7 +204,6 @@ export class TileCreator {
 
       const image = await this.render(this.query(meta.bbox, meta.size, dimensions));
       if (!image) return meta.tiles.map((t) => blankTile(t.coord));
-      const raw = await checkedRaw(image, meta.size);
       const tileSize = this.opts.grid.tileSize;
       const rects = meta.tiles.map((t) => ({ offset: t.offset, size: tileSize }));
       // Paletted PNG (MapProxy's default): every tile quantized as MapProxy stores it, off the event loop; alpha
@@ -211,15 +211,9 @@ export class TileCreator {
       // Parts of a tile outside the meta image (a grid whose bbox is not tile-aligned) get the canvas of
       // MapProxy's TileSplitter: transparent for a transparent cache, else opaque white.
       const transparent = this.opts.transparent || image.transparent;
-      const datas = this.opts.watermark
-        ? await this.watermarkedTiles(raw, meta, image)
-        : isPalettedPng(this.opts.format)
-        ? await encodePalettedTiles(raw, rects, this.opts.format, { transparent })
-        : await Promise.all(
-            cropTiles(raw, rects, transparent ? { transparent: true } : { bgcolor: WHITE }).map((part) =>
-              ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format),
-            ),
-          );
+      const datas =
+        (await this.palettedTilesFromPng(image, meta.size, rects, transparent)) ??
+        (await this.tilesFromRaw(await checkedRaw(image, meta.size), meta, image, rects, transparent));
       const now = Date.now() / 1000;
       const tiles = datas.map(
         (data, i): Tile => ({ coord: meta.tiles[i].coord, data, timestamp: now, cacheable: image.cacheable }),
@@ -228,6 +222,28 @@ export class TileCreator {
       this.manager.metrics.tilesCreated(this.opts.name, tiles.length);
       return tiles;
     });
+  }
+
+  /**
+   * A paletted PNG cache fed the source's undecoded PNG: decoded, cut and written in one native job, the decoded
+   * meta tile never a JavaScript buffer. Null where that does not apply (watermark, other bytes) or the PNG is not
+   * a clean one of `size`: tilesFromRaw then decodes and checks it, with the usual errors.
+   */
+  private async palettedTilesFromPng(image: ImageResult, size: Size, rects: TileWindow[], transparent: boolean): Promise<Buffer[] | null> {
+    const png = image.encodedBytes;
+    if (this.opts.watermark || !isPalettedPng(this.opts.format) || !png || image.hasRaw || image.sourceFormat !== 'png') return null;
+    return encodePalettedTilesFromPng(png, size, rects, this.opts.format, { transparent });
+  }
+
+  /** The tiles of the decoded meta tile, encoded in the cache's format. */
+  private tilesFromRaw(raw: RawImage, meta: MetaTile, image: ImageResult, rects: TileWindow[], transparent: boolean): Promise<Buffer[]> {
+    if (this.opts.watermark) return this.watermarkedTiles(raw, meta, image);
+    if (isPalettedPng(this.opts.format)) return encodePalettedTiles(raw, rects, this.opts.format, { transparent });
+    return Promise.all(
+      cropTiles(raw, rects, transparent ? { transparent: true } : { bgcolor: WHITE }).map((part) =>
+        ImageResult.fromRaw(part, { transparent: image.transparent }).encode(this.opts.format),
+      ),
+    );
   }
 
   /** The tiles of a meta tile cut out on their own (canvas as TileSplitter's), each watermarked and encoded. */

@@ -31,6 +31,7 @@ int export_functions(napi_env env, napi_value exports, const kernel_export_t *fn
   X(inflate) \
   X(quantize) \
   X(mosaic_png) \
+  X(meta_tiles) \
   X(watermark) \
   X(memory)
 

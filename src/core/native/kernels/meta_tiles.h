@@ -1,0 +1,34 @@
+/*
+ * A meta tile from the source's PNG to its tiles' PNGs in one call: the image data inflated, unfiltered and
+ * expanded into the calling thread's scratch (thread_scratch.h; inflate.h's png_inflate_rgba), then each
+ * tile cut, quantized and written as MapProxy's paletted PNG (quantize_png.h's qz_png_tiles). What decoding to a
+ * JavaScript buffer and quantizing it in a second job gave, byte for byte, with the decoded meta tile (4.7 MB at
+ * 1088²) never a JavaScript buffer for the garbage collector and one hand-off to the pool instead of two.
+ * Plain C: any thread may call it.
+ */
+#ifndef KERNELS_META_TILES_H
+#define KERNELS_META_TILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "png.h"
+#include "quantize.h"
+
+typedef struct {
+  const uint8_t *compressed; /* the IDAT chunks' data in one piece */
+  size_t compressed_len;
+  png_header_t header;
+  png_colors_t colors; /* from PLTE and tRNS (png_colors) */
+} meta_png_t;
+
+/*
+ * The `n` rects of the decoded PNG quantized and written as paletted PNGs into pngs[i], lens[i] (malloc'd; the
+ * caller frees every non-NULL one, also after a failure). Returns 1 when done; 0 when the image data stream does
+ * not inflate whole to the size the header calls for (nothing written: the caller decodes it the usual way, which
+ * says why or, like Pillow, accepts a stream cut off after the last row); -1 with a message in `err`.
+ */
+int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, const qz_options_t *opts, uint8_t **pngs,
+                   size_t *lens, char err[PNG_ERROR_SIZE]);
+
+#endif

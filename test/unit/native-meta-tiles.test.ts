@@ -1,0 +1,174 @@
+// The fused meta tile job (kernels/meta_tiles.h through encodePalettedTilesFromPng): an upstream PNG decoded and
+// its tiles quantized and written in one native call must give exactly the bytes of the two steps it replaces
+// (decode to RGBA, then encodePalettedTiles), for every kind of PNG an upstream sends, transparent and opaque
+// caches, and tiles that reach outside the meta image; and anything it does not take must fall back to the
+// decoder, so that errors and their messages stay those of the decoder.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { before, describe, it } from 'node:test';
+import type { Point, Size } from '../../src/core/geo/bbox.js';
+import { decode, encodePalettedTiles, encodePalettedTilesFromPng } from '../../src/core/image/encode.js';
+import { imageFormat, type ImageFormat } from '../../src/core/image/format.js';
+import { pngImageData } from '../../src/core/image/png-decode.js';
+import { kernel } from '../../src/core/native/kernels.js';
+import { metaTilesPng } from '../../src/core/native/meta-tiles.js';
+import { packedPngHeader } from '../../src/core/native/png.js';
+import { pngChunks, pngFromChunks } from '../support/png-chunks.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const TILE = 128;
+const BUFFER = 16;
+const SIDE = 4 * TILE + 2 * BUFFER;
+const SIZE: Size = [SIDE, SIDE];
+
+/** A meta tile of MapServer's world map (config/world.map), as the bench's upstream draws it. */
+function mapserver(transparent: boolean): Buffer {
+  const q = `map=config/world.map&SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=world&STYLES=&SRS=EPSG:3857&BBOX=-2500000,3500000,1500000,7500000&WIDTH=${SIDE}&HEIGHT=${SIDE}&FORMAT=image/png&TRANSPARENT=${transparent ? 'TRUE' : 'FALSE'}`;
+  return execFileSync('/usr/lib/cgi-bin/mapserv', ['-nh', `QUERY_STRING=${q}`], {
+    cwd: REPO, env: { ...process.env, MAPSERVER_CONFIG_FILE: join(REPO, 'config/mapserver.conf') }, maxBuffer: 1 << 26,
+  });
+}
+
+const inside = (): { offset: Point; size: Size }[] =>
+  Array.from({ length: 16 }, (_, i) => ({ offset: [BUFFER + (i % 4) * TILE, BUFFER + (i >> 2) * TILE] as Point, size: [TILE, TILE] as Size }));
+/** A grid whose bbox is not tile-aligned: tiles leave the image on every side, one lies wholly outside. */
+const stickingOut = (): { offset: Point; size: Size }[] => [
+  ...inside().map((t) => ({ offset: [t.offset[0] - 70, t.offset[1] + 90] as Point, size: t.size })),
+  { offset: [SIDE - 30, -50], size: [TILE, TILE] },
+  { offset: [SIDE + 10, 5], size: [TILE, 64] },
+];
+
+let pngs: Map<string, Buffer>;
+before(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'meta-tiles-'));
+  try {
+    writeFileSync(join(dir, 'opaque.png'), mapserver(false));
+    writeFileSync(join(dir, 'transparent.png'), mapserver(true));
+    const names = execFileSync('/usr/bin/python3', [join(REPO, 'test/support/meta_tile_pngs.py'), join(dir, 'opaque.png'), join(dir, 'transparent.png'), dir], { encoding: 'utf8' })
+      .trim().split('\n');
+    pngs = new Map(names.map((n) => [n, readFileSync(join(dir, `${n}.png`))]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const png8 = imageFormat('image/png');
+const formats: [string, ImageFormat][] = [
+  ['fastoctree', png8],
+  ['mediancut', { ...png8, quantizer: 'mediancut' }],
+  ['64 colours', { ...png8, colors: 64 }],
+];
+
+async function twoSteps(png: Buffer, tiles: { offset: Point; size: Size }[], format: ImageFormat, transparent: boolean): Promise<Buffer[]> {
+  return encodePalettedTiles(await decode(png), tiles, format, { transparent });
+}
+
+describe('the fused meta tile job gives the two steps\' tiles byte for byte', () => {
+  it('covers the kinds of PNG it should', () => {
+    const kinds = [...pngs.keys()];
+    assert.deepEqual(kinds, ['rgb8', 'rgba8', 'paletted-trns', 'paletted4', 'grey8', 'greyalpha8', 'rgb16', 'rgba16-adam7', 'rgba8-adam7']);
+    const header = (n: string) => pngImageData(pngs.get(n)!).header;
+    assert.deepEqual([header('paletted-trns').colorType, !!pngImageData(pngs.get('paletted-trns')!).trns], [3, true]);
+    assert.deepEqual([header('paletted4').colorType, header('paletted4').depth], [3, 4]);
+    assert.deepEqual([header('rgba16-adam7').depth, header('rgba16-adam7').interlace], [16, 1]);
+  });
+
+  for (const transparent of [true, false]) {
+    for (const [layout, tiles] of [['inside', inside], ['sticking out', stickingOut]] as const) {
+      it(`${transparent ? 'transparent' : 'opaque'} cache, tiles ${layout}`, async () => {
+        for (const [kind, png] of pngs) {
+          for (const [name, format] of formats) {
+            if (name !== 'fastoctree' && kind !== 'rgba8' && kind !== 'paletted-trns') continue;
+            const expected = await twoSteps(png, tiles(), format, transparent);
+            const fused = await encodePalettedTilesFromPng(png, SIZE, tiles(), format, { transparent });
+            assert.ok(fused, `${kind}, ${name}: taken`);
+            assert.equal(fused.length, expected.length);
+            fused.forEach((t, i) => assert.ok(t.equals(expected[i]!), `${kind}, ${name}: tile ${i} differs`));
+          }
+        }
+      });
+    }
+  }
+
+  it('a small meta tile runs inline and gives the same bytes', async () => {
+    const small = pngs.get('rgba8')!;
+    const raw = await decode(small);
+    const crop = Buffer.alloc(100 * 60 * 4);
+    for (let y = 0; y < 60; y++) raw.data.copy(crop, y * 400, ((y + 200) * SIDE + 200) * 4, ((y + 200) * SIDE + 300) * 4);
+    const { encodeRgbaPngSync } = await import('../../src/core/image/png-encode.js');
+    const png = encodeRgbaPngSync({ data: crop, width: 100, height: 60 }, { alpha: true });
+    const tiles = [{ offset: [-10, -10] as Point, size: [64, 64] as Size }, { offset: [50, 20] as Point, size: [64, 64] as Size }];
+    const expected = await twoSteps(png, tiles, png8, true);
+    const fused = await encodePalettedTilesFromPng(png, [100, 60], tiles, png8, { transparent: true });
+    assert.deepEqual(fused, expected);
+  });
+});
+
+describe('what the fused job does not take falls back to the decoder', () => {
+  /** The PNG with its image data replaced by `stream` (one IDAT). */
+  const withStream = (png: Buffer, stream: Uint8Array) => {
+    const chunks = pngChunks(png);
+    const first = chunks.findIndex((c) => c.type === 'IDAT');
+    const rest = chunks.filter((c) => c.type !== 'IDAT');
+    rest.splice(first, 0, { type: 'IDAT', data: Buffer.from(stream) });
+    return pngFromChunks(rest);
+  };
+
+  it('another size, a broken file, a stream cut short or corrupt, rows that do not unfilter: null', async () => {
+    const png = pngs.get('rgb8')!;
+    const stream = pngImageData(png).compressed;
+    const rowBytes = 1 + SIDE * 3;
+    const badRows = Buffer.alloc(rowBytes * SIDE);
+    badRows[rowBytes * 7] = 9; // filter type 9 in row 7
+    const corrupt = Buffer.from(stream);
+    corrupt[corrupt.length - 2] ^= 0x55; // the checksum
+    const cases: [string, Buffer, Size][] = [
+      ['another size', png, [SIDE, SIDE - 1]],
+      ['not a PNG', Buffer.from('no image at all'), SIZE],
+      ['a bad CRC before the image data', Buffer.concat([png.subarray(0, 29), Buffer.from([png[29]! ^ 1]), png.subarray(30)]), SIZE],
+      ['a stream cut short', withStream(png, stream.subarray(0, stream.length - 100)), SIZE],
+      ['a corrupt stream', withStream(png, corrupt), SIZE],
+      ['more rows than declared', withStream(png, deflateSync(Buffer.concat([badRows, Buffer.alloc(10)]))), SIZE],
+      ['a bad filter type', withStream(png, deflateSync(badRows)), SIZE],
+    ];
+    for (const [what, bytes, size] of cases) {
+      assert.equal(await encodePalettedTilesFromPng(bytes, size, inside(), png8, { transparent: false }), null, what);
+    }
+  });
+
+  it('the kernel checks sizes itself', async () => {
+    const data = pngImageData(pngs.get('rgb8')!);
+    const opts = { colors: 256, quantizer: 'fastoctree', alpha: true, background: [255, 255, 255] } as const;
+    const rect = { x: 0, y: 0, width: 8, height: 8 };
+    await assert.rejects(metaTilesPng(data, SIDE, SIDE + 1, [rect], opts), RangeError);
+    await assert.rejects(metaTilesPng(data, SIDE, SIDE, [], opts), RangeError);
+    await assert.rejects(metaTilesPng({ ...data, header: { ...data.header, depth: 7 } }, SIDE, SIDE, [rect], opts), /depth/);
+    const paletted = pngImageData(pngs.get('paletted-trns')!);
+    await assert.rejects(metaTilesPng({ ...paletted, plte: new Uint8Array(5) }, SIDE, SIDE, [rect], opts), /PLTE/);
+    await assert.rejects(metaTilesPng({ ...paletted, trns: new Uint8Array(300) }, SIDE, SIDE, [rect], opts), /tRNS/);
+    await assert.rejects(metaTilesPng(data, SIDE, SIDE, [{ ...rect, width: 0 }], opts), RangeError);
+    // The kernel's own checks, past the TypeScript ones.
+    const raw = kernel<(...args: unknown[]) => unknown>('metaTilesPng');
+    const header = packedPngHeader(data.header);
+    const none = new Uint8Array(0);
+    const rects = Int32Array.from([0, 0, 8, 8]);
+    const options = Int32Array.from([256, 0, 1, 255, 255, 255]);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE + 1, rects, options, false), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, new Int32Array(0), options, false), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, Int32Array.from([0, 0, 8]), options, false), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, Int32Array.from([0, 0, 1 << 17, 8]), options, false), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, rects, Int32Array.from([0, 0, 1, 0, 0, 0]), false), RangeError);
+    assert.throws(() => raw(data.compressed, header.subarray(0, 4), none, none, SIDE, SIDE, rects, options, false), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, rects, options), TypeError);
+    assert.equal((raw(data.compressed, header, none, none, SIDE, SIDE, rects, options, false) as Buffer[]).length, 1);
+    // Declared huge over a few bytes: not taken, nothing of the declared size allocated.
+    const huge = { ...data, header: { ...data.header, width: 13000, height: 13000 }, compressed: data.compressed.subarray(0, 50) };
+    assert.equal(await metaTilesPng(huge, 13000, 13000, [rect], opts), null);
+  });
+});
+
