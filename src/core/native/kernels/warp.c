@@ -24,28 +24,32 @@ typedef struct {
 } flat_blocks_t;
 
 /*
- * Whether the n samples whose first taps are (txs, tys) all lie inside the source (ins) and in one rectangle of
- * flat blocks: then they all sample the same colour (warp_flat.h).
+ * Whether the samples of a run from position (x0, y0) to (x1, y1) all take one colour, the first tap of the first
+ * then in (*tx, *ty). A quad's positions along a row are affine, so the run's positions lie on that segment and
+ * their taps between those of its ends; widened by one tap each way against the rounding of the positions in
+ * between, those must lie in one rectangle of flat blocks, which share one colour (warp_flat.h). Conservative: a
+ * run it rejects is drawn pixel by pixel, to the same bytes.
  */
-RF_INLINE int uniform_run(const uint8_t *map, int fx0, int fy0, unsigned fw, unsigned fh, const int32_t *txs, const int32_t *tys,
-                          const int32_t *ins, int n) {
-  int32_t all = -1;
-  int xmin = txs[0], xmax = txs[0], ymin = tys[0], ymax = tys[0];
-  for (int k = 0; k < n; k++) {
-    all &= ins[k];
-    xmin = txs[k] < xmin ? txs[k] : xmin, xmax = txs[k] > xmax ? txs[k] : xmax;
-    ymin = tys[k] < ymin ? tys[k] : ymin, ymax = tys[k] > ymax ? tys[k] : ymax;
+RF_INLINE int flat_segment(const flat_blocks_t *flat, double x0, double y0, double x1, double y1, int *tx, int *ty) {
+  const rf_rect_t r = flat->r;
+  double u0 = x0 - 0.5, v0 = y0 - 0.5, u1 = x1 - 0.5, v1 = y1 - 0.5;
+  /* As doubles first (NaN fails): the taps then convert safely, and lie inside the map after widening. */
+  if (!(fmin(u0, u1) >= r.x0 + 1 && fmax(u0, u1) < r.x1 - 2 && fmin(v0, v1) >= r.y0 + 1 && fmax(v0, v1) < r.y1 - 2)) return 0;
+  int ax = (int)floor(u0), ay = (int)floor(v0), bx = (int)floor(u1), by = (int)floor(v1);
+  int xmin = (ax < bx ? ax : bx) - 1 - r.x0, xmax = (ax < bx ? bx : ax) + 1 - r.x0;
+  int ymin = (ay < by ? ay : by) - 1 - r.y0, ymax = (ay < by ? by : ay) + 1 - r.y0;
+  size_t fw = (size_t)(r.x1 - r.x0);
+  /* Each row of the rectangle: the runs of flat pixels (warp_flat.h) from its left edge reach its right edge. */
+  for (int y = ymin; y <= ymax; y++) {
+    const uint8_t *row = flat->map + (size_t)y * fw;
+    for (int x = xmin; x <= xmax; x += WARP_FLAT_RUN_MAX) {
+      int need = xmax - x + 1 < WARP_FLAT_RUN_MAX ? xmax - x + 1 : WARP_FLAT_RUN_MAX;
+      if (row[x] < need) return 0;
+    }
   }
-  if (!all) return 0;
-  unsigned fx = (unsigned)(xmin - fx0), fy = (unsigned)(ymin - fy0), lastx = (unsigned)(xmax - fx0), lasty = (unsigned)(ymax - fy0);
-  if (!(fx < fw && fy < fh && lastx < fw && lasty < fh)) return 0;
-  uint8_t flat = 1;
-  int span = (int)(lastx - fx) + 1;
-  for (unsigned y = fy; y <= lasty; y++) {
-    const uint8_t *row = map + (size_t)y * fw + fx;
-    for (int x = 0; x < span; x++) flat &= row[x];
-  }
-  return flat;
+  *tx = ax;
+  *ty = ay;
+  return 1;
 }
 
 TARGET_CLONES
@@ -62,19 +66,31 @@ static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *
   const int fx0 = flat->r.x0, fy0 = flat->r.y0;
   const unsigned fw = (unsigned)(flat->r.x1 - fx0), fh = (unsigned)(flat->r.y1 - fy0);
   const double width = img.width, height = img.height;
-  enum { CHUNK = 64 };
+  enum { CHUNK = 16 };
   double sxs[CHUNK], sys[CHUNK];
   int32_t txs[CHUNK], tys[CHUNK], ins[CHUNK]; /* ins: -1 inside the source, 0 outside */
+#define QUAD_X(xin) (a0 + a1 * (xin) + a2 * yin + a3 * (xin) * yin)
+#define QUAD_Y(xin) (a4 + a5 * (xin) + a6 * yin + a7 * (xin) * yin)
   for (int y = by0; y < by1; y++) {
     double yin = (y - by0) + 0.5;
     for (int c0 = bx0; c0 < bx1; c0 += CHUNK) {
       int n = bx1 - c0 < CHUNK ? bx1 - c0 : CHUNK;
       uint8_t *out = dst + ((size_t)y * dw + c0) * 4;
-      /* Positions of a run of pixels at once (vectorized), then the samples. */
+      int tx, ty;
+      double first = (c0 - bx0) + 0.5, last = (c0 + n - 1 - bx0) + 0.5;
+      if (map && flat_segment(flat, QUAD_X(first), QUAD_Y(first), QUAD_X(last), QUAD_Y(last), &tx, &ty)) {
+        /* Every pixel of the run samples one flat area: its colour, converted once. */
+        uint8_t colour[4];
+        memcpy(colour, img.rgba + ((size_t)ty * img.width + tx) * 4, 4);
+        rf_unpremultiply(colour);
+        for (int k = 0; k < n; k++) memcpy(out + (size_t)k * 4, colour, 4);
+        continue;
+      }
+      /* Positions of the run at once (vectorized), then the samples. */
       for (int k = 0; k < n; k++) {
         double xin = (c0 + k - bx0) + 0.5;
-        sxs[k] = a0 + a1 * xin + a2 * yin + a3 * xin * yin;
-        sys[k] = a4 + a5 * xin + a6 * yin + a7 * xin * yin;
+        sxs[k] = QUAD_X(xin);
+        sys[k] = QUAD_Y(xin);
       }
       /* Inside the source, and the first tap's column and row, floor(p − 0.5): four at a time. Converted only
        * inside (elsewhere p could overflow an int); floor as truncation less one below it. */
@@ -95,14 +111,6 @@ static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *
         memcpy(tys + k, &tv, sizeof tv);
         memcpy(ins + k, &in32, sizeof in32);
       }
-      if (map && uniform_run(map, fx0, fy0, fw, fh, txs, tys, ins, n)) {
-        /* Every pixel of the run samples one flat area: its colour, converted once. */
-        uint8_t colour[4];
-        memcpy(colour, img.rgba + ((size_t)tys[0] * img.width + txs[0]) * 4, 4);
-        rf_unpremultiply(colour);
-        for (int k = 0; k < n; k++) memcpy(out + (size_t)k * 4, colour, 4);
-        continue;
-      }
       for (int k = 0; k < n; k++, out += 4) {
         int tx = txs[k], ty = tys[k];
         unsigned fx = (unsigned)(tx - fx0), fy = (unsigned)(ty - fy0);
@@ -116,6 +124,8 @@ static void fill_quad(const rf_image_t *im, const flat_blocks_t *flat, uint8_t *
       }
     }
   }
+#undef QUAD_X
+#undef QUAD_Y
 }
 
 long warp_check_quads(const double *quads, size_t nquads, int dw, int dh) {

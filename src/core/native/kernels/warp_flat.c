@@ -32,7 +32,14 @@ uint8_t *warp_flat_blocks(const rf_image_t *im, rf_rect_t r) {
   size_t w = (size_t)im->width;
   for (int y = y0; y < y1 && x0 < x1; y++) {
     const word_t *r1 = rows + (size_t)y * w;
-    flat_row(r1 - w, r1, r1 + w, r1 + 2 * w, x0, x1 - x0, map + (size_t)(y - r.y0) * rw + (x0 - r.x0));
+    uint8_t *row = map + (size_t)(y - r.y0) * rw;
+    flat_row(r1 - w, r1, r1 + w, r1 + 2 * w, x0, x1 - x0, row + (x0 - r.x0));
+    /* Flags to runs, from the right: a flat pixel starts one more than its right neighbour. */
+    unsigned run = 0;
+    for (int i = x1 - r.x0 - 1; i >= x0 - r.x0; i--) {
+      run = row[i] ? (run < WARP_FLAT_RUN_MAX ? run + 1 : WARP_FLAT_RUN_MAX) : 0;
+      row[i] = (uint8_t)run;
+    }
   }
   return map;
 }
