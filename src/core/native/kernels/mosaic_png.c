@@ -15,6 +15,12 @@ static int inside_window(const compose_mosaic_t *m, int x, int y, int width, int
   return x >= 0 && y >= 0 && (long)x + width <= m->ww && (long)y + height <= m->wh;
 }
 
+/* The window read a row at a time (warp_axes.h): pixels [x0, x1) of window row y, composed from the tiles. */
+static void read_window_row(void *ctx, int y, int x0, int x1, uint8_t *out) {
+  const compose_mosaic_t *m = ctx;
+  compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx + x0, m->wy + y, x1 - x0, 1, m->background, out);
+}
+
 static void compose_all(const compose_mosaic_t *m, uint8_t *window) {
   compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx, m->wy, m->ww, m->wh, m->background, window);
 }
@@ -44,7 +50,10 @@ int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_ma
     return -1;
   }
   size_t map_bytes = (size_t)width * height * 4;
-  int need_window = !map->crop || !inside_window(m, map->x, map->y, width, height);
+  /* Bicubic (MapProxy's default) reads the window a row at a time as it samples it: the window is never drawn
+   * whole, so its pixels stay in the cache between composing and filtering and need no memory of their own. */
+  int by_rows = !map->crop && map->method == RESAMPLE_BICUBIC;
+  int need_window = !by_rows && (!map->crop || !inside_window(m, map->x, map->y, width, height));
   uint8_t *pixels = thread_scratch(map_bytes + (need_window ? (size_t)m->ww * m->wh * 4 : 0));
   if (!pixels) {
     snprintf(err, PNG_ERROR_SIZE, "out of memory");
@@ -54,9 +63,11 @@ int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_ma
   if (map->crop) {
     crop(m, map->x, map->y, width, height, window, pixels);
   } else {
-    compose_all(m, window);
+    rf_rows_t rows = {read_window_row, (void *)m, m->ww, m->wh};
     rf_image_t src = {window, m->ww, m->wh};
-    if (resample_extent(&src, pixels, width, height, map->extent, map->method)) {
+    if (!by_rows) compose_all(m, window);
+    if (by_rows ? resample_extent_bicubic_rows(&rows, pixels, width, height, map->extent)
+                : resample_extent(&src, pixels, width, height, map->extent, map->method)) {
       thread_scratch_trim();
       snprintf(err, PNG_ERROR_SIZE, "out of memory");
       return -1;

@@ -28,6 +28,17 @@ static double any_position(void) {
   return below(4) == 0 ? odd[below(10)] : (next() / 4294967296.0 - 0.25) * 80;
 }
 
+/* A row reader over an image that checks the bounds it is given (warp_axes.h). */
+static int bad_reads;
+static void read_row(void *ctx, int y, int x0, int x1, uint8_t *out) {
+  const rf_image_t *im = ctx;
+  if (y < 0 || y >= im->height || x0 < 0 || x1 > im->width || x0 >= x1) {
+    bad_reads++;
+    return;
+  }
+  memcpy(out, im->rgba + ((size_t)y * im->width + x0) * 4, (size_t)(x1 - x0) * 4);
+}
+
 static int failures;
 static void check(int ok, const char *what, int iteration) {
   if (!ok && failures++ < 10) fprintf(stderr, "resample-harness: iteration %d: %s\n", iteration, what);
@@ -106,6 +117,12 @@ int main(int argc, char **argv) {
     check(warp_axes(&s, axes, dw, dh, xs, ys, method) == 0, "warp_axes failed", it);
     check(warp_mesh(&s, dst, dw, dh, NULL, 0, each, (size_t)dw * dh, method) == 0, "warp_mesh of points failed", it);
     check(memcmp(axes, dst, (size_t)dw * dh * 4) == 0, "warp_axes differs from the same positions sampled one by one", it);
+    if (method == RESAMPLE_BICUBIC) {
+      /* Read by rows, reading only [x0, x1) of each: the same pixels. */
+      rf_rows_t rows = {read_row, &s, s.width, s.height};
+      check(warp_axes_bicubic_rows(&rows, dst, dw, dh, xs, ys) == 0, "warp_axes_bicubic_rows failed", it);
+      check(memcmp(axes, dst, (size_t)dw * dh * 4) == 0, "warp_axes_bicubic_rows differs from warp_axes", it);
+    }
     free(xs);
     free(ys);
     free(each);
@@ -186,6 +203,7 @@ int main(int argc, char **argv) {
     free(dst);
     free(src);
   }
+  check(bad_reads == 0, "a row read outside the source", iterations);
   if (failures) {
     fprintf(stderr, "resample-harness: %d failed checks\n", failures);
     return 1;

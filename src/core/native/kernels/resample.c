@@ -30,24 +30,31 @@ static int extent_nearest(const rf_image_t *src, uint8_t *dst, int dw, int dh, d
   return 0;
 }
 
-/*
- * Bilinear and bicubic are the separable transform (warp_axes.c) at the EXTENT's positions, computed as Pillow
- * does (a0·xin + a1·yin + a2 with the cross term zero): one two-pass implementation for both.
- */
-static int extent_filtered(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double extent[4], double xs, double ys,
-                           resample_method_t method) {
+/* The EXTENT's sample positions (Pillow's a0·xin + a1·yin + a2 with the cross term zero): dw for x, then dh for y. */
+static double *extent_positions(int dw, int dh, const double extent[4]) {
   double *pos = malloc(sizeof(double) * ((size_t)dw + (size_t)dh));
+  if (!pos) return NULL;
+  double xs = (extent[2] - extent[0]) / dw, ys = (extent[3] - extent[1]) / dh;
+  for (int i = 0; i < dw; i++) pos[i] = xs * (i + 0.5) + extent[0];
+  for (int j = 0; j < dh; j++) pos[dw + j] = ys * (j + 0.5) + extent[1];
+  return pos;
+}
+
+/* Bilinear and bicubic are the separable transform (warp_axes.c) at the EXTENT's positions: one two-pass implementation for both. */
+int resample_extent(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double extent[4], resample_method_t method) {
+  double xs = (extent[2] - extent[0]) / dw, ys = (extent[3] - extent[1]) / dh;
+  if (method == RESAMPLE_NEAREST) return extent_nearest(src, dst, dw, dh, extent[0], extent[1], xs, ys);
+  double *pos = extent_positions(dw, dh, extent);
   if (!pos) return -1;
-  double *px = pos, *py = pos + dw;
-  for (int i = 0; i < dw; i++) px[i] = xs * (i + 0.5) + extent[0];
-  for (int j = 0; j < dh; j++) py[j] = ys * (j + 0.5) + extent[1];
-  int rc = warp_axes(src, dst, dw, dh, px, py, method);
+  int rc = warp_axes(src, dst, dw, dh, pos, pos + dw, method);
   free(pos);
   return rc;
 }
 
-int resample_extent(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double extent[4], resample_method_t method) {
-  double xs = (extent[2] - extent[0]) / dw, ys = (extent[3] - extent[1]) / dh;
-  if (method == RESAMPLE_NEAREST) return extent_nearest(src, dst, dw, dh, extent[0], extent[1], xs, ys);
-  return extent_filtered(src, dst, dw, dh, extent, xs, ys, method);
+int resample_extent_bicubic_rows(const rf_rows_t *src, uint8_t *dst, int dw, int dh, const double extent[4]) {
+  double *pos = extent_positions(dw, dh, extent);
+  if (!pos) return -1;
+  int rc = warp_axes_bicubic_rows(src, dst, dw, dh, pos, pos + dw);
+  free(pos);
+  return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "resample_filters.h"
+#include "warp_axes.h"
 
 /*
  * Writes every pixel of `dst` (dw × dh): destination pixel (i, j) samples the source at
@@ -13,5 +14,8 @@
  * memory (dst then undefined).
  */
 int resample_extent(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double extent[4], resample_method_t method);
+
+/* resample_extent with RESAMPLE_BICUBIC of a source read by rows (warp_axes.h): the same pixels. */
+int resample_extent_bicubic_rows(const rf_rows_t *src, uint8_t *dst, int dw, int dh, const double extent[4]);
 
 #endif

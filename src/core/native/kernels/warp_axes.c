@@ -119,11 +119,11 @@ typedef struct {
 } filtered_row_t;
 
 /*
- * One premultiplied source row through the horizontal cubic. [lo, hi) is the span of source pixels the taps reach (axis_reach);
- * `run` is room for hi − lo flags.
+ * One premultiplied source row through the horizontal cubic: `at` is its pixel lo, [lo, hi) the span of source pixels
+ * the taps reach (axis_reach); `run` is room for hi − lo flags.
  */
 TARGET_CLONES
-static void cubic_row(const uint8_t *row, const axis_t *X, int dw, int lo, int hi, uint8_t *restrict run, const filtered_row_t *out) {
+static void cubic_row(const uint8_t *at, const axis_t *X, int dw, int lo, int hi, uint8_t *restrict run, const filtered_row_t *out) {
   /* Locals, not loads through the structs: the byte stores could alias them for the compiler. */
   const int32_t(*taps)[4] = X->taps;
   const double *frac = X->frac;
@@ -140,10 +140,10 @@ static void cubic_row(const uint8_t *row, const axis_t *X, int dw, int lo, int h
   for (int x = 0; x < n; x++) run[x] = 0;
   for (int x = 0; x + 3 < n; x++) {
     uint32_t a, b, c, e;
-    memcpy(&a, row + (size_t)(lo + x) * 4, 4);
-    memcpy(&b, row + (size_t)(lo + x + 1) * 4, 4);
-    memcpy(&c, row + (size_t)(lo + x + 2) * 4, 4);
-    memcpy(&e, row + (size_t)(lo + x + 3) * 4, 4);
+    memcpy(&a, at + (size_t)x * 4, 4);
+    memcpy(&b, at + (size_t)(x + 1) * 4, 4);
+    memcpy(&c, at + (size_t)(x + 2) * 4, 4);
+    memcpy(&e, at + (size_t)(x + 3) * 4, 4);
     run[x] = (uint8_t)((a == b) & (a == c) & (a == e));
   }
   for (int i = 0; i < dw; i++) {
@@ -153,12 +153,13 @@ static void cubic_row(const uint8_t *row, const axis_t *X, int dw, int lo, int h
       continue;
     }
     const int32_t *t = taps[i];
-    const uint8_t *a = row + t[0] * 4;
+    const uint8_t *a = at + (size_t)(t[0] - lo) * 4;
     /* Equal taps: Pillow's cubic gives the value itself, exactly; its doubles are made only if a column needs them. */
     uint8_t same = run[t[0] - lo];
     flat[i] = same;
     word[i] = rf_word(a);
-    if (!same) v[i] = rf_cubic(rf_load(a), rf_load(row + t[1] * 4), rf_load(row + t[2] * 4), rf_load(row + t[3] * 4), frac[i]);
+    if (!same)
+      v[i] = rf_cubic(rf_load(a), rf_load(at + (size_t)(t[1] - lo) * 4), rf_load(at + (size_t)(t[2] - lo) * 4), rf_load(at + (size_t)(t[3] - lo) * 4), frac[i]);
   }
 }
 
@@ -198,11 +199,40 @@ static void cubic_column(const filtered_row_t *const *rows, int dw, double d, in
 }
 
 /*
+ * Where bicubic reads its premultiplied source rows: an image (premultiplied where needed, `opaque` when all its
+ * taps are), or a row reader whose rows are read into `buf` and premultiplied there when they hold transparency.
+ */
+typedef struct {
+  const rf_image_t *pm;
+  int opaque;
+  const rf_rows_t *rows;
+  uint8_t *buf;
+} row_source_t;
+
+/* Row y's pixels from lo on, premultiplied; *opaque when all of [lo, hi) are. */
+static const uint8_t *source_row(const row_source_t *s, int y, int lo, int hi, int *opaque) {
+  if (s->pm) {
+    *opaque = s->opaque;
+    return s->pm->rgba + ((size_t)y * s->pm->width + (size_t)lo) * 4;
+  }
+  *opaque = 1;
+  if (hi <= lo) return s->buf; /* no column inside the source: nothing is read */
+  size_t n = (size_t)(hi - lo);
+  s->rows->read(s->rows->ctx, y, lo, hi, s->buf);
+  uint8_t all = 255;
+  for (size_t i = 0; i < n; i++) all &= s->buf[i * 4 + 3];
+  *opaque = all == 255;
+  /* In place: each pixel is read before it is written. */
+  if (!*opaque) rf_premultiply(s->buf, s->buf, n);
+  return s->buf;
+}
+
+/*
  * Bicubic in two passes, as Pillow computes it (each tap row filtered horizontally, then the rows combined), but
  * each source row filtered once for all destination rows that use it: the filtered rows live in a ring of four
  * keyed by source row (the four rows of one destination row are consecutive, so they never share a slot).
  */
-static int axes_bicubic(const rf_image_t *pm, int opaque, int lo, int hi, uint8_t *dst, int dw, int dh, const axis_t *X, const axis_t *Y) {
+static int axes_bicubic(const row_source_t *src, int lo, int hi, uint8_t *dst, int dw, int dh, const axis_t *X, const axis_t *Y) {
   size_t n = (size_t)dw * 4;
   rf_v4 *v = aligned_alloc(sizeof(rf_v4), sizeof(rf_v4) * n);
   uint32_t *word = malloc(sizeof(uint32_t) * n);
@@ -216,7 +246,7 @@ static int axes_bicubic(const rf_image_t *pm, int opaque, int lo, int hi, uint8_
   }
   filtered_row_t ring[4];
   for (int k = 0; k < 4; k++) ring[k] = (filtered_row_t){v + (size_t)k * dw, word + (size_t)k * dw, flat + (size_t)k * dw};
-  int ring_row[4] = {-1, -1, -1, -1};
+  int ring_row[4] = {-1, -1, -1, -1}, ring_opaque[4] = {0, 0, 0, 0};
   const filtered_row_t *rows[4];
   for (int j = 0; j < dh; j++) {
     uint8_t *out = dst + (size_t)j * dw * 4;
@@ -224,13 +254,16 @@ static int axes_bicubic(const rf_image_t *pm, int opaque, int lo, int hi, uint8_
       memset(out, 0, (size_t)dw * 4);
       continue;
     }
+    int opaque = 1;
     for (int k = 0; k < 4; k++) {
       int r = Y->taps[j][k];
       if (ring_row[r % 4] != r) {
-        cubic_row(pm->rgba + (size_t)r * pm->width * 4, X, dw, lo, hi, flat + n + dw, &ring[r % 4]);
+        const uint8_t *at = source_row(src, r, lo, hi, &ring_opaque[r % 4]);
+        cubic_row(at, X, dw, lo, hi, flat + n + dw, &ring[r % 4]);
         ring_row[r % 4] = r;
       }
       rows[k] = &ring[r % 4];
+      opaque &= ring_opaque[r % 4];
     }
     cubic_column(rows, dw, Y->frac[j], opaque, flat + n, out);
   }
@@ -255,9 +288,28 @@ int warp_axes(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double 
   rf_image_t pm;
   uint8_t *owned;
   if (rf_premultiplied_source(src, reach, &pm, &owned)) goto done;
-  rc = method == RESAMPLE_BILINEAR ? (axes_bilinear(&pm, dst, dw, dh, &X, &Y), 0) : axes_bicubic(&pm, owned == NULL, reach.x0, reach.x1, dst, dw, dh, &X, &Y);
+  row_source_t rows = {&pm, owned == NULL, NULL, NULL};
+  rc = method == RESAMPLE_BILINEAR ? (axes_bilinear(&pm, dst, dw, dh, &X, &Y), 0) : axes_bicubic(&rows, reach.x0, reach.x1, dst, dw, dh, &X, &Y);
   free(owned);
 done:
+  free(X.block);
+  free(Y.block);
+  return rc;
+}
+
+int warp_axes_bicubic_rows(const rf_rows_t *src, uint8_t *dst, int dw, int dh, const double *xs, const double *ys) {
+  axis_t X = {0}, Y = {0};
+  int rc = -1;
+  uint8_t *buf = NULL;
+  if (axis_new(&X, xs, dw, src->width, RESAMPLE_BICUBIC) || axis_new(&Y, ys, dh, src->height, RESAMPLE_BICUBIC)) goto done;
+  int lo, hi;
+  axis_reach(&X, dw, src->width, RESAMPLE_BICUBIC, &lo, &hi);
+  buf = malloc((size_t)(hi > lo ? hi - lo : 1) * 4);
+  if (!buf) goto done;
+  row_source_t rows = {NULL, 0, src, buf};
+  rc = axes_bicubic(&rows, lo, hi, dst, dw, dh, &X, &Y);
+done:
+  free(buf);
   free(X.block);
   free(Y.block);
   return rc;

@@ -19,4 +19,21 @@
  */
 int warp_axes(const rf_image_t *src, uint8_t *dst, int dw, int dh, const double *xs, const double *ys, resample_method_t method);
 
+/*
+ * A source image read a row at a time, for sources that are never drawn whole (a mosaic of tiles composed as it
+ * is sampled): `read` writes the straight RGBA pixels [x0, x1) of row y (0 ≤ x0 < x1 ≤ width, 0 ≤ y < height)
+ * to `out`.
+ */
+typedef struct {
+  void (*read)(void *ctx, int y, int x0, int x1, uint8_t *out);
+  void *ctx;
+  int width, height;
+} rf_rows_t;
+
+/*
+ * warp_axes with RESAMPLE_BICUBIC of a source read by rows: the same pixels, but each source row the taps reach
+ * is read once, into room for one row, instead of the whole source existing in memory.
+ */
+int warp_axes_bicubic_rows(const rf_rows_t *src, uint8_t *dst, int dw, int dh, const double *xs, const double *ys);
+
 #endif
