@@ -108,6 +108,11 @@ int main(int argc, char **argv) {
     double *each = malloc(sizeof(double) * WARP_POINT_DOUBLES * dw * dh);
     uint8_t *axes = malloc((size_t)dw * dh * 4);
     for (int i = 0; i < dw; i++) xs[i] = below(2) ? any_position() : (next() / 4294967296.0) * sw;
+    if (below(2)) {
+      /* Rising, as a map's columns are (and as the eight-column shortcut needs), some possibly past either edge. */
+      double x = (next() / 4294967296.0) * (sw + 4) - 2, step = (next() / 4294967296.0) * 2.5;
+      for (int i = 0; i < dw; i++, x += step) xs[i] = x;
+    }
     for (int j = 0; j < dh; j++) ys[j] = below(2) ? any_position() : (next() / 4294967296.0) * sh;
     for (int j = 0; j < dh; j++)
       for (int i = 0; i < dw; i++) {
