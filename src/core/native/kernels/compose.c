@@ -84,6 +84,11 @@ void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int
   }
 }
 
+void compose_mosaic_row(void *mosaic, int y, int x0, int x1, uint8_t *out) {
+  const compose_mosaic_t *m = mosaic;
+  compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx + x0, m->wy + y, x1 - x0, 1, m->background, out);
+}
+
 uint8_t *compose_mosaic(const compose_mosaic_t *m) {
   uint8_t *out = malloc((size_t)m->ww * m->wh * 4);
   if (out) compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx, m->wy, m->ww, m->wh, m->background, out);

@@ -43,6 +43,12 @@ void compose_window(const compose_tile_t *tiles, int cols, int rows, int tw, int
  */
 uint8_t *compose_mosaic(const compose_mosaic_t *m);
 
+/*
+ * Pixels [x0, x1) of row y of the window of `mosaic` (a compose_mosaic_t) into `out`: the window read a row at a
+ * time by kernels that sample it without drawing it whole (warp_axes.h's rf_rows_t).
+ */
+void compose_mosaic_row(void *mosaic, int y, int x0, int x1, uint8_t *out);
+
 /* NULL when the tile's buffers hold every pixel its geometry names, else what is wrong. */
 const char *compose_check_tile(const compose_tile_t *t, size_t pixels_length, size_t palette_length);
 

@@ -32,15 +32,17 @@ typedef struct {
 
 static int run_warp(job_t *job) {
   warp_args_t *a = job->args;
-  rf_image_t src = a->src;
   const compose_mosaic_t *m = a->mosaic;
-  /* The window in the thread's scratch: a fresh allocation per map cost a page fault per 4 KiB, more than the warp. */
-  uint8_t *window = m ? thread_scratch((size_t)m->ww * m->wh * 4) : NULL;
-  if (window) {
-    compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx, m->wy, m->ww, m->wh, m->background, window);
-    src = (rf_image_t){window, m->ww, m->wh};
+  int rc;
+  if (m) {
+    /* The window (if it is drawn whole) in the thread's scratch: a fresh allocation per map cost a page fault per
+     * 4 KiB, more than the warp. */
+    int whole = warp_mosaic_needs_window(&a->s);
+    uint8_t *window = whole ? thread_scratch((size_t)m->ww * m->wh * 4) : NULL;
+    rc = whole && !window ? -1 : warp_mosaic(m, window, a->dst, a->dw, a->dh, &a->s);
+  } else {
+    rc = warp_fill(&a->src, a->dst, a->dw, a->dh, &a->s);
   }
-  int rc = m && !window ? -1 : warp_fill(&src, a->dst, a->dw, a->dh, &a->s);
   thread_scratch_trim();
   if (rc) {
     strcpy(job->error, "warp: out of memory");

@@ -1,7 +1,8 @@
 /*
  * A reprojected map drawn from a mosaic window (compose.h) through a warp (warp.h) and written as a paletted PNG
- * (quantize_png.h) in one pass: the window and the map live in the calling thread's scratch (thread_scratch.h),
- * never as JavaScript buffers, so a reprojected WMS GetMap from a cache leaves V8 nothing to collect but the PNG.
+ * (quantize_png.h) in one pass: the map (and the window, unless it is read a row at a time) lives in the calling
+ * thread's scratch (thread_scratch.h), never as JavaScript buffers, so a reprojected WMS GetMap from a cache leaves
+ * V8 nothing to collect but the PNG.
  */
 #ifndef KERNELS_WARP_PNG_H
 #define KERNELS_WARP_PNG_H
@@ -13,6 +14,18 @@
 #include "png.h"
 #include "quantize.h"
 #include "warp.h"
+
+/*
+ * Whether warp_mosaic needs room for the window drawn whole (ww × wh RGBA pixels): all but the separable bicubic,
+ * which reads the window a row at a time as it samples it (warp_axes_bicubic_rows).
+ */
+int warp_mosaic_needs_window(const warp_sampling_t *s);
+
+/*
+ * Writes every pixel of `dst` (dw × dh) from the window of `m` by `s`, as warp_fill of the composed window;
+ * `window` is room for that window when warp_mosaic_needs_window, else unused. Returns 0, or -1 when out of memory.
+ */
+int warp_mosaic(const compose_mosaic_t *m, uint8_t *window, uint8_t *dst, int dw, int dh, const warp_sampling_t *s);
 
 /*
  * The `width`×`height` map sampled from the window of `m` by `s` (whose positions the caller checked against
