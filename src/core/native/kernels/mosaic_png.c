@@ -15,12 +15,6 @@ static int inside_window(const compose_mosaic_t *m, int x, int y, int width, int
   return x >= 0 && y >= 0 && (long)x + width <= m->ww && (long)y + height <= m->wh;
 }
 
-/* The window read a row at a time (warp_axes.h): pixels [x0, x1) of window row y, composed from the tiles. */
-static void read_window_row(void *ctx, int y, int x0, int x1, uint8_t *out) {
-  const compose_mosaic_t *m = ctx;
-  compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx + x0, m->wy + y, x1 - x0, 1, m->background, out);
-}
-
 static void compose_all(const compose_mosaic_t *m, uint8_t *window) {
   compose_window(m->tiles, m->cols, m->rows, m->tw, m->th, m->wx, m->wy, m->ww, m->wh, m->background, window);
 }
@@ -63,7 +57,7 @@ int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_ma
   if (map->crop) {
     crop(m, map->x, map->y, width, height, window, pixels);
   } else {
-    rf_rows_t rows = {read_window_row, (void *)m, m->ww, m->wh};
+    rf_rows_t rows = {compose_mosaic_row, (void *)m, m->ww, m->wh};
     rf_image_t src = {window, m->ww, m->wh};
     if (!by_rows) compose_all(m, window);
     if (by_rows ? resample_extent_bicubic_rows(&rows, pixels, width, height, map->extent)
