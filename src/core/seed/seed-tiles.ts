@@ -36,9 +36,18 @@ export async function tilesToCreate(manager: TileManager, tiles: readonly TileCo
 /**
  * Creates the missing or stale tiles among `tiles` (one meta tile) through the tile manager, so locking and the
  * re-check under the lock are the same as for requests. Returns how many tiles had to be created.
+ *
+ * The manager looks each tile up itself (missing or stale, by the same expiry) before it creates any, so only a
+ * refresh of cached tiles (`skipUncached`) asks the cache first. A look-up of our own before the manager's cost
+ * 16 asynchronous stats per meta tile, each a hand-off to the thread pool that the meta tile's image work waits
+ * behind, to learn what the manager's synchronous look-up finds again right after.
  */
 export async function seedTiles(manager: TileManager, tiles: readonly TileCoord[], opts: { skipUncached: boolean }): Promise<number> {
-  const needed = await tilesToCreate(manager, tiles, opts);
-  if (needed.length) await manager.loadTiles(needed);
-  return needed.length;
+  if (opts.skipUncached) {
+    const needed = await tilesToCreate(manager, tiles, opts);
+    if (needed.length) await manager.loadTiles(needed);
+    return needed.length;
+  }
+  const loaded = await manager.loadTiles(tiles);
+  return loaded.reduce((n, t) => (t?.cacheStatus === 'hit' ? n : n + 1), 0);
 }
