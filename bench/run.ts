@@ -100,11 +100,12 @@ async function measure(t: Target, workerCount: number, s: Scenario, ws: ReturnTy
   const listFile = join(ws.dir, `paths-${t.name}-${s.id}.txt`);
   const connections = s.connections ?? settings.connections;
   const load = { base: t.base, paths, listFile, mode: s.mode, connections, threads: settings.threads, timeoutS: 30 } as const;
+  const warmupPaths = s.warmupPaths?.[t.name];
+  await runLoad({ ...load, ...(warmupPaths ? { paths: warmupPaths, listFile: `${listFile}.warmup` } : {}), seconds: settings.warmupSeconds });
   if (s.group === 'cold-miss') {
+    // the warm-up and the preflight stored tiles: the measured requests must all miss
     const waited = await emptyColdCache(ws.coldDir);
     if (waited > 2000) log(`  ${t.name} was still storing cold tiles: waited ${(waited / 1000).toFixed(1)} s before emptying the cache`);
-  } else {
-    await runLoad({ ...load, seconds: settings.warmupSeconds });
   }
   const pids = t.workerPids();
   for (const pid of pids) resetPeakRss(pid);

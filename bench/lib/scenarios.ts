@@ -24,6 +24,12 @@ export interface Scenario {
   readonly firstTile?: TileCoord;
   /** Concurrent connections, when not the default. */
   readonly connections?: number;
+  /**
+   * Paths asked during the warm-up instead of `paths` (same kind of work, never measured): cold misses must not
+   * warm up on the tiles they then measure, and each server's first requests (module loading, first upstream
+   * connection) must not be measured either.
+   */
+  readonly warmupPaths?: Partial<Record<TargetName, string[]>>;
 }
 
 export function webMercatorGrid(): TileGrid {
@@ -132,13 +138,16 @@ export function buildScenarios(inp: ScenarioInput): Scenario[] {
   const wms4326 = wms('EPSG:4326', [512, 512], 3);
   const wms25832 = wms('EPSG:25832', [512, 512], 4, inp.utmArea);
 
-  // One tile per meta tile on a level that is never seeded: every request goes to the upstream.
+  // One tile per meta tile on a level that is never seeded: every request goes to the upstream. The warm-up asks
+  // for meta tiles of the next level, also never seeded.
   const grid = webMercatorGrid();
   const coldBBox = getSRS('EPSG:4326').transformBBoxTo(getSRS('EPSG:3857'), inp.wmsArea);
-  const cold = shuffle(
-    grid.affectedLevelTiles(coldBBox, inp.coldLevel).tiles.filter((t): t is TileCoord => !!t && t[0] % META_SIZE === 0 && t[1] % META_SIZE === 0),
-    prng(5),
+  const coldTiles = (level: number, seed: number) => shuffle(
+    grid.affectedLevelTiles(coldBBox, level).tiles.filter((t): t is TileCoord => !!t && t[0] % META_SIZE === 0 && t[1] % META_SIZE === 0),
+    prng(seed),
   ).map((c) => tms('cold', c));
+  const cold = coldTiles(inp.coldLevel, 5);
+  const coldWarmup = coldTiles(inp.coldLevel + 1, 6);
 
   const wmsCaps = '/service?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.1.1';
   const wmtsCaps = '/wmts/1.0.0/WMTSCapabilities.xml';
@@ -176,7 +185,7 @@ export function buildScenarios(inp: ScenarioInput): Scenario[] {
     // A user waiting for an uncached map: one client, then two at once (the issue's concurrency 1 and 2).
     ...[1, 2].map((connections): Scenario => ({
       id: `cold-miss-${connections}`, title: `TMS tile, cold miss (level ${inp.coldLevel}, a new meta tile per request), ${connections} client${connections > 1 ? 's' : ''}`,
-      group: 'cold-miss', mode: 'seq', paths: same(cold), connections,
+      group: 'cold-miss', mode: 'seq', paths: same(cold), warmupPaths: same(coldWarmup), connections,
     })),
   ];
 }
