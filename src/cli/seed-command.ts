@@ -119,10 +119,13 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
       say(`Start seeding process (${seedTasks.length} task${seedTasks.length > 1 ? 's' : ''})${opts.dryRun ? ' (dry run)' : ''}`);
       const needWorkers = !opts.dryRun && seedTasks.some((t) => t.coverage !== false);
       const workers = Math.max(1, opts.concurrency ?? availableParallelism());
-      // this process seeds too: N − 1 worker processes
+      // this process seeds too: N − 1 worker processes, which join once started (this one seeds meanwhile)
       if (needWorkers) {
-        const children = workers > 1 ? await ProcessPoolExecutor.start(configFile, workers - 1) : null;
-        pool = new LocalAndPoolExecutor(new InProcessExecutor(runtime), children);
+        const children = workers > 1 ? ProcessPoolExecutor.start(configFile, workers - 1) : null;
+        pool = new LocalAndPoolExecutor(new InProcessExecutor(runtime), children, {
+          poolCapacity: ProcessPoolExecutor.capacityOf(workers - 1),
+          onPoolError: (err) => io.err.write(`warning: ${err.message}; seeding in this process only\n`),
+        });
       }
       const result = await runSeed(seedTasks, {
         executor: pool ?? undefined,

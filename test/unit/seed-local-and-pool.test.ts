@@ -62,3 +62,47 @@ test('without workers, or when they are gone, every item runs here', async () =>
   local2.finishAll();
   await Promise.all(b);
 });
+
+test('workers still starting: items run here until they join, prepared with the units announced meanwhile', async () => {
+  const local = fake(2);
+  const pool = fake(2);
+  const prepared: unknown[] = [];
+  pool.exec.prepare = async (units) => {
+    prepared.push(units);
+  };
+  let start!: (p: WorkerPool) => void;
+  const starting = new Promise<WorkerPool>((resolve) => (start = resolve));
+  const both = new LocalAndPoolExecutor(local.exec, starting, { poolCapacity: 2 });
+  assert.equal(both.capacity, 4);
+  const units = [{ cache: 'c', grid: 'g', refreshBefore: null, skipUncached: false }];
+  await both.prepare(units);
+  const early = [both.run(item(1)), both.run(item(1)), both.run(item(1))];
+  assert.equal(local.ran.length, 3);
+  start(pool.exec);
+  await starting;
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(prepared, [units]);
+  const late = both.run(item(2));
+  assert.equal(pool.ran.length, 1);
+  local.finishAll();
+  pool.finishAll();
+  assert.deepEqual(await Promise.all([...early, late]), [1, 1, 1, 2]);
+  await both.close();
+});
+
+test('workers that fail to start leave this process seeding alone, and say why', async () => {
+  const local = fake(2);
+  const errors: string[] = [];
+  const both = new LocalAndPoolExecutor(local.exec, Promise.reject(new Error('seed worker failed to start: boom')), {
+    poolCapacity: 2,
+    onPoolError: (err) => errors.push(err.message),
+  });
+  await both.prepare([]);
+  await new Promise((r) => setImmediate(r));
+  const a = [both.run(item(1)), both.run(item(1)), both.run(item(1))];
+  assert.equal(local.ran.length, 3);
+  assert.deepEqual(errors, ['seed worker failed to start: boom']);
+  local.finishAll();
+  await Promise.all(a);
+  await both.close();
+});

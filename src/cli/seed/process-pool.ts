@@ -35,7 +35,12 @@ export class ProcessPoolExecutor implements SeedExecutor {
   private units: readonly SeedUnitSpec[] = [];
 
   private constructor(size: number) {
-    this.capacity = size * ITEMS_PER_WORKER;
+    this.capacity = ProcessPoolExecutor.capacityOf(size);
+  }
+
+  /** The capacity of a pool of `size` workers, known before they start. */
+  static capacityOf(size: number): number {
+    return size * ITEMS_PER_WORKER;
   }
 
   static async start(configFile: string, size: number): Promise<ProcessPoolExecutor> {
