@@ -1,19 +1,25 @@
 /**
- * Node flags of the workers: the master's, plus two V8 heap settings for a process whose big data lives outside
- * the JavaScript heap, each unless the master was started with one of its own.
+ * Node flags of the workers: the master's, plus V8 settings for a process whose big data lives outside the
+ * JavaScript heap and in the C allocator, each unless the master was started with one of its own (or its `--no-`).
  *
  * - A young generation of 2 MB semi-spaces: drawing maps allocates many short-lived objects; V8 otherwise grows
  *   the young generation to 3 × 16 MB, which stays resident (about 40 MB per worker) while scavenges of the
  *   smaller one measured no slower.
- * - An old generation that may grow by 20 % (V8 still adds at least a few MB) before the next mark-compact:
- *   buffers of dead images count against that limit, and they are only freed by a mark-compact once they have
- *   outlived the young generation (decoded tiles leaving their cache, answers sent while other maps were drawn).
- *   With V8's own factor (up to 4× for a heap of 20 MB) a worker drawing maps carried up to 60 MB of such garbage;
- *   at 20 % it carries about 15, for a few more mark-compacts of a small heap, most of them marked concurrently.
+ * - An old generation that may double (V8 still adds at least a few MB) before the next mark-compact, instead of
+ *   growing up to 4x: buffers of dead images count against that limit, and they are only freed by a mark-compact
+ *   once they outlived the young generation (decoded tiles leaving their cache, maps that waited for the pool).
+ *   Measured with 2 workers on 2 cores (reprojected 512x512 maps): peak RSS 155-165 -> 136-141 MB per worker;
+ *   20 % held 128-133 MB but cost 10-40 % more CPU per map in extra mark-compacts, 100 % about 10 % at most
+ *   (within the noise of a shared machine). `node --heap-growing-percent=0 …` gives the workers V8's own growth.
+ * - WebAssembly compiled by Liftoff only: the only WebAssembly a worker runs is undici's HTTP parser (llhttp),
+ *   and V8 recompiling it with TurboFan once it gets hot took some 30 MB of compiler memory, which the C
+ *   allocator then kept resident: the first upstream responses of a cold cache left each worker that much fatter.
+ *   Liftoff's code parses the few upstream responses of a tile server fast enough (a cold miss costs ms upstream).
  */
 const WORKER_V8_FLAGS: readonly { name: string; value: string }[] = [
   { name: '--max-semi-space-size', value: '2' },
-  { name: '--heap-growing-percent', value: '20' },
+  { name: '--heap-growing-percent', value: '100' },
+  { name: '--liftoff-only', value: '' },
 ];
 
 export function workerExecArgv(masterArgv: readonly string[]): string[] {
@@ -22,9 +28,9 @@ export function workerExecArgv(masterArgv: readonly string[]): string[] {
     // V8 reads `_` and `-` alike in flag names.
     const chosen = masterArgv.some((a) => {
       const name = a.split('=')[0]!.replace(/_/g, '-');
-      return name === flag.name;
+      return name === flag.name || name === flag.name.replace(/^--/, '--no-');
     });
-    if (!chosen) out.push(`${flag.name}=${flag.value}`);
+    if (!chosen) out.push(flag.value ? `${flag.name}=${flag.value}` : flag.name);
   }
   return out;
 }
