@@ -9,7 +9,6 @@ import { ConsoleReporter } from '../core/seed/console-reporter.js';
 import { ProcessPoolExecutor } from './seed/process-pool.js';
 import { LocalAndPoolExecutor } from './seed/local-and-pool.js';
 import { InProcessExecutor } from '../core/seed/executor.js';
-import { runWorkerCommand, seedThroughQueue } from './seed/queue-command.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
 import { runSeed } from '../core/seed/seeder.js';
 import { buildSeedRuntime, type SeedRuntime } from '../core/seed/seed-runtime.js';
@@ -83,7 +82,9 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
   const say = (text: string) => io.out.write(`${text}\n`);
   let runtime: SeedRuntime | null = null;
   let pool: LocalAndPoolExecutor | null = null;
-  if (opts.worker) return runWorkerCommand(opts, io);
+  // The queue's commands build the whole runtime and a Redis client: loaded only with --queue/--worker, so a
+  // plain seed (and each of its workers' parent) does not pay their start-up CPU, which the upstream shares.
+  if (opts.worker) return (await import('./seed/queue-command.js')).runWorkerCommand(opts, io);
   try {
     const configFile = resolve(opts.proxyConf);
     const loaded = loadConfig(configFile, { env: io.env ?? process.env });
@@ -113,7 +114,7 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
     let exit: number = EXIT.ok;
 
     if (seedTasks.length && opts.queue && !opts.dryRun) {
-      exit = await seedThroughQueue(seedTasks, opts, io, reporter);
+      exit = await (await import('./seed/queue-command.js')).seedThroughQueue(seedTasks, opts, io, reporter);
     } else if (seedTasks.length) {
       say('========== Seeding tasks ==========');
       say(`Start seeding process (${seedTasks.length} task${seedTasks.length > 1 ? 's' : ''})${opts.dryRun ? ' (dry run)' : ''}`);
