@@ -10,18 +10,18 @@
 // Runs in a workspace of its own (removed afterwards unless --keep) and runs mapproxy-ts through tsx.
 // Not a benchmark result: bench/run.sh gives those.
 import http from 'node:http';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { workspace, writeMapProxyConfig } from './lib/configs.js';
 import { emptyColdCache } from './lib/cold-cache.js';
-import { sleep, startProc, stopAll, waitForHttp } from './lib/procs.js';
+import { sleep, stopAll } from './lib/procs.js';
 import { buildScenarios } from './lib/scenarios.js';
 import { startMapProxy, startOurs, type Target } from './lib/targets.js';
 import { tsxRuntime } from './lib/runtime.js';
-import { MAPSERV, writeUpstreamData } from './lib/upstream.js';
+import { startUpstream, writeUpstreamData } from './lib/upstream.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -45,31 +45,11 @@ const pct = (values: number[], p: number): number => {
 const row = (name: string, values: number[]) =>
   `${name.padEnd(22)} n=${String(values.length).padStart(4)}  p50 ${pct(values, 50).toFixed(1).padStart(6)}  p90 ${pct(values, 90).toFixed(1).padStart(6)}  p99 ${pct(values, 99).toFixed(1).padStart(6)}  max ${Math.max(...values).toFixed(1).padStart(6)} ms`;
 
-/** MapServer behind lighttpd as bench/lib/upstream.ts starts it, plus an access log with each request's time. */
+/** MapServer behind lighttpd as the bench starts it, plus an access log with each request's time. */
 async function startLoggedUpstream(dir: string, mapfile: string, port: number) {
-  const conf = join(dir, 'mapserver.conf');
-  writeFileSync(conf, `CONFIG\n  ENV\n    MS_MAPFILE "${mapfile}"\n  END\nEND\n`);
+  mkdirSync(dir, { recursive: true });
   const accessLog = join(dir, 'access.log');
-  const lconf = join(dir, 'lighttpd.conf');
-  writeFileSync(lconf, `server.modules = ("mod_fastcgi", "mod_accesslog")
-server.document-root = "${dir}"
-server.bind = "127.0.0.1"
-server.port = ${port}
-server.errorlog = "${join(dir, 'lighttpd-error.log')}"
-server.max-connections = 1024
-accesslog.filename = "${accessLog}"
-accesslog.format = "%D %s \\"%r\\""
-fastcgi.server = ( "/mapserv" => ((
-  "socket" => "${join(dir, 'mapserv.sock')}",
-  "bin-path" => "${MAPSERV}",
-  "max-procs" => ${workers},
-  "check-local" => "disable",
-  "bin-environment" => ( "MAPSERVER_CONFIG_FILE" => "${conf}" )
-)) )
-`);
-  const proc = startProc('lighttpd+mapserv', 'lighttpd', ['-D', '-f', lconf]);
-  const url = `http://127.0.0.1:${port}/mapserv?`;
-  await waitForHttp(proc, `${url}SERVICE=WMS&VERSION=1.1.1&REQUEST=GetCapabilities`);
+  const { url } = await startUpstream(dir, mapfile, port, workers, accessLog);
   return { url, accessLog };
 }
 

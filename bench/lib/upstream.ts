@@ -32,17 +32,22 @@ export async function writeUpstreamData(repo: string, dir: string): Promise<stri
   return mapfile;
 }
 
-export async function startUpstream(dir: string, mapfile: string, port: number, processes: number): Promise<Upstream> {
+/**
+ * MapServer as FastCGI behind lighttpd on 127.0.0.1:`port`, `processes` of it. With `accessLog`, lighttpd logs each
+ * request's time in microseconds, status and request line there (`%D %s "%r"`).
+ */
+export async function startUpstream(dir: string, mapfile: string, port: number, processes: number, accessLog?: string): Promise<Upstream> {
   const conf = join(dir, 'mapserver.conf');
   writeFileSync(conf, `CONFIG\n  ENV\n    MS_MAPFILE "${mapfile}"\n  END\nEND\n`);
   const lconf = join(dir, 'lighttpd.conf');
-  writeFileSync(lconf, `server.modules = ("mod_fastcgi")
+  const logging = accessLog ? `accesslog.filename = "${accessLog}"\naccesslog.format = "%D %s \\"%r\\""\n` : '';
+  writeFileSync(lconf, `server.modules = ("mod_fastcgi"${accessLog ? ', "mod_accesslog"' : ''})
 server.document-root = "${dir}"
 server.bind = "127.0.0.1"
 server.port = ${port}
 server.errorlog = "${join(dir, 'lighttpd-error.log')}"
 server.max-connections = 1024
-fastcgi.server = ( "/mapserv" => ((
+${logging}fastcgi.server = ( "/mapserv" => ((
   "socket" => "${join(dir, 'mapserv.sock')}",
   "bin-path" => "${MAPSERV}",
   "max-procs" => ${processes},

@@ -3,6 +3,16 @@ import { dirname } from 'node:path';
 
 const isErrno = (err: unknown, code: string): boolean => (err as NodeJS.ErrnoException | null)?.code === code;
 
+/** The levels of `dir` that do not exist, outermost first. */
+function missingLevels(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !fs.existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  return missing.reverse();
+}
+
 /**
  * `mkdir -p` that reports why a directory could not be made. Node's recursive mkdir answers ENOENT when a
  * level fails for another reason (a read-only mount, a full disk, missing permissions), which would tell the
@@ -14,13 +24,9 @@ export async function makeDirectories(dir: string): Promise<string | undefined> 
     return await fs.promises.mkdir(dir, { recursive: true });
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
-    const missing: string[] = [];
-    for (let d = dir; !fs.existsSync(d); d = dirname(d)) {
-      missing.push(d);
-      if (dirname(d) === d) break;
-    }
+    const missing = missingLevels(dir);
     if (missing.length === 0) throw err;
-    for (const d of missing.reverse()) {
+    for (const d of missing) {
       await fs.promises.mkdir(d).catch((e: unknown) => {
         if (!isErrno(e, 'EEXIST')) throw e;
       });
@@ -38,13 +44,9 @@ export function makeDirectoriesSync(dir: string): string | undefined {
     return fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
-    const missing: string[] = [];
-    for (let d = dir; !fs.existsSync(d); d = dirname(d)) {
-      missing.push(d);
-      if (dirname(d) === d) break;
-    }
+    const missing = missingLevels(dir);
     if (missing.length === 0) throw err;
-    for (const d of missing.reverse()) {
+    for (const d of missing) {
       try {
         fs.mkdirSync(d);
       } catch (e) {
