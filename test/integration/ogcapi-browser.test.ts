@@ -66,13 +66,19 @@ globals:
     const page = `${base}/ogcapi/collections/areas_cached/map/tiles/WebMercatorQuad?f=html`;
     const html = await (await fetch(page)).text();
     assert.match(html, /ol\.source\.OGCMapTile/);
-    asked.length = 0;
     const file = join(dir, 'ogcmaptile.png');
-    await shoot(page, file);
+    const isTile = (p: string) => /^\/ogcapi\/collections\/areas_cached\/map\/tiles\/WebMercatorQuad\/\d+\/\d+\/\d+\.png$/.test(p);
+    // A loaded machine can end Chromium's virtual time after OpenLayers read its tileset but before its first
+    // render frame asked for tiles (seen once in a full run, where the page itself was right): one more shot then.
+    asked.length = 0;
+    for (let shot = 0; shot < 2 && !asked.some(isTile); shot++) {
+      asked.length = 0;
+      await shoot(page, file);
+    }
     // OpenLayers read the tileset (JSON) and the tile matrix set, then asked for tiles of the template
     assert.ok(asked.includes('/ogcapi/collections/areas_cached/map/tiles/WebMercatorQuad'), asked.join(' '));
     assert.ok(asked.includes('/ogcapi/tileMatrixSets/WebMercatorQuad'), asked.join(' '));
-    const tiles = asked.filter((p) => /^\/ogcapi\/collections\/areas_cached\/map\/tiles\/WebMercatorQuad\/\d+\/\d+\/\d+\.png$/.test(p));
+    const tiles = asked.filter(isTile);
     assert.ok(tiles.length >= 1, asked.join(' '));
     const img = await decodeImage(readFileSync(file));
     assert.ok(colorFraction(img, [...TEST_COLORS.redArea, 255], 12) > 0.001, 'no red area in the screenshot');
