@@ -42,6 +42,25 @@ test('store replaces an existing tile and leaves no temporary files', async () =
   assert.deepEqual(allFiles(dir), ['0/0/0.jpeg']);
 });
 
+test('a tile directory removed after a store (a cleanup) is made again by the next store', async () => {
+  const dir = tmpDir();
+  const cache = new FileCache({ directory: dir, ext: 'png', layout: 'tms' });
+  await cache.storeMany([{ coord: [4, 1, 3], data: Buffer.from('a') }, { coord: [4, 2, 3], data: Buffer.from('b') }]);
+  fs.rmSync(path.join(dir, '3'), { recursive: true });
+  await cache.storeMany([{ coord: [4, 1, 3], data: Buffer.from('c') }, { coord: [4, 2, 3], data: Buffer.from('d') }]);
+  assert.deepEqual((await cache.load([4, 2, 3]))?.data, Buffer.from('d'));
+  assert.deepEqual(allFiles(dir).sort(), ['3/4/1.png', '3/4/2.png']);
+});
+
+test('a failed store in a directory that cannot be made leaves nothing behind and says why', async () => {
+  const dir = tmpDir();
+  // a file where the level directory should be
+  fs.writeFileSync(path.join(dir, '3'), '');
+  const cache = new FileCache({ directory: dir, ext: 'png', layout: 'tms' });
+  await assert.rejects(cache.store([4, 1, 3], Buffer.from('a')), /cannot store tile .*3\/4\/1\.png: /);
+  assert.deepEqual(fs.readdirSync(dir), ['3']);
+});
+
 test('concurrent stores of the same tile all succeed and leave one complete file', async () => {
   const dir = tmpDir();
   const cache = new FileCache({ directory: dir, ext: 'png' });

@@ -69,6 +69,45 @@ describe('tile locks', () => {
     assert.equal(locks.watchers.watchedDirectories, 0, 'no watcher stays open without waiters');
   });
 
+  it('watch the lock directory only while the lock is busy', async () => {
+    const dir = temp();
+    const locks = new FileLocks();
+    const subscribe = locks.watchers.subscribe.bind(locks.watchers);
+    const subscribed: string[] = [];
+    locks.watchers.subscribe = (d, name, listener) => {
+      subscribed.push(name);
+      return subscribe(d, name, listener);
+    };
+    const path = join(dir, 'u.lck');
+    const held = await locks.acquire([path], { timeoutMs: 5000, release: 'unlink' });
+    assert.equal(held.waitedMs, 0);
+    assert.deepEqual(subscribed, [], 'a free lock is taken without watching its directory');
+    const waiting = locks.acquire([path], { timeoutMs: 5000, release: 'unlink' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(subscribed, ['u.lck'], 'a busy lock is waited for with a watch');
+    assert.equal(locks.watchers.watchedDirectories, 1);
+    await held.release();
+    await (await waiting).release();
+    assert.equal(locks.watchers.watchedDirectories, 0);
+  });
+
+  it('wake a waiter at once when a holder in another process releases (before the fallback timer)', async () => {
+    const dir = temp();
+    const path = join(dir, 'p.lck');
+    // holds the lock until stdin closes, then removes the file as a tile lock holder does
+    const code = `import fcntl, os, sys, time\nf = open(${JSON.stringify(path)}, 'w+')\nfcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\nprint('READY', flush=True)\nsys.stdin.read()\nos.unlink(${JSON.stringify(path)})\nprint('RELEASED %f' % time.time(), flush=True)\nf.close()`;
+    const holder = await python(code);
+    const locks = new FileLocks();
+    const waiting = locks.acquire([path], { timeoutMs: 10_000, release: 'unlink' }).then((h) => ({ h, at: Date.now() }));
+    // past the fallback retries at 250 and 750 ms: the next one comes only a second later
+    await new Promise((r) => setTimeout(r, 800));
+    const out = await holder.stop();
+    const releasedAt = Number(/RELEASED ([\d.]+)/.exec(out)![1]) * 1000;
+    const { h, at } = await waiting;
+    assert.ok(at - releasedAt < 300, `woken ${Math.round(at - releasedAt)} ms after the release`);
+    await h.release();
+  });
+
   it('wake a waiter when another process removes the lock file (no polling)', async () => {
     const dir = temp();
     const path = join(dir, 'w.lck');

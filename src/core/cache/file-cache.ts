@@ -38,6 +38,9 @@ export interface FileCacheOptions {
 const parseMode = (mode: number | string | undefined): number | undefined =>
   mode === undefined || mode === null ? undefined : typeof mode === 'number' ? mode : parseInt(mode, 8);
 
+/** How many tile directories a cache remembers (a few hundred meta tiles' worth) before it starts afresh. */
+const KNOWN_DIRECTORIES = 4096;
+
 const isErrno = (err: unknown, code: string): boolean => (err as NodeJS.ErrnoException | null)?.code === code;
 
 /**
@@ -53,6 +56,11 @@ export class FileCache extends BasicTileCache {
   private readonly dirMode?: number;
   readonly links: 'symlink' | 'hardlink' | null;
   private readonly transparent?: boolean;
+  /**
+   * Tile directories this process made or wrote to lately: their tiles are written without looking first. A
+   * directory removed since (a cleanup) fails the write with ENOENT, which makes it again (writeInDirectory).
+   */
+  private readonly knownDirectories = new Set<string>();
   /** Single colour files being written by this process: the tiles of one meta tile share one write. */
   private readonly sharedWrites = new Map<string, Promise<void>>();
 
@@ -212,6 +220,14 @@ export class FileCache extends BasicTileCache {
    * one round trip per tile, queued behind the meta tile's encoding jobs: 4-30 ms for a new meta tile.
    */
   private writeInDirectory(location: string, data: Buffer): void {
+    const dir = dirname(location);
+    if (!this.knownDirectories.has(dir)) {
+      // A new meta tile's tiles mostly go to new directories: one cheap look saves a failed open (and the
+      // exception it throws) before the mkdir.
+      if (!fs.existsSync(dir)) this.ensureDirectory(dir);
+      if (this.knownDirectories.size >= KNOWN_DIRECTORIES) this.knownDirectories.clear();
+      this.knownDirectories.add(dir);
+    }
     try {
       this.writeAtomic(location, data);
     } catch (err) {
@@ -284,8 +300,10 @@ export class FileCache extends BasicTileCache {
   private writeAtomic(location: string, data: Buffer): void {
     const tmp = `${location}.tmp-${randomInt(0, 100_000_000)}`;
     let fd: number | undefined;
+    let created = false;
     try {
       fd = fs.openSync(tmp, 'wx', 0o664);
+      created = true;
       if (this.fileMode !== undefined) fs.fchmodSync(fd, this.fileMode);
       for (let written = 0; written < data.length; ) written += fs.writeSync(fd, data, written, data.length - written);
       // close reports delayed write errors (NFS, quotas): only a file closed without error is renamed
@@ -301,11 +319,13 @@ export class FileCache extends BasicTileCache {
           // the write's error is the one to report
         }
       }
-      // ENOENT: open failed, there is nothing to remove
-      try {
-        fs.unlinkSync(tmp);
-      } catch {
-        // nothing was created
+      // when open failed (ENOENT: no directory yet), there is nothing to remove
+      if (created) {
+        try {
+          fs.unlinkSync(tmp);
+        } catch {
+          // removed already
+        }
       }
       throw err;
     }

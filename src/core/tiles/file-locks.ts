@@ -75,7 +75,13 @@ export class FileLocks {
     const started = performance.now();
     const deadline = started + opts.timeoutMs;
 
-    // Subscribe before the first attempt: a release between a failed try and the subscription is not lost.
+    // Uncontended (the usual case: a meta tile nobody else creates), the first try takes the lock, and watching the
+    // directory would only cost an inotify watch, its removal and the events of our own lock file.
+    const first = await this.tryAll(paths, dir);
+    if (first.held) return this.held(first.held.path, dir, first.held.fd, opts.release, 0);
+
+    // Busy: subscribe, then try again at once, so that a release between the failed try and the subscription
+    // is not lost; from then on, every release wakes this waiter.
     let woken = false;
     let wake: (() => void) | null = null;
     const onEvent = (event: LockFileEvent): void => {
@@ -86,21 +92,12 @@ export class FileLocks {
     };
     const unsubscribe = paths.map((p) => this.watchers.subscribe(dir, basename(p), onEvent));
     let delay = FIRST_RETRY_MS;
-    let busy = false;
     try {
       for (;;) {
         woken = false;
-        let retryNow = false;
-        for (const path of paths) {
-          const got = await this.tryLock(path, dir);
-          if (got === 'retry') {
-            retryNow = true;
-            continue;
-          }
-          if (got !== 'busy') return this.held(path, dir, got.fd, opts.release, busy ? performance.now() - started : 0);
-        }
-        busy = true;
-        if (retryNow || woken) continue;
+        const got = await this.tryAll(paths, dir);
+        if (got.held) return this.held(got.held.path, dir, got.held.fd, opts.release, performance.now() - started);
+        if (got.retryNow || woken) continue;
         const remaining = deadline - performance.now();
         if (remaining <= 0) throw new LockTimeout(paths[0]);
         await new Promise<void>((resolve) => {
@@ -117,6 +114,17 @@ export class FileLocks {
     } finally {
       unsubscribe.forEach((u) => u());
     }
+  }
+
+  /** One try of each path in order: the first one locked, or whether one is worth retrying at once. */
+  private async tryAll(paths: readonly string[], dir: string): Promise<{ held?: { path: string; fd: number }; retryNow: boolean }> {
+    let retryNow = false;
+    for (const path of paths) {
+      const got = await this.tryLock(path, dir);
+      if (got === 'retry') retryNow = true;
+      else if (got !== 'busy') return { held: { path, fd: got.fd }, retryNow };
+    }
+    return { retryNow };
   }
 
   /**

@@ -16,6 +16,9 @@ const isBusy = (err: unknown): boolean => {
 /** What one non-blocking attempt gave: the locked fd, busy (someone holds it), or retry (we locked a removed file). */
 export type TryLockResult = { fd: number } | 'busy' | 'retry';
 
+/** What MapProxy writes into its lock files: a space, the pid, a newline. */
+const PID_TEXT = Buffer.from(` ${process.pid}\n`);
+
 export const closeFd = (fd: number): Promise<void> => new Promise((resolve) => fs.close(fd, () => resolve()));
 
 /**
@@ -46,10 +49,10 @@ export async function tryLockFile(path: string): Promise<TryLockResult> {
     }
     // The pid only informs people looking at the file; on a full disk writing it fails while the lock,
     // which is in the kernel, is ours all the same.
-    const text = Buffer.from(` ${process.pid}\n`);
+    // A lock file is new (holders remove theirs) or holds an earlier holder's pid; only a longer one is truncated.
     try {
-      fs.writeSync(fd, text, 0, text.length, 0);
-      fs.ftruncateSync(fd, text.length);
+      fs.writeSync(fd, PID_TEXT, 0, PID_TEXT.length, 0);
+      if (mine.size > PID_TEXT.length) fs.ftruncateSync(fd, PID_TEXT.length);
     } catch {
       // see above
     }

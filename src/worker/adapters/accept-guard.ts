@@ -1,5 +1,25 @@
 import { openFdCount, readFdLimit } from '../fd-limit.js';
 
+/** How long the soft open-files limit read from /proc is trusted: it changes only when someone runs prlimit. */
+const LIMIT_REFRESH_MS = 10_000;
+
+/**
+ * This process's soft open-files limit, read again at most every LIMIT_REFRESH_MS: reading /proc/self/limits is four
+ * syscalls and a parse, which at every look (50 a second) cost more than the look at the descriptors itself.
+ */
+function cachedSoftLimit(): () => number | null {
+  let value: number | null = null;
+  let readAt = -Infinity;
+  return () => {
+    const now = performance.now();
+    if (now - readAt >= LIMIT_REFRESH_MS) {
+      value = readFdLimit()?.soft ?? null;
+      readAt = now;
+    }
+    return value;
+  };
+}
+
 export interface AcceptGuardOptions {
   /** Connections (descriptors opened since the guard started) at which no new connection is taken. */
   maxConnections: number;
@@ -36,7 +56,7 @@ export class AcceptGuard {
   constructor(private readonly opts: AcceptGuardOptions) {
     this.log = opts.log ?? console;
     this.openFds = opts.openFds ?? openFdCount;
-    this.fdLimit = opts.fdLimit ?? (() => readFdLimit()?.soft ?? null);
+    this.fdLimit = opts.fdLimit ?? cachedSoftLimit();
     this.baseline = this.openFds() ?? 0;
   }
 
