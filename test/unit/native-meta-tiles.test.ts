@@ -9,10 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
 import type { Point, Size } from '../../src/core/geo/bbox.js';
-import { decode, encodePalettedTiles, encodePalettedTilesFromPng } from '../../src/core/image/encode.js';
+import { decode, encodePalettedTiles, encodePalettedTilesFromPng, encodePalettedTilesFromPngStaged } from '../../src/core/image/encode.js';
 import { imageFormat, type ImageFormat } from '../../src/core/image/format.js';
 import { pngImageData } from '../../src/core/image/png-decode.js';
 import { kernel } from '../../src/core/native/kernels.js';
@@ -25,6 +25,7 @@ const TILE = 128;
 const BUFFER = 16;
 const SIDE = 4 * TILE + 2 * BUFFER;
 const SIZE: Size = [SIDE, SIDE];
+const NONE = new Int32Array(0);
 
 /** A meta tile of MapServer's world map (config/world.map), as the bench's upstream draws it. */
 function mapserver(transparent: boolean): Buffer {
@@ -109,6 +110,88 @@ describe('the fused meta tile job gives the two steps\' tiles byte for byte', ()
   });
 });
 
+describe('the asked tiles first', () => {
+  // out of order and spread over the meta tile: rows from the top, the middle and the bottom
+  const ASKED = [9, 0, 15, 6];
+
+  it('are handed out as the asked tiles of the all-at-once job, in the asked order, and all tiles stay the same', async () => {
+    for (const [kind, png] of pngs) {
+      for (const transparent of [true, false]) {
+        const expected = await encodePalettedTilesFromPng(png, SIZE, inside(), png8, { transparent });
+        assert.ok(expected, kind);
+        const staged = encodePalettedTilesFromPngStaged(png, SIZE, inside(), png8, { transparent }, ASKED);
+        const asked = await staged.asked;
+        assert.ok(asked, `${kind}: taken`);
+        assert.equal(asked.length, ASKED.length);
+        asked.forEach((t, k) => assert.ok(t.equals(expected[ASKED[k]!]!), `${kind}: asked tile ${ASKED[k]} differs`));
+        assert.deepEqual(await staged.all, expected, kind);
+      }
+    }
+  });
+
+  it('the kernel calls onEarly once, from the pool, with the asked tiles in the asked order', async () => {
+    const data = pngImageData(pngs.get('rgba8')!);
+    const raw = kernel<(...args: unknown[]) => Promise<Buffer[] | false>>('metaTilesPng');
+    const rects = Int32Array.from(inside().flatMap((t) => [t.offset[0], t.offset[1], t.size[0], t.size[1]]));
+    const options = Int32Array.from([256, 0, 1, 255, 255, 255]);
+    const calls: Buffer[][] = [];
+    const all = await raw(data.compressed, packedPngHeader(data.header), new Uint8Array(0), new Uint8Array(0), SIDE, SIDE, rects, options, true,
+      Int32Array.from(ASKED), (tiles: Buffer[]) => calls.push(tiles));
+    // the early call may reach this thread after the job's end, never after the next turn of the event loop
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(all);
+    assert.equal(calls.length, 1);
+    assert.deepEqual(calls[0], ASKED.map((i) => all[i]));
+    // asked indices are checked: out of range, repeated, not an Int32Array
+    const args = (asked: unknown) => [data.compressed, packedPngHeader(data.header), new Uint8Array(0), new Uint8Array(0), SIDE, SIDE, rects, options, true, asked, null];
+    assert.throws(() => raw(...args(Int32Array.from([16]))), RangeError);
+    assert.throws(() => raw(...args(Int32Array.from([-1]))), RangeError);
+    assert.throws(() => raw(...args(Int32Array.from([3, 3]))), RangeError);
+    assert.throws(() => raw(...args([0])), RangeError);
+    assert.throws(() => raw(...[...args(NONE).slice(0, 10), 'no function']), RangeError);
+  });
+
+  it('a PNG damaged late in its stream hands out no tile: the decoder says why', async () => {
+    const png = pngs.get('rgb8')!;
+    const data = pngImageData(png);
+    const rows = decodeRows(png);
+    const rowBytes = 1 + SIDE * 3;
+    const lastRow = Buffer.from(rows);
+    lastRow[rowBytes * (SIDE - 1)] = 7; // filter type 7 in the last row
+    const corrupt = Buffer.from(data.compressed);
+    corrupt[corrupt.length - 1] ^= 0x01; // the stream's checksum, after every row
+    const raw = kernel<(...args: unknown[]) => Promise<Buffer[] | false>>('metaTilesPng');
+    const rects = Int32Array.from(inside().flatMap((t) => [t.offset[0], t.offset[1], t.size[0], t.size[1]]));
+    const options = Int32Array.from([256, 0, 0, 255, 255, 255]);
+    for (const [what, stream] of [['a bad filter type in the last row', deflateSync(lastRow)], ['a bad checksum', corrupt]] as const) {
+      const bytes = withStream(png, stream);
+      const staged = encodePalettedTilesFromPngStaged(bytes, SIZE, inside(), png8, { transparent: false }, [0]);
+      assert.equal(await staged.asked, null, what);
+      assert.equal(await staged.all, null, what);
+      const calls: unknown[] = [];
+      const job = raw(stream, packedPngHeader(data.header), new Uint8Array(0), new Uint8Array(0), SIDE, SIDE, rects, options, true, Int32Array.from([0]), () => calls.push(1));
+      await job.then(() => undefined, () => undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(calls, [], `${what}: onEarly not called`);
+    }
+    await assert.rejects(decode(withStream(png, deflateSync(lastRow))), /filter/);
+  });
+});
+
+/** The PNG's inflated rows (filter bytes and all). */
+function decodeRows(png: Buffer): Buffer {
+  return inflateSync(pngImageData(png).compressed);
+}
+
+/** The PNG with its image data replaced by `stream` (one IDAT). */
+function withStream(png: Buffer, stream: Uint8Array): Buffer {
+  const chunks = pngChunks(png);
+  const first = chunks.findIndex((c) => c.type === 'IDAT');
+  const rest = chunks.filter((c) => c.type !== 'IDAT');
+  rest.splice(first, 0, { type: 'IDAT', data: Buffer.from(stream) });
+  return pngFromChunks(rest);
+}
+
 describe('what the fused job does not take falls back to the decoder', () => {
   /** The PNG with its image data replaced by `stream` (one IDAT). */
   const withStream = (png: Buffer, stream: Uint8Array) => {
@@ -158,14 +241,14 @@ describe('what the fused job does not take falls back to the decoder', () => {
     const none = new Uint8Array(0);
     const rects = Int32Array.from([0, 0, 8, 8]);
     const options = Int32Array.from([256, 0, 1, 255, 255, 255]);
-    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE + 1, rects, options, false), RangeError);
-    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, new Int32Array(0), options, false), RangeError);
-    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, Int32Array.from([0, 0, 8]), options, false), RangeError);
-    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, Int32Array.from([0, 0, 1 << 17, 8]), options, false), RangeError);
-    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, rects, Int32Array.from([0, 0, 1, 0, 0, 0]), false), RangeError);
-    assert.throws(() => raw(data.compressed, header.subarray(0, 4), none, none, SIDE, SIDE, rects, options, false), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE + 1, rects, options, false, NONE, null), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, new Int32Array(0), options, false, NONE, null), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, Int32Array.from([0, 0, 8]), options, false, NONE, null), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, Int32Array.from([0, 0, 1 << 17, 8]), options, false, NONE, null), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, rects, Int32Array.from([0, 0, 1, 0, 0, 0]), false, NONE, null), RangeError);
+    assert.throws(() => raw(data.compressed, header.subarray(0, 4), none, none, SIDE, SIDE, rects, options, false, NONE, null), RangeError);
     assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, rects, options), TypeError);
-    assert.equal((raw(data.compressed, header, none, none, SIDE, SIDE, rects, options, false) as Buffer[]).length, 1);
+    assert.equal((raw(data.compressed, header, none, none, SIDE, SIDE, rects, options, false, NONE, null) as Buffer[]).length, 1);
     // Declared huge over a few bytes: not taken, nothing of the declared size allocated.
     const huge = { ...data, header: { ...data.header, width: 13000, height: 13000 }, compressed: data.compressed.subarray(0, 50) };
     assert.equal(await metaTilesPng(huge, 13000, 13000, [rect], opts), null);

@@ -4,7 +4,8 @@ import { mergeImages } from './merge.js';
 import type { Point, Size } from '../geo/bbox.js';
 import type { ImageFormat } from './format.js';
 import { encodeRgbaPng } from './png-encode.js';
-import { quantizePngTilesToPng, quantizeTilesToPng, type QuantizeOptions } from './quantize.js';
+import { kernelOptions, quantizeTilesToPng, type QuantizeOptions } from './quantize.js';
+import { metaTilesPngStaged } from '../native/meta-tiles.js';
 import { addGeoTiffTags, type GeoReference } from './geotiff.js';
 import { hasTransparency, WHITE, type RawImage, type RGB } from './raw-image.js';
 
@@ -138,19 +139,64 @@ export async function encodePalettedTiles(
  * (a broken file, another size, image data that is not one whole stream of the declared size, rows that do not
  * decode): the caller decodes it as usual, which gives the image or says what is wrong with it.
  */
-export async function encodePalettedTilesFromPng(
+export function encodePalettedTilesFromPng(
   png: Buffer,
   size: Size,
   tiles: readonly { offset: Point; size: Size }[],
   format: ImageFormat,
   opts: EncodeOptions = {},
 ): Promise<Buffer[] | null> {
+  return encodePalettedTilesFromPngStaged(png, size, tiles, format, opts, []).all;
+}
+
+/** The tiles of encodePalettedTilesFromPngStaged: the asked ones first, then all. */
+export interface StagedTiles {
+  /** The asked tiles in the asked order, as soon as they are written; null when the PNG is not taken (`all` is null too). */
+  readonly asked: Promise<Buffer[] | null>;
+  /**
+   * Every tile, the asked ones included; null when the PNG is not taken. Rejects only for a failure after the asked
+   * tiles were handed out (the PNG was decoded whole before, so not for a damaged PNG).
+   */
+  readonly all: Promise<Buffer[] | null>;
+}
+
+const NOT_TAKEN: StagedTiles = { asked: Promise.resolve(null), all: Promise.resolve(null) };
+
+/**
+ * encodePalettedTilesFromPng with the tiles at the indices `asked` handed out as soon as they are written, while
+ * the same native job writes the others (a cold miss is answered without waiting for its meta tile's other tiles).
+ * The whole PNG is decoded and checked first: a damaged one hands out no tile.
+ */
+export function encodePalettedTilesFromPngStaged(
+  png: Buffer,
+  size: Size,
+  tiles: readonly { offset: Point; size: Size }[],
+  format: ImageFormat,
+  opts: EncodeOptions,
+  asked: readonly number[],
+): StagedTiles {
   if (!isPalettedPng(format)) throw new Error(`encodePalettedTilesFromPng: ${format.mimeType} is not a paletted PNG format`);
+  let data: ReturnType<typeof pngImageData>;
   try {
-    const data = pngImageData(png);
-    if (data.header.width !== size[0] || data.header.height !== size[1]) return null;
-    return await quantizePngTilesToPng(data, size, tiles, quantizeOptions(format, opts));
+    data = pngImageData(png);
   } catch {
-    return null;
+    return NOT_TAKEN;
   }
+  if (data.header.width !== size[0] || data.header.height !== size[1]) return NOT_TAKEN;
+  const rects = tiles.map((t) => ({ x: t.offset[0], y: t.offset[1], width: t.size[0], height: t.size[1] }));
+  const job = metaTilesPngStaged(data, size[0], size[1], rects, kernelOptions(quantizeOptions(format, opts)), asked);
+  let handedOut = false;
+  const askedTiles = job.asked.then(
+    (t) => {
+      handedOut = t !== null;
+      return t;
+    },
+    () => null,
+  );
+  // Before anything was handed out, a failure is the caller's cue to decode the PNG the usual way (which says why).
+  const all = job.all.catch((err: unknown) => {
+    if (handedOut) throw err;
+    return null;
+  });
+  return { asked: askedTiles, all };
 }

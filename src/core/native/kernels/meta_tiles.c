@@ -28,17 +28,68 @@ static int decode(const meta_png_t *png, uint8_t **rgba, char err[PNG_ERROR_SIZE
                           (size_t)rgba_len, err);
 }
 
-int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, const qz_options_t *opts, uint8_t **pngs,
-                   size_t *lens, char err[PNG_ERROR_SIZE]) {
+/* The asked indices are distinct and in range: 0, or -1 with a message. */
+static int check_asked(const meta_asked_t *asked, size_t n, uint8_t *seen, char err[PNG_ERROR_SIZE]) {
+  if (asked->n > n || (asked->n && !asked->indices)) {
+    snprintf(err, PNG_ERROR_SIZE, "%zu tiles asked of %zu", asked->n, n);
+    return -1;
+  }
+  for (size_t k = 0; k < asked->n; k++) {
+    size_t i = asked->indices[k];
+    if (i >= n || seen[i]) {
+      snprintf(err, PNG_ERROR_SIZE, "asked tile %zu is not one of the %zu or asked twice", i, n);
+      return -1;
+    }
+    seen[i] = 1;
+  }
+  return 0;
+}
+
+static int write_tile(const uint8_t *rgba, const png_header_t *h, const qz_rect_t *rects, size_t i,
+                      const qz_options_t *opts, uint8_t **pngs, size_t *lens, char err[PNG_ERROR_SIZE]) {
+  char why[PNG_ERROR_SIZE];
+  if (!qz_png_tile(rgba, (int)h->width, (int)h->height, rects[i], opts, &pngs[i], &lens[i], why)) return 0;
+  snprintf(err, PNG_ERROR_SIZE, "tile %zu: %.120s", i, why);
+  return -1;
+}
+
+/* The asked tiles, then (after telling) the others; 0 or -1 with a message. */
+static int write_tiles(const uint8_t *rgba, const png_header_t *h, const qz_rect_t *rects, size_t n,
+                       const meta_asked_t *asked, const uint8_t *seen, const qz_options_t *opts, uint8_t **pngs,
+                       size_t *lens, char err[PNG_ERROR_SIZE]) {
+  size_t n_asked = asked ? asked->n : 0;
+  for (size_t k = 0; k < n_asked; k++)
+    if (write_tile(rgba, h, rects, asked->indices[k], opts, pngs, lens, err)) return -1;
+  if (n_asked && asked->ready) asked->ready(asked->context, asked->indices, n_asked, pngs, lens);
+  for (size_t i = 0; i < n; i++)
+    if (!(seen && seen[i]) && write_tile(rgba, h, rects, i, opts, pngs, lens, err)) return -1;
+  return 0;
+}
+
+int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, const meta_asked_t *asked,
+                   const qz_options_t *opts, uint8_t **pngs, size_t *lens, char err[PNG_ERROR_SIZE]) {
   const png_header_t *h = &png->header;
   /* qz_tile works in int coordinates. */
   if (h->width > INT32_MAX || h->height > INT32_MAX) {
     snprintf(err, PNG_ERROR_SIZE, "a %ux%u image", h->width, h->height);
     return -1;
   }
+  uint8_t *seen = NULL;
+  if (asked && asked->n) {
+    seen = calloc(n ? n : 1, 1);
+    if (!seen) {
+      snprintf(err, PNG_ERROR_SIZE, "out of memory");
+      return -1;
+    }
+    if (check_asked(asked, n, seen, err)) {
+      free(seen);
+      return -1;
+    }
+  }
   uint8_t *rgba = NULL;
   int status = decode(png, &rgba, err);
-  if (status == 1 && qz_png_tiles(rgba, (int)h->width, (int)h->height, rects, n, opts, pngs, lens, err)) status = -1;
+  if (status == 1 && write_tiles(rgba, h, rects, n, asked, seen, opts, pngs, lens, err)) status = -1;
+  free(seen);
   thread_scratch_trim();
   qz_thread_trim();
   return status;

@@ -23,12 +23,29 @@ typedef struct {
 } meta_png_t;
 
 /*
+ * Called once from the thread running meta_tiles_png when the asked tiles are written (their pngs[i] and lens[i]
+ * filled), before the others are: the caller may hand those to whoever waits for them while the rest is written.
+ */
+typedef void (*meta_early_fn)(void *context, const size_t *asked, size_t n_asked, uint8_t *const *pngs, const size_t *lens);
+
+typedef struct {
+  const size_t *indices; /* rects written first, in this order: distinct, each < n */
+  size_t n;
+  meta_early_fn ready; /* may be NULL: then nobody is told, the order alone changes */
+  void *context;
+} meta_asked_t;
+
+/*
  * The `n` rects of the decoded PNG quantized and written as paletted PNGs into pngs[i], lens[i] (malloc'd; the
  * caller frees every non-NULL one, also after a failure). Returns 1 when done; 0 when the image data stream does
  * not inflate whole to the size the header calls for (nothing written: the caller decodes it the usual way, which
  * says why or, like Pillow, accepts a stream cut off after the last row); -1 with a message in `err`.
+ *
+ * With `asked` (may be NULL), the asked rects are written first and `asked->ready` called, then the others. The
+ * whole image is decoded and checked before any tile is written, so a damaged PNG hands out no tile. The bytes of
+ * every tile are the same in any order (each tile is quantized on its own).
  */
-int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, const qz_options_t *opts, uint8_t **pngs,
-                   size_t *lens, char err[PNG_ERROR_SIZE]);
+int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, const meta_asked_t *asked,
+                   const qz_options_t *opts, uint8_t **pngs, size_t *lens, char err[PNG_ERROR_SIZE]);
 
 #endif
