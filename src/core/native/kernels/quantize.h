@@ -47,8 +47,8 @@ int qz_tile(qz_work_t *w, const uint8_t *rgba, int width, int height, qz_rect_t 
             uint8_t *palette, uint8_t *indices);
 
 /*
- * qz_tile of `n` RGBA pixels that the caller gives up: they are quantized where they lie (flattened, transparent
- * colours unified), saving the copy qz_tile makes of its rect. Same palette, indices and return value.
+ * qz_tile of `n` RGBA pixels that the caller gives up (the median cut flattens them where they lie, saving the copy
+ * qz_tile makes of its rect; FASTOCTREE reads them as they are). Same palette, indices and return value.
  */
 int qz_pixels(qz_work_t *w, uint8_t *rgba, size_t n, const qz_options_t *opts, uint8_t *palette, uint8_t *indices);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quantize_source.h"
 #include "simd.h"
 
 /* Bits per channel (r, g, b, a) of the fine and the coarse cube, without and with alpha (Pillow's choice). */
@@ -17,7 +18,10 @@ typedef struct {
 } cell_t;
 
 struct qz_octree_scratch {
+  /* Zero but for the cells of the last quantization, which `touched` lists: a tile has pixels in few of them. */
   cell_t fine[FINE_CELLS_MAX];
+  uint16_t touched[FINE_CELLS_MAX];
+  unsigned n_touched;
   cell_t coarse[COARSE_CELLS_MAX];
   /* The coarse cell that holds each fine cell, per mode. */
   uint16_t parent[2][FINE_CELLS_MAX];
@@ -57,6 +61,8 @@ static inline unsigned cell_of(const cube_t *c, const uint8_t *p) {
 qz_octree_scratch_t *qz_octree_scratch_new(void) {
   qz_octree_scratch_t *s = malloc(sizeof *s);
   if (!s) return NULL;
+  memset(s->fine, 0, sizeof s->fine);
+  s->n_touched = 0;
   for (int mode = 0; mode < 2; mode++) {
     cube_t fine = cube_of(FINE_BITS[mode]), coarse = cube_of(COARSE_BITS[mode]);
     for (unsigned f = 0; f < fine.cells; f++) {
@@ -96,6 +102,11 @@ static int ascending(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* The key that sorts cells by falling count, equal counts in cell order. */
+static inline uint64_t order_key(const cell_t *cells, unsigned i) {
+  return ((uint64_t)(UINT32_MAX - cells[i].count) << 16) | i;
+}
+
 /*
  * Cell numbers by falling count, equal counts in cell order (what Pillow's qsort, glibc's stable merge sort,
  * gives), cells without pixels last in cell order. Returns how many cells have pixels.
@@ -103,13 +114,20 @@ static int ascending(const void *a, const void *b) {
 static unsigned order_cells(const cell_t *cells, unsigned n, uint64_t *keys, uint16_t *order) {
   unsigned used = 0;
   for (unsigned i = 0; i < n; i++)
-    if (cells[i].count) keys[used++] = ((uint64_t)(UINT32_MAX - cells[i].count) << 16) | i;
+    if (cells[i].count) keys[used++] = order_key(cells, i);
   qsort(keys, used, sizeof *keys, ascending);
   for (unsigned i = 0; i < used; i++) order[i] = (uint16_t)(keys[i] & 0xffff);
   unsigned k = used;
   for (unsigned i = 0; i < n; i++)
     if (!cells[i].count) order[k++] = (uint16_t)i;
   return used;
+}
+
+/* order_cells for the `n` fine cells that have pixels, listed in any order: the first `n` of the same order. */
+static void order_touched(const cell_t *cells, const uint16_t *touched, unsigned n, uint64_t *keys, uint16_t *order) {
+  for (unsigned i = 0; i < n; i++) keys[i] = order_key(cells, touched[i]);
+  qsort(keys, n, sizeof *keys, ascending);
+  for (unsigned i = 0; i < n; i++) order[i] = (uint16_t)(keys[i] & 0xffff);
 }
 
 /* Takes fine cells [from, to) of the palette out of the coarse cell that holds their mean colour. */
@@ -125,82 +143,96 @@ static void subtract(cell_t *coarse, const cube_t *cc, const cell_t *fine, const
   }
 }
 
-/* A pixel as one word, r | g << 8 | b << 16 | a << 24, whatever the machine's byte order. */
-static inline uint32_t word_of(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The fine cell of a pixel word, with the cube's bits as constants (the generic cell_of, unrolled). */
 static inline unsigned fine_cell(uint32_t v, int with_alpha) {
   if (with_alpha) return ((v >> 5) & 7) << 10 | ((v >> 12) & 15) << 6 | ((v >> 21) & 7) << 3 | v >> 29;
   return ((v >> 4) & 15) << 8 | ((v >> 12) & 15) << 4 | ((v >> 20) & 15);
 }
 
-/* Length of the run of pixels equal to pixel i (maps are mostly runs: one cell update per run). */
-static inline size_t run_length(const uint8_t *rgba, size_t i, size_t n) {
-  uint32_t v, w;
-  memcpy(&v, rgba + i * 4, 4);
-  size_t j = i + 1;
-  while (j < n && (memcpy(&w, rgba + j * 4, 4), w == v)) j++;
-  return j - i;
+typedef struct {
+  qz_octree_scratch_t *s;
+  int with_alpha;
+} count_t;
+
+static inline __attribute__((always_inline)) void count_run(count_t *h, uint32_t v, size_t len, int with_alpha) {
+  unsigned f = fine_cell(v, with_alpha);
+  cell_t *c = &h->s->fine[f];
+  if (!c->count) h->s->touched[h->s->n_touched++] = (uint16_t)f;
+  c->count += (uint32_t)len;
+  for (int k = 0; k < 4; k++) c->sum[k] += (uint64_t)(v >> (8 * k) & 0xff) * len;
 }
+static inline __attribute__((always_inline)) void count_rgb(void *h, uint32_t v, size_t pos, size_t len) { (void)pos, count_run(h, v, len, 0); }
+static inline __attribute__((always_inline)) void count_rgba(void *h, uint32_t v, size_t pos, size_t len) { (void)pos, count_run(h, v, len, 1); }
+
+/* The fine cells' counts and sums, and the list of the cells that have pixels. */
+TARGET_CLONES
+static void histogram(qz_octree_scratch_t *s, int with_alpha, const qz_source_t *src) {
+  count_t h = {s, with_alpha};
+  if (with_alpha) qz_for_runs(src, count_rgba, &h);
+  else qz_for_runs(src, count_rgb, &h);
+}
+
+typedef struct {
+  const uint32_t *lookup;
+  uint8_t *indices;
+} paint_t;
+
+static inline __attribute__((always_inline)) void paint_run(paint_t *m, uint32_t v, size_t pos, size_t len, int with_alpha) {
+  uint8_t index = (uint8_t)m->lookup[fine_cell(v, with_alpha)];
+  uint8_t *out = m->indices + pos;
+  if (len <= 16)
+    for (size_t i = 0; i < len; i++) out[i] = index;
+  else
+    memset(out, index, len);
+}
+static inline __attribute__((always_inline)) void paint_rgb(void *m, uint32_t v, size_t pos, size_t len) { paint_run(m, v, pos, len, 0); }
+static inline __attribute__((always_inline)) void paint_rgba(void *m, uint32_t v, size_t pos, size_t len) { paint_run(m, v, pos, len, 1); }
 
 TARGET_CLONES
-static void histogram(cell_t *fine, int with_alpha, const uint8_t *rgba, size_t n) {
-  for (size_t i = 0; i < n;) {
-    const uint8_t *p = rgba + i * 4;
-    size_t run = run_length(rgba, i, n);
-    cell_t *c = &fine[fine_cell(word_of(p), with_alpha)];
-    c->count += (uint32_t)run;
-    for (int k = 0; k < 4; k++) c->sum[k] += (uint64_t)p[k] * run;
-    i += run;
-  }
+static void map_pixels(const uint32_t *lookup, int with_alpha, const qz_source_t *src, uint8_t *indices) {
+  paint_t m = {lookup, indices};
+  if (with_alpha) qz_for_runs(src, paint_rgba, &m);
+  else qz_for_runs(src, paint_rgb, &m);
 }
 
-TARGET_CLONES
-static void map_pixels(const uint32_t *lookup, int with_alpha, const uint8_t *rgba, size_t n, uint8_t *indices) {
-  for (size_t i = 0; i < n;) {
-    size_t run = run_length(rgba, i, n);
-    memset(indices + i, (uint8_t)lookup[fine_cell(word_of(rgba + i * 4), with_alpha)], run);
-    i += run;
-  }
-}
-
-int qz_octree(qz_octree_scratch_t *s, const uint8_t *rgba, size_t n, unsigned colors, int with_alpha, uint8_t *palette,
+int qz_octree(qz_octree_scratch_t *s, const qz_source_t *src, unsigned colors, int with_alpha, uint8_t *palette,
               uint8_t *indices) {
-  if (!s || colors < 1 || colors > 256 || n > (size_t)INT32_MAX) return -1;
+  if (!s || colors < 1 || colors > 256 || src->w < 1 || src->h < 1 || (uint64_t)src->w * (uint64_t)src->h > INT32_MAX)
+    return -1;
   const int mode = with_alpha ? 1 : 0;
   const cube_t fc = cube_of(FINE_BITS[mode]), cc = cube_of(COARSE_BITS[mode]);
 
-  memset(s->fine, 0, fc.cells * sizeof(cell_t));
+  for (unsigned i = 0; i < s->n_touched; i++) s->fine[s->touched[i]] = (cell_t){0};
+  s->n_touched = 0;
   memset(s->coarse, 0, cc.cells * sizeof(cell_t));
-  histogram(s->fine, with_alpha != 0, rgba, n);
-  for (unsigned f = 0; f < fc.cells; f++) {
-    const cell_t *src = &s->fine[f];
-    if (!src->count) continue;
-    cell_t *dst = &s->coarse[s->parent[mode][f]];
-    dst->count += src->count;
-    for (int k = 0; k < 4; k++) dst->sum[k] += src->sum[k];
+  histogram(s, with_alpha != 0, src);
+  for (unsigned i = 0; i < s->n_touched; i++) {
+    const cell_t *from = &s->fine[s->touched[i]];
+    cell_t *dst = &s->coarse[s->parent[mode][s->touched[i]]];
+    dst->count += from->count;
+    for (int k = 0; k < 4; k++) dst->sum[k] += from->sum[k];
   }
 
   unsigned n_coarse = used_cells(s->coarse, cc.cells);
   if (n_coarse > colors) n_coarse = colors;
   unsigned n_fine = colors - n_coarse;
 
-  order_cells(s->fine, fc.cells, s->keys, s->fine_order);
+  /* The fine cells with pixels by falling count; past them the palette's fine entries are empty cells. */
+  const unsigned n_used = s->n_touched;
+  order_touched(s->fine, s->touched, n_used, s->keys, s->fine_order);
 
   /* The most used fine cells leave their coarse cells; a coarse cell left empty frees a place for one more. */
-  subtract(s->coarse, &cc, s->fine, s->fine_order, 0, n_fine);
+  subtract(s->coarse, &cc, s->fine, s->fine_order, 0, n_fine < n_used ? n_fine : n_used);
   for (unsigned used; n_coarse > (used = used_cells(s->coarse, cc.cells));) {
     unsigned done = n_fine;
     n_coarse = used;
     n_fine = colors - n_coarse;
-    subtract(s->coarse, &cc, s->fine, s->fine_order, done, n_fine);
+    if (done < n_used) subtract(s->coarse, &cc, s->fine, s->fine_order, done, n_fine < n_used ? n_fine : n_used);
   }
 
   order_cells(s->coarse, cc.cells, s->keys, s->coarse_order);
   for (unsigned i = 0; i < n_coarse; i++) s->entries[i] = s->coarse[s->coarse_order[i]];
-  for (unsigned i = 0; i < n_fine; i++) s->entries[n_coarse + i] = s->fine[s->fine_order[i]];
+  for (unsigned i = 0; i < n_fine; i++) s->entries[n_coarse + i] = i < n_used ? s->fine[s->fine_order[i]] : (cell_t){0};
 
   /*
    * The lookup: every coarse cell names its entry (0 when it has none), every fine cell inherits its coarse
@@ -213,14 +245,15 @@ int qz_octree(qz_octree_scratch_t *s, const uint8_t *rgba, size_t n, unsigned co
     cell_mean(&s->entries[i], mean);
     s->coarse_lookup[cell_of(&cc, mean)] = i;
   }
-  for (unsigned f = 0; f < fc.cells; f++) s->fine_lookup[f] = s->coarse_lookup[s->parent[mode][f]];
+  /* Only the cells with pixels are looked up. */
+  for (unsigned i = 0; i < n_used; i++) s->fine_lookup[s->touched[i]] = s->coarse_lookup[s->parent[mode][s->touched[i]]];
   for (unsigned i = n_coarse + n_fine; i-- > n_coarse;) {
     uint8_t mean[4];
     cell_mean(&s->entries[i], mean);
     s->fine_lookup[cell_of(&fc, mean)] = i;
   }
 
-  map_pixels(s->fine_lookup, with_alpha != 0, rgba, n, indices);
+  map_pixels(s->fine_lookup, with_alpha != 0, src, indices);
   for (unsigned i = 0; i < colors; i++) {
     cell_mean(&s->entries[i], palette + i * 4);
     if (!with_alpha) palette[i * 4 + 3] = 255;

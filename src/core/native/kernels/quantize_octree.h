@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quantize_source.h"
+
 /* Work memory for one quantization at a time; reused from tile to tile. */
 typedef struct qz_octree_scratch qz_octree_scratch_t;
 
@@ -25,12 +27,12 @@ qz_octree_scratch_t *qz_octree_scratch_new(void);
 void qz_octree_scratch_free(qz_octree_scratch_t *s);
 
 /*
- * Quantizes `n` pixels (RGBA8, 4 bytes each) to `colors` (1..256) entries. `with_alpha` selects the RGBA cube
- * (Pillow quantizing an RGBA image); without it alpha is ignored and every entry is opaque (an RGB image).
- * Writes `colors` RGBA entries to `palette` and one index per pixel to `indices`. Returns 0, or -1 for bad
- * arguments.
+ * Quantizes the pixels `src` reads (quantize_source.h: a rectangle in place, settled as they are read) to `colors`
+ * (1..256) entries. `with_alpha` selects the RGBA cube (Pillow quantizing an RGBA image); without it alpha is
+ * ignored and every entry is opaque (an RGB image). Writes `colors` RGBA entries to `palette` and one index per
+ * pixel of the rectangle (row-major) to `indices`. Returns 0, or -1 for bad arguments.
  */
-int qz_octree(qz_octree_scratch_t *s, const uint8_t *rgba, size_t n, unsigned colors, int with_alpha, uint8_t *palette,
+int qz_octree(qz_octree_scratch_t *s, const qz_source_t *src, unsigned colors, int with_alpha, uint8_t *palette,
               uint8_t *indices);
 
 #endif

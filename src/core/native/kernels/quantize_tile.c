@@ -9,7 +9,7 @@
 
 struct qz_work {
   qz_octree_scratch_t *octree;
-  uint8_t *pixels; /* the tile being quantized, RGBA */
+  uint8_t *pixels; /* the tile being quantized by median cut, RGBA (FASTOCTREE reads it in place) */
   size_t capacity; /* pixels it has room for */
 };
 
@@ -81,46 +81,19 @@ static void cut(uint8_t *out, const uint8_t *rgba, int width, int height, qz_rec
   }
 }
 
-/* Pillow quantizing RGBA: every fully transparent pixel takes the colour of the first one. */
-static void one_transparent_colour(uint8_t *rgba, size_t pixels) {
-  const uint8_t *first = NULL;
-  for (size_t i = 0; i < pixels; i++) {
-    uint8_t *p = rgba + i * 4;
-    if (p[3]) continue;
-    if (!first) first = p;
-    else memcpy(p, first, 3);
-  }
+/* The rect read in place, settled as MapProxy's quantize() takes it: flattened for an opaque target, else unified. */
+static qz_source_t source_of(const uint8_t *rgba, size_t pitch, int width, int height, qz_rect_t r, const qz_options_t *o) {
+  qz_source_t s = {rgba, pitch, width, height, r.x, r.y, r.width, r.height, o->alpha ? QZ_UNIFY_TRANSPARENT : QZ_FLATTEN,
+                   {o->background[0], o->background[1], o->background[2]}};
+  return s;
 }
 
-int qz_tile(qz_work_t *w, const uint8_t *rgba, int width, int height, qz_rect_t rect, const qz_options_t *o,
-            uint8_t *palette, uint8_t *indices) {
-  if (!w || width < 1 || height < 1 || rect.width < 1 || rect.height < 1 || o->colors < 1 || o->colors > 256) return -1;
-  if ((uint64_t)rect.width * (uint64_t)rect.height > (uint64_t)INT32_MAX) return -1;
-  /* Coordinates in int arithmetic below: keep sums far from overflow. */
-  if (rect.x < -(1 << 28) || rect.y < -(1 << 28) || rect.x > (1 << 28) || rect.y > (1 << 28) || rect.width > (1 << 28) ||
-      rect.height > (1 << 28))
-    return -1;
-  size_t n = (size_t)rect.width * rect.height;
-  if (n > w->capacity) {
-    uint8_t *bigger = realloc(w->pixels, n * 4);
-    if (!bigger) return -1;
-    w->pixels = bigger;
-    w->capacity = n;
+/* Pillow's median cut of `n` pixels the caller gives up (flattened or cut already), with MapProxy's alpha handling. */
+static int mediancut(uint8_t *px, size_t n, const qz_options_t *o, uint8_t *palette, uint8_t *indices) {
+  if (!o->alpha) {
+    qz_flatten(px, n, o->background);
+    return qz_mediancut(px, n, o->colors, palette, indices);
   }
-  cut(w->pixels, rgba, width, height, rect);
-  return qz_pixels(w, w->pixels, n, o, palette, indices);
-}
-
-int qz_pixels(qz_work_t *w, uint8_t *px, size_t n, const qz_options_t *o, uint8_t *palette, uint8_t *indices) {
-  if (!w || n < 1 || n > (size_t)INT32_MAX || o->colors < 1 || o->colors > 256) return -1;
-  if (!o->alpha) qz_flatten(px, n, o->background);
-
-  if (o->method == QZ_FASTOCTREE) {
-    if (o->alpha) one_transparent_colour(px, n);
-    return qz_octree(w->octree, px, n, o->colors, o->alpha, palette, indices) ? -1 : (int)o->colors;
-  }
-  if (!o->alpha) return qz_mediancut(px, n, o->colors, palette, indices);
-
   /* MapProxy: colors - 1 entries for the RGB pixels, then index 255 (transparent) where alpha <= 128. */
   int entries = qz_mediancut(px, n, o->colors > 1 ? o->colors - 1 : 1, palette, indices);
   if (entries < 0) return -1;
@@ -132,4 +105,36 @@ int qz_pixels(qz_work_t *w, uint8_t *px, size_t n, const qz_options_t *o, uint8_
   }
   palette[255 * 4 + 3] = 0;
   return 256;
+}
+
+int qz_tile(qz_work_t *w, const uint8_t *rgba, int width, int height, qz_rect_t rect, const qz_options_t *o,
+            uint8_t *palette, uint8_t *indices) {
+  if (!w || width < 1 || height < 1 || rect.width < 1 || rect.height < 1 || o->colors < 1 || o->colors > 256) return -1;
+  if ((uint64_t)rect.width * (uint64_t)rect.height > (uint64_t)INT32_MAX) return -1;
+  /* Coordinates in int arithmetic below: keep sums far from overflow. */
+  if (rect.x < -(1 << 28) || rect.y < -(1 << 28) || rect.x > (1 << 28) || rect.y > (1 << 28) || rect.width > (1 << 28) ||
+      rect.height > (1 << 28))
+    return -1;
+  if (o->method == QZ_FASTOCTREE) {
+    qz_source_t src = source_of(rgba, (size_t)width * 4, width, height, rect, o);
+    return qz_octree(w->octree, &src, o->colors, o->alpha, palette, indices) ? -1 : (int)o->colors;
+  }
+  size_t n = (size_t)rect.width * rect.height;
+  if (n > w->capacity) {
+    uint8_t *bigger = realloc(w->pixels, n * 4);
+    if (!bigger) return -1;
+    w->pixels = bigger;
+    w->capacity = n;
+  }
+  cut(w->pixels, rgba, width, height, rect);
+  return mediancut(w->pixels, n, o, palette, indices);
+}
+
+int qz_pixels(qz_work_t *w, uint8_t *px, size_t n, const qz_options_t *o, uint8_t *palette, uint8_t *indices) {
+  if (!w || n < 1 || n > (size_t)INT32_MAX || o->colors < 1 || o->colors > 256) return -1;
+  if (o->method == QZ_FASTOCTREE) {
+    qz_source_t src = source_of(px, n * 4, (int)n, 1, (qz_rect_t){0, 0, (int)n, 1}, o);
+    return qz_octree(w->octree, &src, o->colors, o->alpha, palette, indices) ? -1 : (int)o->colors;
+  }
+  return mediancut(px, n, o, palette, indices);
 }
