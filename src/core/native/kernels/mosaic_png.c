@@ -38,11 +38,7 @@ int mosaic_png(const compose_mosaic_t *m, int width, int height, const mosaic_ma
                uint8_t **png, size_t *len, char err[PNG_ERROR_SIZE]) {
   *png = NULL;
   *len = 0;
-  if (width < 1 || height < 1 || width > IMAGE_MAX_SIDE || height > IMAGE_MAX_SIDE ||
-      (uint64_t)width * (uint64_t)height > PNG_MAX_PIXELS) {
-    snprintf(err, PNG_ERROR_SIZE, "a map of %dx%d pixels", width, height);
-    return -1;
-  }
+  if (check_map_size(width, height, err)) return -1;
   size_t map_bytes = (size_t)width * height * 4;
   /* Bicubic (MapProxy's default) reads the window a row at a time as it samples it: the window is never drawn
    * whole, so its pixels stay in the cache between composing and filtering and need no memory of their own. */

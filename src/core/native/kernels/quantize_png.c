@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "png-indexed.h"
+#include "resample_filters.h"
 
 static _Thread_local qz_work_t *thread_work;
 static _Thread_local png_deflater_t *thread_deflater;
@@ -12,6 +13,14 @@ static _Thread_local size_t thread_indices_capacity;
 
 /* What a thread keeps after a job beyond its fixed state: one 512×512 image's worth, a meta tile's tile. */
 #define KEEP_BYTES (1 << 20)
+
+int check_map_size(int width, int height, char err[PNG_ERROR_SIZE]) {
+  if (width >= 1 && height >= 1 && width <= IMAGE_MAX_SIDE && height <= IMAGE_MAX_SIDE &&
+      (uint64_t)width * (uint64_t)height <= PNG_MAX_PIXELS)
+    return 0;
+  snprintf(err, PNG_ERROR_SIZE, "a map of %dx%d pixels", width, height);
+  return -1;
+}
 
 qz_work_t *qz_thread_work(void) {
   if (!thread_work) thread_work = qz_work_new();

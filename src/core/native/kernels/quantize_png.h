@@ -34,6 +34,13 @@ int qz_png_tiles(const uint8_t *rgba, int width, int height, const qz_rect_t *re
 int qz_png_pixels(uint8_t *rgba, int width, int height, const qz_options_t *opts, uint8_t **png, size_t *len,
                   char err[PNG_ERROR_SIZE]);
 
+/*
+ * Whether a `width`×`height` map can be drawn whole and written (sides 1..IMAGE_MAX_SIDE, at most PNG_MAX_PIXELS):
+ * 0, or -1 with a message in `err`. What the kernels that draw a map and hand back its PNG check first
+ * (mosaic_png.h, warp_png.h).
+ */
+int check_map_size(int width, int height, char err[PNG_ERROR_SIZE]);
+
 /* At the end of a job: frees what a big image left in the calling thread's memory, keeping the rest. */
 void qz_thread_trim(void);
 

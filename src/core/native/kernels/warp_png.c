@@ -24,11 +24,7 @@ int warp_png(const compose_mosaic_t *m, int width, int height, const warp_sampli
              uint8_t **png, size_t *len, char err[PNG_ERROR_SIZE]) {
   *png = NULL;
   *len = 0;
-  if (width < 1 || height < 1 || width > IMAGE_MAX_SIDE || height > IMAGE_MAX_SIDE ||
-      (uint64_t)width * (uint64_t)height > PNG_MAX_PIXELS) {
-    snprintf(err, PNG_ERROR_SIZE, "a map of %dx%d pixels", width, height);
-    return -1;
-  }
+  if (check_map_size(width, height, err)) return -1;
   if (m->ww < 1 || m->wh < 1 || m->ww > IMAGE_MAX_SIDE || m->wh > IMAGE_MAX_SIDE) {
     snprintf(err, PNG_ERROR_SIZE, "a window of %dx%d pixels", m->ww, m->wh);
     return -1;
