@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <zlib.h>
 
 /*
@@ -45,4 +46,73 @@ int png_inflate_rgba(const uint8_t *in, size_t in_len, const png_header_t *h, co
   if (zlib_inflate_exact(in, in_len, data, data_len)) return 0;
   if (png_unfilter(data, data_len, h, err)) return -1;
   return png_expand_rgba(data, data_len, h, colors, out, out_len, err) ? -1 : 1;
+}
+
+int png_rows_inflate(png_rows_t *rows, const uint8_t *in, size_t in_len, char err[PNG_ERROR_SIZE]) {
+  const png_header_t *h = rows->h;
+  if (png_check_header(h, err)) return -1;
+  if (png_data_size(h) != rows->data_len || (uint64_t)h->width * h->height * 4 != rows->out_len) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG decode: work memory of %zu and %zu bytes for a %ux%u image", rows->data_len,
+             rows->out_len, h->width, h->height);
+    return -1;
+  }
+  if (zlib_inflate_exact(in, in_len, rows->data, rows->data_len)) return 0;
+  rows->unfiltered = 0;
+  memset(rows->expanded, 0, h->height);
+  if (h->interlace) return 1; /* checked as it is decoded whole, before any row is used */
+  size_t stride = (size_t)png_row_bytes(h, h->width) + 1;
+  for (uint32_t y = 0; y < h->height; y++) {
+    if (rows->data[(size_t)y * stride] <= 4) continue;
+    /* the whole image through the unfilter, for its message (it stops at this row, before changing any other) */
+    if (!png_unfilter(rows->data, rows->data_len, h, err))
+      snprintf(err, PNG_ERROR_SIZE, "PNG row %u has an unknown filter type %u", y, rows->data[(size_t)y * stride]);
+    return -1;
+  }
+  return 1;
+}
+
+/* The header of `height` rows of a non-interlaced image: what png_unfilter and png_expand_rgba take for a band. */
+static png_header_t band(const png_header_t *h, uint32_t height) {
+  png_header_t b = *h;
+  b.height = height;
+  return b;
+}
+
+int png_rows_ready(png_rows_t *rows, int64_t y0, int64_t y1, char err[PNG_ERROR_SIZE]) {
+  const png_header_t *h = rows->h;
+  if (y0 < 0) y0 = 0;
+  if (y1 > (int64_t)h->height) y1 = h->height;
+  if (y0 >= y1) return 0;
+  if (h->interlace) {
+    if (rows->unfiltered) return 0;
+    if (png_unfilter(rows->data, rows->data_len, h, err) ||
+        png_expand_rgba(rows->data, rows->data_len, h, rows->colors, rows->out, rows->out_len, err))
+      return -1;
+    rows->unfiltered = h->height;
+    memset(rows->expanded, 1, h->height);
+    return 0;
+  }
+  size_t stride = (size_t)png_row_bytes(h, h->width) + 1, pitch = (size_t)h->width * 4;
+  if (rows->unfiltered < (uint32_t)y1) {
+    /* From the last row done (its filter byte set to None, so it stays as it is and serves as the row above). */
+    uint32_t from = rows->unfiltered ? rows->unfiltered - 1 : 0;
+    if (rows->unfiltered) rows->data[(size_t)from * stride] = 0;
+    png_header_t b = band(h, (uint32_t)y1 - from);
+    if (png_unfilter(rows->data + (size_t)from * stride, (size_t)b.height * stride, &b, err)) return -1;
+    rows->unfiltered = (uint32_t)y1;
+  }
+  for (uint32_t y = (uint32_t)y0; y < (uint32_t)y1;) {
+    if (rows->expanded[y]) {
+      y++;
+      continue;
+    }
+    uint32_t end = y;
+    while (end < (uint32_t)y1 && !rows->expanded[end]) rows->expanded[end++] = 1;
+    png_header_t b = band(h, end - y);
+    if (png_expand_rgba(rows->data + (size_t)y * stride, (size_t)b.height * stride, &b, rows->colors, rows->out + (size_t)y * pitch,
+                        (size_t)b.height * pitch, err))
+      return -1;
+    y = end;
+  }
+  return 0;
 }

@@ -44,4 +44,31 @@ static inline int inflate_could_fill(size_t in_len, uint64_t out_len) { return o
 int png_inflate_rgba(const uint8_t *in, size_t in_len, const png_header_t *h, const png_colors_t *colors, uint8_t *data,
                      size_t data_len, uint8_t *out, size_t out_len, char err[PNG_ERROR_SIZE]);
 
+/*
+ * A PNG's rows decoded as they are needed: the image data inflated whole (its checksum checked) and every row's
+ * filter type checked first, so a damaged stream is refused before any row is used; then rows unfiltered (in
+ * order: each needs the one above) and expanded to RGBA8 only as far as asked. An Adam7 image is decoded whole at
+ * the first ask.
+ */
+typedef struct {
+  const png_header_t *h;
+  const png_colors_t *colors;
+  uint8_t *data; /* png_data_size(h) bytes: the inflated stream, unfiltered in place row by row */
+  size_t data_len;
+  uint8_t *out; /* width * height * 4 bytes of RGBA8 */
+  size_t out_len;
+  uint8_t *expanded; /* one flag per row (height bytes) */
+  uint32_t unfiltered; /* rows 0 .. unfiltered - 1 are unfiltered */
+} png_rows_t;
+
+/*
+ * Inflates `in` into rows->data and checks every row's filter type (the rows' other fields as png_inflate_rgba's
+ * arguments; `expanded` zeroed here). 1 when every row may be decoded; 0 when the stream does not inflate whole to
+ * that size; -1 with the message png_unfilter gives for the first bad row.
+ */
+int png_rows_inflate(png_rows_t *rows, const uint8_t *in, size_t in_len, char err[PNG_ERROR_SIZE]);
+
+/* Rows [y0, y1) (clamped to the image) unfiltered and expanded into rows->out, once. 0, or -1 with a message. */
+int png_rows_ready(png_rows_t *rows, int64_t y0, int64_t y1, char err[PNG_ERROR_SIZE]);
+
 #endif

@@ -7,25 +7,28 @@
 #include "quantize_png.h"
 #include "thread_scratch.h"
 
-/* Decodes into the thread's work memory: 1 with *rgba set, 0 (not taken) or -1 as meta_tiles_png. */
-static int decode(const meta_png_t *png, uint8_t **rgba, char err[PNG_ERROR_SIZE]) {
+/*
+ * Inflates and checks the image into the thread's work memory (rows ready to be decoded as needed): 1, 0 (not
+ * taken) or -1 as meta_tiles_png.
+ */
+static int decode(const meta_png_t *png, png_rows_t *rows, char err[PNG_ERROR_SIZE]) {
   const png_header_t *h = &png->header;
   if (png_check_header(h, err)) return -1;
   uint64_t data_len = png_data_size(h), rgba_len = (uint64_t)h->width * h->height * 4;
   if (!inflate_could_fill(png->compressed_len, data_len)) return 0;
-  if (data_len + rgba_len > SIZE_MAX) {
+  if (data_len + rgba_len + h->height > SIZE_MAX) {
     snprintf(err, PNG_ERROR_SIZE, "a %ux%u image is too big for this machine", h->width, h->height);
     return -1;
   }
   /* The thread's scratch (thread_scratch.h): a fresh 6 to 10 MB per meta tile cost a page fault per 4 KiB. */
-  uint8_t *memory = thread_scratch((size_t)(data_len + rgba_len));
+  uint8_t *memory = thread_scratch((size_t)(data_len + rgba_len + h->height));
   if (!memory) {
     snprintf(err, PNG_ERROR_SIZE, "out of memory");
     return -1;
   }
-  *rgba = memory + data_len;
-  return png_inflate_rgba(png->compressed, png->compressed_len, h, &png->colors, memory, (size_t)data_len, *rgba,
-                          (size_t)rgba_len, err);
+  *rows = (png_rows_t){.h = h, .colors = &png->colors, .data = memory, .data_len = (size_t)data_len,
+                       .out = memory + data_len, .out_len = (size_t)rgba_len, .expanded = memory + data_len + rgba_len};
+  return png_rows_inflate(rows, png->compressed, png->compressed_len, err);
 }
 
 /* The asked indices are distinct and in range: 0, or -1 with a message. */
@@ -45,24 +48,31 @@ static int check_asked(const meta_asked_t *asked, size_t n, uint8_t *seen, char 
   return 0;
 }
 
-static int write_tile(const uint8_t *rgba, const png_header_t *h, const qz_rect_t *rects, size_t i,
-                      const qz_options_t *opts, uint8_t **pngs, size_t *lens, char err[PNG_ERROR_SIZE]) {
+/* Tile i, from the rows it covers (decoded now if not yet). */
+static int write_tile(png_rows_t *rows, const qz_rect_t *rects, size_t i, const qz_options_t *opts, uint8_t **pngs,
+                      size_t *lens, char err[PNG_ERROR_SIZE]) {
+  const png_header_t *h = rows->h;
   char why[PNG_ERROR_SIZE];
-  if (!qz_png_tile(rgba, (int)h->width, (int)h->height, rects[i], opts, &pngs[i], &lens[i], why)) return 0;
+  if (png_rows_ready(rows, rects[i].y, (int64_t)rects[i].y + rects[i].height, err)) return -1;
+  if (!qz_png_tile(rows->out, (int)h->width, (int)h->height, rects[i], opts, &pngs[i], &lens[i], why)) return 0;
   snprintf(err, PNG_ERROR_SIZE, "tile %zu: %.120s", i, why);
   return -1;
 }
 
-/* The asked tiles, then (after telling) the others; 0 or -1 with a message. */
-static int write_tiles(const uint8_t *rgba, const png_header_t *h, const qz_rect_t *rects, size_t n,
-                       const meta_asked_t *asked, const uint8_t *seen, const qz_options_t *opts, uint8_t **pngs,
-                       size_t *lens, char err[PNG_ERROR_SIZE]) {
+/*
+ * The asked tiles from their rows only, then (after telling) the others, once every row is decoded; 0 or -1 with a
+ * message.
+ */
+static int write_tiles(png_rows_t *rows, const qz_rect_t *rects, size_t n, const meta_asked_t *asked,
+                       const uint8_t *seen, const qz_options_t *opts, uint8_t **pngs, size_t *lens,
+                       char err[PNG_ERROR_SIZE]) {
   size_t n_asked = asked ? asked->n : 0;
   for (size_t k = 0; k < n_asked; k++)
-    if (write_tile(rgba, h, rects, asked->indices[k], opts, pngs, lens, err)) return -1;
+    if (write_tile(rows, rects, asked->indices[k], opts, pngs, lens, err)) return -1;
   if (n_asked && asked->ready) asked->ready(asked->context, asked->indices, n_asked, pngs, lens);
+  if (png_rows_ready(rows, 0, rows->h->height, err)) return -1;
   for (size_t i = 0; i < n; i++)
-    if (!(seen && seen[i]) && write_tile(rgba, h, rects, i, opts, pngs, lens, err)) return -1;
+    if (!(seen && seen[i]) && write_tile(rows, rects, i, opts, pngs, lens, err)) return -1;
   return 0;
 }
 
@@ -86,9 +96,9 @@ int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, cons
       return -1;
     }
   }
-  uint8_t *rgba = NULL;
-  int status = decode(png, &rgba, err);
-  if (status == 1 && write_tiles(rgba, h, rects, n, asked, seen, opts, pngs, lens, err)) status = -1;
+  png_rows_t rows;
+  int status = decode(png, &rows, err);
+  if (status == 1 && write_tiles(&rows, rects, n, asked, seen, opts, pngs, lens, err)) status = -1;
   free(seen);
   thread_scratch_trim();
   qz_thread_trim();
