@@ -13,6 +13,8 @@ struct png_deflater {
   int ready;     /* deflateInit2 succeeded: z holds a state to reset */
   uint8_t *rows; /* packed rows of the tile being written */
   size_t capacity;
+  uint8_t *idat; /* their deflated stream, room for deflateBound */
+  size_t idat_capacity;
 };
 
 png_deflater_t *png_deflater_new(void) { return calloc(1, sizeof(png_deflater_t)); }
@@ -21,14 +23,30 @@ void png_deflater_free(png_deflater_t *d) {
   if (!d) return;
   if (d->ready) deflateEnd(&d->z);
   free(d->rows);
+  free(d->idat);
   free(d);
 }
 
 void png_deflater_trim(png_deflater_t *d, size_t max_bytes) {
-  if (d->capacity <= max_bytes) return;
-  free(d->rows);
-  d->rows = NULL;
-  d->capacity = 0;
+  if (d->capacity > max_bytes) {
+    free(d->rows);
+    d->rows = NULL;
+    d->capacity = 0;
+  }
+  if (d->idat_capacity > max_bytes) {
+    free(d->idat);
+    d->idat = NULL;
+    d->idat_capacity = 0;
+  }
+}
+
+/* At least `n` bytes at *buf (contents dropped), or -1. */
+static int room(uint8_t **buf, size_t *capacity, size_t n) {
+  if (n <= *capacity) return 0;
+  free(*buf);
+  *buf = malloc(n);
+  *capacity = *buf ? n : 0;
+  return *buf ? 0 : -1;
 }
 
 TARGET_CLONES
@@ -71,14 +89,9 @@ int png_write_indexed(png_deflater_t *d, const uint8_t *indices, size_t indices_
   int depth = used <= 2 ? 1 : used <= 4 ? 2 : used <= 16 ? 4 : 8;
   size_t stride = ((size_t)w * (size_t)depth + 7) / 8;
   size_t rows_len = (size_t)h * (stride + 1);
-  if (rows_len > d->capacity) {
-    uint8_t *bigger = realloc(d->rows, rows_len);
-    if (!bigger) {
-      snprintf(err, PNG_ERROR_SIZE, "PNG write: out of memory");
-      return -1;
-    }
-    d->rows = bigger;
-    d->capacity = rows_len;
+  if (room(&d->rows, &d->capacity, rows_len)) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG write: out of memory");
+    return -1;
   }
   if (png_pack_indices(indices, indices_len, w, h, 0, 0, w, h, 0, depth, d->rows, rows_len, err)) return -1;
 
@@ -100,9 +113,26 @@ int png_write_indexed(png_deflater_t *d, const uint8_t *indices, size_t indices_
     snprintf(err, PNG_ERROR_SIZE, "PNG write: tile too large");
     return -1;
   }
+  /*
+   * Deflated into the deflater's own room, then copied into a PNG of its exact size: a fresh deflateBound (64 KB for a
+   * 256² tile) per PNG of a few kilobytes grew and trimmed the heap, a page fault per 4 KiB touched.
+   */
   size_t bound = deflateBound(&d->z, (uLong)rows_len);
+  if (bound > 0xffffffffu || room(&d->idat, &d->idat_capacity, bound)) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG write: out of memory");
+    return -1;
+  }
+  d->z.next_in = d->rows;
+  d->z.avail_in = (uInt)rows_len;
+  d->z.next_out = d->idat;
+  d->z.avail_out = (uInt)bound;
+  if (deflate(&d->z, Z_FINISH) != Z_STREAM_END) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG write: zlib did not finish");
+    return -1;
+  }
+  size_t idat_len = (size_t)d->z.total_out;
   static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
-  size_t total = 8 + (12 + 13) + (12 + (size_t)used * 3) + (trns ? 12 + trns : 0) + (12 + bound) + 12;
+  size_t total = 8 + (12 + 13) + (12 + (size_t)used * 3) + (trns ? 12 + trns : 0) + (12 + idat_len) + 12;
   uint8_t *png = malloc(total);
   if (!png) {
     snprintf(err, PNG_ERROR_SIZE, "PNG write: out of memory");
@@ -121,16 +151,8 @@ int png_write_indexed(png_deflater_t *d, const uint8_t *indices, size_t indices_
     for (unsigned i = 0; i < trns; i++) p[8 + i] = palette[i * 4 + 3];
     p = seal_chunk(p, "tRNS", trns);
   }
-  d->z.next_in = d->rows;
-  d->z.avail_in = (uInt)rows_len;
-  d->z.next_out = p + 8;
-  d->z.avail_out = (uInt)bound;
-  if (deflate(&d->z, Z_FINISH) != Z_STREAM_END) {
-    free(png);
-    snprintf(err, PNG_ERROR_SIZE, "PNG write: zlib did not finish");
-    return -1;
-  }
-  p = seal_chunk(p, "IDAT", (uint32_t)d->z.total_out);
+  memcpy(p + 8, d->idat, idat_len);
+  p = seal_chunk(p, "IDAT", (uint32_t)idat_len);
   p = seal_chunk(p, "IEND", 0);
   *out = png;
   *out_len = (size_t)(p - png);
