@@ -20,7 +20,7 @@
 typedef struct png_deflater png_deflater_t;
 png_deflater_t *png_deflater_new(void);
 void png_deflater_free(png_deflater_t *d);
-/* Frees the row buffer when it is larger than `max_bytes`, keeping the deflate state. */
+/* Frees the row and stream buffers larger than `max_bytes`, keeping the deflate state. */
 void png_deflater_trim(png_deflater_t *d, size_t max_bytes);
 
 /*
