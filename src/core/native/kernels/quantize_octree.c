@@ -11,6 +11,11 @@ static const unsigned FINE_BITS[2][4] = {{4, 4, 4, 0}, {3, 4, 3, 3}};
 static const unsigned COARSE_BITS[2][4] = {{2, 2, 2, 0}, {2, 2, 2, 2}};
 #define FINE_CELLS_MAX (1u << 13)
 #define COARSE_CELLS_MAX (1u << 8)
+/* A run as the histogram keeps it: its fine cell (13 bits) above its length (19 bits). */
+#define RUN_LENGTH_BITS 19
+#define RUN_LENGTH_MAX ((1u << RUN_LENGTH_BITS) - 1)
+/* Runs kept per quantization: a 256² tile's worst case (every pixel its own run). */
+#define RUNS_MAX (1u << 16)
 
 typedef struct {
   uint32_t count;
@@ -33,6 +38,13 @@ struct qz_octree_scratch {
   cell_t entries[256];
   uint32_t coarse_lookup[COARSE_CELLS_MAX];
   uint32_t fine_lookup[FINE_CELLS_MAX];
+  /*
+   * The histogram's runs in rectangle order, so that the indices are painted without reading the pixels again,
+   * unless there were more than RUNS_MAX or one longer than RUN_LENGTH_MAX (`all_runs` 0: the pixels are read again).
+   */
+  uint32_t runs[RUNS_MAX];
+  size_t n_runs;
+  int all_runs;
 };
 
 typedef struct {
@@ -158,6 +170,8 @@ static inline __attribute__((always_inline)) void count_run(count_t *h, uint32_t
   unsigned f = fine_cell(v, with_alpha);
   cell_t *c = &h->s->fine[f];
   if (!c->count) h->s->touched[h->s->n_touched++] = (uint16_t)f;
+  if (h->s->n_runs < RUNS_MAX && len <= RUN_LENGTH_MAX) h->s->runs[h->s->n_runs++] = f << RUN_LENGTH_BITS | (uint32_t)len;
+  else h->s->all_runs = 0;
   c->count += (uint32_t)len;
   for (int k = 0; k < 4; k++) c->sum[k] += (uint64_t)(v >> (8 * k) & 0xff) * len;
 }
@@ -168,6 +182,8 @@ static inline __attribute__((always_inline)) void count_rgba(void *h, uint32_t v
 TARGET_CLONES
 static void histogram(qz_octree_scratch_t *s, int with_alpha, const qz_source_t *src) {
   count_t h = {s, with_alpha};
+  s->n_runs = 0;
+  s->all_runs = 1;
   if (with_alpha) qz_for_runs(src, count_rgba, &h);
   else qz_for_runs(src, count_rgb, &h);
 }
@@ -177,17 +193,29 @@ typedef struct {
   uint8_t *indices;
 } paint_t;
 
-static inline __attribute__((always_inline)) void paint_run(paint_t *m, uint32_t v, size_t pos, size_t len, int with_alpha) {
-  uint8_t index = (uint8_t)m->lookup[fine_cell(v, with_alpha)];
-  uint8_t *out = m->indices + pos;
+static inline void fill(uint8_t *out, uint8_t index, size_t len) {
   if (len <= 16)
     for (size_t i = 0; i < len; i++) out[i] = index;
   else
     memset(out, index, len);
 }
+static inline __attribute__((always_inline)) void paint_run(paint_t *m, uint32_t v, size_t pos, size_t len, int with_alpha) {
+  fill(m->indices + pos, (uint8_t)m->lookup[fine_cell(v, with_alpha)], len);
+}
 static inline __attribute__((always_inline)) void paint_rgb(void *m, uint32_t v, size_t pos, size_t len) { paint_run(m, v, pos, len, 0); }
 static inline __attribute__((always_inline)) void paint_rgba(void *m, uint32_t v, size_t pos, size_t len) { paint_run(m, v, pos, len, 1); }
 
+/* The indices from the histogram's runs. */
+TARGET_CLONES
+static void paint_runs(const uint32_t *runs, size_t n, const uint32_t *lookup, uint8_t *indices) {
+  for (size_t r = 0; r < n; r++) {
+    size_t len = runs[r] & RUN_LENGTH_MAX;
+    fill(indices, (uint8_t)lookup[runs[r] >> RUN_LENGTH_BITS], len);
+    indices += len;
+  }
+}
+
+/* The indices from the pixels read again. */
 TARGET_CLONES
 static void map_pixels(const uint32_t *lookup, int with_alpha, const qz_source_t *src, uint8_t *indices) {
   paint_t m = {lookup, indices};
@@ -253,7 +281,8 @@ int qz_octree(qz_octree_scratch_t *s, const qz_source_t *src, unsigned colors, i
     s->fine_lookup[cell_of(&fc, mean)] = i;
   }
 
-  map_pixels(s->fine_lookup, with_alpha != 0, src, indices);
+  if (s->all_runs) paint_runs(s->runs, s->n_runs, s->fine_lookup, indices);
+  else map_pixels(s->fine_lookup, with_alpha != 0, src, indices);
   for (unsigned i = 0; i < colors; i++) {
     cell_mean(&s->entries[i], palette + i * 4);
     if (!with_alpha) palette[i * 4 + 3] = 255;

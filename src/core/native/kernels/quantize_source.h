@@ -100,6 +100,8 @@ static inline __attribute__((always_inline)) void qz_for_runs(const qz_source_t 
     if (x0 > 0) visit(context, qz_settle_word(s, &st, QZ_OUTSIDE), pos, (size_t)x0);
     const uint8_t *row = s->rgba + (size_t)y * s->pitch + ((size_t)s->x + (size_t)x0) * 4;
     size_t n = (size_t)(x1 - x0), start = pos + (size_t)x0;
+    if (y + 2 < s->height)
+      for (size_t b = 0; b < n * 4; b += 64) __builtin_prefetch(row + 2 * s->pitch + b);
     for (size_t i = 0; i < n;) {
       size_t j = qz_run_end(row, i, n);
       visit(context, qz_settle_word(s, &st, qz_word(row + i * 4)), start + i, j - i);
