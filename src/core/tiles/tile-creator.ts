@@ -286,12 +286,14 @@ export class TileCreator {
     const now = Date.now() / 1000;
     const tileAt = (i: number, data: Buffer): Tile => ({ coord: meta.tiles[i].coord, data, timestamp: now, cacheable: image.cacheable });
     const askedTiles = early.map((i, k) => tileAt(i, firsts[k]!));
-    if (image.cacheable) await this.store(askedTiles, dimensions);
+    const askedStored = image.cacheable ? this.store(askedTiles, dimensions) : Promise.resolve();
     const others = meta.tiles.map((_, i) => i).filter((i) => !early.includes(i));
+    // handled from now on: the job's end may fail while the asked tiles are stored
     const rest = staged.all.then(async (all) => {
       if (!all) throw new Error('the native job handed out tiles, then none');
+      await askedStored;
       const tiles = others.map((i) => tileAt(i, all[i]!));
-      if (image.cacheable) await this.store(tiles, dimensions);
+      if (image.cacheable && tiles.length) await this.store(tiles, dimensions);
       this.manager.metrics.tilesCreated(this.opts.name, meta.tiles.length);
       return tiles;
     });
@@ -306,6 +308,7 @@ export class TileCreator {
       () => undefined,
       (err: unknown) => this.writeFailures.failed(err, `the other tiles of meta tile ${coordKey(meta.mainTile)} are not cached`),
     );
+    await askedStored;
     return { tiles, done };
   }
 
