@@ -13,6 +13,7 @@ import { tempDir, writeConfig } from '../support/configs.js';
 import { networkCacheConfig, networkCacheSetup, type NetworkCacheSetup } from '../support/network-cache-setup.js';
 import { createApp, get } from '../support/our-app.js';
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '../support/s3-server.js';
+import { waitUntil, waitUntilEqual } from '../support/wait-until.js';
 
 // s3rver's credentials through the environment, as for boto3 and the AWS SDK alike
 const awsDir = tempDir('aws-');
@@ -65,9 +66,12 @@ describe('a file tier in front of an S3 tier', () => {
     const tile = await get(one, '/tms/1.0.0/l/EPSG3857/1/0/0.png');
     assert.equal(tile.status, 200);
     assert.equal(s.ours.requests.length, 1, 'one meta tile');
-    // level 1 of the TMS is the grid's level 2; the meta tile of 2x2 holds four tiles, in both tiers
-    assert.deepEqual(filesIn(join(disk, 'one')), ['2/0/2.png', '2/0/3.png', '2/1/2.png', '2/1/3.png']);
-    assert.deepEqual(await keysIn('shared'), ['c/2/0/2.png', 'c/2/0/3.png', 'c/2/1/2.png', 'c/2/1/3.png']);
+    // level 1 of the TMS is the grid's level 2; the meta tile of 2x2 holds four tiles, in both tiers (the asked
+    // one stored before the answer, the others right after)
+    const four = ['2/0/2.png', '2/0/3.png', '2/1/2.png', '2/1/3.png'];
+    assert.deepEqual(await waitUntilEqual(() => filesIn(join(disk, 'one')), () => four, 'the meta tile on disk'), four);
+    const keys = four.map((f) => `c/${f}`);
+    assert.deepEqual(await waitUntilEqual(() => keysIn('shared'), () => keys, 'the meta tile in S3'), keys);
 
     const twoConfig = writeConfig(join(disk, 'daemon-two'), networkCacheConfig(join(disk, 'daemon-two'), s.ours.url, tieredYaml(join(disk, 'two'), 'shared')));
     const two = await createApp(twoConfig, { metrics: NO_METRICS });
@@ -106,8 +110,11 @@ describe('a file tier in front of an S3 tier', () => {
       const fresh = await get(app, '/tms/1.0.0/l/EPSG3857/1/2/2.png');
       assert.equal(fresh.status, 200);
       assert.equal(s.ours.requests.length, before + 1);
+      // the asked tile is stored (or its store fails) before the answer, the rest of the meta tile right after
+      const meta = ['2/2/0.png', '2/2/1.png', '2/3/0.png', '2/3/1.png'];
+      await waitUntil(() => writeErrors.length >= 4 && meta.every((f) => filesIn(join(disk, 'one')).includes(f)), 'the meta tile\'s 4 stores');
       const kept = filesIn(join(disk, 'one'));
-      for (const f of ['2/2/0.png', '2/2/1.png', '2/3/0.png', '2/3/1.png']) assert.ok(kept.includes(f), `${f} in ${kept.join(' ')}`);
+      for (const f of meta) assert.ok(kept.includes(f), `${f} in ${kept.join(' ')}`);
       assert.ok(writeErrors.length === 4 && writeErrors.every((e) => e === 'c:ECONNREFUSED'), writeErrors.join(', '));
     } finally {
       await s3.start();

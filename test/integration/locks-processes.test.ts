@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { tempDir, writeConfig } from '../support/configs.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { lockTestConfig, tileFiles } from '../support/lock-test-config.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'lock-app-process.ts');
 
@@ -89,6 +90,8 @@ describe('meta tile locks across processes', () => {
     await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer();
     assert.equal(upstream.requests.length, 2, 'the tile was created by the next process');
 
+    // the asked tile is stored before the answer, the rest of the meta tile right after
+    await waitUntil(() => tileFiles(join(dir, 'cache')).filter((f) => f.endsWith('.png')).length >= 4, 'the meta tile\'s 4 tiles');
     const files = tileFiles(join(dir, 'cache'));
     assert.equal(files.filter((f) => f.endsWith('.png')).length, 4);
     for (const f of files) {

@@ -8,6 +8,7 @@ import { startMapServer, TEST_COLORS, type TestMapServer } from '../support/maps
 import { listFiles, tcTilePath, tempDir, upstreamConfig, writeConfig } from '../support/configs.js';
 import { colorFraction, colorNear, decodeImage, pixelAt } from '../support/images.js';
 import { createApp, get, type OurApp } from '../support/our-app.js';
+import { waitUntil } from '../support/wait-until.js';
 
 describe('MapServer as upstream of mapproxy-ts', () => {
   let ms: TestMapServer;
@@ -49,9 +50,9 @@ describe('MapServer as upstream of mapproxy-ts', () => {
     assert.match(upstream[0], /width=512/i);
     assert.match(upstream[0], /height=512/i);
     assert.match(upstream[0], /srs=EPSG(%3A|:)3857/i);
-    for (const [x, y] of [[2, 0], [3, 0], [2, 1], [3, 1]]) {
-      assert.ok(existsSync(tcTilePath(cacheDir, 'areas_cache', 'EPSG3857', 2, x, y, 'png')), `tile 2/${x}/${y}`);
-    }
+    // the asked tile is stored before the answer, the rest of its meta tile right after
+    const stored = [[2, 0], [3, 0], [2, 1], [3, 1]].map(([x, y]) => tcTilePath(cacheDir, 'areas_cache', 'EPSG3857', 2, x!, y!, 'png'));
+    await waitUntil(() => stored.every((f) => existsSync(f)), `the meta tile's tiles: ${stored.join(', ')}`);
   });
 
   it('answers further tiles of the same meta tile from the cache', async () => {
