@@ -85,6 +85,21 @@ describe('native PNG kernels', () => {
         }
       }
     }
+    // Whole rows inside the image (how a tile's own indices are packed), widths that leave a last byte part-filled.
+    for (const depth of [1, 2, 4, 8] as const) {
+      for (const width of [1, 7, 9, 17]) {
+        const inside = { indices: Uint8Array.from({ length: width * 3 }, (_, i) => (i * 5 + (i >> 3)) % (1 << depth)), width, height: 3 };
+        const rows = pngPackIndices(inside, 0, 0, width, 3, 0, depth);
+        const stride = Math.ceil((width * depth) / 8);
+        assert.equal(rows.length, 3 * (1 + stride));
+        for (let y = 0; y < 3; y++) {
+          const row = rows.subarray(y * (1 + stride) + 1, (y + 1) * (1 + stride));
+          const expected = Buffer.alloc(stride);
+          for (let x = 0; x < width; x++) expected[Math.floor((x * depth) / 8)]! |= inside.indices[y * width + x]! << (8 - depth - ((x * depth) % 8));
+          assert.ok(row.equals(expected), `depth ${depth} width ${width} row ${y}`);
+        }
+      }
+    }
     assert.deepEqual(pngIndexStats(img, 1, 1, 4, 3), { maxIndex: 3, changes: 4 });
     assert.deepEqual(pngIndexStats(img, 2, 2, 2, 3), { maxIndex: 0, changes: 0 });
   });
