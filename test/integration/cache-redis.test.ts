@@ -16,6 +16,7 @@ import { startReferenceMapProxy, PYTHON } from '../support/mapproxy-reference.js
 import { configuredCaches, exchangeTilesWithMapProxy, networkCacheSetup, type NetworkCacheSetup } from '../support/network-cache-setup.js';
 import { get } from '../support/our-app.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const quiet = { error() {}, warn() {} };
 const png = (n: number) => Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(n, n & 0xff)]);
@@ -199,6 +200,8 @@ describe('redis cache in the app', () => {
       }
       assert.equal(res.status, 200);
       // TMS level 1 of GLOBAL_WEBMERCATOR is the grid's level 2 (MapProxy's TMS skips the one-tile level)
+      // the asked tile is stored before the answer, the rest of the meta tile right after
+      await waitUntil(async () => (await r.keys('c_GLOBAL_WEBMERCATOR-2-*')).length >= 4, 'the meta tile in Redis');
       assert.equal((await r.keys('c_GLOBAL_WEBMERCATOR-2-*')).length, 4, 'the meta tile is stored');
     } finally {
       r.disconnect();
@@ -220,6 +223,8 @@ describe('redis cache in the app', () => {
     assert.equal(res.headers['content-type'], 'image/png');
     assert.ok(Date.now() - t0 < 12_000, `no hang: ${Date.now() - t0} ms`);
     assert.ok(writeErrors.length >= 1 && writeErrors.every((e) => e === 'c:ECONNREFUSED'), writeErrors.join());
+    // the rest of the meta tile is stored (here: fails) right after the answer, before Redis is back
+    await waitUntil(() => writeErrors.length >= 4, 'the failed stores of the meta tile\'s four tiles');
 
     await redis.start();
     const r = db1();
@@ -230,6 +235,8 @@ describe('redis cache in the app', () => {
         stored = (await r.keys('c_GLOBAL_WEBMERCATOR-3-*').catch(() => [])).length;
         if (!stored) await new Promise((resolve) => setTimeout(resolve, 200));
       }
+      await waitUntil(async () => (await r.keys('c_GLOBAL_WEBMERCATOR-3-*')).length >= 4, 'the rest of the meta tile in Redis');
+      stored = (await r.keys('c_GLOBAL_WEBMERCATOR-3-*')).length;
       assert.equal(stored, 4, 'the next meta tile is stored once Redis is back');
     } finally {
       r.disconnect();

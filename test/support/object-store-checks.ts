@@ -13,6 +13,7 @@ import { NO_METRICS } from '../../src/core/metrics.js';
 import type { NetworkCacheSetup } from './network-cache-setup.js';
 import { get } from './our-app.js';
 import type { RestartableServer } from './server-process.js';
+import { waitUntil } from './wait-until.js';
 
 /** A small PNG-looking tile whose bytes tell `n`. */
 export const fakePng = (n: number) => Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(n, n & 0xff)]);
@@ -139,6 +140,8 @@ export async function checkGoneBeforeStore(s: NetworkCacheSetup, server: Restart
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'image/png');
     assert.ok(Date.now() - t0 < 10_000, `no hang: ${Date.now() - t0} ms`);
+    // the asked tile's store fails before the answer, the other three right after (before the server is back)
+    await waitUntil(() => writeErrors.length >= 4, 'the four failed stores');
     assert.deepEqual(writeErrors, ['c:ECONNREFUSED', 'c:ECONNREFUSED', 'c:ECONNREFUSED', 'c:ECONNREFUSED'], 'four tiles of the meta tile');
     assert.ok(lines.some((l) => opts.logged.test(l)), lines.join('\n'));
   } finally {
@@ -147,5 +150,7 @@ export async function checkGoneBeforeStore(s: NetworkCacheSetup, server: Restart
   const res = await get(app, '/tms/1.0.0/l/EPSG3857/2/1/1.png');
   assert.equal(res.status, 200);
   assert.equal(s.ours.requests.length, before + 2, 'the tile that could not be stored is created again');
+  // the asked tile is stored before the answer, the rest of the meta tile right after
+  await waitUntil(async () => (await list(opts.levelPrefix)).length >= 4, 'the meta tile in the store');
   assert.equal((await list(opts.levelPrefix)).length, 4, 'the meta tile is stored once the server is back');
 }
