@@ -49,6 +49,16 @@ describe('tile locks', () => {
     assert.equal(existsSync(held.path), false);
   });
 
+  it('replace a longer earlier content of a kept lock file with the pid alone', async () => {
+    const dir = temp();
+    const path = join(dir, 'slot.lck0');
+    writeFileSync(path, ` ${'9'.repeat(30)}\n`);
+    const locks = new FileLocks();
+    const held = await locks.acquire([path], { timeoutMs: 1000, release: 'keep' });
+    assert.equal(readFileSync(path, 'utf8'), ` ${process.pid}\n`);
+    await held.release();
+  });
+
   it('let a second holder in only after the first released, in order', async () => {
     const dir = temp();
     const locks = new FileLocks();

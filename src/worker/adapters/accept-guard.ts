@@ -1,24 +1,13 @@
 import { openFdCount, readFdLimit } from '../fd-limit.js';
 
-/** How long the soft open-files limit read from /proc is trusted: it changes only when someone runs prlimit. */
-const LIMIT_REFRESH_MS = 10_000;
-
 /**
- * This process's soft open-files limit, read again at most every LIMIT_REFRESH_MS: reading /proc/self/limits is four
- * syscalls and a parse, which at every look (50 a second) cost more than the look at the descriptors itself.
+ * Reading the soft open-files limit from /proc/self/limits is four syscalls and a parse, more than the look at the
+ * descriptors itself. It changes only when someone runs prlimit on us, so it is read again when the descriptors
+ * changed by this many since the last read (a flood of connections: within a look or two, well inside the reserve
+ * kept below the limit), or after LIMIT_REFRESH_MS.
  */
-function cachedSoftLimit(): () => number | null {
-  let value: number | null = null;
-  let readAt = -Infinity;
-  return () => {
-    const now = performance.now();
-    if (now - readAt >= LIMIT_REFRESH_MS) {
-      value = readFdLimit()?.soft ?? null;
-      readAt = now;
-    }
-    return value;
-  };
-}
+const LIMIT_RECHECK_FDS = 16;
+const LIMIT_REFRESH_MS = 5_000;
 
 export interface AcceptGuardOptions {
   /** Connections (descriptors opened since the guard started) at which no new connection is taken. */
@@ -52,11 +41,12 @@ export class AcceptGuard {
   private readonly baseline: number;
   private timer: NodeJS.Timeout | undefined;
   private pausedAt: number | null = null;
+  private limit: { soft: number | null; open: number; at: number } | null = null;
 
   constructor(private readonly opts: AcceptGuardOptions) {
     this.log = opts.log ?? console;
     this.openFds = opts.openFds ?? openFdCount;
-    this.fdLimit = opts.fdLimit ?? cachedSoftLimit();
+    this.fdLimit = opts.fdLimit ?? (() => readFdLimit()?.soft ?? null);
     this.baseline = this.openFds() ?? 0;
   }
 
@@ -66,7 +56,10 @@ export class AcceptGuard {
 
   /** The descriptor count at which new connections stop (null: not measurable here). */
   ceiling(): number | null {
-    const soft = this.fdLimit();
+    return this.ceilingFor(this.fdLimit());
+  }
+
+  private ceilingFor(soft: number | null): number | null {
     if (soft === null) return null;
     const reserve = Math.max(32, Math.floor(Math.min(soft, 1 << 20) / 16));
     return Math.min(this.baseline + this.opts.maxConnections, soft - reserve);
@@ -84,11 +77,22 @@ export class AcceptGuard {
     this.timer = undefined;
   }
 
+  /** The soft limit as last read, read again when the descriptors moved or the last read is old (see LIMIT_RECHECK_FDS). */
+  private softLimit(open: number): number | null {
+    const now = performance.now();
+    const last = this.limit;
+    if (!last || Math.abs(open - last.open) >= LIMIT_RECHECK_FDS || now - last.at >= LIMIT_REFRESH_MS) {
+      this.limit = { soft: this.fdLimit(), open, at: now };
+    }
+    return this.limit!.soft;
+  }
+
   /** One look at the descriptors; public for tests. */
   check(): void {
     const open = this.openFds();
-    const ceiling = this.ceiling();
-    if (open === null || ceiling === null) return;
+    if (open === null) return;
+    const ceiling = this.ceilingFor(this.softLimit(open));
+    if (ceiling === null) return;
     if (this.pausedAt === null && open >= ceiling) {
       this.pausedAt = Date.now();
       this.opts.pause();
