@@ -8,6 +8,7 @@ import { runCleanup } from '../core/seed/cleanup.js';
 import { ConsoleReporter } from '../core/seed/console-reporter.js';
 import { ProcessPoolExecutor } from './seed/process-pool.js';
 import { LocalAndPoolExecutor } from './seed/local-and-pool.js';
+import { useSeedFlags } from './seed/seed-flags.js';
 import { InProcessExecutor } from '../core/seed/executor.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
 import { runSeed } from '../core/seed/seeder.js';
@@ -119,6 +120,7 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
       say('========== Seeding tasks ==========');
       say(`Start seeding process (${seedTasks.length} task${seedTasks.length > 1 ? 's' : ''})${opts.dryRun ? ' (dry run)' : ''}`);
       const needWorkers = !opts.dryRun && seedTasks.some((t) => t.coverage !== false);
+      if (needWorkers) useSeedFlags();
       const workers = Math.max(1, opts.concurrency ?? availableParallelism());
       // this process seeds too: N − 1 worker processes, which join once started (this one seeds meanwhile)
       if (needWorkers) {

@@ -16,21 +16,34 @@
  *   allocator then kept resident: the first upstream responses of a cold cache left each worker that much fatter.
  *   Liftoff's code parses the few upstream responses of a tile server fast enough (a cold miss costs ms upstream).
  */
-const WORKER_V8_FLAGS: readonly { name: string; value: string }[] = [
+const WORKER_V8_FLAGS: readonly DefaultFlag[] = [
   { name: '--max-semi-space-size', value: '2' },
   { name: '--heap-growing-percent', value: '100' },
   { name: '--liftoff-only', value: '' },
 ];
 
-export function workerExecArgv(masterArgv: readonly string[]): string[] {
-  const out = [...masterArgv];
-  for (const flag of WORKER_V8_FLAGS) {
-    // V8 reads `_` and `-` alike in flag names.
-    const chosen = masterArgv.some((a) => {
-      const name = a.split('=')[0]!.replace(/_/g, '-');
-      return name === flag.name || name === flag.name.replace(/^--/, '--no-');
-    });
-    if (!chosen) out.push(flag.value ? `${flag.name}=${flag.value}` : flag.name);
-  }
+/** A V8 flag a process gets unless its parent was started with one of its own. */
+export interface DefaultFlag {
+  readonly name: string;
+  /** '' for a boolean flag. */
+  readonly value: string;
+}
+
+/** Whether `argv` sets `flag` itself (or its `--no-` form); V8 reads `_` and `-` alike in flag names. */
+export function chosenFlag(argv: readonly string[], flag: DefaultFlag): boolean {
+  return argv.some((a) => {
+    const name = a.split('=')[0]!.replace(/_/g, '-');
+    return name === flag.name || name === flag.name.replace(/^--/, '--no-');
+  });
+}
+
+/** `argv` plus each of `flags` it does not choose itself. */
+export function withDefaultFlags(argv: readonly string[], flags: readonly DefaultFlag[]): string[] {
+  const out = [...argv];
+  for (const flag of flags) if (!chosenFlag(argv, flag)) out.push(flag.value ? `${flag.name}=${flag.value}` : flag.name);
   return out;
+}
+
+export function workerExecArgv(masterArgv: readonly string[]): string[] {
+  return withDefaultFlags(masterArgv, WORKER_V8_FLAGS);
 }

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CacheWriteError } from '../../core/cache/cache-write-error.js';
 import type { SeedExecutor, SeedUnitSpec, SeedWorkItem } from '../../core/seed/executor.js';
+import { seedWorkerExecArgv } from './seed-flags.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /** An error a worker reported for a work item (the upstream's or the cache's), as a plain message. */
@@ -59,7 +60,7 @@ export class ProcessPoolExecutor implements SeedExecutor {
     const entry = fileURLToPath(new URL(`./seed-worker.${isTs ? 'ts' : 'js'}`, import.meta.url));
     const proc = fork(entry, [], {
       // tsx resolved from here, not from the working directory the user runs the command in
-      execArgv: isTs ? ['--import', import.meta.resolve('tsx')] : [],
+      execArgv: seedWorkerExecArgv(process.execArgv, isTs ? import.meta.resolve('tsx') : null),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const worker: Worker = { proc, inFlight: 0, alive: true };
