@@ -1,6 +1,5 @@
 import type { Point, Size } from '../geo/bbox.js';
 import { quantizeTiles as quantizeTilesNative, quantizeTilesPng, type QuantizedTile, type Quantizer, type TileQuantizeOptions } from '../native/quantize.js';
-import { metaTilesPng, type PngImageData } from '../native/meta-tiles.js';
 import { assertRaw, WHITE, type RawImage, type RGB } from './raw-image.js';
 
 export type { Quantizer };
@@ -76,14 +75,6 @@ export async function quantizeTiles(raw: RawImage, tiles: readonly TileWindow[],
 export async function quantizeTilesToPng(raw: RawImage, tiles: readonly TileWindow[], opts: QuantizeOptions = {}): Promise<Buffer[]> {
   assertRaw(raw);
   return quantizeTilesPng(raw.data, raw.width, raw.height, rects(tiles), kernelOptions(opts));
-}
-
-/**
- * quantizeTilesToPng of a PNG's pixels, decoded in the same native job (native/meta-tiles.ts), the decoded image
- * never a JavaScript buffer. The PNG must be `size`; null when its image data stream is not whole (decode it then).
- */
-export async function quantizePngTilesToPng(png: PngImageData, size: Size, tiles: readonly TileWindow[], opts: QuantizeOptions = {}): Promise<Buffer[] | null> {
-  return metaTilesPng(png, size[0], size[1], rects(tiles), kernelOptions(opts));
 }
 
 /**
