@@ -273,8 +273,24 @@ describe('creation queue', () => {
 
   it('runs a creation nested in another within its parent\'s slot (caches as sources cannot deadlock)', async () => {
     const queue = new CreationQueue({ maxActive: 1, maxQueued: 0 });
+    queue.allowNesting();
     const result = await queue.run(() => queue.run(async () => 'inner'));
     assert.equal(result, 'inner');
+  });
+
+  it('tells when no creation runs any more (a stopping process waits for stores after an early answer)', async () => {
+    const queue = new CreationQueue({ maxActive: 1, maxQueued: 1 });
+    assert.equal(await queue.idle(10), true);
+    let finish!: () => void;
+    const first = queue.run(() => new Promise<void>((r) => (finish = r)));
+    const second = queue.run(async () => 'second');
+    assert.equal(await queue.idle(20), false);
+    const idle = queue.idle(5000);
+    finish();
+    assert.equal(await idle, true);
+    await first;
+    assert.equal(await second, 'second');
+    assert.equal(queue.running, 0);
   });
 
   it('releases its slot when a creation fails', async () => {

@@ -79,7 +79,11 @@ export class CacheBuilder {
     const { name, layers } = splitTaggedName(ref);
     const source = this.ctx.config.sources[name];
     if (source) return buildSource(source, this.ctx, layers);
-    if (this.ctx.config.caches[name]) return this.get(name);
+    if (this.ctx.config.caches[name]) {
+      // the outer cache's creations will start the inner cache's creations inside their own queue slot
+      this.ctx.creationQueue.allowNesting();
+      return this.get(name);
+    }
     throw new Error(`source '${name}' is not defined`);
   }
 
@@ -171,9 +175,14 @@ export class CacheBuilder {
 
   /** Closes every store this builder opened (connections, database handles) and the tile lock's connections. */
   async close(): Promise<void> {
+    // the rest of the meta tiles answered early is still being stored: finish (bounded) before closing the stores
+    await this.ctx.creationQueue.idle(LATE_STORES_GRACE_MS);
     await Promise.allSettled([...this.opened.splice(0).map((s) => s.close()), this.leases?.close(), this.invalidation?.close()]);
   }
 }
+
+/** How long closing waits for tile creations still storing (a meta tile's store takes milliseconds). */
+const LATE_STORES_GRACE_MS = 5000;
 
 /** refresh_before as "tiles at or before this timestamp (s) are stale". */
 function expireFunction(conf: RefreshBeforeConfig): () => number | null {
