@@ -1,6 +1,15 @@
 // Loaded with --import into the workers of a server that bench/cold-miss-stages.ts measures: wraps the methods a
 // cold miss goes through and writes how long each took (JSON lines, one file per process) to
 // $COLD_MISS_PROBE_DIR. A bench tool only: the daemon itself has no such hooks.
+//
+// A cold miss is answered once its asked tile is encoded and stored; the same native job then writes the meta
+// tile's other tiles, which are stored before the lock is released. The stages follow that flow:
+//  - "native: asked tiles encoded" / "native: whole job": from the start of the fused job (decode, quantize, write
+//    16 PNGs) until the asked tiles reach the main thread, and until all 16 do;
+//  - "store: asked tiles" / "store: the other N": the two stores of a staged meta tile ("store: N at once" for a
+//    meta tile that is not staged: another format, a source image already decoded, seeding);
+//  - "meta tile: until answered" / "meta tile: until lock released": from the creation's call (flight, queue slot
+//    and lock still to take) until its asked tiles are handed out, and until it is done.
 import cluster from 'node:cluster';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,35 +31,111 @@ function record(stage: string, ms: number, startMs: number): void {
   lines.push(JSON.stringify({ stage, ms, at: startMs }));
 }
 
-/** Replaces `proto[name]` by a wrapper that records the time until the returned promise settles. */
-function timed(proto: object, name: string, stage: string): void {
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Replaces `proto[name]` by `around(original)`; a method that is not there any more is reported to the driver (the
+ * code moved on and the probe with it, or a stage silently disappears).
+ */
+function replace(proto: object, name: string, stage: string, around: (original: Method) => Method): void {
   const target = proto as Record<string, unknown>;
   const original = target[name];
   if (typeof original !== 'function') {
     lines.push(JSON.stringify({ missing: `${stage} (${name})` }));
     return;
   }
-  target[name] = function (this: unknown, ...args: unknown[]) {
-    const t0 = performance.now();
-    const result = (original as (...a: unknown[]) => unknown).apply(this, args);
-    const done = () => record(stage, performance.now() - t0, t0);
-    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
-    else done();
-    return result;
-  };
+  target[name] = around(original as Method);
+}
+
+/** Hands each call's arguments, result and start time to `observe`. */
+function observed(proto: object, name: string, stage: string, observe: (args: unknown[], result: unknown, t0: number) => void): void {
+  replace(proto, name, stage, (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      const t0 = performance.now();
+      const result = original.apply(this, args);
+      observe(args, result, t0);
+      return result;
+    });
+}
+
+/** Calls `then` with the value once `value` settles (undefined when it rejects; at once for a plain value). */
+function settled(value: unknown, then: (fulfilled: unknown) => void): void {
+  if (value && typeof (value as Promise<unknown>).then === 'function') (value as Promise<unknown>).then(then, () => then(undefined));
+  else then(value);
+}
+
+/** Records the time until the promise a method returns settles. */
+function timed(proto: object, name: string, stage: string): void {
+  observed(proto, name, stage, (_args, result, t0) => settled(result, () => record(stage, performance.now() - t0, t0)));
+}
+
+type Coord = readonly number[];
+const key = (coord: Coord) => coord.join('/');
+
+// The two stores of a staged meta tile told apart: the asked tiles' store is called in the synchronous part of
+// stagedCreation (before its first await); the others' comes later, starting with the first tile not asked.
+let inStagedCreation = false;
+const otherTilesFirst = new Set<string>();
+
+function storeStage(tiles: readonly { coord: Coord }[]): string {
+  if (inStagedCreation) return 'store: asked tiles';
+  const first = tiles[0];
+  if (first && otherTilesFirst.delete(key(first.coord))) return `store: the other ${tiles.length}`;
+  return `store: ${tiles.length} at once`;
 }
 
 if (out) {
   timed(HttpClient.prototype, 'request', 'upstream request');
   timed(FileLocks.prototype, 'acquire', 'lock acquire');
-  timed(CreationQueue.prototype, 'run', 'queue+lock+create');
-  timed(TileCreator.prototype, 'createMetaTile', 'meta tile total');
-  timed(TileCreator.prototype, 'store', 'store 16 tiles');
-  timed(ImageResult.prototype, 'raw', 'decode');
-  timed(TileCreator.prototype, 'palettedTilesFromPng', 'decode+split+encode');
+  // a queue slot is held until its creation is done: every tile stored, the lock released
+  timed(CreationQueue.prototype, 'run', 'queue slot held');
   timed(TileManager.prototype, 'loadCached', 'cache check, 1 tile');
+  // only where the fused job does not apply
+  timed(ImageResult.prototype, 'raw', 'decode (not fused)');
   timed(FileCache.prototype, 'writeAtomic', 'write 1 tile (sync)');
   timed(FileCache.prototype, 'ensureDirectory', 'mkdir -p');
+
+  observed(TileCreator.prototype, 'createMetaTile', 'meta tile', (_args, result, t0) =>
+    settled(result, (creation) => {
+      const answered = performance.now();
+      record('meta tile: until answered', answered - t0, t0);
+      const done = (creation as { done?: Promise<unknown> } | undefined)?.done;
+      done?.then(() => {
+        const end = performance.now();
+        record('meta tile: until lock released', end - t0, t0);
+        record('  after the answer', end - answered, answered);
+      }, () => undefined);
+    }));
+
+  observed(TileCreator.prototype, 'palettedTilesFromPng', 'native job', (args, result, t0) => {
+    const staged = result as { asked: Promise<unknown>; all: Promise<unknown> } | null;
+    if (!staged) return;
+    // with nothing asked early (seeding), `asked` settles with `all`
+    const early = args[4] as readonly number[] | undefined;
+    if (early && early.length > 0) {
+      staged.asked.then((t) => t && record('native: asked tiles encoded', performance.now() - t0, t0), () => undefined);
+    }
+    staged.all.then((t) => t && record('native: whole job', performance.now() - t0, t0), () => undefined);
+  });
+
+  replace(TileCreator.prototype, 'stagedCreation', 'staged meta tile', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      const meta = args[0] as { tiles: readonly { coord: Coord }[] };
+      const early = args[3] as readonly number[];
+      const firstOther = meta.tiles.find((_, i) => !early.includes(i));
+      if (firstOther) otherTilesFirst.add(key(firstOther.coord));
+      inStagedCreation = true;
+      try {
+        return original.apply(this, args);
+      } finally {
+        inStagedCreation = false;
+      }
+    });
+
+  observed(TileCreator.prototype, 'store', 'store', (args, result, t0) => {
+    const stage = storeStage(args[0] as readonly { coord: Coord }[]);
+    settled(result, () => record(stage, performance.now() - t0, t0));
+  });
 
   // Pauses of the main thread: event-loop delay (sampled every 10 ms) and garbage collections.
   const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -2,8 +2,10 @@
 // list (a new 4x4 meta tile of level 12 per request) sent by 1 and 2 clients, with
 //  - each request's latency as the client sees it, in order (are the slow ones the first ones, or spread?),
 //  - each upstream request's time as MapServer's lighttpd logs it (%D), for both servers,
-//  - inside mapproxy-ts (bench/cold-miss-probe.ts in its workers): upstream request, decode, lock, store, the whole
-//    meta tile, garbage collections, event-loop delay, and how many meta tiles each worker created.
+//  - inside mapproxy-ts (bench/cold-miss-probe.ts in its workers): upstream request, lock, the fused native job
+//    (until the asked tile is encoded, whole), the stores (asked tile, the other tiles), the meta tile until
+//    answered and until its lock is released, garbage collections, event-loop delay, and how many meta tiles
+//    each worker created.
 //
 //   node --import tsx bench/cold-miss-stages.ts [--requests 150] [--workers 2] [--targets mapproxy-ts,mapproxy]
 //
@@ -43,7 +45,7 @@ const pct = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
 const row = (name: string, values: number[]) =>
-  `${name.padEnd(22)} n=${String(values.length).padStart(4)}  p50 ${pct(values, 50).toFixed(1).padStart(6)}  p90 ${pct(values, 90).toFixed(1).padStart(6)}  p99 ${pct(values, 99).toFixed(1).padStart(6)}  max ${Math.max(...values).toFixed(1).padStart(6)} ms`;
+  `${name.padEnd(32)} n=${String(values.length).padStart(4)}  p50 ${pct(values, 50).toFixed(1).padStart(6)}  p90 ${pct(values, 90).toFixed(1).padStart(6)}  p99 ${pct(values, 99).toFixed(1).padStart(6)}  max ${Math.max(...values).toFixed(1).padStart(6)} ms`;
 
 /** MapServer behind lighttpd as the bench starts it, plus an access log with each request's time. */
 async function startLoggedUpstream(dir: string, mapfile: string, port: number) {
@@ -86,11 +88,18 @@ function upstreamTimes(accessLog: string): number[] {
   return readFileSync(accessLog, 'utf8').split('\n').filter((l) => /REQUEST=GetMap/i.test(l)).map((l) => Number(l.split(' ')[0]) / 1000);
 }
 
+/** The probe's stages in the order of a cold miss; others (gc, loop delay, stores of other sizes) follow. */
+const STAGE_ORDER = [
+  'cache check, 1 tile', 'lock acquire', 'upstream request', 'decode (not fused)', 'native: asked tiles encoded',
+  'store: asked tiles', 'meta tile: until answered', 'native: whole job', 'store: the other 15',
+  'meta tile: until lock released', '  after the answer', 'queue slot held', 'write 1 tile (sync)', 'mkdir -p',
+];
+
 function probeStages(dir: string): Map<string, number[]> {
   const stages = new Map<string, number[]>();
   const perWorker: number[] = [];
   for (const f of readdirSync(dir)) {
-    perWorker.push(readFileSync(join(dir, f), 'utf8').split('"meta tile total"').length - 1);
+    perWorker.push(readFileSync(join(dir, f), 'utf8').split('"meta tile: until answered"').length - 1);
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
       if (!line) continue;
       const r = JSON.parse(line) as { stage?: string; ms?: number; missing?: string };
@@ -103,7 +112,11 @@ function probeStages(dir: string): Map<string, number[]> {
   }
   // Workers listen with SO_REUSEPORT: the kernel hashes each connection to a worker, so 2 clients share one half the time.
   process.stdout.write(`meta tiles created per worker: ${perWorker.join(', ')}\n`);
-  return stages;
+  const rank = (stage: string) => {
+    const i = STAGE_ORDER.indexOf(stage);
+    return i < 0 ? STAGE_ORDER.length : i;
+  };
+  return new Map([...stages].sort(([a], [b]) => rank(a) - rank(b)));
 }
 
 async function freePort(): Promise<number> {
