@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyColdCache, treeSignature } from '../../bench/lib/cold-cache.js';
@@ -23,6 +23,10 @@ test('the cold cache is removed only once a server stopped storing tiles in it, 
     assert.equal(stored, 6, 'removed while tiles were still being stored');
     assert.ok(waited >= 600, `waited only ${waited} ms`);
     assert.equal(existsSync(dir), false);
+    // set aside, not deleted (deleted inodes cost the next server's file creations on this ext4)
+    const aside = readdirSync(root).filter((n) => n.startsWith('cold.set-aside-'));
+    assert.equal(aside.length, 1);
+    assert.equal(existsSync(join(root, aside[0]!, '12', '6', '0.png')), true);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
