@@ -10,7 +10,6 @@ import { CacheBuilder } from '../runtime/caches.js';
 import { buildGrids } from '../runtime/grids.js';
 import { imageGlobals } from '../runtime/image-formats.js';
 import { SingleFlight } from '../tiles/single-flight.js';
-import { SeedCreationQueue } from './seed-creation-queue.js';
 
 /** What seeding needs of a runtime: the grids, and the caches with their (seed_only) sources. */
 export interface SeedRuntime {
@@ -51,7 +50,6 @@ export function buildSeedRuntime(loaded: LoadedConfig, opts: { log?: Pick<Logger
     requestLog: undefined,
     imageGlobals: imageGlobals(config.globals),
     locks: new SingleFlight(),
-    creationQueue: new SeedCreationQueue(),
   });
   return {
     grids,
