@@ -37,10 +37,13 @@ export function chosenFlag(argv: readonly string[], flag: DefaultFlag): boolean 
   });
 }
 
+/** The flag as written on a command line (or given to v8.setFlagsFromString). */
+export const flagText = (flag: DefaultFlag): string => (flag.value ? `${flag.name}=${flag.value}` : flag.name);
+
 /** `argv` plus each of `flags` it does not choose itself. */
 export function withDefaultFlags(argv: readonly string[], flags: readonly DefaultFlag[]): string[] {
   const out = [...argv];
-  for (const flag of flags) if (!chosenFlag(argv, flag)) out.push(flag.value ? `${flag.name}=${flag.value}` : flag.name);
+  for (const flag of flags) if (!chosenFlag(argv, flag)) out.push(flagText(flag));
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { chosenFlag, withDefaultFlags, type DefaultFlag } from '../../master/worker-flags.js';
+import { chosenFlag, flagText, withDefaultFlags, type DefaultFlag } from '../../master/worker-flags.js';
 
 /**
  * V8 flags of the seed processes (the command and its workers), each unless the command was started with one of
@@ -12,8 +12,6 @@ import { chosenFlag, withDefaultFlags, type DefaultFlag } from '../../master/wor
  *   upstream request compiles the parser, so the seed command (started by the user, not by us) sets it on itself.
  */
 export const SEED_V8_FLAGS: readonly DefaultFlag[] = [{ name: '--liftoff-only', value: '' }];
-
-const flagText = (f: DefaultFlag) => (f.value ? `${f.name}=${f.value}` : f.name);
 
 /** Sets the seed flags on this process, unless its own Node arguments choose them. */
 export function useSeedFlags(execArgv: readonly string[] = process.execArgv): void {
