@@ -16,7 +16,7 @@ import { decode, encodePalettedTiles, encodePalettedTilesFromPng, encodePaletted
 import { imageFormat, type ImageFormat } from '../../src/core/image/format.js';
 import { pngImageData } from '../../src/core/image/png-decode.js';
 import { kernel } from '../../src/core/native/kernels.js';
-import { metaTilesPng } from '../../src/core/native/meta-tiles.js';
+import { metaTilesPng, metaTilesPngStaged } from '../../src/core/native/meta-tiles.js';
 import { packedPngHeader } from '../../src/core/native/png.js';
 import { pngChunks, pngFromChunks } from '../support/png-chunks.js';
 
@@ -249,6 +249,17 @@ describe('what the fused job does not take falls back to the decoder', () => {
     assert.throws(() => raw(data.compressed, header.subarray(0, 4), none, none, SIDE, SIDE, rects, options, false, NONE, null), RangeError);
     assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, rects, options), TypeError);
     assert.equal((raw(data.compressed, header, none, none, SIDE, SIDE, rects, options, false, NONE, null) as Buffer[]).length, 1);
+    // Asked tiles: indices of the rects, each once, in an Int32Array (the wrapper and the kernel both refuse others).
+    const two = Int32Array.from([0, 0, 8, 8, 8, 0, 8, 8]);
+    for (const asked of [Int32Array.from([2]), Int32Array.from([-1]), Int32Array.from([1, 1]), Int32Array.from([0, 1, 0])]) {
+      assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, two, options, true, asked, null), RangeError, `asked ${asked.join(',')}`);
+    }
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, two, options, true, Float64Array.from([0]), null), RangeError);
+    assert.throws(() => raw(data.compressed, header, none, none, SIDE, SIDE, two, options, true, Int32Array.from([1]), 'early'), RangeError);
+    const both = [rect, { ...rect, x: 8 }];
+    for (const asked of [[2], [-1], [1, 1], [0.5]]) {
+      await assert.rejects(metaTilesPngStaged(data, SIDE, SIDE, both, opts, asked).all, RangeError, `asked ${asked.join(',')}`);
+    }
     // Declared huge over a few bytes: not taken, nothing of the declared size allocated.
     const huge = { ...data, header: { ...data.header, width: 13000, height: 13000 }, compressed: data.compressed.subarray(0, 50) };
     assert.equal(await metaTilesPng(huge, 13000, 13000, [rect], opts), null);
