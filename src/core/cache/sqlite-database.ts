@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { describeSqliteFailure, sqliteCode, SqliteReadError, SqliteWriteError } from './sqlite-errors.js';
+import { retryWhileBusy } from './sqlite-busy-retry.js';
 
 export type SqliteHandle = Database.Database;
 
@@ -171,7 +172,7 @@ export class SqliteDatabase {
 
   /** A file we just created (or one another process created a moment ago): WAL and the configured mode. */
   private prepareNewFile(db: SqliteHandle): void {
-    if (this.opts.wal) db.pragma('journal_mode = WAL');
+    if (this.opts.wal) retryWhileBusy(() => db.pragma('journal_mode = WAL'), this.opts.timeoutSeconds * 1000);
     if (this.opts.filePermissions !== undefined) {
       try {
         fs.chmodSync(this.path, parseInt(this.opts.filePermissions, 8));
