@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Everything the bench runs side by side, installed when missing (as root).
 bash scripts/install-debian-packages.sh mapproxy python3-pil gunicorn apache2 libapache2-mod-mapcache \
-  cgi-mapserver mapserver-bin gdal-bin lighttpd wrk
+  cgi-mapserver mapserver-bin gdal-bin lighttpd wrk time
 [ -d node_modules ] || npm ci --no-audit --no-fund
 # The orchestrator runs in its own process group and starts every server in a group of its own, listed in
 # BENCH_PGID_FILE: the trap ends all of them however the run ends (Ctrl-C, error, kill).

@@ -130,7 +130,7 @@ async function tilesUnderWms(t: Target, tiles: Scenario, wms: Scenario, ws: Retu
 
 async function main(): Promise<void> {
   for (const [bin, pkg] of [['wrk', 'wrk'], ['/usr/bin/mapproxy-seed', 'mapproxy'], ['/usr/bin/gunicorn', 'gunicorn'], ['/usr/sbin/apache2', 'apache2'],
-    ['/usr/lib/apache2/modules/mod_mapcache.so', 'libapache2-mod-mapcache'], ['/usr/lib/cgi-bin/mapserv', 'cgi-mapserver'], ['/usr/sbin/lighttpd', 'lighttpd'], ['/usr/bin/ogr2ogr', 'gdal-bin'], ['/usr/bin/shptree', 'mapserver-bin']]) {
+    ['/usr/lib/apache2/modules/mod_mapcache.so', 'libapache2-mod-mapcache'], ['/usr/lib/cgi-bin/mapserv', 'cgi-mapserver'], ['/usr/sbin/lighttpd', 'lighttpd'], ['/usr/bin/time', 'time'], ['/usr/bin/ogr2ogr', 'gdal-bin'], ['/usr/bin/shptree', 'mapserver-bin']]) {
     if (bin.startsWith('/') ? !existsSync(bin) : false) throw new Error(`missing ${bin}: apt-get install ${pkg}`);
   }
   const rt = args.tsx ? tsxRuntime(REPO) : compiledRuntime(REPO);
@@ -178,12 +178,12 @@ async function main(): Promise<void> {
   results.seeding = { area: areaText, concurrency: workers, errors: [] };
   if (!only || only.has('seed')) {
     log(`seeding ${metas.length} meta tiles: upstream alone`);
-    try { results.seeding.upstream = await upstreamAlone(upstream.url, metas, workers); } catch (e) { results.seeding.errors.push(`upstream alone: ${(e as Error).message}`); }
+    try { results.seeding.upstream = await upstreamAlone(upstream.url, upstream.proc.pid, metas, workers); } catch (e) { results.seeding.errors.push(`upstream alone: ${(e as Error).message}`); }
     log('seeding: mapproxy-ts');
-    try { results.seeding.ours = await seedWithOurs(rt, ws, workers, metas.length); } catch (e) { results.seeding.errors.push(`mapproxy-ts seed: ${(e as Error).message}`); }
+    try { results.seeding.ours = await seedWithOurs(rt, ws, upstream.proc.pid, workers, metas.length); } catch (e) { results.seeding.errors.push(`mapproxy-ts seed: ${(e as Error).message}`); }
   }
   log('seeding: mapproxy-seed');
-  results.seeding.mapproxy = await seedWithMapProxy(ws, workers, metas.length);
+  results.seeding.mapproxy = await seedWithMapProxy(ws, upstream.proc.pid, workers, metas.length);
   for (const [k, v] of Object.entries(results.seeding)) if (v && typeof v === 'object' && 'seconds' in v) log(`  ${k}: ${v.seconds.toFixed(2)} s, ${v.tiles} tiles, ${v.tilesPerSec.toFixed(0)} tiles/s`);
 
   const tiles = listTiles(ws.tileDir);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { MetaTile } from '../../src/core/geo/meta-grid.js';
 import type { Workspace } from './configs.js';
+import { processTreeCpuSeconds, runCountingCpu } from './cpu-time.js';
 import { run } from './procs.js';
 import type { Runtime } from './runtime.js';
 import { listTiles } from './scenarios.js';
@@ -16,6 +17,10 @@ export interface SeedResult {
   tiles: number;
   metaTiles: number;
   tilesPerSec: number;
+  /** CPU seconds (user + system) of the seeder with its worker processes. */
+  cpuSeconds?: number;
+  /** CPU seconds of the upstream (lighttpd and MapServer) during the run. */
+  upstreamCpuSeconds?: number;
 }
 
 function countTiles(dir: string): number {
@@ -39,37 +44,47 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-export async function seedWithMapProxy(ws: Workspace, concurrency: number, metaTiles: number): Promise<SeedResult> {
-  setAside(ws);
-  const cmd = (extra: string[]) => run('/usr/bin/mapproxy-seed', ['-f', ws.mapproxyYaml, '-s', ws.seedYaml, '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', ...extra], { cwd: ws.dir });
-  const dryRunSeconds = await timed(() => cmd(['-n']));
-  const seconds = await timed(() => cmd([]));
-  const tiles = countTiles(ws.tileDir);
-  return { seconds, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
+/** The seeder's real run: its wall time, its own CPU and the upstream's CPU meanwhile. */
+async function measured(upstreamPid: number, fn: () => Promise<number>): Promise<{ seconds: number; cpuSeconds: number; upstreamCpuSeconds: number }> {
+  const before = processTreeCpuSeconds(upstreamPid);
+  let cpuSeconds = 0;
+  const seconds = await timed(async () => { cpuSeconds = await fn(); });
+  return { seconds, cpuSeconds, upstreamCpuSeconds: processTreeCpuSeconds(upstreamPid) - before };
 }
 
-export async function seedWithOurs(rt: Runtime, ws: Workspace, concurrency: number, metaTiles: number): Promise<SeedResult> {
+export async function seedWithMapProxy(ws: Workspace, upstreamPid: number, concurrency: number, metaTiles: number): Promise<SeedResult> {
+  setAside(ws);
+  const args = (extra: string[]) => ['-f', ws.mapproxyYaml, '-s', ws.seedYaml, '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', ...extra];
+  const dryRunSeconds = await timed(() => run('/usr/bin/mapproxy-seed', args(['-n']), { cwd: ws.dir }));
+  const m = await measured(upstreamPid, () => runCountingCpu('/usr/bin/mapproxy-seed', args([]), { cwd: ws.dir }));
+  const tiles = countTiles(ws.tileDir);
+  return { ...m, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / m.seconds };
+}
+
+export async function seedWithOurs(rt: Runtime, ws: Workspace, upstreamPid: number, concurrency: number, metaTiles: number): Promise<SeedResult> {
   setAside(ws);
   const progress = join(ws.dir, 'seed-progress.json');
   rmSync(progress, { force: true });
-  const cmd = (extra: string[]) => run(process.execPath, [
+  const args = (extra: string[]) => [
     ...rt.nodeArgs, rt.cli, 'seed', '-f', ws.mapproxyYaml, '-s', ws.seedYaml,
     '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', '--progress-file', progress, ...extra,
-  ], { cwd: ws.dir, env: { ...process.env, NODE_ENV: 'production' } });
-  const dryRunSeconds = await timed(() => cmd(['-n']));
+  ];
+  const opts = { cwd: ws.dir, env: { ...process.env, NODE_ENV: 'production' } };
+  const dryRunSeconds = await timed(() => run(process.execPath, args(['-n']), opts));
   rmSync(progress, { force: true });
-  const seconds = await timed(() => cmd([]));
+  const m = await measured(upstreamPid, () => runCountingCpu(process.execPath, args([]), opts));
   const tiles = countTiles(ws.tileDir);
-  return { seconds, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / seconds };
+  return { ...m, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / m.seconds };
 }
 
 /** Requests every meta tile image from the upstream with `concurrency` requests at a time, as the seeders would. */
-export async function upstreamAlone(upstreamUrl: string, metas: readonly MetaTile[], concurrency: number): Promise<SeedResult> {
+export async function upstreamAlone(upstreamUrl: string, upstreamPid: number, metas: readonly MetaTile[], concurrency: number): Promise<SeedResult> {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
   const urls = metas.map((m) => `${upstreamUrl}SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=world&STYLES=&SRS=EPSG%3A3857` +
     `&BBOX=${m.bbox.join(',')}&WIDTH=${m.size[0]}&HEIGHT=${m.size[1]}&FORMAT=image%2Fpng&TRANSPARENT=false`);
   let next = 0;
   const tiles = metas.reduce((n, m) => n + m.tiles.length, 0);
+  const before = processTreeCpuSeconds(upstreamPid);
   const seconds = await timed(() => Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < urls.length) {
       const url = urls[next++]!;
@@ -80,6 +95,7 @@ export async function upstreamAlone(upstreamUrl: string, metas: readonly MetaTil
       }
     }
   })));
+  const upstreamCpuSeconds = processTreeCpuSeconds(upstreamPid) - before;
   await agent.close();
-  return { seconds, tiles, metaTiles: metas.length, tilesPerSec: tiles / seconds };
+  return { seconds, upstreamCpuSeconds, tiles, metaTiles: metas.length, tilesPerSec: tiles / seconds };
 }
