@@ -8,6 +8,7 @@ import { runCleanup } from '../core/seed/cleanup.js';
 import { ConsoleReporter } from '../core/seed/console-reporter.js';
 import { ProcessPoolExecutor } from './seed/process-pool.js';
 import { LocalAndPoolExecutor } from './seed/local-and-pool.js';
+import { seedProcesses } from './seed/seed-processes.js';
 import { useSeedFlags } from './seed/seed-flags.js';
 import { InProcessExecutor } from '../core/seed/executor.js';
 import { ProgressStore } from '../core/seed/progress-store.js';
@@ -121,12 +122,12 @@ export async function runSeedCommand(opts: SeedCommandOptions, io: SeedIO): Prom
       say(`Start seeding process (${seedTasks.length} task${seedTasks.length > 1 ? 's' : ''})${opts.dryRun ? ' (dry run)' : ''}`);
       const needWorkers = !opts.dryRun && seedTasks.some((t) => t.coverage !== false);
       if (needWorkers) useSeedFlags();
-      const workers = Math.max(1, opts.concurrency ?? availableParallelism());
-      // this process seeds too: N − 1 worker processes, which join once started (this one seeds meanwhile)
+      // this process seeds too, beside the worker processes, which join once started (this one seeds meanwhile)
+      const plan = seedProcesses(opts.concurrency ?? availableParallelism());
       if (needWorkers) {
-        const children = workers > 1 ? ProcessPoolExecutor.start(configFile, workers - 1) : null;
-        pool = new LocalAndPoolExecutor(new InProcessExecutor(runtime), children, {
-          poolCapacity: ProcessPoolExecutor.capacityOf(workers - 1),
+        const children = plan.workers > 0 ? ProcessPoolExecutor.start(configFile, plan.workers, plan.workerCapacity) : null;
+        pool = new LocalAndPoolExecutor(new InProcessExecutor(runtime, plan.localCapacity), children, {
+          poolCapacity: plan.workerCapacity,
           onPoolError: (err) => io.err.write(`warning: ${err.message}; seeding in this process only\n`),
         });
       }
@@ -224,7 +225,7 @@ export function seedCommand(program: Command): void {
     .argument('[seed_conf]', 'seed configuration (or -s)')
     .requiredOption('-f, --proxy-conf <file>', 'MapProxy configuration (mapproxy.yaml)')
     .option('-s, --seed-conf <file>', 'seed configuration (seed.yaml)')
-    .option('-c, --concurrency <n>', 'number of processes that seed, this one included (default: all cores)', intArg(1))
+    .option('-c, --concurrency <n>', 'seed workers: meta tiles in hand are twice this, two workers per process (default: all cores)', intArg(1))
     .option('-n, --dry-run', 'walk and count the tiles, create or remove nothing')
     .option('-l, --skip-geoms-for-last-levels <n>', 'do not test tiles against the coverage on the last N levels', intArg(0), 0)
     .option('--skip-uncached', 'only refresh tiles already in the cache (with refresh_before)')

@@ -1,4 +1,4 @@
-// `-c N` seeds in the command itself and N − 1 workers: items are shared by load, all stay here when no worker is left.
+// The command seeds beside its worker processes: items are shared by load, all stay here when no worker is left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SeedExecutor, SeedWorkItem } from '../../src/core/seed/executor.js';

@@ -9,7 +9,7 @@ export interface WorkerPool extends SeedExecutor {
 }
 
 /**
- * Seeds in this process and in worker processes, as one executor: `-c N` is this process and N − 1 workers. The
+ * Seeds in this process and in worker processes, as one executor (seed-processes.ts says how many of each). The
  * seed command has built the caches already to plan its tasks, so one worker's share runs here without starting a
  * process, which costs about half a second of CPU each (Node's start and the seeder's modules; mapproxy-seed's
  * forked workers inherit theirs), CPU that on a machine shared with the upstream is seeding time. Items go to the

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { CacheWriteError } from '../../core/cache/cache-write-error.js';
 import type { SeedExecutor, SeedUnitSpec, SeedWorkItem } from '../../core/seed/executor.js';
 import { seedWorkerExecArgv } from './seed-flags.js';
+import { ITEMS_PER_SLOT } from './seed-processes.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /** An error a worker reported for a work item (the upstream's or the cache's), as a plain message. */
@@ -22,8 +23,6 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-const ITEMS_PER_WORKER = 2;
-
 /**
  * Seeds in `size` worker processes (the same entry under tsx during development, compiled JS otherwise), each
  * with its own runtime: tile encoding and splitting use every core. Items go to the least busy worker.
@@ -35,17 +34,13 @@ export class ProcessPoolExecutor implements SeedExecutor {
   private nextId = 0;
   private units: readonly SeedUnitSpec[] = [];
 
-  private constructor(size: number) {
-    this.capacity = ProcessPoolExecutor.capacityOf(size);
+  private constructor(capacity: number) {
+    this.capacity = capacity;
   }
 
-  /** The capacity of a pool of `size` workers, known before they start. */
-  static capacityOf(size: number): number {
-    return size * ITEMS_PER_WORKER;
-  }
-
-  static async start(configFile: string, size: number): Promise<ProcessPoolExecutor> {
-    const pool = new ProcessPoolExecutor(size);
+  /** `size` workers with `capacity` meta tiles in hand together (default: one slot's each). */
+  static async start(configFile: string, size: number, capacity = size * ITEMS_PER_SLOT): Promise<ProcessPoolExecutor> {
+    const pool = new ProcessPoolExecutor(capacity);
     try {
       await Promise.all(Array.from({ length: size }, () => pool.spawn(configFile)));
     } catch (err) {
