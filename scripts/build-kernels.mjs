@@ -1,6 +1,7 @@
 // Builds the native pixel kernels (binding.gyp → build/Release/pixel_kernels.node) with node-gyp.
 // Run by `npm ci` / `npm install` (the package's install script) and by `npm run build:kernels`.
-// Needs g++, make and python3, and Node's headers (Debian's nodejs has them in /usr/include/node); no download.
+// Needs g++, make, python3 and libdeflate's headers and library (Debian: libdeflate-dev), and Node's headers
+// (Debian's nodejs has them in /usr/include/node); no download.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,8 +22,9 @@ if (r.status !== 0) fail(`node-gyp exited with ${r.status ?? r.signal}`);
 function fail(why) {
   console.error(
     `\nmapproxy-ts: building the native pixel kernels failed: ${why}.\n` +
-      'They are required (there is no JavaScript fallback). Install a C compiler, make and python3\n' +
-      '(Debian/Ubuntu: apt-get install g++ make python3) and Node\'s headers, then run `npm rebuild` or `npm ci` again.\n',
+      'They are required (there is no JavaScript fallback). Install a C compiler, make, python3 and libdeflate\n' +
+      '(Debian/Ubuntu: apt-get install g++ make python3 libdeflate-dev) and Node\'s headers, then run `npm rebuild` or\n' +
+      '`npm ci` again.\n',
   );
   process.exit(1);
 }

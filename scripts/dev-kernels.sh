@@ -11,4 +11,4 @@ prefix=$(dirname "$(dirname "$(command -v node)")")
 inc=${npm_config_nodedir:-$prefix}/include/node
 # shellcheck disable=SC2046
 gcc -std=gnu11 -O3 -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing -shared -fPIC -I"$inc" "$@" \
-  $(node scripts/kernel-sources.mjs) -o "$out/pixel_kernels.node" -lm
+  $(node scripts/kernel-sources.mjs) -o "$out/pixel_kernels.node" -lm -ldeflate

@@ -15,7 +15,7 @@ sources="$k/png-unfilter.c $k/png-expand.c $k/png-filter.c $k/inflate.c $k/png-f
 flags="-std=gnu11 -Wall -Wextra -Werror -g -I$k"
 
 # shellcheck disable=SC2086
-gcc $flags -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer $sources -lz -o "$work/png-fuzz-asan"
+gcc $flags -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer $sources -ldeflate -lz -o "$work/png-fuzz-asan"
 node --import tsx test/support/png-corpus.ts "$work/corpus" "$count" "$seed"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$work/png-fuzz-asan" "$work/corpus"
@@ -23,7 +23,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 if [ "${VALGRIND:-0}" = 1 ]; then
   command -v valgrind >/dev/null || { echo "fuzz-kernels: VALGRIND=1 but valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
   # shellcheck disable=SC2086
-  gcc $flags -O2 $sources -lz -o "$work/png-fuzz"
+  gcc $flags -O2 $sources -ldeflate -lz -o "$work/png-fuzz"
   valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite "$work/png-fuzz" "$work/corpus"
 fi
 echo "fuzz-kernels: clean ($work)"
