@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { tempDir, writeConfig } from '../support/configs.js';
 import { closedPort, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { createApp, get } from '../support/our-app.js';
+import { waitUntilEqual } from '../support/wait-until.js';
 
 const MODES = ['ok', 'status500', 'status404', 'html', 'garbage', 'wrongsize', 'timeout', 'refused'] as const;
 type Mode = (typeof MODES)[number];
@@ -77,8 +78,9 @@ describe('upstream failures without on_error', () => {
     const app = await createApp(writeConfig(cacheDir, config(upstream, refusedPort, join(cacheDir, 'cache'))));
     const ok = await get(app, tileUrl('ok'));
     assert.equal(ok.status, 200);
-    const okFiles = cacheFiles(join(cacheDir, 'cache', 'c_ok_EPSG3857'));
-    assert.equal(okFiles.length, 4, 'the working source fills its meta tile');
+    // the asked tile is stored before the answer, the meta tile's other three right after
+    const okFiles = await waitUntilEqual(() => cacheFiles(join(cacheDir, 'cache', 'c_ok_EPSG3857')).length, () => 4, 'the meta tile stored');
+    assert.equal(okFiles, 4, 'the working source fills its meta tile');
 
     for (const m of failing) {
       warnings.length = 0;
