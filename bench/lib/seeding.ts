@@ -44,21 +44,21 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** The seeder's real run: its wall time, its own CPU and the upstream's CPU meanwhile. */
-async function measured(upstreamPid: number, fn: () => Promise<number>): Promise<{ seconds: number; cpuSeconds: number; upstreamCpuSeconds: number }> {
+/** Runs `fn`: its wall time, the upstream's CPU meanwhile, and what `fn` resolved with. */
+async function withUpstreamCpu<T>(upstreamPid: number, fn: () => Promise<T>): Promise<{ seconds: number; upstreamCpuSeconds: number; value: T }> {
   const before = processTreeCpuSeconds(upstreamPid);
-  let cpuSeconds = 0;
-  const seconds = await timed(async () => { cpuSeconds = await fn(); });
-  return { seconds, cpuSeconds, upstreamCpuSeconds: processTreeCpuSeconds(upstreamPid) - before };
+  let value!: T;
+  const seconds = await timed(async () => { value = await fn(); });
+  return { seconds, upstreamCpuSeconds: processTreeCpuSeconds(upstreamPid) - before, value };
 }
 
 export async function seedWithMapProxy(ws: Workspace, upstreamPid: number, concurrency: number, metaTiles: number): Promise<SeedResult> {
   setAside(ws);
   const args = (extra: string[]) => ['-f', ws.mapproxyYaml, '-s', ws.seedYaml, '-c', String(concurrency), '-q', '-q', '--seed', 'ALL', ...extra];
   const dryRunSeconds = await timed(() => run('/usr/bin/mapproxy-seed', args(['-n']), { cwd: ws.dir }));
-  const m = await measured(upstreamPid, () => runCountingCpu('/usr/bin/mapproxy-seed', args([]), { cwd: ws.dir }));
+  const { value: cpuSeconds, ...m } = await withUpstreamCpu(upstreamPid, () => runCountingCpu('/usr/bin/mapproxy-seed', args([]), { cwd: ws.dir }));
   const tiles = countTiles(ws.tileDir);
-  return { ...m, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / m.seconds };
+  return { ...m, cpuSeconds, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / m.seconds };
 }
 
 export async function seedWithOurs(rt: Runtime, ws: Workspace, upstreamPid: number, concurrency: number, metaTiles: number): Promise<SeedResult> {
@@ -72,9 +72,9 @@ export async function seedWithOurs(rt: Runtime, ws: Workspace, upstreamPid: numb
   const opts = { cwd: ws.dir, env: { ...process.env, NODE_ENV: 'production' } };
   const dryRunSeconds = await timed(() => run(process.execPath, args(['-n']), opts));
   rmSync(progress, { force: true });
-  const m = await measured(upstreamPid, () => runCountingCpu(process.execPath, args([]), opts));
+  const { value: cpuSeconds, ...m } = await withUpstreamCpu(upstreamPid, () => runCountingCpu(process.execPath, args([]), opts));
   const tiles = countTiles(ws.tileDir);
-  return { ...m, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / m.seconds };
+  return { ...m, cpuSeconds, dryRunSeconds, tiles, metaTiles, tilesPerSec: tiles / m.seconds };
 }
 
 /** Requests every meta tile image from the upstream with `concurrency` requests at a time, as the seeders would. */
@@ -84,8 +84,7 @@ export async function upstreamAlone(upstreamUrl: string, upstreamPid: number, me
     `&BBOX=${m.bbox.join(',')}&WIDTH=${m.size[0]}&HEIGHT=${m.size[1]}&FORMAT=image%2Fpng&TRANSPARENT=false`);
   let next = 0;
   const tiles = metas.reduce((n, m) => n + m.tiles.length, 0);
-  const before = processTreeCpuSeconds(upstreamPid);
-  const seconds = await timed(() => Promise.all(Array.from({ length: concurrency }, async () => {
+  const { seconds, upstreamCpuSeconds } = await withUpstreamCpu(upstreamPid, () => Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < urls.length) {
       const url = urls[next++]!;
       const res = await request(url, { dispatcher: agent });
@@ -95,7 +94,6 @@ export async function upstreamAlone(upstreamUrl: string, upstreamPid: number, me
       }
     }
   })));
-  const upstreamCpuSeconds = processTreeCpuSeconds(upstreamPid) - before;
   await agent.close();
   return { seconds, upstreamCpuSeconds, tiles, metaTiles: metas.length, tilesPerSec: tiles / seconds };
 }
