@@ -52,3 +52,17 @@ test('composeWindow gives an opaque cache its background where no tile is, as Ma
   const clear = await composeWindow([t, null], [2, 1], [3, 2], { x: 0, y: 0, width: 6, height: 2 });
   assert.equal(px(clear, 4, 0)[3], 0, 'transparent by default');
 });
+
+test('composeWindow reads a paletted tile of pitch 0 as one row repeated (a tile of one colour keeps one row)', async () => {
+  const palette = new Uint32Array(256);
+  const bytes = new Uint8Array(palette.buffer);
+  bytes.set([...GREEN], 4);
+  bytes.set([...BLUE], 8);
+  // One row (filter byte, then green, blue, green) stands for all four rows of a 3×4 tile.
+  const row: TilePixels = { kind: 'paletted', px: { width: 3, height: 4, indices: Uint8Array.from([0, 1, 2, 1]), pitch: 0, first: 1, palette } };
+  const img = await composeWindow([row], [1, 1], [3, 4], { x: 0, y: 0, width: 3, height: 4 });
+  for (let y = 0; y < 4; y++) assert.deepEqual([px(img, 0, y), px(img, 1, y), px(img, 2, y)], [GREEN, BLUE, GREEN], `row ${y}`);
+  // The one row must still hold the tile's width behind `first`.
+  const short: TilePixels = { kind: 'paletted', px: { width: 3, height: 4, indices: Uint8Array.from([0, 1, 2]), pitch: 0, first: 1, palette } };
+  await assert.rejects(composeWindow([short], [1, 1], [3, 4], { x: 0, y: 0, width: 3, height: 4 }), /indices shorter than the tile/);
+});

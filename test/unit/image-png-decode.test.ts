@@ -123,9 +123,21 @@ describe('palette PNGs kept as indices', () => {
       const rgba = Buffer.concat(Array.from({ length: s.width * s.height }, (_, i) => viaPalette(px, i)));
       assertSame(rgba, s.spec, s.width, s.name);
       const { depth, interlace } = pngHeader(s.png);
-      // 8-bit plain rows are the indices in place, behind their filter bytes.
-      assert.deepEqual([px.pitch, px.first], depth === 8 && !interlace ? [s.width + 1, 1] : [s.width, 0], s.name);
+      // 8-bit plain rows are the indices in place, behind their filter bytes; one row when all rows are the same.
+      if (depth === 8 && !interlace && px.pitch === 0) assert.deepEqual([px.first, px.indices.length], [1, s.width + 1], s.name);
+      else assert.deepEqual([px.pitch, px.first], depth === 8 && !interlace ? [s.width + 1, 1] : [s.width, 0], s.name);
     }
+  });
+
+  it('keeps one row of an 8-bit image whose rows are all the same (a tile of one colour), every row otherwise', () => {
+    const png = (rows: number[][]) => withChunk(palettePng(), 'IDAT', deflateSync(Buffer.from(rows.flatMap((r) => [0, ...r]))));
+    const same = decodePngPaletted(png([[0, 1, 2, 1, 0], [0, 1, 2, 1, 0], [0, 1, 2, 1, 0]]))!;
+    assert.deepEqual([same.pitch, same.first, [...same.indices]], [0, 1, [0, 0, 1, 2, 1, 0]]);
+    // Filters that differ per row but give the same pixels: Sub on the first row, Up (all zero) below.
+    const filtered = decodePngPaletted(withChunk(palettePng(), 'IDAT', deflateSync(Buffer.from([1, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0]))))!;
+    assert.deepEqual([filtered.pitch, [...filtered.indices.subarray(1)]], [0, [2, 2, 2, 2, 2]]);
+    const last = decodePngPaletted(png([[0, 1, 2, 1, 0], [0, 1, 2, 1, 0], [0, 1, 2, 1, 1]]))!;
+    assert.deepEqual([last.pitch, last.indices.length], [6, 18], 'the last row differs');
   });
 
   it('refuses PNGs that are not paletted', () => {

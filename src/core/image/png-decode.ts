@@ -214,7 +214,7 @@ export async function decodePngAsync(bytes: Buffer): Promise<RawImage> {
 export interface PalettedPixels {
   width: number;
   height: number;
-  /** Index of pixel (x, y) at `y * pitch + first + x`. */
+  /** Index of pixel (x, y) at `y * pitch + first + x`; pitch 0 when every row is the same. */
   indices: Uint8Array;
   pitch: number;
   first: number;
@@ -225,7 +225,8 @@ export interface PalettedPixels {
 /**
  * A paletted PNG (colour type 3) as indices without expanding them to RGBA; null for every other PNG (a broken
  * PNG throws). The unfiltered rows of an 8-bit, non-interlaced image are the indices: they are used in place,
- * behind their filter bytes. Indices beyond the palette select opaque black, as in the RGBA decoder.
+ * behind their filter bytes; when every row is the same, one row is kept (pitch 0). Indices beyond the palette
+ * select opaque black, as in the RGBA decoder.
  */
 export function decodePngPaletted(bytes: Buffer): PalettedPixels | null {
   const png = readChunks(bytes);
@@ -235,7 +236,9 @@ export function decodePngPaletted(bytes: Buffer): PalettedPixels | null {
   const palette = new Uint32Array(pngPalette(h, png.plte, png.trns).buffer);
   const data = inflated(png);
   if (h.depth === 8 && !h.interlace) {
-    pngUnfilter(data, h);
+    // A tile of one colour (sea, land, nothing) keeps a copy of one row: the inflated data is garbage at once, a
+    // young buffer V8 frees cheaply, instead of living as long as the map that uses it.
+    if (pngUnfilter(data, h)) return { width, height, indices: new Uint8Array(data.subarray(0, width + 1)), pitch: 0, first: 1, palette };
     return { width, height, indices: data, pitch: width + 1, first: 1, palette };
   }
   const indices = new Uint8Array(width * height);

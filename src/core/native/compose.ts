@@ -10,7 +10,7 @@ export type ComposeTile =
       readonly kind: 'paletted';
       readonly width: number;
       readonly height: number;
-      /** Index of pixel (x, y) at y·pitch + first + x. */
+      /** Index of pixel (x, y) at y·pitch + first + x; pitch 0 when every row is the same. */
       readonly indices: Uint8Array;
       readonly pitch: number;
       readonly first: number;

@@ -20,7 +20,7 @@ export function packedPngHeader(h: PngHeader): Uint32Array {
 }
 
 const dataSize = kernel<(header: Uint32Array) => number>('pngDataSize');
-const unfilter = kernel<(data: Uint8Array, header: Uint32Array) => void>('pngUnfilter');
+const unfilter = kernel<(data: Uint8Array, header: Uint32Array) => boolean>('pngUnfilter');
 const palette = kernel<(header: Uint32Array, plte: Uint8Array, trns: Uint8Array, table: Uint8Array) => void>('pngPalette');
 const toRgba = kernel<
   (data: Uint8Array, header: Uint32Array, plte: Uint8Array, trns: Uint8Array, out: Uint8Array, async: boolean) => Promise<void> | undefined
@@ -49,9 +49,12 @@ export function pngDataSize(h: PngHeader): number {
   return dataSize(packedPngHeader(h));
 }
 
-/** Undoes the row filters in place; row y of a plain image then starts at y * (1 + row bytes) + 1. */
-export function pngUnfilter(data: Uint8Array, h: PngHeader): void {
-  unfilter(data, packedPngHeader(h));
+/**
+ * Undoes the row filters in place; row y of a plain image then starts at y * (1 + row bytes) + 1. Returns whether
+ * the image is plain (not Adam7) and every row is the same as the first.
+ */
+export function pngUnfilter(data: Uint8Array, h: PngHeader): boolean {
+  return unfilter(data, packedPngHeader(h));
 }
 
 /** The 256 RGBA entries (byte order) that indices select: the palette with tRNS alpha, or the grey levels. */

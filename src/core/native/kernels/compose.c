@@ -13,7 +13,9 @@ const char *compose_check_tile(const compose_tile_t *t, size_t pixels_length, si
   if (t->kind == COMPOSE_RGBA) return pixels_length == (size_t)t->width * t->height * 4 ? NULL : "RGBA tile length does not match its size";
   if (t->kind != COMPOSE_PALETTED) return "unknown tile kind";
   if (palette_length < 256 * 4) return "palette has fewer than 256 entries";
-  if (t->pitch < t->width || t->first < 0 || t->pitch > 4 * IMAGE_MAX_SIDE + 1 || t->first > t->pitch) return "bad pitch or first";
+  /* pitch 0: every row is the same row (a tile of one colour keeps one row of indices) */
+  if ((t->pitch != 0 && t->pitch < t->width) || t->first < 0 || t->pitch > 4 * IMAGE_MAX_SIDE + 1 ||
+      (t->pitch != 0 && t->first > t->pitch) || t->first > 4 * IMAGE_MAX_SIDE) return "bad pitch or first";
   if ((size_t)(t->height - 1) * t->pitch + t->first + t->width > pixels_length) return "indices shorter than the tile";
   return NULL;
 }

@@ -7,7 +7,10 @@
 
 typedef enum { COMPOSE_NONE = 0, COMPOSE_RGBA = 1, COMPOSE_PALETTED = 2 } compose_kind_t;
 
-/* One tile: RGBA pixels, or palette indices (pixel (x, y) at y·pitch + first + x) and 256 RGBA palette words. */
+/*
+ * One tile: RGBA pixels, or palette indices (pixel (x, y) at y·pitch + first + x; pitch 0 when every row is the
+ * same) and 256 RGBA palette words.
+ */
 typedef struct {
   compose_kind_t kind;
   int width, height, pitch, first;

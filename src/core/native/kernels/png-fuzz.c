@@ -163,6 +163,15 @@ static void run_kernels(const png_header_t *h, const uint8_t *plte, size_t plte_
     free(buf);
     return;
   }
+  if (!h->interlace) {
+    size_t stride = 1 + (size_t)png_row_bytes(h, h->width);
+    int same = 1;
+    for (uint32_t y = 1; y < h->height && same; y++) same = !memcmp(buf + y * stride + 1, buf + 1, stride - 1);
+    check(png_rows_repeat(buf, len, h) == same, "rows_repeat disagrees with comparing every row with the first");
+    check(!png_rows_repeat(buf, (size_t)need - 1, h), "rows_repeat read short data");
+  } else {
+    check(!png_rows_repeat(buf, len, h), "rows_repeat said yes for Adam7 data");
+  }
   uint8_t *rgba = malloc(pixels * 4);
   check(rgba != NULL, "out of memory");
   if (have_colors) {

@@ -149,3 +149,12 @@ int png_unfilter(uint8_t *data, size_t length, const png_header_t *h, char err[P
   }
   return 0;
 }
+
+int png_rows_repeat(const uint8_t *data, size_t length, const png_header_t *h) {
+  char err[PNG_ERROR_SIZE];
+  if (h->interlace || png_check_header(h, err) || png_data_size(h) > length) return 0;
+  size_t stride = 1 + (size_t)png_row_bytes(h, h->width);
+  for (uint32_t y = 1; y < h->height; y++)
+    if (memcmp(data + (size_t)y * stride + 1, data + (size_t)(y - 1) * stride + 1, stride - 1)) return 0;
+  return 1;
+}

@@ -53,7 +53,7 @@ static napi_value done(napi_env env, int status, const char *err) {
   return NULL;
 }
 
-/* (data, header) → undefined: unfilters every row in place. */
+/* (data, header) → whether every row is the same (png_rows_repeat): unfilters every row in place. */
 static napi_value js_unfilter(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   bytes_t data;
@@ -61,7 +61,10 @@ static napi_value js_unfilter(napi_env env, napi_callback_info info) {
   char err[PNG_ERROR_SIZE] = "";
   if (args_get(env, info, "pngUnfilter", 2, argv) || arg_bytes(env, argv[0], "data", &data) || arg_png_header(env, argv[1], &h))
     return NULL;
-  return done(env, png_unfilter(data.data, data.length, &h, err), err);
+  if (png_unfilter(data.data, data.length, &h, err)) return done(env, -1, err);
+  napi_value repeat;
+  napi_get_boolean(env, png_rows_repeat(data.data, data.length, &h), &repeat);
+  return repeat;
 }
 
 /* (header, plte, trns, table) → undefined: the 256 RGBA entries a palette or low-depth grey image's indices select. */

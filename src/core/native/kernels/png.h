@@ -57,6 +57,12 @@ int png_colors(const png_header_t *h, const uint8_t *plte, size_t plte_len, cons
  */
 int png_unfilter(uint8_t *data, size_t length, const png_header_t *h, char err[PNG_ERROR_SIZE]);
 
+/*
+ * Whether every row of unfiltered, non-interlaced data (filter bytes aside) is the same as the first: a tile of one
+ * colour, or of vertical stripes, whose pixels one row holds. 0 for interlaced or short data.
+ */
+int png_rows_repeat(const uint8_t *data, size_t length, const png_header_t *h);
+
 /* Bytes of one row of `width` pixels of this header's format, without the filter byte. */
 uint64_t png_row_bytes(const png_header_t *h, uint32_t width);
 

@@ -174,7 +174,7 @@ int main(int argc, char **argv) {
     for (int k = 0; k < cols * rows; k++) {
       compose_tile_t *t = &tiles[k];
       t->kind = (compose_kind_t)below(3);
-      t->width = 1 + below(10), t->height = 1 + below(10), t->pitch = t->width + below(3), t->first = below(2);
+      t->width = 1 + below(10), t->height = 1 + below(10), t->pitch = below(4) ? t->width + below(3) : 0, t->first = below(2);
       size_t len = (size_t)below(2) ? (size_t)t->width * t->height * 4 : (size_t)below(400);
       bufs[k] = malloc(len + 1);
       for (size_t i = 0; i < len; i++) bufs[k][i] = (uint8_t)next();
