@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdleMemoryRelease, mallocStats, releaseFreeMemory, type MallocStats } from '../../src/core/native/memory.js';
+import { tileMosaic } from '../../src/core/image/compose.js';
+import { imageFormat } from '../../src/core/image/format.js';
+import { ImageResult } from '../../src/core/image/image.js';
+import { resampledMosaic } from '../../src/core/image/mosaic-map.js';
+import type { TilePixels } from '../../src/core/image/tile-pixels.js';
+import { IdleMemoryRelease, mallocStats, releaseFreeMemory, releaseIdleScratch, type MallocStats } from '../../src/core/native/memory.js';
+import { paint } from './image-helpers.js';
 
 const MB = 1024 * 1024;
 
@@ -91,4 +97,21 @@ test('little free memory is never worth a release', () => {
   const { policy, released } = scripted([look(40, 25), look(40, 25), look(40, 25), look(40, 25), look(40, 25)]);
   for (let k = 0; k < 5; k++) policy.sample();
   assert.deepEqual(released, []);
+});
+
+test('the kernel threads\' work memory is freed once idle, and the kernels take it again afterwards', async () => {
+  const size = 300;
+  const tile: TilePixels = { kind: 'rgba', raw: paint(size, size, (x, y) => [x & 255, y & 255, (x ^ y) & 255, 255]) };
+  const map = (pixels: number) => ImageResult.fromDeferred(
+    resampledMosaic(tileMosaic([tile], [1, 1], [size, size], { x: 0, y: 0, width: size, height: size }), [0, 0, size, size], [10, 10, 290, 290], [pixels, pixels], 'bilinear'),
+  ).encode(imageFormat('image/png'));
+  releaseIdleScratch(0);
+  // 700² with its window is over POOL_PIXELS: drawn on a pool thread; 100² inline, on this thread.
+  const [big, small] = [await map(700), await map(100)];
+  assert.equal(releaseIdleScratch(60_000), 0, 'used just now: kept');
+  const freed = releaseIdleScratch(0);
+  assert.ok(freed >= 700 * 700 * 4 + 100 * 100 * 4, `both threads' areas freed: ${freed} bytes`);
+  assert.equal(releaseIdleScratch(0), 0, 'nothing left to free');
+  assert.ok((await map(700)).equals(big), 'the same map from fresh memory');
+  assert.ok((await map(100)).equals(small));
 });

@@ -14,6 +14,7 @@ export interface MallocStats {
 
 const stats = kernel<() => MallocStats | null>('mallocStats');
 const release = kernel<() => Promise<boolean>>('releaseFreeMemory');
+const releaseScratch = kernel<(idleMs: number) => number>('releaseIdleScratch');
 
 /** The allocator's figures, or null where the C library has no such call (musl, macOS). */
 export function mallocStats(): MallocStats | null {
@@ -24,6 +25,17 @@ export function mallocStats(): MallocStats | null {
 export function releaseFreeMemory(): Promise<boolean> {
   return release();
 }
+
+/**
+ * Frees the work memory of the kernel threads (kernels/thread_scratch.h) that no job has used for `idleMs`: a
+ * map's or a meta tile's worth per thread, kept while work of that size goes on. Returns the bytes freed.
+ */
+export function releaseIdleScratch(idleMs: number): number {
+  return releaseScratch(idleMs);
+}
+
+/** How long the kernel threads' work memory stays unused before it is freed. */
+export const SCRATCH_IDLE_MS = 2000;
 
 export interface IdleReleaseOptions {
   /** How often the allocator is looked at. */
@@ -105,9 +117,16 @@ export class IdleMemoryRelease {
  * it alive); returns a function that stops it.
  */
 export function releaseMemoryWhenIdle(opts: IdleReleaseOptions = {}): () => void {
-  if (!mallocStats()) return () => {};
+  // Every second, the kernel threads' work memory that has not been used for SCRATCH_IDLE_MS: a worker that drew
+  // big maps or meta tiles a while ago keeps none of it while it serves cached tiles or capabilities.
+  const scratchTimer = setInterval(() => releaseIdleScratch(SCRATCH_IDLE_MS), 1000);
+  scratchTimer.unref();
+  if (!mallocStats()) return () => clearInterval(scratchTimer);
   const policy = new IdleMemoryRelease(opts);
   const timer = setInterval(() => policy.sample(), opts.intervalMs ?? 50);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    clearInterval(scratchTimer);
+  };
 }

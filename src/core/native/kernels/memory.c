@@ -14,6 +14,7 @@
 
 #include "job.h"
 #include "module.h"
+#include "thread_scratch.h"
 
 /* Returns the allocator's figures in bytes (arena, mmapped, in use, free), or 0 when the allocator has none. */
 static int malloc_figures(double out[4]) {
@@ -87,9 +88,20 @@ static napi_value js_release_free_memory(napi_env env, napi_callback_info info) 
   return job_submit(env, job, 1);
 }
 
+/* releaseIdleScratch(idleMs) → bytes freed: every thread's scratch idle that long (thread_scratch.h). */
+static napi_value js_release_idle_scratch(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  int64_t idle_ms;
+  if (args_get(env, info, "releaseIdleScratch", 1, argv) || arg_int(env, argv[0], "idleMs", 0, INT64_C(1) << 40, &idle_ms))
+    return NULL;
+  napi_create_double(env, (double)thread_scratch_release_idle((uint64_t)idle_ms), &out);
+  return out;
+}
+
 static const kernel_export_t table[] = {
   {"mallocStats", js_malloc_stats},
   {"releaseFreeMemory", js_release_free_memory},
+  {"releaseIdleScratch", js_release_idle_scratch},
 };
 
 EXPORTS(memory) { return EXPORT_TABLE(table); }

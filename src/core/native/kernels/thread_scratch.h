@@ -17,8 +17,16 @@
  */
 uint8_t *thread_scratch(size_t bytes);
 
-/* At the end of a job: frees the scratch when a big map grew it beyond what is kept. */
+/* At the end of a job: frees the scratch when a big map grew it beyond what is kept; the area is idle from now. */
 void thread_scratch_trim(void);
+
+/*
+ * From any thread: frees every thread's scratch that has been idle (no job between thread_scratch and
+ * thread_scratch_trim) for `idle_ms` or more, so a worker that drew big maps a while ago does not keep a map's
+ * worth per pool thread while it serves cached tiles. Returns the bytes freed. A job that fails before its trim
+ * leaves its area busy: kept, as before.
+ */
+size_t thread_scratch_release_idle(uint64_t idle_ms);
 
 #define THREAD_SCRATCH_KEEP_BYTES ((size_t)16 << 20)
 
