@@ -44,6 +44,18 @@ const stickingOut = (): { offset: Point; size: Size }[] => [
   { offset: [SIDE + 10, 5], size: [TILE, 64] },
 ];
 
+/**
+ * Tiles in no order of rows, of different heights, overlapping, one wholly above the image: the job decodes a window
+ * of rows as high as the highest tile and moves it up and down as the tiles ask.
+ */
+const shuffled = (): { offset: Point; size: Size }[] => [
+  ...inside().reverse(),
+  { offset: [40, 100], size: [TILE, 3 * TILE] },
+  { offset: [BUFFER, BUFFER + TILE], size: [TILE, TILE] },
+  { offset: [0, -2 * TILE], size: [TILE, TILE] },
+  { offset: [SIDE - 1, SIDE - 1], size: [TILE, TILE] },
+];
+
 let pngs: Map<string, Buffer>;
 before(() => {
   const dir = mkdtempSync(join(tmpdir(), 'meta-tiles-'));
@@ -80,7 +92,7 @@ describe('the fused meta tile job gives the two steps\' tiles byte for byte', ()
   });
 
   for (const transparent of [true, false]) {
-    for (const [layout, tiles] of [['inside', inside], ['sticking out', stickingOut]] as const) {
+    for (const [layout, tiles] of [['inside', inside], ['sticking out', stickingOut], ['shuffled', shuffled]] as const) {
       it(`${transparent ? 'transparent' : 'opaque'} cache, tiles ${layout}`, async () => {
         for (const [kind, png] of pngs) {
           for (const [name, format] of formats) {

@@ -38,14 +38,14 @@ int png_inflate_rgba(const uint8_t *in, size_t in_len, const png_header_t *h, co
 int png_rows_inflate(png_rows_t *rows, const uint8_t *in, size_t in_len, char err[PNG_ERROR_SIZE]) {
   const png_header_t *h = rows->h;
   if (png_check_header(h, err)) return -1;
-  if (png_data_size(h) != rows->data_len || (uint64_t)h->width * h->height * 4 != rows->out_len) {
-    snprintf(err, PNG_ERROR_SIZE, "PNG decode: work memory of %zu and %zu bytes for a %ux%u image", rows->data_len,
-             rows->out_len, h->width, h->height);
+  if (png_data_size(h) != rows->data_len || !rows->window || rows->window_rows < 1 ||
+      rows->window_rows > h->height || (h->interlace && rows->window_rows != h->height)) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG decode: work memory of %zu bytes and %u rows for a %ux%u image",
+             rows->data_len, rows->window_rows, h->width, h->height);
     return -1;
   }
   if (zlib_inflate_exact(in, in_len, rows->data, rows->data_len)) return 0;
-  rows->unfiltered = 0;
-  memset(rows->expanded, 0, h->height);
+  rows->unfiltered = rows->window_y0 = rows->window_y1 = 0;
   if (h->interlace) return 1; /* checked as it is decoded whole, before any row is used */
   size_t stride = (size_t)png_row_bytes(h, h->width) + 1;
   for (uint32_t y = 0; y < h->height; y++) {
@@ -65,41 +65,43 @@ static png_header_t band(const png_header_t *h, uint32_t height) {
   return b;
 }
 
-int png_rows_ready(png_rows_t *rows, int64_t y0, int64_t y1, char err[PNG_ERROR_SIZE]) {
+int png_rows_window(png_rows_t *rows, int64_t y0, int64_t y1, char err[PNG_ERROR_SIZE]) {
   const png_header_t *h = rows->h;
   if (y0 < 0) y0 = 0;
   if (y1 > (int64_t)h->height) y1 = h->height;
   if (y0 >= y1) return 0;
+  if (y1 - y0 > (int64_t)rows->window_rows) {
+    snprintf(err, PNG_ERROR_SIZE, "PNG decode: rows %lld to %lld in a window of %u", (long long)y0, (long long)y1,
+             rows->window_rows);
+    return -1;
+  }
+  if (rows->window_y0 <= y0 && y1 <= rows->window_y1) return 0;
+  size_t pitch = (size_t)h->width * 4;
   if (h->interlace) {
-    if (rows->unfiltered) return 0;
     if (png_unfilter(rows->data, rows->data_len, h, err) ||
-        png_expand_rgba(rows->data, rows->data_len, h, rows->colors, rows->out, rows->out_len, err))
+        png_expand_rgba(rows->data, rows->data_len, h, rows->colors, rows->window, pitch * h->height, err))
       return -1;
-    rows->unfiltered = h->height;
-    memset(rows->expanded, 1, h->height);
+    rows->unfiltered = rows->window_y1 = h->height;
+    rows->window_y0 = 0;
     return 0;
   }
-  size_t stride = (size_t)png_row_bytes(h, h->width) + 1, pitch = (size_t)h->width * 4;
-  if (rows->unfiltered < (uint32_t)y1) {
+  size_t stride = (size_t)png_row_bytes(h, h->width) + 1;
+  uint32_t end = (uint32_t)y0 + rows->window_rows;
+  if (end > h->height) end = h->height;
+  if (rows->unfiltered < end) {
     /* From the last row done (its filter byte set to None, so it stays as it is and serves as the row above). */
     uint32_t from = rows->unfiltered ? rows->unfiltered - 1 : 0;
     if (rows->unfiltered) rows->data[(size_t)from * stride] = 0;
-    png_header_t b = band(h, (uint32_t)y1 - from);
+    png_header_t b = band(h, end - from);
     if (png_unfilter(rows->data + (size_t)from * stride, (size_t)b.height * stride, &b, err)) return -1;
-    rows->unfiltered = (uint32_t)y1;
+    rows->unfiltered = end;
   }
-  for (uint32_t y = (uint32_t)y0; y < (uint32_t)y1;) {
-    if (rows->expanded[y]) {
-      y++;
-      continue;
-    }
-    uint32_t end = y;
-    while (end < (uint32_t)y1 && !rows->expanded[end]) rows->expanded[end++] = 1;
-    png_header_t b = band(h, end - y);
-    if (png_expand_rgba(rows->data + (size_t)y * stride, (size_t)b.height * stride, &b, rows->colors, rows->out + (size_t)y * pitch,
-                        (size_t)b.height * pitch, err))
-      return -1;
-    y = end;
-  }
+  png_header_t b = band(h, end - (uint32_t)y0);
+  rows->window_y0 = rows->window_y1 = 0; /* empty until it is filled */
+  if (png_expand_rgba(rows->data + (size_t)y0 * stride, (size_t)b.height * stride, &b, rows->colors, rows->window,
+                      (size_t)b.height * pitch, err))
+    return -1;
+  rows->window_y0 = (uint32_t)y0;
+  rows->window_y1 = end;
   return 0;
 }

@@ -46,9 +46,12 @@ int png_inflate_rgba(const uint8_t *in, size_t in_len, const png_header_t *h, co
                      size_t data_len, uint8_t *out, size_t out_len, char err[PNG_ERROR_SIZE]);
 
 /*
- * A PNG's rows decoded as they are needed: the image data inflated whole (its checksum checked) and every row's
- * filter type checked first, so a damaged stream is refused before any row is used; then rows unfiltered (in
- * order: each needs the one above) and expanded to RGBA8 only as far as asked. An Adam7 image is decoded whole at
+ * A PNG's rows decoded as they are needed, into a window of a few rows: the image data inflated whole (its checksum
+ * checked) and every row's filter type checked first, so a damaged stream is refused before any row is used; then
+ * rows unfiltered in place (in order: each needs the one above) as far as asked, and expanded to RGBA8 into the
+ * window. A meta tile's tiles are cut from one band of rows at a time, so the window holds a tile's rows, not the
+ * whole image: for a 1088² meta tile of 256² tiles that is 1.1 MB of work memory per pool thread instead of
+ * 4.7 MB. An Adam7 image (its passes cover every row) needs a window of its whole height and is decoded whole at
  * the first ask.
  */
 typedef struct {
@@ -56,20 +59,24 @@ typedef struct {
   const png_colors_t *colors;
   uint8_t *data; /* png_data_size(h) bytes: the inflated stream, unfiltered in place row by row */
   size_t data_len;
-  uint8_t *out; /* width * height * 4 bytes of RGBA8 */
-  size_t out_len;
-  uint8_t *expanded; /* one flag per row (height bytes) */
+  uint8_t *window;       /* window_rows * width * 4 bytes of RGBA8: image rows window_y0 .. window_y1 - 1 */
+  uint32_t window_rows;  /* 1 .. height; height for an Adam7 image */
+  uint32_t window_y0, window_y1;
   uint32_t unfiltered; /* rows 0 .. unfiltered - 1 are unfiltered */
 } png_rows_t;
 
 /*
- * Inflates `in` into rows->data and checks every row's filter type (the rows' other fields as png_inflate_rgba's
- * arguments; `expanded` zeroed here). 1 when every row may be decoded; 0 when the stream does not inflate whole to
- * that size; -1 with the message png_unfilter gives for the first bad row.
+ * Inflates `in` into rows->data and checks every row's filter type (h, colors, data, data_len, window and
+ * window_rows set by the caller; the window starts empty here). 1 when every row may be decoded; 0 when the stream
+ * does not inflate whole to that size; -1 with the message png_unfilter gives for the first bad row, or for a
+ * window too small.
  */
 int png_rows_inflate(png_rows_t *rows, const uint8_t *in, size_t in_len, char err[PNG_ERROR_SIZE]);
 
-/* Rows [y0, y1) (clamped to the image) unfiltered and expanded into rows->out, once. 0, or -1 with a message. */
-int png_rows_ready(png_rows_t *rows, int64_t y0, int64_t y1, char err[PNG_ERROR_SIZE]);
+/*
+ * Image rows [y0, y1) (clamped to the image; at most window_rows of them) in the window: unfiltered and expanded
+ * unless the window already holds them, the window then starting at y0. 0, or -1 with a message.
+ */
+int png_rows_window(png_rows_t *rows, int64_t y0, int64_t y1, char err[PNG_ERROR_SIZE]);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * A meta tile from the source's PNG to its tiles' PNGs in one call: the image data inflated, unfiltered and
- * expanded into the calling thread's scratch (thread_scratch.h; inflate.h's png_inflate_rgba), then each
- * tile cut, quantized and written as MapProxy's paletted PNG (quantize_png.h's qz_png_tiles). What decoding to a
- * JavaScript buffer and quantizing it in a second job gave, byte for byte, with the decoded meta tile (4.7 MB at
- * 1088²) never a JavaScript buffer for the garbage collector and one hand-off to the pool instead of two.
+ * A meta tile from the source's PNG to its tiles' PNGs in one call: the image data inflated into the calling
+ * thread's scratch (thread_scratch.h), unfiltered and expanded one tile's band of rows at a time (inflate.h's
+ * png_rows_t), then each tile cut, quantized and written as MapProxy's paletted PNG (quantize_png.h's
+ * qz_png_tile). What decoding to a JavaScript buffer and quantizing it in a second job gave, byte for byte, with
+ * the decoded meta tile never a JavaScript buffer for the garbage collector and one hand-off to the pool instead
+ * of two.
  * Plain C: any thread may call it.
  */
 #ifndef KERNELS_META_TILES_H
@@ -42,7 +43,8 @@ typedef struct {
  * says why or, like Pillow, accepts a stream cut off after the last row); -1 with a message in `err`.
  *
  * With `asked` (may be NULL), the asked rects are written first and `asked->ready` called, then the others. The
- * whole image is decoded and checked before any tile is written, so a damaged PNG hands out no tile. The bytes of
+ * whole image data is inflated (its checksum checked) and every row's filter checked before any tile is written,
+ * so a damaged PNG hands out no tile. The bytes of
  * every tile are the same in any order (each tile is quantized on its own).
  */
 int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, const meta_asked_t *asked,
