@@ -51,6 +51,15 @@ export interface IdleReleaseOptions {
 }
 
 /**
+ * Free arena bytes a worker keeps beyond its recent peak use. 24 MB let the free chunks between live image buffers
+ * stay resident at the peaks of the bench's WMS scenarios (15-29 MB free of 55-60 MB of arenas, worker probe):
+ * 8 MB measured 5-10 MB lower peaks per worker (2 workers and 1, bench workspace, tms then every WMS scenario,
+ * capabilities and cold misses), the trims it costs being a madvise and a few thousand page faults each, at most
+ * one per 4 MB of regrowth.
+ */
+const DEFAULT_SLACK_BYTES = 8 * 1024 * 1024;
+
+/**
  * Decides when free allocator memory goes back to the system. Image buffers make glibc's arenas grow by tens of
  * megabytes during a burst of maps or meta tiles (its mmap threshold rises with the first big buffer freed, so
  * later ones come from the arenas), and that memory stays resident long after: a worker that drew big maps a
@@ -77,7 +86,7 @@ export class IdleMemoryRelease {
 
   constructor(opts: IdleReleaseOptions = {}) {
     this.windowSamples = opts.windowSamples ?? 20;
-    this.slackBytes = opts.slackBytes ?? 24 * 1024 * 1024;
+    this.slackBytes = opts.slackBytes ?? DEFAULT_SLACK_BYTES;
     this.stats = opts.stats ?? mallocStats;
     this.release = opts.release ?? releaseFreeMemory;
     this.rss = opts.rss ?? process.memoryUsage.rss;
