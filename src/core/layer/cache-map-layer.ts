@@ -9,7 +9,7 @@ import { ImageResult } from '../image/image.js';
 import type { PixelRect, Resampling } from '../image/raw-image.js';
 import { pasteImage } from '../image/split.js';
 import { tileMosaic } from '../image/compose.js';
-import { decodeTilePixels, type TilePixels } from '../image/tile-pixels.js';
+import { decodeTilePixels } from '../image/tile-pixels.js';
 import { warpedMosaic } from '../image/transform.js';
 import { resampledMosaic } from '../image/mosaic-map.js';
 import type { MapQuery, MapSource } from '../source/source.js';
@@ -18,6 +18,8 @@ import type { TileManager } from '../tiles/tile-manager.js';
 import { MapQueryError, type MapLayer } from './map-layer.js';
 import type { DecodedTiles } from './decoded-tiles.js';
 import { exactTile } from './exact-tile.js';
+import { ownBuffer, releasingTiles, type DecodedMapTiles } from './map-tiles.js';
+import { onPool } from '../native/pool.js';
 
 export interface CacheMapLayerOptions {
   /** One tile manager per grid of the cache (MapProxy's SRSConditional over them). */
@@ -131,24 +133,40 @@ export class CacheMapLayer implements MapLayer, MapSource {
 
     const decoded = this.opts.decodedTiles;
     const cacheId = manager.cache.lockId;
-    const pixels: (TilePixels | null)[] = await Promise.all(
-      tiles.map((t) => (!t?.data ? null : decoded ? decoded.get(cacheId, t) : decodeTilePixels(t.data))),
-    );
+    const decodeAll = async (): Promise<DecodedMapTiles> => {
+      const own: ArrayBuffer[] = [];
+      const pixels = await Promise.all(
+        tiles.map(async (t) => {
+          if (!t?.data) return null;
+          const d = decoded ? await decoded.decoded(cacheId, t) : { pixels: await decodeTilePixels(t.data), own: true };
+          const buffer = d.own ? ownBuffer(d.pixels) : null;
+          if (buffer) own.push(buffer);
+          return d.pixels;
+        }),
+      );
+      return { pixels, own };
+    };
     const sameSrs = grid.srs.equals(query.srs);
     const mosaicSize: Size = [affected.gridSize[0] * grid.tileSize[0], affected.gridSize[1] * grid.tileSize[1]];
     // Only the source pixels the map samples are composed: the query's extent in the grid SRS, plus the taps.
     const window = sourceWindow(affected.bbox, mosaicSize, gridBBox, !sameSrs);
-    // Where no tile is (outside the grid, or no source had data) the canvas of an opaque cache is its background.
-    // The kernels compose the window as they sample it: it never becomes a JavaScript buffer.
-    const src = tileMosaic(pixels, affected.gridSize, grid.tileSize, window, { transparent: this.opts.transparent });
     const srcBBox = windowBBox(affected.bbox, mosaicSize, window);
     const opts = { transparent: this.opts.transparent, cacheable };
+    // Where no tile is (outside the grid, or no source had data) the canvas of an opaque cache is its background.
+    // The kernels compose the window as they sample it: it never becomes a JavaScript buffer.
+    const mosaic = (pixels: DecodedMapTiles['pixels']) =>
+      tileMosaic(pixels, affected.gridSize, grid.tileSize, window, { transparent: this.opts.transparent });
+    const resampling = this.opts.resampling;
     // Drawn when encoded or merged: a map only written as a paletted PNG never becomes RGBA in JavaScript memory.
-    if (sameSrs) return ImageResult.fromDeferred(resampledMosaic(src, srcBBox, query.bbox, query.size, this.opts.resampling), opts);
     // Reprojected likewise (a paletted PNG is warped, quantized and written in one native call), on the libuv pool
     // for big maps: the event loop keeps answering cached tiles meanwhile.
-    const warped = warpedMosaic(src, srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), this.opts.resampling);
-    return ImageResult.fromDeferred(warped, opts);
+    const draw = sameSrs
+      ? (pixels: DecodedMapTiles['pixels']) => resampledMosaic(mosaic(pixels), srcBBox, query.bbox, query.size, resampling)
+      : (pixels: DecodedMapTiles['pixels']) =>
+          warpedMosaic(mosaic(pixels), srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), resampling);
+    // Decoded when drawn; the tiles decoded for this map alone are freed as soon as it is drawn (map-tiles.ts).
+    const pooled = onPool(window.width * window.height + query.size[0] * query.size[1]);
+    return ImageResult.fromDeferred(releasingTiles(query.size, pooled, decodeAll, draw), opts);
   }
 }
 

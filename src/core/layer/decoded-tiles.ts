@@ -30,17 +30,22 @@ export class DecodedTiles {
   }
 
   async get(cacheId: string, tile: Tile): Promise<TilePixels> {
+    return (await this.decoded(cacheId, tile)).pixels;
+  }
+
+  /** The tile's pixels, and whether they were decoded for this caller alone (not kept here, nor taken from here). */
+  async decoded(cacheId: string, tile: Tile): Promise<{ pixels: TilePixels; own: boolean }> {
     const data = tile.data as Buffer;
     const key = `${cacheId}/${tile.coord.join(',')}/${tile.timestamp}/${data.length}`;
     const hit = this.lru.get(key);
-    if (hit) return hit;
+    if (hit) return { pixels: hit, own: false };
     const pixels = await decodeTilePixels(data);
     if (this.seen.has(key)) {
       this.seen.delete(key);
       this.lru.set(key, pixels);
-    } else {
-      this.seen.set(key, true);
+      return { pixels, own: false };
     }
-    return pixels;
+    this.seen.set(key, true);
+    return { pixels, own: true };
   }
 }

@@ -139,3 +139,13 @@ export function releaseMemoryWhenIdle(opts: IdleReleaseOptions = {}): () => void
     clearInterval(scratchTimer);
   };
 }
+
+const releaseBuffers = kernel<(list: ArrayBuffer[]) => number>('releaseArrayBuffers');
+
+/**
+ * Frees the memory of each ArrayBuffer now, by detaching it (its views then read as empty), instead of when V8
+ * collects it. Only for buffers the caller alone holds and no kernel job is using. Returns the bytes freed.
+ */
+export function releaseArrayBuffers(list: ArrayBuffer[]): number {
+  return list.length ? releaseBuffers(list) : 0;
+}

@@ -11,3 +11,9 @@ export const POOL_PIXELS = 1 << 18;
 export function onPool(pixels: number): boolean {
   return pixels >= POOL_PIXELS;
 }
+
+/**
+ * Threads of libuv's pool in this process: UV_THREADPOOL_SIZE as the daemon's master sets it for each worker
+ * (src/master/pool-size.ts), or libuv's default of 4. libuv reads it once, at the pool's first use.
+ */
+export const POOL_THREADS = Math.max(1, Math.min(1024, Number(process.env.UV_THREADPOOL_SIZE) || 4));

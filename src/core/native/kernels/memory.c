@@ -4,6 +4,7 @@
  * tens of megabytes of free pages that stay resident until malloc_trim hands them back. Other C libraries
  * (musl, macOS) have neither call: there the stats are absent and the release does nothing.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -98,7 +99,45 @@ static napi_value js_release_idle_scratch(napi_env env, napi_callback_info info)
   return out;
 }
 
+/*
+ * releaseArrayBuffers(list) → bytes freed: each ArrayBuffer of `list` detached, which frees its memory now
+ * instead of when V8 collects it (its views then read as empty). For buffers the caller alone holds and no job
+ * uses any more: the decoded tiles of a map once its last kernel job has ended (layer/map-tiles.ts). Anything
+ * that cannot be detached (not an ArrayBuffer, already detached, not detachable) is left as it is.
+ */
+static napi_value js_release_array_buffers(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  if (args_get(env, info, "releaseArrayBuffers", 1, argv)) return NULL;
+  bool is_array = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "releaseArrayBuffers: list must be an array of ArrayBuffers");
+    return NULL;
+  }
+  double freed = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    bool is_buffer = false, detached = true;
+    void *data;
+    size_t length = 0;
+    if (napi_get_element(env, argv[0], i, &item) != napi_ok) return NULL;
+    if (napi_is_arraybuffer(env, item, &is_buffer) != napi_ok || !is_buffer) continue;
+    if (napi_is_detached_arraybuffer(env, item, &detached) != napi_ok || detached) continue;
+    if (napi_get_arraybuffer_info(env, item, &data, &length) != napi_ok) continue;
+    if (napi_detach_arraybuffer(env, item) == napi_ok) freed += (double)length;
+    else {
+      /* not detachable: no exception left pending for the caller */
+      napi_value ignored;
+      bool pending = false;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &ignored);
+    }
+  }
+  napi_create_double(env, freed, &out);
+  return out;
+}
+
 static const kernel_export_t table[] = {
+  {"releaseArrayBuffers", js_release_array_buffers},
   {"mallocStats", js_malloc_stats},
   {"releaseFreeMemory", js_release_free_memory},
   {"releaseIdleScratch", js_release_idle_scratch},
