@@ -29,10 +29,6 @@ export class DecodedTiles {
     this.seen = new LRUCache<string, true>({ max: Math.max(16, Math.ceil((maxBytes / 1048576) * SEEN_KEYS_PER_MB)) });
   }
 
-  async get(cacheId: string, tile: Tile): Promise<TilePixels> {
-    return (await this.decoded(cacheId, tile)).pixels;
-  }
-
   /** The tile's pixels, and whether they were decoded for this caller alone (not kept here, nor taken from here). */
   async decoded(cacheId: string, tile: Tile): Promise<{ pixels: TilePixels; own: boolean }> {
     const data = tile.data as Buffer;
