@@ -11,7 +11,7 @@ import type { DeferredPixels } from '../../src/core/image/image.js';
 import { resampledMosaic } from '../../src/core/image/mosaic-map.js';
 import { decodeTilePixels, type TilePixels } from '../../src/core/image/tile-pixels.js';
 import { DecodedTiles } from '../../src/core/layer/decoded-tiles.js';
-import { ownBuffer, releasingTiles, type DecodedMapTiles } from '../../src/core/layer/map-tiles.js';
+import { ownBuffer, PoolMapTurns, releasingTiles, type DecodedMapTiles } from '../../src/core/layer/map-tiles.js';
 import { releaseArrayBuffers } from '../../src/core/native/memory.js';
 import { POOL_THREADS } from '../../src/core/native/pool.js';
 
@@ -68,7 +68,7 @@ describe('a map\'s tiles', () => {
     };
     const make = (pixels: DecodedMapTiles['pixels']): DeferredPixels =>
       resampledMosaic(tileMosaic(pixels, gridSize, [SIDE, SIDE], { x: 0, y: 0, width: 2 * SIDE, height: SIDE }), [0, 0, 2, 1], [0.2, 0.1, 1.8, 0.9], size, 'bicubic');
-    return { deferred: releasingTiles(size, pooled, decode, make), decodings, make, decode };
+    return { deferred: releasingTiles(size, pooled ? new PoolMapTurns() : null, decode, make), decodings, make, decode };
   }
 
   it('are decoded when the map is drawn and freed when it is done; drawn again, decoded again, same bytes', async () => {
@@ -116,7 +116,9 @@ describe('a map\'s tiles', () => {
       return { pixels: [], own: [] };
     };
     const q = { colors: 256 } as Parameters<DeferredPixels['palettedPng']>[0];
-    const maps = Array.from({ length: POOL_THREADS + 4 }, () => releasingTiles(size, true, decode, slow).palettedPng(q));
+    const turns = new PoolMapTurns();
+    assert.equal(turns.slots, POOL_THREADS + 1);
+    const maps = Array.from({ length: POOL_THREADS + 4 }, () => releasingTiles(size, turns, decode, slow).palettedPng(q));
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     assert.equal(decoded, POOL_THREADS + 1, 'the others wait undecoded');
     while (gates.length) {

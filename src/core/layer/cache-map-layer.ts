@@ -18,7 +18,7 @@ import type { TileManager } from '../tiles/tile-manager.js';
 import { MapQueryError, type MapLayer } from './map-layer.js';
 import type { DecodedTiles } from './decoded-tiles.js';
 import { exactTile } from './exact-tile.js';
-import { ownBuffer, releasingTiles, type DecodedMapTiles } from './map-tiles.js';
+import { ownBuffer, releasingTiles, type DecodedMapTiles, type PoolMapTurns } from './map-tiles.js';
 import { onPool } from '../native/pool.js';
 
 export interface CacheMapLayerOptions {
@@ -35,6 +35,8 @@ export interface CacheMapLayerOptions {
   readonly preferredSrcProj?: PreferredSrcProj;
   /** Shared per process: tiles decoded for earlier maps. */
   readonly decodedTiles?: DecodedTiles;
+  /** Shared by the runtime's layers: turns of the maps drawn on the libuv pool (none: maps do not wait for one). */
+  readonly poolTurns?: PoolMapTurns;
 }
 
 /**
@@ -166,7 +168,7 @@ export class CacheMapLayer implements MapLayer, MapSource {
           warpedMosaic(mosaic(pixels), srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), resampling);
     // Decoded when drawn; the tiles decoded for this map alone are freed as soon as it is drawn (map-tiles.ts).
     const pooled = onPool(window.width * window.height + query.size[0] * query.size[1]);
-    return ImageResult.fromDeferred(releasingTiles(query.size, pooled, decodeAll, draw), opts);
+    return ImageResult.fromDeferred(releasingTiles(query.size, pooled ? this.opts.poolTurns ?? null : null, decodeAll, draw), opts);
   }
 }
 

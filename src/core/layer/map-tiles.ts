@@ -1,4 +1,4 @@
-import { InProcessLimiter } from '../client/request-limiter.js';
+import { InProcessLimiter, type Release } from '../client/request-limiter.js';
 import type { Size } from '../geo/bbox.js';
 import type { DeferredPixels } from '../image/image.js';
 import type { TilePixels } from '../image/tile-pixels.js';
@@ -26,11 +26,24 @@ export function ownBuffer(t: TilePixels): ArrayBuffer | null {
 }
 
 /**
- * Maps whose tiles are decoded for the pool at once: one more than its threads, so that a map is ready whenever a
- * thread finishes one. The others wait with their tiles undecoded (a few kilobytes of PNG each, not 64 KB of
- * indices): one worker taking 8 concurrent 1024×768 maps held 8 maps' decoded tiles while its 2 threads drew 2.
+ * Turns of the maps drawn on the libuv pool: one more map's tiles decoded at a time than the pool has threads, so
+ * that a map is ready whenever a thread finishes one. The others wait with their tiles undecoded (a few kilobytes
+ * of PNG each, not 64 KB of indices): one worker taking 8 concurrent 1024×768 maps held 8 maps' decoded tiles
+ * while its 2 threads drew 2. One per runtime, shared by its cache layers (runtime/caches.ts), like the
+ * decoded-tile tier.
  */
-const poolMaps = new InProcessLimiter(POOL_THREADS + 1);
+export class PoolMapTurns {
+  private readonly limiter: InProcessLimiter;
+
+  constructor(readonly slots = POOL_THREADS + 1) {
+    this.limiter = new InProcessLimiter(slots);
+  }
+
+  /** Waits for a turn; the returned function ends it. */
+  take(): Promise<Release> {
+    return this.limiter.acquire('maps');
+  }
+}
 
 /**
  * The deferred pixels of a map of `size` drawn from decoded tiles (`make`). The tiles are decoded (`decode`) when
@@ -39,17 +52,17 @@ const poolMaps = new InProcessLimiter(POOL_THREADS + 1);
  * a 1024×768 map from 256² tiles) lived as long as the map waited for the pool, long enough for V8 to move them
  * to the old generation, which only a mark-compact frees, and a worker carried tens of megabytes of dead tiles.
  * Drawn again after that (another format of the same map), the tiles are decoded again. Draws in flight together
- * share one decoding, freed after the last. A map drawn on the pool (`pooled`) waits for its turn (poolMaps)
- * before its tiles are decoded.
+ * share one decoding, freed after the last. A map drawn on the pool waits for its turn (`turns`, null for a map
+ * drawn on the event loop) before its tiles are decoded.
  */
 export function releasingTiles(
-  size: Size, pooled: boolean, decode: () => Promise<DecodedMapTiles>, make: (pixels: DecodedMapTiles['pixels']) => DeferredPixels,
+  size: Size, turns: PoolMapTurns | null, decode: () => Promise<DecodedMapTiles>, make: (pixels: DecodedMapTiles['pixels']) => DeferredPixels,
 ): DeferredPixels {
   type Drawable = { deferred: DeferredPixels; own: readonly ArrayBuffer[] };
   let current: Promise<Drawable> | null = null;
   let drawing = 0;
   const use = async <T>(draw: (d: DeferredPixels) => Promise<T>): Promise<T> => {
-    const turn = pooled ? await poolMaps.acquire('maps') : null;
+    const turn = turns ? await turns.take() : null;
     current ??= decode().then((d) => ({ deferred: make(d.pixels), own: d.own }));
     const mine = current;
     let decoded: Drawable | undefined;

@@ -10,6 +10,7 @@ import { MapExtent } from '../geo/extent.js';
 import type { ImageGlobals } from '../image/format.js';
 import { CacheMapLayer } from '../layer/cache-map-layer.js';
 import { DecodedTiles } from '../layer/decoded-tiles.js';
+import { PoolMapTurns } from '../layer/map-tiles.js';
 import type { MapSource } from '../source/source.js';
 import { SingleFlight } from '../tiles/single-flight.js';
 import { CreationQueue } from '../tiles/creation-queue.js';
@@ -45,6 +46,8 @@ export class CacheBuilder {
   private invalidation: ClusterInvalidation | undefined;
   /** Per process, bounded by `server.decoded_tiles_mb`; none when that is 0. */
   private readonly decodedTiles: DecodedTiles | undefined;
+  /** One per runtime, shared by its layers: turns of the maps drawn on the libuv pool (layer/map-tiles.ts). */
+  private readonly poolTurns = new PoolMapTurns();
 
   private readonly ctx: CacheContext & { readonly fileLocks: FileLocks; readonly creationQueue: CreationQueue };
 
@@ -144,6 +147,7 @@ export class CacheBuilder {
       resampling: conf.image.resampling,
       preferredSrcProj: this.ctx.config.globals.srs.preferredSrcProj,
       decodedTiles: this.decodedTiles,
+      poolTurns: this.poolTurns,
     });
   }
 
