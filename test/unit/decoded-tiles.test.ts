@@ -57,4 +57,39 @@ ${extra}`);
     assert.equal(res.headers['Content-Type'], 'image/png');
     await app.runtime.close();
   });
+
+  it('maps drawn again and again, one after the other and at once, free their own tiles and keep the tier\'s', async () => {
+    // layer/map-tiles.ts frees the tiles a map decoded for itself once it is drawn; a tile the tier kept must stay
+    // whole for the next maps, or their kernels would find its buffer empty.
+    const yaml = (extra: string) => {
+      const f = join(dir, 'again.yaml');
+      writeFileSync(f, `
+services: {wms: {md: {title: T}, srs: ['EPSG:3857', 'EPSG:4326']}}
+layers: [{name: dbg, title: D, sources: [dbg_cache]}]
+caches: {dbg_cache: {grids: [GLOBAL_WEBMERCATOR], sources: [dbg], cache: {type: file, directory: ${JSON.stringify(join(dir, 'again'))}}}}
+sources: {dbg: {type: debug}}
+${extra}`);
+      return f;
+    };
+    const map = (srs: string, bbox: string) =>
+      `SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=dbg&STYLES=&SRS=${srs}&BBOX=${bbox}&WIDTH=600&HEIGHT=500&FORMAT=image/png`;
+    const queries = [map('EPSG:3857', '-2000000,4000000,3000000,8000000'), map('EPSG:4326', '-15,35,25,65')];
+    const draw = async (app: Awaited<ReturnType<typeof createApp>>, query: string) => {
+      const res = await app.handle({ method: 'GET', path: '/service', headers: { host: 'localhost' }, query });
+      assert.equal(res.status, 200, String(res.body).slice(0, 300));
+      return res.body as Buffer;
+    };
+    // The maps without a tier: every tile decoded for its map alone.
+    const plain = await createApp(yaml('server: {decoded_tiles_mb: 0}'));
+    const reference = [];
+    for (const q of queries) reference.push(await draw(plain, q));
+    await plain.runtime.close();
+    const app = await createApp(yaml(''));
+    for (let round = 0; round < 3; round++) {
+      for (const [i, q] of queries.entries()) assert.ok((await draw(app, q)).equals(reference[i]!), `round ${round}, map ${i}`);
+    }
+    const together = await Promise.all(queries.flatMap((q) => [q, q, q]).map((q) => draw(app, q)));
+    together.forEach((body, k) => assert.ok(body.equals(reference[Math.floor(k / 3)]!), `map ${k} drawn at once`));
+    await app.runtime.close();
+  });
 });

@@ -74,7 +74,7 @@ export function releasingTiles(
       // Every kernel job of every draw has ended here (their promises settle only when the job is done).
       if (--drawing === 0 && current === mine) {
         current = null;
-        if (decoded) releaseArrayBuffers([...decoded.own]);
+        if (decoded) releaseArrayBuffers(decoded.own);
       }
       turn?.();
     }

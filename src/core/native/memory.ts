@@ -140,12 +140,12 @@ export function releaseMemoryWhenIdle(opts: IdleReleaseOptions = {}): () => void
   };
 }
 
-const releaseBuffers = kernel<(list: ArrayBuffer[]) => number>('releaseArrayBuffers');
+const releaseBuffers = kernel<(list: readonly ArrayBuffer[]) => number>('releaseArrayBuffers');
 
 /**
  * Frees the memory of each ArrayBuffer now, by detaching it (its views then read as empty), instead of when V8
  * collects it. Only for buffers the caller alone holds and no kernel job is using. Returns the bytes freed.
  */
-export function releaseArrayBuffers(list: ArrayBuffer[]): number {
+export function releaseArrayBuffers(list: readonly ArrayBuffer[]): number {
   return list.length ? releaseBuffers(list) : 0;
 }

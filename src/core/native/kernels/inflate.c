@@ -2,7 +2,6 @@
 
 #include <libdeflate.h>
 #include <stdio.h>
-#include <string.h>
 
 /*
  * One decompressor per thread (the JS thread and each pool thread), made on first use: a few kilobytes each, never

@@ -44,8 +44,8 @@ typedef struct {
  *
  * With `asked` (may be NULL), the asked rects are written first and `asked->ready` called, then the others. The
  * whole image data is inflated (its checksum checked) and every row's filter checked before any tile is written,
- * so a damaged PNG hands out no tile. The bytes of
- * every tile are the same in any order (each tile is quantized on its own).
+ * so a damaged PNG hands out no tile. The bytes of every tile are the same in any order (each tile is quantized on
+ * its own).
  */
 int meta_tiles_png(const meta_png_t *png, const qz_rect_t *rects, size_t n, const meta_asked_t *asked,
                    const qz_options_t *opts, uint8_t **pngs, size_t *lens, char err[PNG_ERROR_SIZE]);
