@@ -81,7 +81,7 @@ ${extra}`);
     };
     // The maps without a tier: every tile decoded for its map alone.
     const plain = await createApp(yaml('server: {decoded_tiles_mb: 0}'));
-    const reference = [];
+    const reference: Buffer[] = [];
     for (const q of queries) reference.push(await draw(plain, q));
     await plain.runtime.close();
     const app = await createApp(yaml(''));
