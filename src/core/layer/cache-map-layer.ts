@@ -19,7 +19,7 @@ import { MapQueryError, type MapLayer } from './map-layer.js';
 import type { DecodedTiles } from './decoded-tiles.js';
 import { exactTile } from './exact-tile.js';
 import { ownBuffer, releasingTiles, type DecodedMapTiles, type PoolMapTurns } from './map-tiles.js';
-import { onPool } from '../native/pool.js';
+import { drawsOnPool } from '../native/pool.js';
 
 export interface CacheMapLayerOptions {
   /** One tile manager per grid of the cache (MapProxy's SRSConditional over them). */
@@ -167,7 +167,7 @@ export class CacheMapLayer implements MapLayer, MapSource {
       : (pixels: DecodedMapTiles['pixels']) =>
           warpedMosaic(mosaic(pixels), srcBBox, query.bbox, query.size, (pts) => query.srs.transformTo(grid.srs, pts), resampling);
     // Decoded when drawn; the tiles decoded for this map alone are freed as soon as it is drawn (map-tiles.ts).
-    const pooled = onPool(window.width * window.height + query.size[0] * query.size[1]);
+    const pooled = drawsOnPool(window, { width: query.size[0], height: query.size[1] });
     return ImageResult.fromDeferred(releasingTiles(query.size, pooled ? this.opts.poolTurns ?? null : null, decodeAll, draw), opts);
   }
 }

@@ -1,6 +1,6 @@
 import type { MosaicWindow } from './compose.js';
 import { kernel } from './kernels.js';
-import { onPool } from './pool.js';
+import { drawsOnPool } from './pool.js';
 import { quantizeOptionsArray, type TileQuantizeOptions } from './quantize.js';
 import { RESAMPLE_METHOD, type PixelExtent, type ResampleMethod } from './resample.js';
 
@@ -25,7 +25,7 @@ export async function mosaicPng(mosaic: MosaicWindow, width: number, height: num
     throw new RangeError(`mosaicPng: a map of ${width}x${height} pixels`);
   }
   const options = quantizeOptionsArray(opts);
-  const async = onPool(mosaic.width * mosaic.height + width * height);
+  const async = drawsOnPool(mosaic, { width, height });
   if ('crop' in plan) {
     const [x, y] = plan.crop;
     return native(mosaic.geometry, mosaic.buffers, width, height, true, x, y, 0, 0, 0, options, async);

@@ -12,6 +12,20 @@ export function onPool(pixels: number): boolean {
   return pixels >= POOL_PIXELS;
 }
 
+/** An image's extent in pixels. */
+export interface PixelArea {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Whether drawing `dst` from `src` (a resample, a warp, a map written as a PNG) runs on the pool: the one rule for
+ * the kernels that draw maps and for the layer that gives those maps their turns (layer/map-tiles.ts).
+ */
+export function drawsOnPool(src: PixelArea, dst: PixelArea): boolean {
+  return onPool(src.width * src.height + dst.width * dst.height);
+}
+
 /**
  * Threads of libuv's pool in this process: UV_THREADPOOL_SIZE as the daemon's master sets it for each worker
  * (src/master/pool-size.ts), or libuv's default of 4. libuv reads it once, at the pool's first use.

@@ -1,6 +1,6 @@
 import type { MosaicWindow } from './compose.js';
 import { kernel } from './kernels.js';
-import { onPool } from './pool.js';
+import { drawsOnPool } from './pool.js';
 
 /** RGBA8 pixels, rows without padding: what every image kernel takes. */
 export interface RgbaPixels {
@@ -48,7 +48,7 @@ export function resampleExtent(
 ): Promise<void> | undefined {
   checkRgba(dst, 'dst');
   const [x0, y0, x1, y1] = extent;
-  const async = onPool(src.width * src.height + dst.width * dst.height);
+  const async = drawsOnPool(src, dst);
   const m = RESAMPLE_METHOD[method];
   if ('geometry' in src) return nativeMosaic(src.geometry, src.buffers, dst.data, dst.width, dst.height, x0, y0, x1, y1, m, async);
   checkRgba(src, 'src');

@@ -1,6 +1,6 @@
 import type { MosaicWindow } from './compose.js';
 import { kernel } from './kernels.js';
-import { onPool } from './pool.js';
+import { drawsOnPool } from './pool.js';
 import { quantizeOptionsArray, type TileQuantizeOptions } from './quantize.js';
 import { RESAMPLE_METHOD, type ResampleMethod } from './resample.js';
 import { POINT_DOUBLES, QUAD_DOUBLES } from './warp.js';
@@ -33,7 +33,7 @@ export async function warpPng(
     throw new RangeError(`warpPng: a map of ${width}x${height} pixels`);
   }
   const options = quantizeOptionsArray(opts);
-  const async = onPool(mosaic.width * mosaic.height + width * height);
+  const async = drawsOnPool(mosaic, { width, height });
   const m = RESAMPLE_METHOD[method];
   if ('xs' in sampling) {
     if (sampling.xs.length !== width || sampling.ys.length !== height) {

@@ -1,6 +1,6 @@
 import type { MosaicWindow } from './compose.js';
 import { kernel } from './kernels.js';
-import { onPool } from './pool.js';
+import { drawsOnPool } from './pool.js';
 import { checkRgba, RESAMPLE_METHOD, type ResampleMethod, type RgbaPixels } from './resample.js';
 
 /** Doubles per mesh quad: box x0, y0, x1, y1, then the source positions of its NW, SW, SE and NE corners. */
@@ -44,7 +44,7 @@ export function warpMesh(
 ): Promise<void> | undefined {
   checkRgba(dst, 'dst');
   if (quads.length % QUAD_DOUBLES || points.length % POINT_DOUBLES) throw new RangeError('warpMesh: partial quad or point');
-  const async = onPool(src.width * src.height + dst.width * dst.height);
+  const async = drawsOnPool(src, dst);
   const m = RESAMPLE_METHOD[method];
   if ('geometry' in src) return nativeMosaic(src.geometry, src.buffers, dst.data, dst.width, dst.height, quads, points, m, async);
   checkRgba(src, 'src');
@@ -64,7 +64,7 @@ export function warpAxes(
   if (xs.length !== dst.width || ys.length !== dst.height) {
     throw new RangeError(`warpAxes: ${xs.length} and ${ys.length} positions for ${dst.width}x${dst.height} pixels`);
   }
-  const async = onPool(src.width * src.height + dst.width * dst.height);
+  const async = drawsOnPool(src, dst);
   const m = RESAMPLE_METHOD[method];
   if ('geometry' in src) return nativeAxesMosaic(src.geometry, src.buffers, dst.data, dst.width, dst.height, xs, ys, m, async);
   checkRgba(src, 'src');
