@@ -9,6 +9,9 @@ import { imageFormat } from '../../src/core/image/format.js';
 import { DecodedTiles } from '../../src/core/layer/decoded-tiles.js';
 import type { Tile } from '../../src/core/tiles/tile.js';
 
+/** The tile's pixels from the tier, whether it kept them or not. */
+const pixels = (tier: DecodedTiles, cache: string, tile: Tile) => tier.decoded(cache, tile).then((d) => d.pixels);
+
 const dir = mkdtempSync(join(tmpdir(), 'mapproxy-ts-decoded-'));
 
 async function tile(x: number, colors: boolean): Promise<Tile> {
@@ -26,14 +29,14 @@ describe('decoded tiles of a worker (server.decoded_tiles_mb)', () => {
     const tier = new DecodedTiles(1024 * 1024);
     const tiles = await Promise.all([0, 1, 2, 3, 4].map((x) => tile(x, false)));
     // A tile is kept from its second request on.
-    await tier.decoded('c', tiles[0]!).then((d) => d.pixels);
-    const first = await tier.decoded('c', tiles[0]!).then((d) => d.pixels);
-    assert.equal(await tier.decoded('c', tiles[0]!).then((d) => d.pixels), first, 'a kept tile is the same object');
+    await pixels(tier, 'c', tiles[0]!);
+    const first = await pixels(tier, 'c', tiles[0]!);
+    assert.equal(await pixels(tier, 'c', tiles[0]!), first, 'a kept tile is the same object');
     for (const t of tiles.slice(1)) {
-      await tier.decoded('c', t).then((d) => d.pixels);
-      await tier.decoded('c', t).then((d) => d.pixels);
+      await pixels(tier, 'c', t);
+      await pixels(tier, 'c', t);
     }
-    assert.notEqual(await tier.decoded('c', tiles[0]!).then((d) => d.pixels), first, 'the oldest tile was evicted and decoded again');
+    assert.notEqual(await pixels(tier, 'c', tiles[0]!), first, 'the oldest tile was evicted and decoded again');
   });
 
   it('is configured in the server: section; 0 keeps none, a negative size is an error naming the key', async () => {

@@ -10,10 +10,13 @@ const red = (t: TilePixels) => (t.kind === 'rgba' ? t.raw.data[0] : t.px.palette
 
 const png = (r: number) => sharp({ create: { width: 8, height: 8, channels: 4, background: { r, g: 0, b: 0, alpha: 1 } } }).png().toBuffer();
 
+/** The tile's pixels from the tier, whether it kept them or not. */
+const pixels = (tier: DecodedTiles, cache: string, tile: Tile) => tier.decoded(cache, tile).then((d) => d.pixels);
+
 /** Asks twice: a tile is kept from its second request on. */
 async function kept(tiles: DecodedTiles, cache: string, tile: Tile): Promise<TilePixels> {
   await tiles.decoded(cache, tile);
-  return (await tiles.decoded(cache, tile)).pixels;
+  return pixels(tiles, cache, tile);
 }
 
 test('decoded tiles are reused for the same stored tile and decoded afresh when it changes', async () => {
@@ -22,19 +25,19 @@ test('decoded tiles are reused for the same stored tile and decoded afresh when 
   const a = await kept(tiles, 'cache', first);
   assert.equal(a.kind, 'rgba', 'an RGBA PNG stays RGBA');
   assert.equal(red(a), 10);
-  assert.equal(await tiles.decoded('cache', { ...first }).then((d) => d.pixels), a, 'same cache, tile, timestamp and size: the same pixels object');
+  assert.equal(await pixels(tiles, 'cache', { ...first }), a, 'same cache, tile, timestamp and size: the same pixels object');
   const rewritten = { ...first, data: await png(200), timestamp: 101 };
-  assert.equal(red(await tiles.decoded('cache', rewritten).then((d) => d.pixels)), 200, 'a newer file is decoded again');
+  assert.equal(red(await pixels(tiles, 'cache', rewritten)), 200, 'a newer file is decoded again');
   assert.notEqual(await kept(tiles, 'other', first), a, 'caches do not share entries');
 });
 
 test('a tile is kept when it is asked for again, not the first time', async () => {
   const tiles = new DecodedTiles();
   const tile = { coord: [4, 5, 6] as const, data: await png(30), timestamp: 1, cacheable: true };
-  const once = await tiles.decoded('c', tile).then((d) => d.pixels);
-  const twice = await tiles.decoded('c', tile).then((d) => d.pixels);
+  const once = await pixels(tiles, 'c', tile);
+  const twice = await pixels(tiles, 'c', tile);
   assert.notEqual(twice, once, 'the first decoding was not kept');
-  assert.equal(await tiles.decoded('c', tile).then((d) => d.pixels), twice, 'the second one was');
+  assert.equal(await pixels(tiles, 'c', tile), twice, 'the second one was');
   assert.equal(red(once), 30);
 });
 
@@ -45,13 +48,13 @@ test('the decoded tiles stay within their byte budget', async () => {
   const first = await kept(tiles, 'c', t0);
   await kept(tiles, 'c', await t(1));
   await kept(tiles, 'c', await t(2));
-  assert.notEqual(await tiles.decoded('c', t0).then((d) => d.pixels), first, 'the oldest entry was evicted');
+  assert.notEqual(await pixels(tiles, 'c', t0), first, 'the oldest entry was evicted');
 });
 
 test('paletted tiles are kept as indices and their palette', async () => {
   const tiles = new DecodedTiles();
   const data = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 30, g: 60, b: 90 } } }).png({ palette: true }).toBuffer();
-  const t = await tiles.decoded('c', { coord: [0, 0, 0] as const, data, timestamp: 1, cacheable: true }).then((d) => d.pixels);
+  const t = await pixels(tiles, 'c', { coord: [0, 0, 0] as const, data, timestamp: 1, cacheable: true });
   assert.equal(t.kind, 'paletted');
   assert.equal(red(t), 30);
 });
